@@ -1,0 +1,93 @@
+/**
+ * The one config schema: defaults, validation and documentation in one place. Unknown keys are rejected
+ * (strict objects) with a message that names the key. `docs/configuration.md` describes each key.
+ */
+import { z } from 'zod';
+
+const credential = z.strictObject({
+  secretId: z.string().min(1),
+  secretKey: z.string().min(1),
+});
+
+export const configSchema = z.strictObject({
+  /** Interface the HTTP server binds to. Loopback by default: exposing it is an explicit choice. */
+  host: z.string().default('127.0.0.1'),
+  /** HTTP port; 0 picks a free port (tests). */
+  port: z.number().int().min(0).max(65535).default(9000),
+  /** Folder for the SQLite database, function code and generated credentials. */
+  dataDir: z.string().default('.scf-local'),
+  /** SCF region reported to functions (`context.tencentcloud_region`) and accepted in requests. */
+  region: z.string().default('ap-guangzhou'),
+  /**
+   * Offset of the zone in which API times (`startTime`, `StartTime`/`EndTime`) are written and read.
+   * SCF uses UTC+8 (Beijing) without saying so; so does scf-local by default.
+   */
+  apiTimeZoneOffsetMinutes: z.number().int().min(-720).max(840).default(480),
+
+  auth: z
+    .strictObject({
+      /** SecretId/SecretKey pairs accepted. Empty: a pair is generated in `<dataDir>/credentials.json`. */
+      credentials: z.array(credential).default([]),
+      /** Largest allowed |Timestamp - now| in seconds (SCF: 300). Nonces are remembered for this long. */
+      maxSkewSeconds: z.number().int().min(1).default(300),
+    })
+    .prefault({}),
+
+  store: z
+    .strictObject({
+      backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+      sqlite: z
+        .strictObject({
+          /** Database file; default `<dataDir>/scf-local.db`. */
+          path: z.string().optional(),
+          /**
+           * `normal`: a committed record survives a crash of scf-local (kill -9) but the last batch may be
+           * lost on power failure. `full`: fsync on every batch commit, survives power failure too.
+           */
+          synchronous: z.enum(['normal', 'full']).default('normal'),
+        })
+        .prefault({}),
+      postgres: z
+        .strictObject({
+          connectionString: z.string().default('postgres://127.0.0.1:5432/test'),
+          schema: z.string().default('public'),
+        })
+        .prefault({}),
+      /** Largest number of record writes committed in one transaction. */
+      batchMaxSize: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
+
+  runtime: z
+    .strictObject({
+      /** Most instances (processes) one function may run at once (its concurrency limit). */
+      maxInstancesPerFunction: z.number().int().min(1).default(8),
+      /** Invocations that may wait for a busy function's instance before new ones are refused. */
+      maxQueuedPerFunction: z.number().int().min(0).default(1000),
+      /** An idle warm instance is stopped after this long (SCF keeps instances warm for minutes). */
+      idleTimeoutMs: z
+        .number()
+        .int()
+        .min(100)
+        .default(10 * 60_000),
+      /** Billing granularity: billDuration = ceil(duration / g) * g. 100 as the seed doc; SCF bills 1 ms today. */
+      billingGranularityMs: z.number().int().min(1).default(100),
+      /** Largest log kept per invocation, in bytes; beyond it the log is cut with a visible marker. */
+      maxLogBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(4 * 1024 * 1024),
+      /**
+       * `scf`: START/END/Report platform lines frame the function's output (SCF since 2019).
+       * `legacy`: only the function's own lines, as in the seed document's 2017 example.
+       */
+      logFormat: z.enum(['scf', 'legacy']).default('scf'),
+      /** Node.js binary that runs functions; default the one running scf-local. */
+      nodePath: z.string().optional(),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>>;

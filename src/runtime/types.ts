@@ -1,0 +1,82 @@
+/**
+ * The Runtime seam: runs one invocation of a function in an instance (its own OS process) and reports
+ * what happened. It never writes records: the Invoker (`src/invocations/`) turns results into records.
+ *
+ * Contract:
+ * - `invoke()` never rejects for anything the function does (throw, hang, OOM, exit, flood): those are
+ *   results with their retCode. It rejects only with a ScfError for platform conditions
+ *   (ConcurrencyLimitReached when the function's pool and queue are full; InternalError when a process
+ *   cannot be started at all), or when the runtime is closed.
+ * - `onStart` is called when the handler is about to run (after queueing, before the cold start) with the
+ *   invocation's start time; `onLog` receives the invocation's log text incrementally, already formatted
+ *   (whole lines), so a running invocation's log can be persisted before it ends. The final `log` in the
+ *   result is the whole log (capped at maxLogBytes with a visible marker), including platform lines.
+ * - After a failure that kills the instance (timeout, OOM, exit), the next invocation gets a fresh one.
+ * - `retire(key)` stops the warm instances of a function (its code or configuration changed); running
+ *   invocations finish first. `close()` stops everything; invocations still running end with retCode 3
+ *   (interrupted). Both idempotent.
+ */
+
+/** What the runtime needs to know about a function to run it. */
+export interface FunctionRunSpec {
+  namespace: string;
+  functionName: string;
+  /** Changes whenever code or configuration changes; instances of an older revision are not reused. */
+  revision: number;
+  /** `file.export`, e.g. `index.main_handler`. */
+  handler: string;
+  /** SCF runtime name, e.g. `Nodejs18.15`. All Node.js runtimes run on the host's Node. */
+  runtime: string;
+  /** Absolute path of the extracted code. */
+  codeDir: string;
+  /** MB. */
+  memorySize: number;
+  /** Seconds. */
+  timeout: number;
+  environment: Record<string, string>;
+}
+
+export interface RunRequest {
+  fn: FunctionRunSpec;
+  requestId: string;
+  /** Qualifier reported to the function (`context.function_version`). */
+  qualifier: string;
+  /** The event as JSON text (the function receives it parsed). */
+  event: string;
+  /** Called once, when the invocation starts (the moment its startTime is taken). */
+  onStart?: (info: { startTime: number }) => void;
+  /** Incremental, formatted log text (whole lines). */
+  onLog?: (text: string) => void;
+}
+
+export interface RunResult {
+  /** Epoch ms UTC. */
+  startTime: number;
+  /** ms, monotonic clock, sub-ms precision; handler start to end. */
+  duration: number;
+  /** Bytes: peak RSS of the instance during this invocation. */
+  memUsage: number;
+  /** 0, 430, 433, 434, 437, 439, or 3 (interrupted by shutdown). */
+  retCode: number;
+  /** JSON of the return value, or SCF's error JSON. */
+  retMsg: string;
+  /** Error message for failed invocations ('' on success). */
+  errMsg: string;
+  /** The whole log of the invocation, formatted as SCF does, capped. */
+  log: string;
+  /** True when this invocation started the instance (module code ran in it). */
+  coldStart: boolean;
+}
+
+export interface RuntimeStats {
+  instances: number;
+  busy: number;
+  queued: number;
+}
+
+export interface Runtime {
+  invoke(req: RunRequest): Promise<RunResult>;
+  retire(namespace: string, functionName: string): Promise<void>;
+  stats(): RuntimeStats;
+  close(): Promise<void>;
+}

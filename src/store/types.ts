@@ -1,0 +1,122 @@
+/**
+ * The LogStore seam: where invocation records live. One implementation per backend folder
+ * (`sqlite/`, `postgres/`), all held to the same conformance suite (`test/conformance/logstore.ts`).
+ *
+ * Contract:
+ * - `open()` applies the backend's versioned migrations; it is called once before anything else.
+ * - `write(batch)` applies a batch of operations atomically, in order, in one transaction, and resolves only
+ *   once the batch is durable (committed). Batching itself is the RecordWriter's job (`writer.ts`); a
+ *   backend just commits what it is given. A failed batch rejects and leaves nothing of it applied;
+ *   it is retryable.
+ * - Records are keyed by `requestId`. `begin` inserts a running record (retCode 2, invokeFinished 0);
+ *   `appendLog` appends text to a record's log; `finish` replaces the record with its final state
+ *   (all fields, including the full log). A `finish` with no prior `begin` inserts.
+ * - `recoverInterrupted()` turns every record still running (retCode 2) into interrupted (retCode 3,
+ *   invokeFinished 0), keeping its log; called on start-up after a crash. Returns how many it changed.
+ * - `query()` is everything GetFunctionLogs offers. Sorting is total: ties on the sort field are broken by
+ *   the record's insertion sequence in the same direction, so paging never repeats or skips a record.
+ *   `total` counts every matching record, not the page.
+ * - `close()` is idempotent; the store owns its connections and closes them.
+ */
+
+/** The invocation record, as SCF defines it. Times are epoch milliseconds UTC. */
+export interface InvocationRecord {
+  requestId: string;
+  namespace: string;
+  functionName: string;
+  /** Function version; `$LATEST` for now. */
+  qualifier: string;
+  /** Epoch ms (UTC) at which the invocation started. */
+  startTime: number;
+  /** ms, sub-ms precision: handler start to end on a monotonic clock. */
+  duration: number;
+  /** ms: duration rounded up to the billing granularity. */
+  billDuration: number;
+  /** Bytes: peak resident memory of the instance during this invocation. */
+  memUsage: number;
+  /** 0 success; SCF status code (430, 433, 434, 437, 439, ...) on failure; 2 running; 3 interrupted. */
+  retCode: number;
+  /** JSON of the return value, or SCF's error JSON. */
+  retMsg: string;
+  /** 1 finished, 0 running or abnormal. */
+  invokeFinished: number;
+  retryNum: number;
+  /** The log text, SCF-formatted. */
+  log: string;
+}
+
+/** An invocation record as read back, with its store-assigned insertion sequence. */
+export interface StoredRecord extends InvocationRecord {
+  /** Monotonically increasing insertion sequence (unique); the tie-break of every sort. */
+  seq: number;
+}
+
+export const RET_CODE = {
+  SUCCESS: 0,
+  RUNNING: 2,
+  INTERRUPTED: 3,
+  USER_CODE_EXCEPTION: 430,
+  TIMEOUT: 433,
+  MEMORY_LIMIT: 434,
+  HANDLER_NOT_FOUND: 437,
+  PROCESS_EXITED: 439,
+} as const;
+
+/**
+ * retCode classes accepted by GetFunctionLogs' filter:
+ * is0 = 0; not0 = anything else (running and interrupted included);
+ * TimeLimitExceeded = 433; ResourceLimitExceeded = 434; UserCodeException = 430.
+ */
+export type RetCodeFilter =
+  | 'is0'
+  | 'not0'
+  | 'TimeLimitExceeded'
+  | 'ResourceLimitExceeded'
+  | 'UserCodeException';
+
+export type OrderBy = 'startTime' | 'functionName' | 'requestId' | 'duration' | 'memUsage';
+export type Order = 'asc' | 'desc';
+
+export interface LogQuery {
+  namespace?: string;
+  functionName?: string;
+  qualifier?: string;
+  requestId?: string;
+  /** Inclusive lower bound on startTime (epoch ms). */
+  startTimeFrom?: number;
+  /** Inclusive upper bound on startTime (epoch ms). */
+  startTimeTo?: number;
+  retCode?: RetCodeFilter;
+  /**
+   * Full-text search in the log: every whitespace-separated term must occur as a word (token) in the log,
+   * case-insensitively; a term ending in `*` matches as a prefix. Quotes make a phrase.
+   */
+  keyword?: string;
+  orderBy: OrderBy;
+  order: Order;
+  offset: number;
+  limit: number;
+}
+
+export interface LogPage {
+  total: number;
+  items: StoredRecord[];
+}
+
+/** Running record as inserted at start. */
+export type BeginRecord = Omit<InvocationRecord, 'duration' | 'billDuration' | 'memUsage' | 'retMsg'> &
+  Partial<Pick<InvocationRecord, 'duration' | 'billDuration' | 'memUsage' | 'retMsg'>>;
+
+export type WriteOp =
+  | { op: 'begin'; record: BeginRecord }
+  | { op: 'appendLog'; requestId: string; text: string }
+  | { op: 'finish'; record: InvocationRecord };
+
+export interface LogStore {
+  open(): Promise<void>;
+  write(batch: readonly WriteOp[]): Promise<void>;
+  recoverInterrupted(): Promise<number>;
+  query(q: LogQuery): Promise<LogPage>;
+  get(requestId: string): Promise<StoredRecord | undefined>;
+  close(): Promise<void>;
+}

@@ -139,6 +139,13 @@ export const ERROR_CODES = {
   ),
 
   // --- system
+  ServerUnreachable: {
+    v2: 6000,
+    v2Desc: 'InternalError',
+    v3: 'InternalError',
+    user: false,
+    doc: 'CLI only, never sent by the server: the scf-local server at --endpoint could not be reached.',
+  },
   InternalError: {
     v2: 6000,
     v2Desc: 'InternalError',

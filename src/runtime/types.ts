@@ -6,15 +6,23 @@
  * - `invoke()` never rejects for anything the function does (throw, hang, OOM, exit, flood): those are
  *   results with their retCode. It rejects only with a ScfError for platform conditions
  *   (ConcurrencyLimitReached when the function's pool and queue are full; InternalError when a process
- *   cannot be started at all), or when the runtime is closed.
- * - `onStart` is called when the handler is about to run (after queueing, before the cold start) with the
- *   invocation's start time; `onLog` receives the invocation's log text incrementally, already formatted
- *   (whole lines), so a running invocation's log can be persisted before it ends. The final `log` in the
- *   result is the whole log (capped at maxLogBytes with a visible marker), including platform lines.
- * - After a failure that kills the instance (timeout, OOM, exit), the next invocation gets a fresh one.
- * - `retire(key)` stops the warm instances of a function (its code or configuration changed); running
- *   invocations finish first. `close()` stops everything; invocations still running end with retCode 3
- *   (interrupted). Both idempotent.
+ *   cannot be started at all), or when the runtime is closed (InternalError; also for invocations still
+ *   queued at `close()`, which never started).
+ * - `onStart` is called when the invocation gets its instance slot (after queueing, before the cold start)
+ *   with the invocation's start time, which is also the result's `startTime`; on a warm instance the handler
+ *   starts within a fraction of a millisecond of it. `onLog` receives the invocation's user log text
+ *   incrementally, already formatted (whole lines), so a running invocation's log can be persisted before it
+ *   ends. The final `log` in the result is the whole log (capped at maxLogBytes with a visible marker),
+ *   including platform lines.
+ * - retCodes: 0 success; 430 the function threw / rejected / called back with an error, or an exception
+ *   escaped it (uncaught, unhandled rejection: the instance is then replaced); 433 timeout; 434 memory;
+ *   437 handler not found; 439 the process exited or crashed mid-invocation; 3 interrupted by `close()`.
+ * - After a failure that kills the instance (timeout, OOM, exit, uncaught exception, failed module load), the
+ *   next invocation gets a fresh one.
+ * - `retire(key)` stops the warm instances of a function (its code or configuration changed): idle ones at
+ *   once (it resolves when they are gone); running invocations finish first, their instances are then
+ *   stopped. `close()` stops everything; invocations still running end with retCode 3 (interrupted), and it
+ *   resolves when every process is gone. Both idempotent.
  */
 
 /** What the runtime needs to know about a function to run it. */
@@ -52,7 +60,10 @@ export interface RunRequest {
 export interface RunResult {
   /** Epoch ms UTC. */
   startTime: number;
-  /** ms, monotonic clock, sub-ms precision; handler start to end. */
+  /**
+   * ms, monotonic clock, sub-ms precision; handler start to end as measured in the instance (a cold start's
+   * module load included; process start excluded). For a killed invocation, the parent's measure.
+   */
   duration: number;
   /** Bytes: peak RSS of the instance during this invocation. */
   memUsage: number;

@@ -10,11 +10,14 @@
  *   it is retryable.
  * - Records are keyed by `requestId`. `begin` inserts a running record (retCode 2, invokeFinished 0);
  *   `appendLog` appends text to a record's log; `finish` replaces the record with its final state
- *   (all fields, including the full log). A `finish` with no prior `begin` inserts.
+ *   (all fields, including the full log). A `finish` with no prior `begin` inserts. A `begin` or `finish`
+ *   for an existing requestId replaces it and keeps its `seq`. `appendLog` for an unknown requestId is
+ *   ignored (it does not fail the batch).
  * - `recoverInterrupted()` turns every record still running (retCode 2) into interrupted (retCode 3,
  *   invokeFinished 0), keeping its log; called on start-up after a crash. Returns how many it changed.
  * - `query()` is everything GetFunctionLogs offers. Sorting is total: ties on the sort field are broken by
  *   the record's insertion sequence in the same direction, so paging never repeats or skips a record.
+ *   Strings (functionName, requestId) sort by Unicode code point (UTF-8 byte order), not by locale.
  *   `total` counts every matching record, not the page.
  * - `close()` is idempotent; the store owns its connections and closes them.
  */
@@ -89,7 +92,13 @@ export interface LogQuery {
   retCode?: RetCodeFilter;
   /**
    * Full-text search in the log: every whitespace-separated term must occur as a word (token) in the log,
-   * case-insensitively; a term ending in `*` matches as a prefix. Quotes make a phrase.
+   * case-insensitively; a term ending in `*` matches as a prefix. Quotes make a phrase. Precisely
+   * (`keyword.ts`): tokens are runs of letters/digits; a term such as `foo-bar` is the phrase `foo bar`;
+   * a term with no letter or digit is ignored. Running records are searched too.
+   * What is searched is the log's search text (`search-text.ts`): the user's lines without their
+   * `<ISO time>\t<requestId>\t` prefixes, and without the platform lines (START, END, Report, ERROR,
+   * the truncation marker). So a keyword never matches a request id or time stamp that only the platform
+   * wrote; use `requestId` and the time range for those.
    */
   keyword?: string;
   orderBy: OrderBy;

@@ -1,0 +1,78 @@
+/** Invoke: runs a function synchronously (RequestResponse) or asynchronously (Event). */
+import { invalidValue, ScfError } from '../../errors/index.js';
+import type { ActionContext, InvokeInput, InvokeOutput } from './types.js';
+
+/** SCF: Tail returns the last 4 KB of the log. */
+export const TAIL_BYTES = 4096;
+/** SCF: a synchronous event is at most 6 MB, an asynchronous one 128 KB. */
+export const MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024;
+export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
+
+/** The last `maxBytes` bytes of a log, cut at a line start where possible, never inside a character. */
+export function tailLog(log: string, maxBytes = TAIL_BYTES): string {
+  const buf = Buffer.from(log, 'utf8');
+  if (buf.byteLength <= maxBytes) return log;
+  let start = buf.byteLength - maxBytes;
+  while (start < buf.byteLength && (buf[start]! & 0xc0) === 0x80) start++;
+  const tail = buf.subarray(start).toString('utf8');
+  const nl = tail.indexOf('\n');
+  return nl >= 0 && nl < tail.length - 1 ? tail.slice(nl + 1) : tail;
+}
+
+export async function invoke(ctx: ActionContext, input: InvokeInput): Promise<InvokeOutput> {
+  const type = input.invocationType ?? 'RequestResponse';
+  if (type !== 'RequestResponse' && type !== 'Event') {
+    throw invalidValue(
+      'InvocationType',
+      `InvocationType must be RequestResponse or Event, got ${String(type)}`,
+    );
+  }
+  const logType = input.logType ?? 'None';
+  if (logType !== 'None' && logType !== 'Tail') {
+    throw invalidValue('LogType', `LogType must be None or Tail, got ${String(logType)}`);
+  }
+  const event = input.event === undefined || input.event === '' ? '{}' : input.event;
+  const limit = type === 'Event' ? MAX_ASYNC_EVENT_BYTES : MAX_SYNC_EVENT_BYTES;
+  const size = Buffer.byteLength(event, 'utf8');
+  if (size > limit) {
+    throw new ScfError(
+      'RequestTooLarge',
+      `the event is ${size} bytes, more than the ${limit} bytes allowed for ${type === 'Event' ? 'asynchronous' : 'synchronous'} invocations`,
+    );
+  }
+  try {
+    JSON.parse(event);
+  } catch (err) {
+    throw new ScfError('InvalidParameterValue', 'the event is not valid JSON', {
+      field: 'ClientContext',
+      cause: err,
+    });
+  }
+  const qualifier =
+    input.qualifier === undefined || input.qualifier === '$DEFAULT' ? '$LATEST' : input.qualifier;
+  if (qualifier !== '$LATEST') {
+    throw invalidValue(
+      'Qualifier',
+      `Qualifier ${qualifier} does not exist: scf-local functions have only $LATEST`,
+    );
+  }
+  const req = { functionName: input.functionName, event, qualifier, async: type === 'Event' };
+  const outcome = await ctx.invoker.invoke(
+    input.namespace === undefined ? req : { ...req, namespace: input.namespace },
+  );
+  const r = outcome.record;
+  if (!r) return { requestId: outcome.requestId };
+  return {
+    requestId: outcome.requestId,
+    result: {
+      log: logType === 'Tail' ? tailLog(r.log) : '',
+      retMsg: r.retMsg,
+      errMsg: outcome.errMsg ?? '',
+      memUsage: r.memUsage,
+      duration: r.duration,
+      billDuration: r.billDuration,
+      invokeResult: r.retCode,
+      retCode: r.retCode,
+    },
+  };
+}

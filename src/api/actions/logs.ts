@@ -1,0 +1,90 @@
+/** GetFunctionLogs and GetRequestStatus: queries over the invocation records. */
+import { invalidValue, ScfError } from '../../errors/index.js';
+import { DEFAULT_NAMESPACE } from '../../functions/types.js';
+import type { LogQuery } from '../../store/types.js';
+import type {
+  ActionContext,
+  GetFunctionLogsInput,
+  GetFunctionLogsOutput,
+  GetRequestStatusInput,
+  GetRequestStatusOutput,
+} from './types.js';
+
+/** SCF: Offset + Limit must not exceed 10000. */
+export const MAX_OFFSET_PLUS_LIMIT = 10_000;
+export const DEFAULT_LIMIT = 20;
+/** GetRequestStatus: default window is the last 15 minutes. */
+export const REQUEST_STATUS_WINDOW_MS = 15 * 60_000;
+
+function checkInt(field: string, value: number | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min) {
+    throw invalidValue(field, `${field} must be an integer ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export async function getFunctionLogs(
+  ctx: ActionContext,
+  input: GetFunctionLogsInput,
+): Promise<GetFunctionLogsOutput> {
+  const offset = checkInt('Offset', input.offset, 0) ?? 0;
+  const limit = checkInt('Limit', input.limit, 1) ?? DEFAULT_LIMIT;
+  if (offset + limit > MAX_OFFSET_PLUS_LIMIT) {
+    throw new ScfError(
+      'LimitExceededOffset',
+      `offset + limit must not exceed ${MAX_OFFSET_PLUS_LIMIT} (got ${offset} + ${limit})`,
+    );
+  }
+  if (input.startTime !== undefined && input.endTime !== undefined && input.startTime > input.endTime) {
+    throw invalidValue('DateTime', 'StartTime must not be later than EndTime');
+  }
+  const namespace = input.namespace ?? (input.functionName !== undefined ? DEFAULT_NAMESPACE : undefined);
+  if (input.functionName !== undefined) ctx.functions.get(input.functionName, namespace);
+  else if (namespace !== undefined && !ctx.functions.getNamespace(namespace)) {
+    throw new ScfError('NamespaceNotFound', `namespace ${namespace} does not exist`);
+  }
+  const q: LogQuery = {
+    orderBy: input.orderBy ?? 'startTime',
+    order: input.order ?? 'desc',
+    offset,
+    limit,
+  };
+  if (namespace !== undefined) q.namespace = namespace;
+  if (input.functionName !== undefined) q.functionName = input.functionName;
+  if (input.qualifier !== undefined)
+    q.qualifier = input.qualifier === '$DEFAULT' ? '$LATEST' : input.qualifier;
+  if (input.requestId !== undefined) q.requestId = input.requestId;
+  if (input.retCode !== undefined) q.retCode = input.retCode;
+  if (input.startTime !== undefined) q.startTimeFrom = input.startTime;
+  if (input.endTime !== undefined) q.startTimeTo = input.endTime;
+  if (input.keyword !== undefined && input.keyword.trim() !== '') q.keyword = input.keyword;
+  const page = await ctx.store.query(q);
+  return { total: page.total, items: page.items };
+}
+
+export async function getRequestStatus(
+  ctx: ActionContext,
+  input: GetRequestStatusInput,
+): Promise<GetRequestStatusOutput> {
+  const namespace = input.namespace ?? DEFAULT_NAMESPACE;
+  ctx.functions.get(input.functionName, namespace);
+  if (!input.functionRequestId)
+    throw new ScfError('MissingParameter', 'FunctionRequestId is required', { field: 'FunctionRequestId' });
+  const now = Date.now();
+  const endTime = input.endTime ?? now;
+  const startTime = input.startTime ?? endTime - REQUEST_STATUS_WINDOW_MS;
+  if (startTime > endTime) throw invalidValue('DateTime', 'StartTime must be earlier than EndTime');
+  const page = await ctx.store.query({
+    namespace,
+    functionName: input.functionName,
+    requestId: input.functionRequestId,
+    startTimeFrom: startTime,
+    startTimeTo: endTime,
+    orderBy: 'startTime',
+    order: 'desc',
+    offset: 0,
+    limit: 100,
+  });
+  return { total: page.total, items: page.items };
+}

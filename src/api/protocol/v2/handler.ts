@@ -1,0 +1,108 @@
+/**
+ * The v2 protocol handler: method check, parameter parsing, authentication, action dispatch, envelope.
+ *
+ * Ordering contract (each step runs only when the previous passed, and nothing is acted on before the
+ * request is authenticated):
+ *   1. method GET or POST, else UnsupportedProtocol;
+ *   2. parameters parsed (form body on POST), SecretId/Signature/Timestamp/Nonce present and well-formed;
+ *   3. SecretId known (4104) -> Timestamp within the skew (4500) -> signature (4100) -> (Timestamp, Nonce)
+ *      not used before (4500); the nonce is remembered only after the signature verified, so forged
+ *      requests cannot burn nonces;
+ *   4. Action known (InvalidAction), its parameters read (4000), then the operation runs.
+ * Every answer is HTTP 200 JSON with the v2 envelope {code, message, codeDesc, ...}.
+ */
+import { ScfError as Err, type ScfError, toScfError } from '../../../errors/index.js';
+import {
+  jsonResponse,
+  type ProtocolContext,
+  type ProtocolHandler,
+  type WireRequest,
+  type WireResponse,
+} from '../../wire.js';
+import { V2_ACTIONS, type V2Body, type V2Operations } from './actions.js';
+import { parseParams } from './params.js';
+import { ParamReader } from './reader.js';
+import { computeSignature, hashOf, signatureMatches, stringToSign } from './signature.js';
+
+export function successBody(fields: V2Body): Record<string, unknown> {
+  return { code: 0, message: '', codeDesc: 'Success', ...fields };
+}
+
+export function errorBody(err: ScfError): Record<string, unknown> {
+  return { code: err.spec.v2, message: err.message, codeDesc: err.spec.v2Desc };
+}
+
+function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, ctx: ProtocolContext): void {
+  const reader = new ParamReader(params.byName);
+  const secretId = reader.required('SecretId');
+  const signature = reader.required('Signature');
+  const timestampText = reader.required('Timestamp');
+  const nonce = reader.required('Nonce');
+  if (!/^\d{1,12}$/.test(timestampText)) {
+    throw new Err(
+      'InvalidParameter',
+      `parameter Timestamp must be UNIX time in seconds, got ${JSON.stringify(timestampText)}`,
+      {
+        field: 'Timestamp',
+      },
+    );
+  }
+  const secretKey = ctx.credentials.secretKey(secretId);
+  if (secretKey === undefined) {
+    throw new Err('SecretIdNotFound', 'Authentication failed. SecretId does not exist');
+  }
+  ctx.replay.checkTimestamp(Number(timestampText));
+  const text = stringToSign({ method: req.method, host: req.host, path: req.path, params: params.list });
+  const expected = computeSignature(text, secretKey, hashOf(reader.str('SignatureMethod')));
+  // A client that forgot to URL-encode the Signature has its `+` decoded as a space; Base64 has no spaces.
+  if (!signatureMatches(signature.replaceAll(' ', '+'), expected)) {
+    throw new Err(
+      'SignatureFailure',
+      'Authentication failed: the signature does not match (see the signature method in the docs)',
+    );
+  }
+  // The documented replay key is Timestamp and Nonce together: qcloudapi-sdk draws Nonce from 0..65535 only,
+  // so keying on the Nonce alone would reject a legitimate request every few hundred calls.
+  try {
+    ctx.replay.useNonce(secretId, `${timestampText}/${nonce}`);
+  } catch (err) {
+    throw new Err(
+      'NonceReused',
+      `Nonce ${nonce} with Timestamp ${timestampText} was already used (replayed request)`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** A v2 handler over the given operations (the real ones in `index.ts`, fakes in unit tests). */
+export function createV2Handler(ops: V2Operations): ProtocolHandler {
+  return async (req: WireRequest, ctx: ProtocolContext): Promise<WireResponse> => {
+    try {
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        throw new Err(
+          'UnsupportedProtocol',
+          `unexpected http method ${req.method}, only GET or POST is supported`,
+        );
+      }
+      const params = parseParams(req);
+      authenticate(req, params, ctx);
+      const actionName = params.byName.get('Action') ?? '';
+      if (actionName === '')
+        throw new Err('InvalidAction', 'parameter Action is required', { field: 'Action' });
+      const action = V2_ACTIONS.get(actionName);
+      if (!action) {
+        throw new Err(
+          'InvalidAction',
+          `Action ${actionName} does not exist; scf-local's v2 API serves ${[...V2_ACTIONS.keys()].join(', ')}`,
+          { field: 'Action' },
+        );
+      }
+      const body = await action(new ParamReader(params.byName), ops, ctx.actions);
+      return jsonResponse(successBody(body));
+    } catch (err) {
+      return jsonResponse(errorBody(toScfError(err)));
+    }
+  };
+}

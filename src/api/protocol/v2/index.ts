@@ -1,0 +1,20 @@
+/**
+ * The legacy v2 API (`/v2/index.php`): the signed query/form protocol of scf.api.qcloud.com, over the
+ * shared operations. `handleV2` is what the HTTP server routes to; the rest is for tests and clients.
+ */
+import * as operations from '../../actions/index.js';
+import { createV2Handler } from './handler.js';
+
+export { logItem, V2_ACTIONS, type V2Operations } from './actions.js';
+export { createV2Handler, errorBody, successBody } from './handler.js';
+export { lookupName, parseParams, type V2Param } from './params.js';
+export {
+  computeSignature,
+  hashOf,
+  signatureMatches,
+  signRequest,
+  stringToSign,
+  type V2Hash,
+} from './signature.js';
+
+export const handleV2 = createV2Handler(operations);

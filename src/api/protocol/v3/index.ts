@@ -1,0 +1,72 @@
+/**
+ * API 3.0 (`scf.tencentcloudapi.com`, version 2018-04-16) at `/`: authenticate (TC3-HMAC-SHA256 or v1
+ * form signing), dispatch to the shared actions, answer in the `{"Response": {..., "RequestId"}}`
+ * envelope. Every answer is HTTP 200 `application/json`, errors included: the SDKs read `Response.Error`
+ * only from a 200. An unexpected fault is `InternalError` with a generic message; its detail and stack go
+ * to the server's error output, never onto the wire.
+ */
+import { randomUUID } from 'node:crypto';
+import { ScfError, toScfError } from '../../../errors/index.js';
+import { jsonResponse, type ProtocolHandler, type WireResponse } from '../../wire.js';
+import { authenticate } from './auth.js';
+import { OPERATIONS, UNSUPPORTED_ACTIONS } from './operations.js';
+
+export { API_VERSION, type AuthenticatedCall, authenticate } from './auth.js';
+export { OPERATIONS, UNSUPPORTED_ACTIONS } from './operations.js';
+
+export interface V3HandlerOptions {
+  /** Where unexpected faults are reported (default console.error). */
+  onInternalError?: (err: unknown, requestId: string) => void;
+  /** Request ids, for tests (default random UUIDs, as SCF's). */
+  requestId?: () => string;
+}
+
+const INTERNAL_MESSAGE =
+  'An internal error has occurred. Retry your request, and if the problem persists, report it with the RequestId.';
+
+/** The error envelope for any thrown value. */
+export function errorResponse(err: unknown, requestId: string, options: V3HandlerOptions = {}): WireResponse {
+  const e = toScfError(err);
+  if (e.code === 'InternalError') {
+    (options.onInternalError ?? ((x, id) => console.error(`[scf-local api3] ${id} internal error`, x)))(
+      err,
+      requestId,
+    );
+    return jsonResponse({
+      Response: { Error: { Code: e.v3Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
+    });
+  }
+  return jsonResponse({ Response: { Error: { Code: e.v3Code, Message: e.message }, RequestId: requestId } });
+}
+
+/** Builds the 3.0 protocol handler (options are for tests; `handleV3` is the default one). */
+export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler {
+  const nextId = options.requestId ?? randomUUID;
+  return async (req, ctx) => {
+    const requestId = nextId();
+    try {
+      const call = authenticate(req, ctx);
+      const op = Object.hasOwn(OPERATIONS, call.action) ? OPERATIONS[call.action] : undefined;
+      if (op === undefined) {
+        if (UNSUPPORTED_ACTIONS.has(call.action)) {
+          throw new ScfError('UnsupportedOperation', `Action ${call.action} is not supported by scf-local.`);
+        }
+        throw new ScfError(
+          'InvalidAction',
+          `The action \`${call.action}\` is not found for service \`scf\`, version 2018-04-16.`,
+        );
+      }
+      const env = {
+        timeZoneOffsetMinutes: ctx.actions.config.apiTimeZoneOffsetMinutes,
+        now: Date.now(),
+      };
+      const out = await op(call.params, ctx.actions, env);
+      return jsonResponse({ Response: { ...out, RequestId: requestId } });
+    } catch (err) {
+      return errorResponse(err, requestId, options);
+    }
+  };
+}
+
+/** The API 3.0 protocol handler that `http.ts` mounts at `/`. */
+export const handleV3: ProtocolHandler = createV3Handler();

@@ -1,0 +1,94 @@
+/**
+ * What every client command shares: the global flags, how they resolve against the environment into an
+ * API client (flags > SCF_LOCAL_* environment > the local server's generated pair in --data-dir), output
+ * streams and the colour decision.
+ */
+import type { Command } from 'commander';
+import { readGeneratedCredential } from '../api/auth/credentials.js';
+import { ScfError } from '../errors/index.js';
+import { ApiClient, DEFAULT_ENDPOINT } from './client.js';
+import type { CliEnvironment } from './env.js';
+import { createStyle, type Style } from './format.js';
+
+export interface GlobalFlags {
+  endpoint?: string;
+  secretId?: string;
+  secretKey?: string;
+  dataDir?: string;
+  region?: string;
+  /** false with --no-color. */
+  color?: boolean;
+}
+
+export interface CliIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+}
+
+export interface CliContext {
+  readonly env: CliEnvironment;
+  readonly io: CliIo;
+}
+
+export const DEFAULT_DATA_DIR = '.scf-local';
+
+/** Adds the options every client command accepts (also accepted before the command name). */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--endpoint <url>', `scf-local server (env SCF_LOCAL_ENDPOINT; default ${DEFAULT_ENDPOINT})`)
+    .option('--secret-id <id>', 'SecretId to sign with (env SCF_LOCAL_SECRET_ID)')
+    .option('--secret-key <key>', 'SecretKey to sign with (env SCF_LOCAL_SECRET_KEY)')
+    .option(
+      '-d, --data-dir <dir>',
+      `without a key: read the local server's generated pair from <dir>/credentials.json (env SCF_LOCAL_DATA_DIR; default ${DEFAULT_DATA_DIR})`,
+    )
+    .option('--region <region>', 'X-TC-Region to send (default ap-guangzhou)')
+    .option('--no-color', 'never colour the output (colour is used only on a terminal, and never with NO_COLOR)');
+}
+
+/** Builds the API client from flags, then the environment, then the generated credentials file. */
+export function createClient(flags: GlobalFlags, env: CliEnvironment): ApiClient {
+  const endpoint = flags.endpoint ?? env.endpoint ?? DEFAULT_ENDPOINT;
+  if ((flags.secretId === undefined) !== (flags.secretKey === undefined)) {
+    throw new ScfError('InvalidParameter', '--secret-id and --secret-key go together');
+  }
+  let secretId = flags.secretId ?? env.secretId;
+  let secretKey = flags.secretKey ?? env.secretKey;
+  if (flags.secretId === undefined && (env.secretId === undefined) !== (env.secretKey === undefined)) {
+    throw new ScfError('InvalidParameter', 'SCF_LOCAL_SECRET_ID and SCF_LOCAL_SECRET_KEY must be set together');
+  }
+  if (secretId === undefined || secretKey === undefined) {
+    const dataDir = flags.dataDir ?? env.dataDir ?? DEFAULT_DATA_DIR;
+    const generated = readGeneratedCredential(dataDir);
+    if (!generated) {
+      throw new ScfError(
+        'InvalidParameter',
+        `no credentials: pass --secret-id/--secret-key, set SCF_LOCAL_SECRET_ID/SCF_LOCAL_SECRET_KEY, or run where ` +
+          `\`scf-local serve\` keeps its data (${dataDir}/credentials.json not found; see --data-dir)`,
+      );
+    }
+    secretId = generated.secretId;
+    secretKey = generated.secretKey;
+  }
+  return new ApiClient({ endpoint, secretId, secretKey, region: flags.region ?? 'ap-guangzhou' });
+}
+
+/** Colour on a TTY only, never with NO_COLOR or --no-color. */
+export function styleFor(stream: NodeJS.WriteStream, flags: GlobalFlags, env: CliEnvironment): Style {
+  return createStyle(stream.isTTY === true && !env.noColor && flags.color !== false);
+}
+
+/** Runs a command body with a client that is closed afterwards, whatever happens. */
+export async function withClient<T>(
+  flags: GlobalFlags,
+  env: CliEnvironment,
+  body: (client: ApiClient) => Promise<T>,
+): Promise<T> {
+  const client = createClient(flags, env);
+  try {
+    return await body(client);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Output of the CLI: records in one shape whatever their source (GetFunctionLogs or the live stream),
+ * times in the user's zone with the offset written out (SCF's API speaks UTC+8 without saying so), the
+ * table with each invocation's log beneath, and colour only when asked for (a TTY, no NO_COLOR).
+ */
+import { parseApiTime } from '../api/time.js';
+import type { InvocationRecord } from '../store/types.js';
+
+/** SCF's API zone (UTC+8); the stream's `ready` frame says the server's actual one. */
+export const SCF_API_OFFSET_MINUTES = 480;
+
+/** An invocation as the CLI shows it. Times are epoch ms. */
+export interface CliRecord {
+  requestId: string;
+  functionName: string;
+  namespace: string;
+  startTime: number;
+  duration: number;
+  billDuration: number;
+  memUsage: number;
+  retCode: number;
+  retMsg: string;
+  invokeFinished: number;
+  log: string;
+}
+
+/** One GetFunctionLogs `FunctionLog` -> CliRecord (its StartTime is in the API zone). */
+export function fromFunctionLog(f: Record<string, unknown>, apiOffsetMinutes: number, namespace: string): CliRecord {
+  const num = (k: string): number => (typeof f[k] === 'number' ? (f[k] as number) : Number(f[k] ?? 0));
+  const text = (k: string): string => (typeof f[k] === 'string' ? (f[k] as string) : '');
+  return {
+    requestId: text('RequestId'),
+    functionName: text('FunctionName'),
+    namespace: text('Namespace') || namespace,
+    startTime: parseApiTime(text('StartTime'), apiOffsetMinutes) ?? 0,
+    duration: num('Duration'),
+    billDuration: num('BillDuration'),
+    memUsage: num('MemUsage'),
+    retCode: num('RetCode'),
+    retMsg: text('RetMsg'),
+    invokeFinished: num('InvokeFinished'),
+    log: text('Log'),
+  };
+}
+
+export function fromStreamRecord(r: InvocationRecord): CliRecord {
+  return {
+    requestId: r.requestId,
+    functionName: r.functionName,
+    namespace: r.namespace,
+    startTime: r.startTime,
+    duration: r.duration,
+    billDuration: r.billDuration,
+    memUsage: r.memUsage,
+    retCode: r.retCode,
+    retMsg: r.retMsg,
+    invokeFinished: r.invokeFinished,
+    log: r.log,
+  };
+}
+
+/** CLI status names; `--status` takes the first five. */
+const STATUS: Record<number, string> = {
+  0: 'ok',
+  2: 'running',
+  3: 'interrupted',
+  430: 'exception',
+  433: 'timeout',
+  434: 'oom',
+  437: 'no-handler',
+  439: 'exited',
+};
+
+export function statusName(retCode: number): string {
+  return STATUS[retCode] ?? `error ${retCode}`;
+}
+
+/** `--status` value -> GetFunctionLogs Filter.RetCode. */
+export const STATUS_FILTER = {
+  ok: 'is0',
+  error: 'not0',
+  timeout: 'TimeLimitExceeded',
+  oom: 'ResourceLimitExceeded',
+  exception: 'UserCodeException',
+} as const;
+export type StatusOption = keyof typeof STATUS_FILTER;
+
+/** Does a record fall in a `--status` class (the same classes the store filters on)? */
+export function matchesStatus(retCode: number, status: StatusOption): boolean {
+  switch (status) {
+    case 'ok':
+      return retCode === 0;
+    case 'error':
+      return retCode !== 0;
+    case 'timeout':
+      return retCode === 433;
+    case 'oom':
+      return retCode === 434;
+    case 'exception':
+      return retCode === 430;
+  }
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** `2024-05-01 14:03:07 +02:00` in the local zone (or `+00:00` with utc). */
+export function formatTime(ms: number, options: { utc: boolean }): string {
+  const d = new Date(ms);
+  const offset = options.utc ? 0 : -d.getTimezoneOffset();
+  const shifted = new Date(ms + offset * 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return (
+    `${pad(shifted.getUTCFullYear(), 4)}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())} ` +
+    `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}:${pad(shifted.getUTCSeconds())} ` +
+    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}
+
+/** ISO 8601 with the offset of the zone shown (`2024-05-01T14:03:07.123+02:00`), for JSON output. */
+export function isoTime(ms: number, options: { utc: boolean }): string {
+  if (options.utc) return new Date(ms).toISOString();
+  const d = new Date(ms);
+  const offset = -d.getTimezoneOffset();
+  const shifted = new Date(ms + offset * 60_000).toISOString().slice(0, -1);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${shifted}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+export const formatMs = (ms: number): string => (ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`);
+export const formatMb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** The record as JSON for scripts: canonical fields plus the status name and an ISO time with offset. */
+export function recordJson(r: CliRecord, options: { utc: boolean }): Record<string, unknown> {
+  return {
+    requestId: r.requestId,
+    functionName: r.functionName,
+    namespace: r.namespace,
+    startTime: isoTime(r.startTime, options),
+    startTimeMs: r.startTime,
+    status: statusName(r.retCode),
+    retCode: r.retCode,
+    duration: r.duration,
+    billDuration: r.billDuration,
+    memUsage: r.memUsage,
+    retMsg: r.retMsg,
+    invokeFinished: r.invokeFinished,
+    log: r.log,
+  };
+}
+
+export interface Style {
+  readonly enabled: boolean;
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+}
+
+const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
+const plain = (s: string): string => s;
+
+/** Colour only when writing to a terminal and NO_COLOR is not set (and --no-color was not given). */
+export function createStyle(enabled: boolean): Style {
+  return enabled
+    ? { enabled, bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) }
+    : { enabled, bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain };
+}
+
+export function styleStatus(retCode: number, style: Style): string {
+  const name = statusName(retCode);
+  if (retCode === 0) return style.green(name);
+  if (retCode === 2) return style.yellow(name);
+  return style.red(name);
+}
+
+/** Pads plain text; `shown` is the (possibly coloured) text that takes the plain text's width. */
+function cell(plainText: string, shown: string, width: number, right = false): string {
+  const fill = ' '.repeat(Math.max(0, width - plainText.length));
+  return right ? fill + shown : shown + fill;
+}
+
+export const TABLE_COLUMNS = ['TIME', 'REQUEST ID', 'STATUS', 'DURATION', 'BILLED', 'MEMORY'] as const;
+const WIDTHS = [26, 36, 11, 10, 8, 9];
+
+/** The header line of the log table. */
+export function tableHeader(style: Style): string {
+  return style.bold(TABLE_COLUMNS.map((c, i) => cell(c, c, WIDTHS[i]!, i >= 3)).join('  ').trimEnd());
+}
+
+/** One invocation's row; running ones show no figures yet. */
+export function tableRow(r: CliRecord, style: Style, options: { utc: boolean }): string {
+  const running = r.retCode === 2;
+  const values = [
+    formatTime(r.startTime, options),
+    r.requestId,
+    statusName(r.retCode),
+    running ? '-' : formatMs(r.duration),
+    running ? '-' : `${r.billDuration} ms`,
+    running ? '-' : formatMb(r.memUsage),
+  ];
+  const shown = [...values];
+  shown[2] = styleStatus(r.retCode, style);
+  return values.map((v, i) => cell(v, shown[i]!, WIDTHS[i]!, i >= 3)).join('  ').trimEnd();
+}
+
+/** The log beneath a row, each line behind a gutter so it cannot be mistaken for a row. */
+export function logBlock(r: CliRecord, style: Style): string {
+  if (r.log === '') return '';
+  const lines = r.log.replace(/\n$/, '').split('\n');
+  return `${lines.map((l) => style.dim('  │ ') + l).join('\n')}\n`;
+}

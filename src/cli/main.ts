@@ -1,0 +1,79 @@
+/**
+ * The `scf-local` command line: entry point. Every command except `serve` talks to a server over its HTTP
+ * API, signed like any SDK, so it works against a remote scf-local too.
+ *
+ * Exit codes: 0 ok; 1 failure (server fault, unreachable server, or an invoked function that failed);
+ * 2 usage or user error (bad flags, bad input, unknown function, rejected credentials).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ScfError } from '../errors/index.js';
+import { RemoteError } from './client.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerInvoke } from './commands/invoke.js';
+import { registerLogs } from './commands/logs.js';
+import { addGlobalOptions, type CliContext } from './context.js';
+import { readCliEnvironment } from './env.js';
+import { registerServe } from './serve.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command();
+  program
+    .name('scf-local')
+    .description('Self-hosted Tencent Cloud SCF-compatible function platform, and its client')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  addGlobalOptions(program);
+  registerServe(program);
+  registerDeploy(program, ctx);
+  registerInvoke(program, ctx);
+  registerLogs(program, ctx);
+  for (const cmd of program.commands) cmd.exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Credentials: --secret-id/--secret-key, else SCF_LOCAL_SECRET_ID/SCF_LOCAL_SECRET_KEY, else the pair a local
+\`scf-local serve\` generated in <data dir>/credentials.json (--data-dir, default .scf-local).
+Exit codes: 0 ok, 1 failure (including an invoked function that failed), 2 usage or user error.
+Colour only on a terminal, never with NO_COLOR or --no-color. Docs: docs/cli.md`,
+  );
+  return program;
+}
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and --version "fail" with exitCode 0; everything else commander rejects is a usage error.
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (err instanceof RemoteError) {
+    console.error(`scf-local: ${err.message} (${err.remoteCode})`);
+    return err.isUserError ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  if (err instanceof ScfError) {
+    console.error(
+      `scf-local: ${err.message}${err.code === 'InvalidParameter' || err.code === 'ServerUnreachable' ? '' : ` (${err.v3Code})`}`,
+    );
+    return err.isUserError ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  console.error(err);
+  return EXIT_FAILURE;
+}
+
+const ctx: CliContext = {
+  env: readCliEnvironment(),
+  io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+};
+buildProgram(ctx)
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.exitCode = report(err);
+  });

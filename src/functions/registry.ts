@@ -1,0 +1,315 @@
+/**
+ * The function registry: namespaces and function definitions with their code, kept on disk under
+ * `<dataDir>/functions/<namespace>/<function>/` (`function.json`, `code.zip`, `code-r<revision>/`) so they
+ * survive restarts, and in memory for lookups on the invocation path.
+ *
+ * Contract: every method validates SCF's rules and throws a coded ScfError (InvalidParameterValue.<Field>,
+ * FunctionNotFound, FunctionInUse, NamespaceNotFound, NamespaceInUse). Writes are atomic per file
+ * (write + rename). `onChange(namespace, name)` is called after a function's code or configuration changed
+ * or it was deleted, so running instances can be retired.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ScfError } from '../errors/index.js';
+import { codeToZip, extractZip, sha256Hex } from './code.js';
+import {
+  type CodeInput,
+  type CreateFunctionInput,
+  DEFAULT_NAMESPACE,
+  type FunctionDefinition,
+  type ListFunctionsInput,
+  type ListFunctionsOutput,
+  type NamespaceDefinition,
+  type UpdateFunctionCodeInput,
+  type UpdateFunctionConfigurationInput,
+} from './types.js';
+import {
+  DEFAULT_HANDLER,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RUNTIME,
+  DEFAULT_TIMEOUT_S,
+  validateDescription,
+  validateEnvironment,
+  validateFunctionName,
+  validateHandler,
+  validateMemorySize,
+  validateNamespace,
+  validateRuntime,
+  validateTimeout,
+} from './validate.js';
+
+export interface FunctionRegistryOptions {
+  /** Called after a function's code or configuration changed, or it was deleted. */
+  onChange?: (namespace: string, functionName: string) => void;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2));
+  renameSync(tmp, path);
+}
+
+const key = (ns: string, name: string): string => `${ns}/${name}`;
+
+export class FunctionRegistry {
+  readonly #root: string;
+  readonly #functions = new Map<string, FunctionDefinition>();
+  readonly #namespaces = new Map<string, NamespaceDefinition>();
+  readonly #onChange: (namespace: string, functionName: string) => void;
+  readonly #now: () => number;
+
+  /** Loads every namespace and function found under `<dataDir>/functions`. */
+  constructor(dataDir: string, options: FunctionRegistryOptions = {}) {
+    this.#root = resolve(dataDir, 'functions');
+    this.#onChange = options.onChange ?? (() => {});
+    this.#now = options.now ?? Date.now;
+    mkdirSync(this.#root, { recursive: true });
+    // Node decides whether a .js file is CommonJS or ESM from the nearest package.json. Without this one,
+    // code extracted under a data folder inside an ESM project (scf-local's own repo, with `npm start`)
+    // would inherit "type": "module" and SCF-style `exports.main_handler` would fail. A function's own
+    // package.json still wins, being nearer.
+    const boundary = join(this.#root, 'package.json');
+    if (!existsSync(boundary)) writeFileSync(boundary, '{ "type": "commonjs" }\n');
+    this.#load();
+    if (!this.#namespaces.has(DEFAULT_NAMESPACE)) {
+      this.#saveNamespace({
+        name: DEFAULT_NAMESPACE,
+        description: 'default namespace',
+        addTime: this.#now(),
+        modTime: this.#now(),
+      });
+    }
+  }
+
+  #load(): void {
+    for (const ns of readdirSync(this.#root, { withFileTypes: true })) {
+      if (!ns.isDirectory()) continue;
+      const nsDir = join(this.#root, ns.name);
+      const nsFile = join(nsDir, 'namespace.json');
+      if (!existsSync(nsFile)) continue;
+      this.#namespaces.set(ns.name, JSON.parse(readFileSync(nsFile, 'utf8')) as NamespaceDefinition);
+      for (const fn of readdirSync(nsDir, { withFileTypes: true })) {
+        const defFile = join(nsDir, fn.name, 'function.json');
+        if (!fn.isDirectory() || !existsSync(defFile)) continue;
+        const def = JSON.parse(readFileSync(defFile, 'utf8')) as FunctionDefinition;
+        this.#functions.set(key(def.namespace, def.functionName), def);
+      }
+    }
+  }
+
+  #saveNamespace(def: NamespaceDefinition): void {
+    const dir = join(this.#root, def.name);
+    mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(join(dir, 'namespace.json'), def);
+    this.#namespaces.set(def.name, def);
+  }
+
+  #fnDir(ns: string, name: string): string {
+    return join(this.#root, ns, name);
+  }
+
+  /** Absolute path of the extracted code the runtime runs for this definition. */
+  codeDir(def: FunctionDefinition): string {
+    return join(this.#fnDir(def.namespace, def.functionName), `code-r${def.revision}`);
+  }
+
+  #requireNamespace(ns: string | undefined): string {
+    const name = validateNamespace(ns ?? DEFAULT_NAMESPACE);
+    if (!this.#namespaces.has(name))
+      throw new ScfError('NamespaceNotFound', `namespace ${name} does not exist`);
+    return name;
+  }
+
+  /** Writes the zip and extracts it for `revision`; removes older extracted revisions. */
+  #storeCode(def: FunctionDefinition, zip: Uint8Array): void {
+    const dir = this.#fnDir(def.namespace, def.functionName);
+    mkdirSync(dir, { recursive: true });
+    const staging = join(dir, `.staging-r${def.revision}`);
+    rmSync(staging, { recursive: true, force: true });
+    try {
+      extractZip(zip, staging);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    const target = this.codeDir(def);
+    rmSync(target, { recursive: true, force: true });
+    renameSync(staging, target);
+    const tmp = join(dir, 'code.zip.tmp');
+    writeFileSync(tmp, zip);
+    renameSync(tmp, join(dir, 'code.zip'));
+    // Older revisions may still be running in warm instances until they are retired; they are removed on
+    // the next change (a running instance keeps its cwd open, so removal does not break it).
+    for (const entry of readdirSync(dir)) {
+      const m = /^code-r(\d+)$/.exec(entry);
+      if (m && Number(m[1]) < def.revision - 1) rmSync(join(dir, entry), { recursive: true, force: true });
+    }
+  }
+
+  #save(def: FunctionDefinition): void {
+    writeJsonAtomic(join(this.#fnDir(def.namespace, def.functionName), 'function.json'), def);
+    this.#functions.set(key(def.namespace, def.functionName), def);
+  }
+
+  /** The definition, or FunctionNotFound. */
+  get(functionName: string, namespace?: string): FunctionDefinition {
+    const ns = namespace ?? DEFAULT_NAMESPACE;
+    const def = this.#functions.get(key(ns, functionName));
+    if (!def) {
+      throw new ScfError('FunctionNotFound', `function not found: [${functionName}] in namespace [${ns}]`);
+    }
+    return def;
+  }
+
+  /** True if the function exists. */
+  has(functionName: string, namespace?: string): boolean {
+    return this.#functions.has(key(namespace ?? DEFAULT_NAMESPACE, functionName));
+  }
+
+  /** The zip package as deployed. */
+  readCode(def: FunctionDefinition): Buffer {
+    return readFileSync(join(this.#fnDir(def.namespace, def.functionName), 'code.zip'));
+  }
+
+  create(input: CreateFunctionInput): FunctionDefinition {
+    const functionName = validateFunctionName(input.functionName);
+    const namespace = this.#requireNamespace(input.namespace);
+    if (this.#functions.has(key(namespace, functionName))) {
+      throw new ScfError(
+        'FunctionInUse',
+        `function ${functionName} already exists in namespace ${namespace}`,
+      );
+    }
+    const def: FunctionDefinition = {
+      namespace,
+      functionName,
+      handler: validateHandler(input.handler ?? DEFAULT_HANDLER),
+      runtime: validateRuntime(input.runtime ?? DEFAULT_RUNTIME),
+      memorySize: validateMemorySize(input.memorySize ?? DEFAULT_MEMORY_MB),
+      timeout: validateTimeout(input.timeout ?? DEFAULT_TIMEOUT_S),
+      description: validateDescription(input.description ?? ''),
+      environment: validateEnvironment(input.environment ?? {}),
+      codeSize: 0,
+      codeSha256: '',
+      addTime: this.#now(),
+      modTime: this.#now(),
+      revision: 1,
+    };
+    const zip = codeToZip(input.code);
+    def.codeSize = zip.byteLength;
+    def.codeSha256 = sha256Hex(zip);
+    try {
+      this.#storeCode(def, zip);
+      this.#save(def);
+    } catch (err) {
+      if (!this.#functions.has(key(namespace, functionName))) {
+        rmSync(this.#fnDir(namespace, functionName), { recursive: true, force: true });
+      }
+      throw err;
+    }
+    return def;
+  }
+
+  updateCode(input: UpdateFunctionCodeInput): FunctionDefinition {
+    const prev = this.get(input.functionName, input.namespace);
+    const zip = codeToZip(input.code as CodeInput);
+    const def: FunctionDefinition = {
+      ...prev,
+      handler: input.handler === undefined ? prev.handler : validateHandler(input.handler),
+      codeSize: zip.byteLength,
+      codeSha256: sha256Hex(zip),
+      modTime: this.#now(),
+      revision: prev.revision + 1,
+    };
+    this.#storeCode(def, zip);
+    this.#save(def);
+    this.#onChange(def.namespace, def.functionName);
+    return def;
+  }
+
+  updateConfiguration(input: UpdateFunctionConfigurationInput): FunctionDefinition {
+    const prev = this.get(input.functionName, input.namespace);
+    const def: FunctionDefinition = {
+      ...prev,
+      handler: input.handler === undefined ? prev.handler : validateHandler(input.handler),
+      runtime: input.runtime === undefined ? prev.runtime : validateRuntime(input.runtime),
+      memorySize: input.memorySize === undefined ? prev.memorySize : validateMemorySize(input.memorySize),
+      timeout: input.timeout === undefined ? prev.timeout : validateTimeout(input.timeout),
+      description:
+        input.description === undefined ? prev.description : validateDescription(input.description),
+      environment:
+        input.environment === undefined ? prev.environment : validateEnvironment(input.environment),
+      modTime: this.#now(),
+      revision: prev.revision + 1,
+    };
+    // The code folder is per revision: carry the current code over to the new revision.
+    const dir = this.#fnDir(def.namespace, def.functionName);
+    this.#storeCode(def, readFileSync(join(dir, 'code.zip')));
+    this.#save(def);
+    this.#onChange(def.namespace, def.functionName);
+    return def;
+  }
+
+  delete(functionName: string, namespace?: string): void {
+    const def = this.get(functionName, namespace);
+    this.#functions.delete(key(def.namespace, def.functionName));
+    rmSync(this.#fnDir(def.namespace, def.functionName), { recursive: true, force: true });
+    this.#onChange(def.namespace, def.functionName);
+  }
+
+  list(input: ListFunctionsInput = {}): ListFunctionsOutput {
+    const namespace = this.#requireNamespace(input.namespace);
+    const search = input.searchKey?.toLowerCase();
+    const all = [...this.#functions.values()].filter(
+      (f) => f.namespace === namespace && (!search || f.functionName.toLowerCase().includes(search)),
+    );
+    const orderBy = input.orderBy ?? 'AddTime';
+    const dir = (input.order ?? 'DESC') === 'ASC' ? 1 : -1;
+    const field = (f: FunctionDefinition): string | number =>
+      orderBy === 'FunctionName' ? f.functionName : orderBy === 'ModTime' ? f.modTime : f.addTime;
+    all.sort((a, b) => {
+      const x = field(a);
+      const y = field(b);
+      if (x !== y) return (x < y ? -1 : 1) * dir;
+      return (a.functionName < b.functionName ? -1 : a.functionName > b.functionName ? 1 : 0) * dir;
+    });
+    const offset = input.offset ?? 0;
+    const limit = input.limit ?? 20;
+    return { total: all.length, functions: all.slice(offset, offset + limit) };
+  }
+
+  createNamespace(name: string, description = ''): NamespaceDefinition {
+    const ns = validateNamespace(name);
+    if (this.#namespaces.has(ns)) throw new ScfError('NamespaceInUse', `namespace ${ns} already exists`);
+    const def: NamespaceDefinition = {
+      name: ns,
+      description: validateDescription(description),
+      addTime: this.#now(),
+      modTime: this.#now(),
+    };
+    this.#saveNamespace(def);
+    return def;
+  }
+
+  listNamespaces(): NamespaceDefinition[] {
+    return [...this.#namespaces.values()].sort((a, b) => a.addTime - b.addTime || (a.name < b.name ? -1 : 1));
+  }
+
+  getNamespace(name: string): NamespaceDefinition | undefined {
+    return this.#namespaces.get(name);
+  }
+
+  deleteNamespace(name: string): void {
+    const ns = validateNamespace(name);
+    if (!this.#namespaces.has(ns)) throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
+    if (ns === DEFAULT_NAMESPACE)
+      throw new ScfError('UnsupportedOperation', 'the default namespace cannot be deleted');
+    if ([...this.#functions.values()].some((f) => f.namespace === ns)) {
+      throw new ScfError('NamespaceInUse', `namespace ${ns} still holds functions; delete them first`);
+    }
+    this.#namespaces.delete(ns);
+    rmSync(join(this.#root, ns), { recursive: true, force: true });
+  }
+}

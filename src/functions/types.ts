@@ -1,0 +1,91 @@
+/**
+ * Function definitions: what a deployed function is. The registry (`registry.ts`) validates SCF's rules,
+ * persists definitions and code under `<dataDir>/functions/`, and survives restarts.
+ */
+
+export interface FunctionDefinition {
+  namespace: string;
+  functionName: string;
+  handler: string;
+  /** SCF runtime name as SCF spells it (`Nodejs18.15`). */
+  runtime: string;
+  /** MB: 64, or 128–3072 in steps of 128. */
+  memorySize: number;
+  /** Seconds, 1–900. */
+  timeout: number;
+  description: string;
+  environment: Record<string, string>;
+  /** Bytes of the zip package. */
+  codeSize: number;
+  /** Hex SHA-256 of the zip package. */
+  codeSha256: string;
+  /** Epoch ms. */
+  addTime: number;
+  /** Epoch ms. */
+  modTime: number;
+  /** Increments on every change of code or configuration. */
+  revision: number;
+}
+
+/** Where a function's code comes from. */
+export type CodeInput =
+  | { zipBase64: string }
+  | { zip: Uint8Array }
+  /** A zip file on the server's disk. */
+  | { zipFile: string }
+  /** A directory on the server's disk, zipped on deploy. */
+  | { directory: string };
+
+export interface NamespaceDefinition {
+  name: string;
+  description: string;
+  addTime: number;
+  modTime: number;
+}
+
+export interface CreateFunctionInput {
+  functionName: string;
+  namespace?: string;
+  handler?: string;
+  runtime?: string;
+  memorySize?: number;
+  timeout?: number;
+  description?: string;
+  environment?: Record<string, string>;
+  code: CodeInput;
+}
+
+export interface UpdateFunctionCodeInput {
+  functionName: string;
+  namespace?: string;
+  handler?: string;
+  code: CodeInput;
+}
+
+export interface UpdateFunctionConfigurationInput {
+  functionName: string;
+  namespace?: string;
+  handler?: string;
+  runtime?: string;
+  memorySize?: number;
+  timeout?: number;
+  description?: string;
+  environment?: Record<string, string>;
+}
+
+export interface ListFunctionsInput {
+  namespace?: string;
+  /** Case-insensitive substring match on the function name. */
+  searchKey?: string;
+  order?: 'ASC' | 'DESC';
+  orderBy?: 'AddTime' | 'ModTime' | 'FunctionName';
+  offset?: number;
+  limit?: number;
+}
+
+export interface ListFunctionsOutput {
+  total: number;
+  functions: FunctionDefinition[];
+}
+
+export const DEFAULT_NAMESPACE = 'default';

@@ -1,0 +1,116 @@
+/** SCF's rules for function definitions, each failure a coded InvalidParameterValue naming the field. */
+import { invalidValue } from '../errors/index.js';
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]$/;
+const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const HANDLER_RE = /^[A-Za-z0-9_\-./]*[A-Za-z0-9_-]\.[A-Za-z_$][A-Za-z0-9_$]*$/;
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Runtime names as SCF spells them. All run on the host's Node.js. */
+export const NODE_RUNTIMES = [
+  'Nodejs6.10',
+  'Nodejs8.9',
+  'Nodejs10.15',
+  'Nodejs12.16',
+  'Nodejs14.18',
+  'Nodejs16.13',
+  'Nodejs18.15',
+] as const;
+
+export const DEFAULT_RUNTIME = 'Nodejs18.15';
+export const DEFAULT_HANDLER = 'index.main_handler';
+export const DEFAULT_MEMORY_MB = 128;
+export const DEFAULT_TIMEOUT_S = 3;
+/** SCF: environment variables take at most 4 KB in all. */
+export const MAX_ENV_BYTES = 4096;
+
+export function validateFunctionName(name: unknown): string {
+  if (typeof name !== 'string' || name.length < 2 || name.length > 60 || !NAME_RE.test(name)) {
+    throw invalidValue(
+      'FunctionName',
+      `FunctionName ${JSON.stringify(name)} is invalid: 2-60 characters, letters, digits, - and _, starting with a letter and not ending with - or _`,
+    );
+  }
+  return name;
+}
+
+export function validateNamespace(ns: unknown): string {
+  if (typeof ns !== 'string' || ns.length < 1 || ns.length > 30 || !NAMESPACE_RE.test(ns)) {
+    throw invalidValue(
+      'Namespace',
+      `Namespace ${JSON.stringify(ns)} is invalid: 1-30 characters, letters, digits, - and _, starting with a letter or digit`,
+    );
+  }
+  return ns;
+}
+
+export function validateHandler(handler: unknown): string {
+  if (typeof handler !== 'string' || handler.length < 2 || handler.length > 60 || !HANDLER_RE.test(handler)) {
+    throw invalidValue(
+      'Handler',
+      `Handler ${JSON.stringify(handler)} is invalid: expected file.export, e.g. index.main_handler`,
+    );
+  }
+  return handler;
+}
+
+export function validateMemorySize(mb: unknown): number {
+  if (
+    typeof mb !== 'number' ||
+    !Number.isInteger(mb) ||
+    !(mb === 64 || (mb >= 128 && mb <= 3072 && mb % 128 === 0))
+  ) {
+    throw invalidValue(
+      'MemorySize',
+      `MemorySize ${String(mb)} is invalid: 64, or 128 to 3072 in steps of 128 (MB)`,
+    );
+  }
+  return mb;
+}
+
+export function validateTimeout(s: unknown): number {
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 900) {
+    throw invalidValue('Timeout', `Timeout ${String(s)} is invalid: an integer from 1 to 900 (seconds)`);
+  }
+  return s;
+}
+
+export function validateDescription(d: unknown): string {
+  if (typeof d !== 'string' || d.length > 1000) {
+    throw invalidValue('Description', 'Description must be a string of at most 1000 characters');
+  }
+  return d;
+}
+
+export function validateRuntime(r: unknown): string {
+  if (typeof r !== 'string' || !(NODE_RUNTIMES as readonly string[]).includes(r)) {
+    throw invalidValue(
+      'Runtime',
+      `Runtime ${JSON.stringify(r)} is not supported: scf-local runs ${NODE_RUNTIMES.join(', ')} (all on the host's Node.js)`,
+    );
+  }
+  return r;
+}
+
+export function validateEnvironment(env: unknown): Record<string, string> {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    throw invalidValue('Environment', 'Environment must map variable names to string values');
+  }
+  const out: Record<string, string> = {};
+  let bytes = 0;
+  for (const [k, v] of Object.entries(env)) {
+    if (!ENV_KEY_RE.test(k))
+      throw invalidValue('Environment', `Environment variable name ${JSON.stringify(k)} is invalid`);
+    if (typeof v !== 'string')
+      throw invalidValue('Environment', `Environment variable ${k} must be a string`);
+    bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 1;
+    out[k] = v;
+  }
+  if (bytes > MAX_ENV_BYTES) {
+    throw invalidValue(
+      'Environment',
+      `Environment variables take ${bytes} bytes, more than the ${MAX_ENV_BYTES} allowed`,
+    );
+  }
+  return out;
+}

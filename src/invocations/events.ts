@@ -1,0 +1,204 @@
+/**
+ * The invocation event hub: the live feed behind `scf-local logs --follow`. The Invoker reports each
+ * record once it is durable (`start` = the running record, `end` = the final one); the hub numbers every
+ * event with a cursor and fans it out to subscribers, keeping a bounded ring of recent events so that a
+ * subscriber that lost its connection resumes from its cursor with no gap and no duplicate.
+ *
+ * Cursors are `<epoch>-<n>`: `epoch` names this hub instance (a server start), `n` counts events from 1.
+ * A cursor `E-n` means "I have seen every event up to and including n". A cursor from another epoch (the
+ * server restarted) or older than the ring is never silently honoured: the subscriber is told which, and
+ * catches up through the query API (GetFunctionLogs) instead.
+ *
+ * Ordering contract: `publish` is synchronous and delivers to every live subscriber before returning, in
+ * cursor order; `subscribe` computes its backlog and registers the listener in the same tick, so nothing
+ * published can fall between the two. Listeners must not throw; one that does is dropped (the invoker's
+ * `onRecord` must never throw, and one broken subscriber must not starve the others).
+ */
+import { randomBytes } from 'node:crypto';
+import type { InvocationRecord } from '../store/types.js';
+import type { RecordEvent } from './invoker.js';
+
+export const DEFAULT_RING_EVENTS = 100_000;
+/** Estimated bytes of events kept; large logs evict older events before the count limit is reached. */
+export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
+
+export interface HubEvent {
+  /** `<epoch>-<seq>`. */
+  cursor: string;
+  seq: number;
+  type: 'start' | 'end';
+  record: InvocationRecord;
+}
+
+export interface EventFilter {
+  namespace?: string;
+  functionName?: string;
+}
+
+/** Why a resume cursor could not be honoured from the ring. */
+export type GapReason = 'unknown-epoch' | 'too-far-behind' | 'invalid-cursor';
+
+export interface Subscription {
+  /** Events after the requested cursor still in the ring (empty when none was given or on a gap). */
+  backlog: HubEvent[];
+  /** Set when the requested cursor could not be honoured: live events start after `cursor`. */
+  gap?: { reason: GapReason; cursor: string };
+  /** The cursor live delivery starts after (the newest event at subscription time). */
+  cursor: string;
+  unsubscribe(): void;
+}
+
+export interface SubscribeOptions {
+  /** Resume after this cursor. Absent: live only, from now. */
+  after?: string;
+  filter?: EventFilter;
+  /** Called once when the hub closes (not after unsubscribe). */
+  onClose?: () => void;
+}
+
+interface Listener {
+  filter: EventFilter;
+  deliver: (e: HubEvent) => void;
+  onClose: (() => void) | undefined;
+}
+
+const CURSOR_RE = /^([a-z0-9]+)-(0|[1-9]\d{0,15})$/;
+
+/** Splits a cursor into its epoch and sequence, or undefined when it is not one. */
+export function parseCursor(cursor: string): { epoch: string; seq: number } | undefined {
+  const m = CURSOR_RE.exec(cursor);
+  if (!m) return undefined;
+  const seq = Number(m[2]);
+  return Number.isSafeInteger(seq) ? { epoch: m[1]!, seq } : undefined;
+}
+
+const matches = (f: EventFilter, r: InvocationRecord): boolean =>
+  (f.namespace === undefined || f.namespace === r.namespace) &&
+  (f.functionName === undefined || f.functionName === r.functionName);
+
+/** Rough in-memory size of an event: its strings (UTF-16) plus a fixed overhead for the object. */
+const sizeOf = (r: InvocationRecord): number => 2 * (r.log.length + r.retMsg.length) + 512;
+
+export class InvocationEventHub {
+  readonly #epoch: string;
+  readonly #capacity: number;
+  readonly #maxBytes: number;
+  /** Slot `seq % capacity` holds event `seq` while `first <= seq <= last`. */
+  readonly #ring: Array<HubEvent | undefined>;
+  #first = 1;
+  #last = 0;
+  #bytes = 0;
+  readonly #listeners = new Set<Listener>();
+  #closed = false;
+
+  constructor(options: { capacity?: number; maxBytes?: number; epoch?: string } = {}) {
+    // Start time in base 36 plus randomness: distinct across restarts and across hubs in one process.
+    this.#epoch = options.epoch ?? `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    if (!/^[a-z0-9]+$/.test(this.#epoch)) throw new RangeError('epoch must be lower-case alphanumerics');
+    this.#capacity = Math.max(1, options.capacity ?? DEFAULT_RING_EVENTS);
+    this.#maxBytes = options.maxBytes ?? DEFAULT_RING_BYTES;
+    this.#ring = new Array<HubEvent | undefined>(this.#capacity);
+  }
+
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** The cursor of the newest event (`<epoch>-0` before the first). */
+  get cursor(): string {
+    return `${this.#epoch}-${this.#last}`;
+  }
+
+  /** The oldest event still held, as a cursor that resumes just before it. */
+  get oldestResumable(): string {
+    return `${this.#epoch}-${this.#first - 1}`;
+  }
+
+  /** Numbers an event, keeps it in the ring and delivers it to every matching subscriber. Never throws. */
+  publish(e: RecordEvent): void {
+    if (this.#closed) return;
+    const seq = ++this.#last;
+    const event: HubEvent = { cursor: `${this.#epoch}-${seq}`, seq, type: e.type, record: e.record };
+    const slot = seq % this.#capacity;
+    if (this.#ring[slot] !== undefined) this.#evictOldest();
+    this.#ring[slot] = event;
+    this.#bytes += sizeOf(e.record);
+    while (this.#bytes > this.#maxBytes && this.#first < seq) this.#evictOldest();
+    for (const l of this.#listeners) {
+      if (!matches(l.filter, e.record)) continue;
+      try {
+        l.deliver(event);
+      } catch {
+        // A listener that throws is broken; dropping it keeps the others (and the invoker) unaffected.
+        this.#listeners.delete(l);
+      }
+    }
+  }
+
+  #evictOldest(): void {
+    const slot = this.#first % this.#capacity;
+    const old = this.#ring[slot];
+    if (old) this.#bytes -= sizeOf(old.record);
+    this.#ring[slot] = undefined;
+    this.#first++;
+  }
+
+  /**
+   * Registers a listener. With `after`, events after that cursor still in the ring are returned as the
+   * backlog (to be delivered before any live event); a cursor of another epoch, from the future, or older
+   * than the ring yields `gap` instead and live delivery from now.
+   */
+  subscribe(deliver: (e: HubEvent) => void, options: SubscribeOptions = {}): Subscription {
+    const filter = options.filter ?? {};
+    const listener: Listener = { filter, deliver, onClose: options.onClose };
+    const unsubscribe = (): void => {
+      this.#listeners.delete(listener);
+    };
+    const cursor = this.cursor;
+    let backlog: HubEvent[] = [];
+    let gap: Subscription['gap'];
+    if (options.after !== undefined) {
+      const parsed = parseCursor(options.after);
+      if (!parsed) gap = { reason: 'invalid-cursor', cursor };
+      else if (parsed.epoch !== this.#epoch || parsed.seq > this.#last)
+        gap = { reason: 'unknown-epoch', cursor };
+      else if (parsed.seq < this.#first - 1) gap = { reason: 'too-far-behind', cursor };
+      else backlog = this.#since(parsed.seq, filter);
+    }
+    if (this.#closed) {
+      queueMicrotask(() => options.onClose?.());
+    } else {
+      this.#listeners.add(listener);
+    }
+    return gap ? { backlog, gap, cursor, unsubscribe } : { backlog, cursor, unsubscribe };
+  }
+
+  #since(seq: number, filter: EventFilter): HubEvent[] {
+    const out: HubEvent[] = [];
+    for (let s = seq + 1; s <= this.#last; s++) {
+      const e = this.#ring[s % this.#capacity];
+      if (e && matches(filter, e.record)) out.push(e);
+    }
+    return out;
+  }
+
+  /** Number of live subscribers (for tests and diagnostics). */
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
+  /** Stops publishing and tells every subscriber. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    for (const l of listeners) {
+      try {
+        l.onClose?.();
+      } catch {
+        // Closing must finish for every subscriber; a failing close callback has nothing left to break.
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The Invoker: the one path every invocation takes. It looks the function up, runs it on the runtime and
+ * writes its record: a running record (retCode 2) when the handler starts, the log as it arrives, and the
+ * final record at the end. A synchronous caller is answered only once the final record is durable; an
+ * asynchronous (Event) caller once the running record is durable.
+ */
+import { toScfError } from '../errors/index.js';
+import type { FunctionRegistry } from '../functions/registry.js';
+import type { FunctionDefinition } from '../functions/types.js';
+import type { FunctionRunSpec, RunResult, Runtime } from '../runtime/types.js';
+import { type InvocationRecord, RET_CODE } from '../store/types.js';
+import type { RecordWriter } from '../store/writer.js';
+import { uuidv7 } from './request-id.js';
+
+export const LATEST = '$LATEST';
+
+export interface InvokeRequest {
+  functionName: string;
+  namespace?: string;
+  /** `$LATEST` (default). */
+  qualifier?: string;
+  /** The event as JSON text. */
+  event: string;
+  /** Event (async): resolve once the invocation has started and its running record is durable. */
+  async?: boolean;
+}
+
+export interface InvokeOutcome {
+  requestId: string;
+  /** The final record; absent for async invocations. */
+  record?: InvocationRecord;
+  /** Error message of a failed invocation ('' on success); absent for async. */
+  errMsg?: string;
+}
+
+export interface InvokerOptions {
+  /** billDuration = ceil(duration / g) * g. */
+  billingGranularityMs: number;
+  /** Where background (async) invocation faults are reported. Default: console.error. */
+  onBackgroundError?: (err: unknown) => void;
+  /**
+   * Called after a record is durable: `start` once the running record is committed, `end` once the
+   * final one is. For one invocation `start` always comes before `end`. Must not throw.
+   */
+  onRecord?: (event: RecordEvent) => void;
+}
+
+export interface RecordEvent {
+  type: 'start' | 'end';
+  record: InvocationRecord;
+}
+
+export interface InvokerDeps {
+  functions: FunctionRegistry;
+  runtime: Runtime;
+  writer: RecordWriter;
+}
+
+export function billDuration(duration: number, granularityMs: number): number {
+  // A tiny epsilon keeps float noise (e.g. 100.0000000001) from billing an extra unit.
+  return Math.max(granularityMs, Math.ceil(duration / granularityMs - 1e-9) * granularityMs);
+}
+
+export class Invoker {
+  readonly #deps: InvokerDeps;
+  readonly #options: InvokerOptions;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(deps: InvokerDeps, options: InvokerOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  #spec(def: FunctionDefinition): FunctionRunSpec {
+    return {
+      namespace: def.namespace,
+      functionName: def.functionName,
+      revision: def.revision,
+      handler: def.handler,
+      runtime: def.runtime,
+      codeDir: this.#deps.functions.codeDir(def),
+      memorySize: def.memorySize,
+      timeout: def.timeout,
+      environment: def.environment,
+    };
+  }
+
+  /**
+   * Runs one invocation. Rejects (ScfError) only when it cannot start: FunctionNotFound,
+   * ConcurrencyLimitReached, or a store fault; whatever the function does is in the record.
+   */
+  async invoke(req: InvokeRequest): Promise<InvokeOutcome> {
+    const def = this.#deps.functions.get(req.functionName, req.namespace);
+    const requestId = uuidv7();
+    const qualifier = req.qualifier ?? LATEST;
+    const { writer } = this.#deps;
+    let began: Promise<void> | undefined;
+    let startedResolve!: () => void;
+    const started = new Promise<void>((r) => {
+      startedResolve = r;
+    });
+
+    const run = this.#deps.runtime
+      .invoke({
+        fn: this.#spec(def),
+        requestId,
+        qualifier,
+        event: req.event,
+        onStart: ({ startTime }) => {
+          const running = {
+            requestId,
+            namespace: def.namespace,
+            functionName: def.functionName,
+            qualifier,
+            startTime,
+            duration: 0,
+            billDuration: 0,
+            memUsage: 0,
+            retCode: RET_CODE.RUNNING,
+            retMsg: '',
+            invokeFinished: 0,
+            retryNum: 0,
+            log: '',
+          };
+          began = writer.begin(running);
+          const onRecord = this.#options.onRecord;
+          // A failed begin surfaces through `began` (async callers) and the final write; the event is
+          // simply not emitted.
+          if (onRecord) began.then(() => onRecord({ type: 'start', record: running })).catch(() => {});
+          startedResolve();
+        },
+        onLog: (text) => writer.appendLog(requestId, text),
+      })
+      .then(async (result) => {
+        const record = this.#record(def, requestId, qualifier, result);
+        await writer.finish(record);
+        this.#options.onRecord?.({ type: 'end', record });
+        return { record, errMsg: result.errMsg };
+      });
+
+    const tracked = run.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+
+    if (!req.async) {
+      const { record, errMsg } = await run;
+      return { requestId, record, errMsg };
+    }
+    // Async: answer once the running record is durable; report later faults to the server log.
+    run.catch((err: unknown) => (this.#options.onBackgroundError ?? console.error)(toScfError(err)));
+    await Promise.race([started, run.then(() => undefined)]);
+    if (began) await began;
+    return { requestId };
+  }
+
+  #record(def: FunctionDefinition, requestId: string, qualifier: string, r: RunResult): InvocationRecord {
+    return {
+      requestId,
+      namespace: def.namespace,
+      functionName: def.functionName,
+      qualifier,
+      startTime: r.startTime,
+      duration: r.duration,
+      billDuration: billDuration(r.duration, this.#options.billingGranularityMs),
+      memUsage: r.memUsage,
+      retCode: r.retCode,
+      retMsg: r.retMsg,
+      // 1 = the invocation reached its end (successful or not); 0 = interrupted by a platform stop.
+      invokeFinished: r.retCode === RET_CODE.INTERRUPTED ? 0 : 1,
+      retryNum: 0,
+      log: r.log,
+    };
+  }
+
+  /** Resolves when every invocation in flight has written its final record (or failed to). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+}

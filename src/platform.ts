@@ -1,0 +1,146 @@
+/**
+ * Composition root: config -> store -> runtime -> functions -> invoker -> API. Wiring only; it owns the
+ * start and stop order. Stop order matters: the HTTP server stops taking requests, the runtime stops
+ * (invocations still running end as interrupted), their final records are written, the writer flushes,
+ * then the store closes.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ActionContext } from './api/actions/types.js';
+import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
+import { createHttpServer } from './api/http.js';
+import { handleV2 } from './api/protocol/v2/index.js';
+import { handleV3 } from './api/protocol/v3/index.js';
+import { registerLogStream } from './api/stream/index.js';
+import { type Config, type ConfigInput, loadConfig } from './config/index.js';
+import { FunctionRegistry } from './functions/registry.js';
+import { InvocationEventHub } from './invocations/events.js';
+import { Invoker } from './invocations/invoker.js';
+import { createNodeRuntime } from './runtime/index.js';
+import type { Runtime } from './runtime/types.js';
+import { createLogStore } from './store/index.js';
+import type { LogStore } from './store/types.js';
+import { RecordWriter } from './store/writer.js';
+
+export interface PlatformOptions {
+  /** Config values that win over file and environment. */
+  config?: ConfigInput;
+  /** A JSON config file. */
+  configFile?: string;
+  /** Environment read for config; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ListenInfo {
+  host: string;
+  port: number;
+  url: string;
+}
+
+export class Platform {
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly store: LogStore;
+  readonly writer: RecordWriter;
+  readonly runtime: Runtime;
+  readonly functions: FunctionRegistry;
+  readonly invoker: Invoker;
+  /** Live invocation events (start/end), numbered with cursors: the feed of `GET /stream/logs`. */
+  readonly events: InvocationEventHub;
+  readonly credentials: CredentialStore;
+  /** Set when this start generated the credentials: the file holding them. */
+  readonly generatedCredentialsAt: string | undefined;
+  /** Running records found at start (left by a crash) and turned into interrupted ones. */
+  readonly recoveredInterrupted: number;
+  readonly http: FastifyInstance;
+  #closing: Promise<void> | undefined;
+
+  /** Use `createPlatform()`. */
+  constructor(parts: {
+    config: Config;
+    dataDir: string;
+    store: LogStore;
+    recovered: number;
+  }) {
+    const { config, dataDir, store } = parts;
+    this.config = config;
+    this.dataDir = dataDir;
+    this.store = store;
+    this.recoveredInterrupted = parts.recovered;
+    this.events = new InvocationEventHub();
+    this.writer = new RecordWriter(store, { batchMaxSize: config.store.batchMaxSize });
+    const runtimeOptions = { ...config.runtime, region: config.region };
+    this.runtime = createNodeRuntime(runtimeOptions);
+    this.functions = new FunctionRegistry(dataDir, {
+      onChange: (ns, name) => {
+        // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
+        void this.runtime.retire(ns, name).catch(() => {});
+      },
+    });
+    this.invoker = new Invoker(
+      { functions: this.functions, runtime: this.runtime, writer: this.writer },
+      { billingGranularityMs: config.runtime.billingGranularityMs, onRecord: (e) => this.events.publish(e) },
+    );
+    const creds = setupCredentials(config.auth.credentials, dataDir);
+    this.credentials = creds.store;
+    this.generatedCredentialsAt = creds.generatedAt;
+    const actions: ActionContext = { config, functions: this.functions, invoker: this.invoker, store };
+    const context = {
+      actions,
+      credentials: this.credentials,
+      replay: new ReplayGuard({ maxSkewSeconds: config.auth.maxSkewSeconds }),
+    };
+    const stream = { hub: this.events, context, apiTimeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes };
+    this.http = createHttpServer({
+      context,
+      v2: handleV2,
+      v3: handleV3,
+      extend: (app) => registerLogStream(app, stream),
+    });
+  }
+
+  /** Starts the HTTP server on the configured host and port. */
+  async listen(): Promise<ListenInfo> {
+    await this.http.listen({ host: this.config.host, port: this.config.port });
+    const addr = this.http.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : this.config.port;
+    const host = this.config.host;
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    return { host, port, url: `http://${urlHost}:${port}` };
+  }
+
+  /** Stops everything, in order. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.http.close();
+      await this.runtime.close();
+      await this.invoker.drain();
+      this.events.close();
+      await this.writer.close();
+      await this.store.close();
+    })();
+    return this.#closing;
+  }
+}
+
+/** Loads config, opens the store (recovering records a crash left running) and wires the platform. */
+export async function createPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const loadOptions: Parameters<typeof loadConfig>[0] = {};
+  if (options.config) loadOptions.overrides = options.config;
+  if (options.configFile) loadOptions.file = options.configFile;
+  if (options.env) loadOptions.env = options.env;
+  const config = loadConfig(loadOptions);
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const store = createLogStore(config, { dataDir });
+  await store.open();
+  let recovered: number;
+  try {
+    recovered = await store.recoverInterrupted();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return new Platform({ config, dataDir, store, recovered });
+}

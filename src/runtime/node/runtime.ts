@@ -1,0 +1,183 @@
+/**
+ * The Node.js Runtime: one FunctionPool per function, NodeInstance processes, one shared memory watchdog.
+ * Implements the `Runtime` contract of `../types.ts`.
+ */
+import { fileURLToPath } from 'node:url';
+import { ScfError } from '../../errors/index.js';
+import { buildFinalLog, type LogFormat } from '../log.js';
+import { MemoryWatchdog } from '../memory.js';
+import { FunctionPool, type Lease } from '../pool.js';
+import type { FunctionRunSpec, RunRequest, RunResult, Runtime, RuntimeStats } from '../types.js';
+import { errorJson, InstanceState, NodeInstance, RET_INTERRUPTED } from './instance.js';
+
+export interface NodeRuntimeOptions {
+  /** Concurrency limit of one function (`runtime.maxInstancesPerFunction`). */
+  maxInstancesPerFunction: number;
+  /** Waiting invocations per function beyond which ConcurrencyLimitReached (`runtime.maxQueuedPerFunction`). */
+  maxQueuedPerFunction: number;
+  /** Idle instances are stopped after this long (`runtime.idleTimeoutMs`). */
+  idleTimeoutMs: number;
+  /** Cap on one invocation's whole log (`runtime.maxLogBytes`). */
+  maxLogBytes: number;
+  logFormat: LogFormat;
+  /** Node binary for function processes; default the one running scf-local. */
+  nodePath?: string | undefined;
+  /** `context.tencentcloud_region`, `TENCENTCLOUD_REGION` (`config.region`). */
+  region: string;
+  /** `context.tencentcloud_appid`; scf-local has no accounts, so a fixed placeholder by default. */
+  appId?: string;
+  /** `context.tencentcloud_uin`; placeholder by default. */
+  uin?: string;
+  /** RSS watchdog period; 0 leaves only V8's heap cap. Default 25 ms. */
+  memoryWatchIntervalMs?: number;
+}
+
+/** The compiled bootstrap next to this file (`dist/src/runtime/node/bootstrap.js`). */
+const BOOTSTRAP_PATH = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
+
+const closedError = (): ScfError => new ScfError('InternalError', 'runtime closed');
+
+export function createNodeRuntime(options: NodeRuntimeOptions): Runtime {
+  return new NodeRuntime(options);
+}
+
+class NodeRuntime implements Runtime {
+  readonly #opts: NodeRuntimeOptions;
+  readonly #pools = new Map<string, FunctionPool<NodeInstance>>();
+  /** Every process not yet dead, whatever its state: what `close()` must stop. */
+  readonly #all = new Set<NodeInstance>();
+  readonly #watchdog: MemoryWatchdog;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: NodeRuntimeOptions) {
+    this.#opts = opts;
+    this.#watchdog = new MemoryWatchdog(opts.memoryWatchIntervalMs ?? 25);
+  }
+
+  async invoke(req: RunRequest): Promise<RunResult> {
+    if (this.#closed) throw closedError();
+    const { fn } = req;
+    const pool = this.#pool(fn);
+    const acquired = pool.acquire(fn.revision);
+    const lease: Lease<NodeInstance> = acquired instanceof Promise ? await acquired : acquired;
+    const startTime = Date.now();
+    try {
+      req.onStart?.({ startTime });
+    } catch (err) {
+      // The caller's callback failed: give the slot back before reporting it, or it would leak.
+      if ('spawn' in lease) pool.startFailed();
+      else this.#afterRun(pool, lease.instance);
+      throw err;
+    }
+    let inst: NodeInstance;
+    let coldStart = false;
+    if ('spawn' in lease) {
+      try {
+        inst = await NodeInstance.start({
+          fn,
+          nodePath: this.#opts.nodePath ?? process.execPath,
+          bootstrapPath: BOOTSTRAP_PATH,
+          region: this.#opts.region,
+          appId: this.#opts.appId ?? '0',
+          uin: this.#opts.uin ?? '0',
+          maxLogBytes: this.#opts.maxLogBytes,
+          logFormat: this.#opts.logFormat,
+          watchdog: this.#watchdog,
+          onSpawn: (i) => this.#all.add(i),
+          onGone: (i) => pool.remove(i),
+          onDead: (i) => {
+            this.#all.delete(i);
+            if (pool.empty && this.#pools.get(poolKey(fn)) === pool) this.#pools.delete(poolKey(fn));
+          },
+        });
+      } catch (err) {
+        pool.startFailed();
+        if (this.#closed) return interruptedResult(req, startTime, this.#opts);
+        throw err;
+      }
+      pool.adopt(inst);
+      coldStart = true;
+    } else {
+      inst = lease.instance;
+    }
+    const result = await inst.run(req, { startTime, coldStart });
+    this.#afterRun(pool, inst);
+    return result;
+  }
+
+  #afterRun(pool: FunctionPool<NodeInstance>, inst: NodeInstance): void {
+    if (inst.state === InstanceState.Idle) pool.release(inst);
+    else pool.remove(inst);
+  }
+
+  #pool(fn: FunctionRunSpec): FunctionPool<NodeInstance> {
+    const key = poolKey(fn);
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = new FunctionPool<NodeInstance>({
+        key,
+        maxInstances: this.#opts.maxInstancesPerFunction,
+        maxQueued: this.#opts.maxQueuedPerFunction,
+        idleTimeoutMs: this.#opts.idleTimeoutMs,
+      });
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  async retire(namespace: string, functionName: string): Promise<void> {
+    await this.#pools.get(`${namespace}/${functionName}`)?.retire();
+  }
+
+  stats(): RuntimeStats {
+    let instances = 0;
+    let busy = 0;
+    let queued = 0;
+    for (const p of this.#pools.values()) {
+      instances += p.instances;
+      busy += p.busy;
+      queued += p.queued;
+    }
+    return { instances, busy, queued };
+  }
+
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    for (const pool of this.#pools.values()) pool.close(closedError());
+    this.#closing = Promise.all([...this.#all].map((i) => i.interrupt())).then(() => {
+      this.#watchdog.close();
+      this.#pools.clear();
+    });
+    return this.#closing;
+  }
+}
+
+const poolKey = (fn: FunctionRunSpec): string => `${fn.namespace}/${fn.functionName}`;
+
+/** Result of an invocation whose instance was still starting when the runtime closed. */
+function interruptedResult(req: RunRequest, startTime: number, opts: NodeRuntimeOptions): RunResult {
+  const message = 'Invocation interrupted: scf-local is shutting down';
+  const duration = Date.now() - startTime;
+  return {
+    startTime,
+    duration,
+    memUsage: 0,
+    retCode: RET_INTERRUPTED,
+    retMsg: errorJson(message, req.requestId, RET_INTERRUPTED),
+    errMsg: message,
+    log: buildFinalLog({
+      format: opts.logFormat,
+      requestId: req.requestId,
+      user: '',
+      dropped: 0,
+      maxLogBytes: opts.maxLogBytes,
+      platformError: message,
+      duration,
+      memorySize: req.fn.memorySize,
+      memUsage: 0,
+    }),
+    coldStart: true,
+  };
+}

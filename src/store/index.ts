@@ -1,0 +1,41 @@
+/**
+ * The store's import surface: the LogStore seam, its backends, the RecordWriter that batches writes, and
+ * `createLogStore`, the one place where config picks a backend.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { ScfError } from '../errors/index.js';
+import { SqliteLogStore } from './sqlite/index.js';
+import type { LogStore } from './types.js';
+
+export { type KeywordTerm, matchKeyword, parseKeyword, tokenize } from './keyword.js';
+export { searchText } from './search-text.js';
+export { SqliteLogStore, type SqliteLogStoreOptions } from './sqlite/index.js';
+export * from './types.js';
+export { RecordWriter, type RecordWriterOptions } from './writer.js';
+
+export interface CreateLogStoreOptions {
+  /** Overrides `config.dataDir` (where the default SQLite file goes). */
+  dataDir?: string;
+}
+
+/**
+ * The configured backend, not yet opened: the caller calls `open()` (migrations) and later `close()`.
+ * SQLite's default file is `<dataDir>/scf-local.db`; its folder is created on open.
+ */
+export function createLogStore(config: Config, options: CreateLogStoreOptions = {}): LogStore {
+  const backend = config.store.backend;
+  switch (backend) {
+    case 'sqlite':
+      return new SqliteLogStore({
+        path: config.store.sqlite.path ?? join(options.dataDir ?? config.dataDir, 'scf-local.db'),
+        synchronous: config.store.sqlite.synchronous,
+      });
+    case 'postgres':
+      throw new ScfError('UnsupportedOperation', 'the postgres store backend is not implemented yet');
+    default: {
+      const unknown: never = backend;
+      throw new ScfError('InternalError', `unknown store backend ${String(unknown)}`);
+    }
+  }
+}

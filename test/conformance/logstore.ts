@@ -1,0 +1,633 @@
+/**
+ * The LogStore conformance suite: one set of tests every backend must pass (SQLite now, PostgreSQL next).
+ * A backend's `*.test.ts` calls `logStoreConformance(name, subject)`. Example-based tests pin the contract
+ * down case by case; property tests (fast-check) compare `query()` with the naive model in
+ * `test/helpers/model.ts` on random record sets full of ties.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import fc from 'fast-check';
+import type {
+  BeginRecord,
+  InvocationRecord,
+  LogQuery,
+  LogStore,
+  Order,
+  OrderBy,
+  RetCodeFilter,
+  StoredRecord,
+  WriteOp,
+} from '../../src/store/types.js';
+import { LogModel } from '../helpers/model.js';
+
+export interface LogStoreSubject {
+  /**
+   * Creates a new, empty storage location (temp file, fresh schema, ...) and returns a function that
+   * makes an unopened store on it. The function may be called again to reopen the same data.
+   * The subject removes the location when `t` ends.
+   */
+  fresh(t: TestContext): Promise<() => LogStore>;
+  /** Property-test runs per property (keep modest: every run creates a fresh store). */
+  numRuns?: number;
+}
+
+const ORDER_BYS: readonly OrderBy[] = ['startTime', 'functionName', 'requestId', 'duration', 'memUsage'];
+const ORDERS: readonly Order[] = ['asc', 'desc'];
+const RET_FILTERS: readonly RetCodeFilter[] = [
+  'is0',
+  'not0',
+  'TimeLimitExceeded',
+  'ResourceLimitExceeded',
+  'UserCodeException',
+];
+
+let counter = 0;
+
+/** A complete final record with sensible defaults. */
+export function rec(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
+  counter++;
+  return {
+    requestId: `req-${String(counter).padStart(6, '0')}`,
+    namespace: 'default',
+    functionName: 'fn',
+    qualifier: '$LATEST',
+    startTime: 1_700_000_000_000,
+    duration: 12.5,
+    billDuration: 100,
+    memUsage: 8_388_608,
+    retCode: 0,
+    retMsg: '"ok"',
+    invokeFinished: 1,
+    retryNum: 0,
+    log: 'START RequestId: x\nhello world\nEND RequestId: x\n',
+    ...overrides,
+  };
+}
+
+function beginOf(r: InvocationRecord): BeginRecord {
+  const { duration: _d, billDuration: _b, memUsage: _m, retMsg: _r, ...rest } = r;
+  return { ...rest, retCode: 2, invokeFinished: 0 };
+}
+
+const q = (over: Partial<LogQuery> = {}): LogQuery => ({
+  orderBy: 'startTime',
+  order: 'desc',
+  offset: 0,
+  limit: 100,
+  ...over,
+});
+
+const stripSeq = ({ seq: _s, ...r }: StoredRecord): InvocationRecord => r;
+
+export function logStoreConformance(name: string, subject: LogStoreSubject): void {
+  /** A fresh opened store, closed when the test ends; `reopen` closes it and opens the same data. */
+  async function open(t: TestContext): Promise<{ store: LogStore; reopen: () => Promise<LogStore> }> {
+    const make = await subject.fresh(t);
+    const opened: LogStore[] = [];
+    t.after(async () => {
+      for (const s of opened) await s.close();
+    });
+    const start = async () => {
+      const s = make();
+      opened.push(s);
+      await s.open();
+      return s;
+    };
+    let store = await start();
+    return {
+      store,
+      reopen: async () => {
+        await store.close();
+        store = await start();
+        return store;
+      },
+    };
+  }
+
+  async function seed(t: TestContext, records: InvocationRecord[]) {
+    const ctx = await open(t);
+    await ctx.store.write(records.map((record) => ({ op: 'finish', record })));
+    return ctx;
+  }
+
+  const ids = (items: StoredRecord[]) => items.map((r) => r.requestId);
+
+  describe(`LogStore conformance: ${name}`, () => {
+    describe('writes', () => {
+      it('begin inserts a running record with defaults', async (t) => {
+        const { store } = await open(t);
+        const r = rec();
+        await store.write([{ op: 'begin', record: beginOf(r) }]);
+        const got = await store.get(r.requestId);
+        assert.ok(got);
+        assert.equal(got.retCode, 2);
+        assert.equal(got.invokeFinished, 0);
+        assert.equal(got.duration, 0);
+        assert.equal(got.billDuration, 0);
+        assert.equal(got.memUsage, 0);
+        assert.equal(got.retMsg, '');
+        assert.equal(got.log, r.log);
+        assert.equal(got.startTime, r.startTime);
+        assert.equal(typeof got.seq, 'number');
+      });
+
+      it('appendLog appends in order, across batches', async (t) => {
+        const { store } = await open(t);
+        const r = rec({ log: '' });
+        await store.write([
+          { op: 'begin', record: beginOf(r) },
+          { op: 'appendLog', requestId: r.requestId, text: 'one\n' },
+          { op: 'appendLog', requestId: r.requestId, text: 'two\n' },
+        ]);
+        await store.write([{ op: 'appendLog', requestId: r.requestId, text: 'three\n' }]);
+        assert.equal((await store.get(r.requestId))?.log, 'one\ntwo\nthree\n');
+      });
+
+      it('appendLog to an unknown requestId is ignored and does not fail the batch', async (t) => {
+        const { store } = await open(t);
+        const r = rec();
+        await store.write([
+          { op: 'appendLog', requestId: 'nope', text: 'x' },
+          { op: 'finish', record: r },
+        ]);
+        assert.equal(await store.get('nope'), undefined);
+        assert.deepEqual(stripSeq((await store.get(r.requestId))!), r);
+      });
+
+      it('finish replaces the running record and keeps its seq', async (t) => {
+        const { store } = await open(t);
+        const r = rec({ log: 'final log\n', retCode: 433, invokeFinished: 1, duration: 3000.25 });
+        await store.write([{ op: 'begin', record: { ...beginOf(r), log: 'partial' } }]);
+        const seq = (await store.get(r.requestId))!.seq;
+        await store.write([{ op: 'finish', record: r }]);
+        const got = (await store.get(r.requestId))!;
+        assert.equal(got.seq, seq);
+        assert.deepEqual(stripSeq(got), r);
+      });
+
+      it('finish without begin inserts; a second finish replaces', async (t) => {
+        const { store } = await open(t);
+        const r = rec();
+        await store.write([{ op: 'finish', record: r }]);
+        const seq = (await store.get(r.requestId))!.seq;
+        const r2 = { ...r, log: 'replaced zebra', retCode: 430 };
+        await store.write([{ op: 'finish', record: r2 }]);
+        const got = (await store.get(r.requestId))!;
+        assert.equal(got.seq, seq);
+        assert.deepEqual(stripSeq(got), r2);
+        // The search index follows the replacement.
+        assert.equal((await store.query(q({ keyword: 'hello' }))).total, 0);
+        assert.deepEqual(ids((await store.query(q({ keyword: 'zebra' }))).items), [r.requestId]);
+      });
+
+      it('appendLog after finish extends the final log and its search index', async (t) => {
+        const { store } = await open(t);
+        const r = rec({ log: 'first\n' });
+        await store.write([{ op: 'finish', record: r }]);
+        await store.write([{ op: 'appendLog', requestId: r.requestId, text: 'late giraffe\n' }]);
+        assert.equal((await store.get(r.requestId))?.log, 'first\nlate giraffe\n');
+        assert.equal((await store.query(q({ keyword: 'giraffe' }))).total, 1);
+        assert.equal((await store.query(q({ keyword: 'first' }))).total, 1);
+      });
+
+      it('ops in one batch apply in order', async (t) => {
+        const { store } = await open(t);
+        const r = rec({ log: 'x' });
+        await store.write([
+          { op: 'begin', record: beginOf(r) },
+          { op: 'appendLog', requestId: r.requestId, text: 'y' },
+          { op: 'finish', record: { ...r, log: 'final' } },
+          { op: 'appendLog', requestId: r.requestId, text: '+tail' },
+        ]);
+        assert.equal((await store.get(r.requestId))?.log, 'final+tail');
+      });
+
+      it('a failing batch applies nothing and the store keeps working', async (t) => {
+        const { store } = await open(t);
+        const good = rec();
+        const bad = { op: 'finish', record: { ...rec(), requestId: null } } as unknown as WriteOp;
+        await assert.rejects(store.write([{ op: 'finish', record: good }, bad]), (err: unknown) => {
+          assert.equal((err as { name?: string }).name, 'ScfError');
+          return true;
+        });
+        assert.equal(await store.get(good.requestId), undefined);
+        assert.equal((await store.query(q())).total, 0);
+        await store.write([{ op: 'finish', record: good }]);
+        assert.equal((await store.query(q())).total, 1);
+      });
+
+      it('seq increases with insertion order', async (t) => {
+        const { store } = await open(t);
+        const rs = [rec(), rec(), rec()];
+        await store.write(rs.map((record) => ({ op: 'finish', record })));
+        const seqs = await Promise.all(rs.map(async (r) => (await store.get(r.requestId))!.seq));
+        assert.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!);
+      });
+
+      it('keeps large logs and unicode intact', async (t) => {
+        const { store } = await open(t);
+        const log = `日本語 ✓ 😀\n${'x'.repeat(300_000)}\n`;
+        const r = rec({ log, retMsg: '{"errorMessage":"ü"}' });
+        await store.write([{ op: 'finish', record: r }]);
+        assert.deepEqual(stripSeq((await store.get(r.requestId))!), r);
+      });
+    });
+
+    describe('recoverInterrupted and durability', () => {
+      it('records survive close and reopen', async (t) => {
+        const ctx = await open(t);
+        const rs = [rec(), rec({ retCode: 430 })];
+        await ctx.store.write(rs.map((record) => ({ op: 'finish', record })));
+        const store = await ctx.reopen();
+        assert.equal((await store.query(q())).total, 2);
+        for (const r of rs) assert.deepEqual(stripSeq((await store.get(r.requestId))!), r);
+      });
+
+      it('turns running records into interrupted ones, keeping and indexing their logs', async (t) => {
+        const ctx = await open(t);
+        const running = rec({ log: 'START\n' });
+        const done = rec();
+        await ctx.store.write([
+          { op: 'begin', record: beginOf(running) },
+          { op: 'appendLog', requestId: running.requestId, text: 'walrus crash\n' },
+          { op: 'finish', record: done },
+        ]);
+        const store = await ctx.reopen();
+        assert.equal(await store.recoverInterrupted(), 1);
+        const got = (await store.get(running.requestId))!;
+        assert.equal(got.retCode, 3);
+        assert.equal(got.invokeFinished, 0);
+        assert.equal(got.log, 'START\nwalrus crash\n');
+        assert.deepEqual(stripSeq((await store.get(done.requestId))!), done);
+        assert.deepEqual(ids((await store.query(q({ keyword: 'walrus' }))).items), [running.requestId]);
+        assert.equal(await store.recoverInterrupted(), 0);
+        assert.equal((await store.query(q({ retCode: 'not0' }))).total, 1);
+      });
+
+      it('close is idempotent and later calls reject', async (t) => {
+        const { store } = await open(t);
+        await store.close();
+        await store.close();
+        await assert.rejects(store.query(q()));
+        await assert.rejects(store.write([{ op: 'finish', record: rec() }]));
+      });
+    });
+
+    describe('filters', () => {
+      it('namespace, function, qualifier, requestId', async (t) => {
+        const a = rec({ namespace: 'ns1', functionName: 'f1' });
+        const b = rec({ namespace: 'ns1', functionName: 'f2', qualifier: '1' });
+        const c = rec({ namespace: 'ns2', functionName: 'f1' });
+        const { store } = await seed(t, [a, b, c]);
+        assert.deepEqual(ids((await store.query(q({ namespace: 'ns1' }))).items).sort(), [
+          a.requestId,
+          b.requestId,
+        ]);
+        assert.deepEqual(ids((await store.query(q({ functionName: 'f1' }))).items).sort(), [
+          a.requestId,
+          c.requestId,
+        ]);
+        assert.deepEqual(ids((await store.query(q({ namespace: 'ns2', functionName: 'f1' }))).items), [
+          c.requestId,
+        ]);
+        assert.deepEqual(ids((await store.query(q({ qualifier: '1' }))).items), [b.requestId]);
+        assert.deepEqual(ids((await store.query(q({ requestId: b.requestId }))).items), [b.requestId]);
+        assert.equal((await store.query(q({ namespace: 'none' }))).total, 0);
+        assert.equal((await store.query(q({ namespace: 'ns1', functionName: 'f1' }))).total, 1);
+      });
+
+      it('time range is inclusive at both ends', async (t) => {
+        const rs = [100, 200, 300, 400].map((startTime) => rec({ startTime }));
+        const { store } = await seed(t, rs);
+        const page = await store.query(q({ startTimeFrom: 200, startTimeTo: 300, order: 'asc' }));
+        assert.equal(page.total, 2);
+        assert.deepEqual(
+          page.items.map((r) => r.startTime),
+          [200, 300],
+        );
+        assert.equal((await store.query(q({ startTimeFrom: 401 }))).total, 0);
+        assert.equal((await store.query(q({ startTimeTo: 100 }))).total, 1);
+      });
+
+      it('each retCode class', async (t) => {
+        const codes = [0, 0, 2, 3, 430, 433, 434, 437, 439];
+        const rs = codes.map((retCode) => rec({ retCode }));
+        const ctx = await open(t);
+        await ctx.store.write(
+          rs.map(
+            (record): WriteOp =>
+              record.retCode === 2 ? { op: 'begin', record: beginOf(record) } : { op: 'finish', record },
+          ),
+        );
+        const count = async (retCode: RetCodeFilter) =>
+          (await ctx.store.query(q({ retCode }))).items.map((r) => r.retCode).sort((x, y) => x - y);
+        assert.deepEqual(await count('is0'), [0, 0]);
+        assert.deepEqual(await count('not0'), [2, 3, 430, 433, 434, 437, 439]);
+        assert.deepEqual(await count('UserCodeException'), [430]);
+        assert.deepEqual(await count('TimeLimitExceeded'), [433]);
+        assert.deepEqual(await count('ResourceLimitExceeded'), [434]);
+        for (const f of RET_FILTERS) {
+          const page = await ctx.store.query(q({ retCode: f, limit: 1 }));
+          assert.equal(page.total, (await count(f)).length, f);
+        }
+      });
+
+      it('keyword: words, case, prefix, phrase, all terms', async (t) => {
+        const a = rec({ log: 'Connecting to Database\nquery took 12ms' });
+        const b = rec({ log: 'database-error: timeout while connecting' });
+        const c = rec({ log: 'nothing relevant; databases are fine' });
+        const { store } = await seed(t, [a, b, c]);
+        const find = async (keyword: string) =>
+          ids((await store.query(q({ keyword, order: 'asc' }))).items).map((id) =>
+            id === a.requestId ? 'a' : id === b.requestId ? 'b' : 'c',
+          );
+        assert.deepEqual(await find('database'), ['a', 'b']);
+        assert.deepEqual(await find('DATABASE'), ['a', 'b']);
+        assert.deepEqual(await find('data'), []);
+        assert.deepEqual(await find('data*'), ['a', 'b', 'c']);
+        assert.deepEqual(await find('database connecting'), ['a', 'b']);
+        assert.deepEqual(await find('database timeout'), ['b']);
+        assert.deepEqual(await find('"to database"'), ['a']);
+        assert.deepEqual(await find('"database error"'), ['b']);
+        assert.deepEqual(await find('database-error'), ['b']);
+        assert.deepEqual(await find('"took 12"*'), ['a']);
+        assert.deepEqual(await find('12ms'), ['a']);
+      });
+
+      it('keyword: tricky input never throws', async (t) => {
+        const a = rec({ log: 'say a"b OR c NEAR(x) col:umn' });
+        const { store } = await seed(t, [a, rec({ log: 'other' })]);
+        for (const keyword of [
+          'a"b OR',
+          '"',
+          '""',
+          '"unterminated phrase',
+          'NEAR(',
+          'OR',
+          'AND NOT',
+          '*',
+          '**',
+          '---',
+          'col:umn',
+          '^a',
+          'a + b',
+          '(x)',
+          "'; DROP TABLE invocations; --",
+          '\u0000',
+          '😀',
+          ' ',
+        ]) {
+          await assert.doesNotReject(store.query(q({ keyword })), keyword);
+        }
+        assert.equal((await store.query(q({ keyword: 'a"b OR' }))).total, 1);
+        assert.equal((await store.query(q({ keyword: 'col:umn' }))).total, 1);
+        assert.equal((await store.query(q({ keyword: 'NEAR(' }))).total, 1);
+        // Nothing searchable in the keyword: no filter.
+        assert.equal((await store.query(q({ keyword: '---' }))).total, 2);
+        assert.equal((await store.query(q({ keyword: '' }))).total, 2);
+      });
+
+      it('keyword finds running records (not yet indexed) too', async (t) => {
+        const { store } = await open(t);
+        const r = rec({ log: '' });
+        await store.write([
+          { op: 'begin', record: beginOf(r) },
+          { op: 'appendLog', requestId: r.requestId, text: 'progress Pelican step\n' },
+          { op: 'finish', record: rec({ log: 'pelicans only' }) },
+        ]);
+        const page = await store.query(q({ keyword: 'pelican' }));
+        assert.deepEqual(ids(page.items), [r.requestId]);
+        assert.equal(page.total, 1);
+        assert.equal((await store.query(q({ keyword: 'pelican*' }))).total, 2);
+      });
+    });
+
+    describe('sorting and paging', () => {
+      it('every orderBy x order sorts by the field, ties by seq in the same direction', async (t) => {
+        const rs = [
+          rec({ functionName: 'b', requestId: 'r3', startTime: 5, duration: 2, memUsage: 7 }),
+          rec({ functionName: 'a', requestId: 'r1', startTime: 5, duration: 1, memUsage: 7 }),
+          rec({ functionName: 'b', requestId: 'r2', startTime: 4, duration: 2, memUsage: 9 }),
+          rec({ functionName: 'a', requestId: 'r4', startTime: 6, duration: 1.5, memUsage: 7 }),
+        ];
+        const { store } = await seed(t, rs);
+        const expected: Record<OrderBy, string[]> = {
+          startTime: ['r2', 'r3', 'r1', 'r4'],
+          functionName: ['r1', 'r4', 'r3', 'r2'],
+          requestId: ['r1', 'r2', 'r3', 'r4'],
+          duration: ['r1', 'r4', 'r3', 'r2'],
+          memUsage: ['r3', 'r1', 'r4', 'r2'],
+        };
+        for (const orderBy of ORDER_BYS) {
+          const asc = ids((await store.query(q({ orderBy, order: 'asc' }))).items);
+          assert.deepEqual(asc, expected[orderBy], `${orderBy} asc`);
+          const desc = ids((await store.query(q({ orderBy, order: 'desc' }))).items);
+          assert.deepEqual(desc, [...expected[orderBy]].reverse(), `${orderBy} desc`);
+        }
+      });
+
+      it('offset and limit page; total counts all matches', async (t) => {
+        const rs = Array.from({ length: 7 }, (_, i) => rec({ startTime: i }));
+        const { store } = await seed(t, rs);
+        const page = await store.query(q({ order: 'asc', offset: 2, limit: 3 }));
+        assert.equal(page.total, 7);
+        assert.deepEqual(
+          page.items.map((r) => r.startTime),
+          [2, 3, 4],
+        );
+        const past = await store.query(q({ offset: 10, limit: 3 }));
+        assert.equal(past.total, 7);
+        assert.deepEqual(past.items, []);
+        assert.deepEqual((await store.query(q({ limit: 0 }))).items, []);
+      });
+    });
+
+    describe('against the model (property tests)', () => {
+      const runs = subject.numRuns ?? 25;
+
+      const arbRecord = (i: number) =>
+        fc.record({
+          namespace: fc.constantFrom('default', 'ns2'),
+          functionName: fc.constantFrom('fa', 'fb', 'Fc', 'fé'),
+          qualifier: fc.constantFrom('$LATEST', '$LATEST', '1'),
+          requestId: fc.constantFrom('a', 'B', 'c-', 'é').map((p) => `${p}${i}`),
+          startTime: fc.integer({ min: 1000, max: 1004 }),
+          duration: fc.constantFrom(0, 0.5, 1.25, 100, 2999.875),
+          billDuration: fc.constantFrom(0, 100, 3000),
+          memUsage: fc.constantFrom(0, 1024, 8_388_608),
+          retCode: fc.constantFrom(0, 0, 0, 3, 430, 433, 434, 437),
+          retMsg: fc.constantFrom('', '"ok"', '{"errorCode":1}'),
+          invokeFinished: fc.constantFrom(0, 1),
+          retryNum: fc.constantFrom(0, 1),
+          log: fc
+            .array(
+              fc.constantFrom('alpha', 'Beta', 'gamma', 'foo-bar', 'x_y', 'Ünïcode', '日本', '42', 'error:'),
+              { maxLength: 6 },
+            )
+            .chain((words) =>
+              fc
+                .array(fc.constantFrom(' ', '\n', '.', '"', ' - '), {
+                  minLength: words.length,
+                  maxLength: words.length,
+                })
+                .map((seps) => words.map((w, k) => w + seps[k]!).join('')),
+            ),
+        });
+
+      /** A write history: per record finish-only / running / begin+appends+finish, interleaved, batched. */
+      const arbHistory = fc
+        .nat({ max: 40 })
+        .map((n) => Math.max(n, 3))
+        .chain((n) =>
+          fc.record({
+            records: fc.tuple(...Array.from({ length: n }, (_, i) => arbRecord(i))),
+            modes: fc.array(fc.constantFrom('finish', 'running', 'full'), { minLength: n, maxLength: n }),
+            picks: fc.array(fc.nat(), { minLength: 4 * n, maxLength: 4 * n }),
+            batchSizes: fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 4 * n + 1 }),
+            recover: fc.boolean(),
+          }),
+        );
+
+      function historyOps(h: {
+        records: InvocationRecord[];
+        modes: string[];
+        picks: number[];
+        batchSizes: number[];
+      }): WriteOp[][] {
+        const perRecord: WriteOp[][] = h.records.map((r, i) => {
+          const mode = h.modes[i];
+          if (mode === 'finish') return [{ op: 'finish', record: r }];
+          const cut = Math.floor(r.log.length / 2);
+          const ops: WriteOp[] = [
+            { op: 'begin', record: { ...beginOf(r), log: r.log.slice(0, cut) } },
+            { op: 'appendLog', requestId: r.requestId, text: r.log.slice(cut) },
+          ];
+          if (mode === 'full') ops.push({ op: 'finish', record: r });
+          return ops;
+        });
+        const flat: WriteOp[] = [];
+        let k = 0;
+        while (perRecord.some((ops) => ops.length > 0)) {
+          const live = perRecord.filter((ops) => ops.length > 0);
+          flat.push(live[(h.picks[k++] ?? 0) % live.length]!.shift()!);
+        }
+        const batches: WriteOp[][] = [];
+        let b = 0;
+        for (let i = 0; i < flat.length; ) {
+          const size = h.batchSizes[b++ % h.batchSizes.length]!;
+          batches.push(flat.slice(i, i + size));
+          i += size;
+        }
+        return batches;
+      }
+
+      /** Each filter is absent 3 times out of 4, so that combined filters still match something. */
+      const rarely = <T>(arb: fc.Arbitrary<T>) =>
+        fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+
+      const arbQuery: fc.Arbitrary<LogQuery> = fc.record({
+        namespace: rarely(fc.constantFrom('default', 'ns2')),
+        functionName: rarely(fc.constantFrom('fa', 'fb', 'Fc', 'fé', 'missing')),
+        qualifier: rarely(fc.constantFrom('$LATEST', '1')),
+        requestId: rarely(fc.constantFrom('a1', 'B2', 'é3')),
+        startTimeFrom: rarely(fc.integer({ min: 999, max: 1005 })),
+        startTimeTo: rarely(fc.integer({ min: 999, max: 1005 })),
+        retCode: rarely(fc.constantFrom(...RET_FILTERS)),
+        keyword: rarely(
+          fc.constantFrom(
+            'alpha',
+            'BETA',
+            'alp*',
+            'foo-bar',
+            '"beta gamma"',
+            'bar alpha',
+            'x',
+            'ünï*',
+            '日本',
+            'a"b OR',
+            '"unterminated',
+            '---',
+            'error',
+            'e*',
+          ),
+        ),
+        orderBy: fc.constantFrom(...ORDER_BYS),
+        order: fc.constantFrom(...ORDERS),
+        offset: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, fc.integer({ min: 0, max: 12 })),
+        limit: fc.integer({ min: 1, max: 12 }),
+      });
+
+      async function build(t: TestContext, h: Parameters<typeof historyOps>[0] & { recover: boolean }) {
+        const make = await subject.fresh(t);
+        const store = make();
+        await store.open();
+        const model = new LogModel();
+        for (const batch of historyOps(h)) {
+          await store.write(batch);
+          model.write(batch);
+        }
+        if (h.recover) assert.equal(await store.recoverInterrupted(), model.recoverInterrupted());
+        return { store, model };
+      }
+
+      it('query() equals the model for any filters, sort and page', async (t) => {
+        let nonEmpty = 0;
+        let queries = 0;
+        await fc.assert(
+          fc.asyncProperty(arbHistory, fc.array(arbQuery, { minLength: 4, maxLength: 8 }), async (h, qs) => {
+            const { store, model } = await build(t, h);
+            try {
+              for (const query of qs) {
+                const got = await store.query(query);
+                const want = model.query(query);
+                assert.equal(got.total, want.total, JSON.stringify(query));
+                queries++;
+                if (want.items.length > 0) nonEmpty++;
+                assert.deepEqual(got.items.map(stripSeq), want.items.map(stripSeq), JSON.stringify(query));
+              }
+            } finally {
+              await store.close();
+            }
+          }),
+          { numRuns: runs },
+        );
+        // Guard against a vacuous property: many of the generated queries must return records.
+        assert.ok(nonEmpty >= queries / 4, `only ${nonEmpty} of ${queries} pages non-empty`);
+      });
+
+      it('paging through all pages with any sort never repeats or skips a record', async (t) => {
+        await fc.assert(
+          fc.asyncProperty(
+            arbHistory,
+            fc.constantFrom(...ORDER_BYS),
+            fc.constantFrom(...ORDERS),
+            fc.integer({ min: 1, max: 5 }),
+            fc.option(fc.constantFrom('default', 'ns2'), { nil: undefined }),
+            fc.option(fc.constantFrom('fa', 'fb'), { nil: undefined }),
+            async (h, orderBy, order, limit, namespace, functionName) => {
+              const { store, model } = await build(t, h);
+              try {
+                const base = { orderBy, order, limit, namespace, functionName };
+                const seen: string[] = [];
+                let total = -1;
+                for (let offset = 0; ; offset += limit) {
+                  const page = await store.query({ ...base, offset });
+                  total = page.total;
+                  if (page.items.length === 0) break;
+                  seen.push(...ids(page.items));
+                }
+                assert.equal(new Set(seen).size, seen.length, 'a record appeared twice');
+                const want = model.query({ ...base, offset: 0, limit: 1_000_000 });
+                assert.equal(total, want.total);
+                assert.deepEqual(seen, ids(want.items));
+              } finally {
+                await store.close();
+              }
+            },
+          ),
+          { numRuns: runs },
+        );
+      });
+    });
+  });
+}

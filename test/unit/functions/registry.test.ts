@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { zipSync } from 'fflate';
+import { ScfError } from '../../../src/errors/index.js';
+import { FunctionRegistry } from '../../../src/functions/registry.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const zip = (files: Record<string, string>): Uint8Array =>
+  zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v)])));
+const code = { zip: zip({ 'index.js': 'exports.main_handler = async () => "ok";' }) };
+
+function rejects(fn: () => unknown, code: string, v3Code?: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ScfError, `expected ScfError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    if (v3Code) assert.equal(err.v3Code, v3Code);
+    return true;
+  });
+}
+
+describe('FunctionRegistry', () => {
+  test('creates with SCF defaults, extracts the code, and survives a restart', (t) => {
+    const dir = tempDir(t);
+    const reg = new FunctionRegistry(dir);
+    const def = reg.create({ functionName: 'hello', code });
+    assert.equal(def.namespace, 'default');
+    assert.equal(def.handler, 'index.main_handler');
+    assert.equal(def.memorySize, 128);
+    assert.equal(def.timeout, 3);
+    assert.equal(def.runtime, 'Nodejs18.15');
+    assert.equal(def.codeSize, code.zip.byteLength);
+    assert.match(readFileSync(join(reg.codeDir(def), 'index.js'), 'utf8'), /main_handler/);
+
+    const again = new FunctionRegistry(dir);
+    assert.deepEqual(again.get('hello'), def);
+    assert.deepEqual(again.readCode(def), Buffer.from(code.zip));
+  });
+
+  test('enforces the SCF naming and limit rules with coded errors naming the field', (t) => {
+    const reg = new FunctionRegistry(tempDir(t));
+    for (const bad of ['a', '1abc', 'abc-', 'abc_', 'ab c', 'x'.repeat(61), 'héllo']) {
+      rejects(
+        () => reg.create({ functionName: bad, code }),
+        'InvalidParameterValue',
+        'InvalidParameterValue.FunctionName',
+      );
+    }
+    for (const ok of ['ab', 'a-b_c1', 'A'.repeat(60)]) reg.create({ functionName: ok, code });
+    for (const memorySize of [0, 32, 100, 129, 3200, 64.5]) {
+      rejects(
+        () => reg.create({ functionName: 'mem', memorySize, code }),
+        'InvalidParameterValue',
+        'InvalidParameterValue.MemorySize',
+      );
+    }
+    for (const memorySize of [64, 128, 256, 3072])
+      reg.create({ functionName: `mem${memorySize}`, memorySize, code });
+    for (const timeout of [0, 901, 1.5]) {
+      rejects(
+        () => reg.create({ functionName: 'to', timeout, code }),
+        'InvalidParameterValue',
+        'InvalidParameterValue.Timeout',
+      );
+    }
+    rejects(() => reg.create({ functionName: 'h', handler: 'nodot', code }), 'InvalidParameterValue');
+    rejects(
+      () => reg.create({ functionName: 'hh', handler: 'nodot', code }),
+      'InvalidParameterValue',
+      'InvalidParameterValue.Handler',
+    );
+    rejects(
+      () => reg.create({ functionName: 'rt', runtime: 'Python3.6', code }),
+      'InvalidParameterValue',
+      'InvalidParameterValue.Runtime',
+    );
+    rejects(
+      () => reg.create({ functionName: 'desc', description: 'x'.repeat(1001), code }),
+      'InvalidParameterValue',
+      'InvalidParameterValue.Description',
+    );
+    rejects(
+      () => reg.create({ functionName: 'env', environment: { 'BAD-NAME': 'x' }, code }),
+      'InvalidParameterValue',
+      'InvalidParameterValue.Environment',
+    );
+    rejects(() => reg.create({ functionName: 'ab', code }), 'FunctionInUse', 'ResourceInUse.Function');
+    rejects(() => reg.create({ functionName: 'zz', namespace: 'nope', code }), 'NamespaceNotFound');
+    rejects(() => reg.get('missing'), 'FunctionNotFound', 'ResourceNotFound.Function');
+    rejects(
+      () => reg.create({ functionName: 'badzip', code: { zipBase64: 'bm90IGEgemlw' } }),
+      'InvalidParameterValue',
+      'InvalidParameterValue.ZipFile',
+    );
+    assert.equal(reg.has('badzip'), false, 'a failed create leaves nothing behind');
+  });
+
+  test('refuses zip entries that escape the code folder', (t) => {
+    const reg = new FunctionRegistry(tempDir(t));
+    rejects(
+      () => reg.create({ functionName: 'slip', code: { zip: zip({ '../../evil.js': 'x' }) } }),
+      'InvalidParameterValue',
+    );
+    assert.equal(reg.has('slip'), false);
+  });
+
+  test('updates code and configuration, bumping the revision and notifying', (t) => {
+    const changes: string[] = [];
+    const reg = new FunctionRegistry(tempDir(t), { onChange: (ns, n) => changes.push(`${ns}/${n}`) });
+    const v1 = reg.create({ functionName: 'fn', code, environment: { A: '1' } });
+    const v2 = reg.updateCode({
+      functionName: 'fn',
+      code: { zip: zip({ 'index.js': 'exports.main_handler = () => 2;' }) },
+    });
+    assert.equal(v2.revision, v1.revision + 1);
+    assert.match(readFileSync(join(reg.codeDir(v2), 'index.js'), 'utf8'), /=> 2/);
+    const v3 = reg.updateConfiguration({
+      functionName: 'fn',
+      memorySize: 256,
+      timeout: 10,
+      environment: { B: '2' },
+    });
+    assert.equal(v3.memorySize, 256);
+    assert.equal(v3.timeout, 10);
+    assert.deepEqual(v3.environment, { B: '2' });
+    assert.equal(v3.handler, v1.handler);
+    assert.match(
+      readFileSync(join(reg.codeDir(v3), 'index.js'), 'utf8'),
+      /=> 2/,
+      'code carried to the new revision',
+    );
+    assert.deepEqual(changes, ['default/fn', 'default/fn']);
+    rejects(() => reg.updateConfiguration({ functionName: 'fn', memorySize: 100 }), 'InvalidParameterValue');
+    assert.equal(reg.get('fn').memorySize, 256, 'a rejected update changes nothing');
+  });
+
+  test('deploys a directory, lists with search/order/paging, deletes', (t) => {
+    const dir = tempDir(t);
+    const src = join(dir, 'src');
+    mkdirSync(join(src, 'lib'), { recursive: true });
+    writeFileSync(join(src, 'index.js'), 'exports.main_handler = () => require("./lib/x").x;');
+    writeFileSync(join(src, 'lib', 'x.js'), 'exports.x = 42;');
+    let clock = 1000;
+    const reg = new FunctionRegistry(join(dir, 'data'), { now: () => clock++ });
+    const def = reg.create({ functionName: 'dirfn', code: { directory: src } });
+    assert.ok(existsSync(join(reg.codeDir(def), 'lib', 'x.js')));
+    reg.create({ functionName: 'alpha', code });
+    reg.create({ functionName: 'beta', code });
+    assert.deepEqual(
+      reg.list({ order: 'ASC', orderBy: 'FunctionName' }).functions.map((f) => f.functionName),
+      ['alpha', 'beta', 'dirfn'],
+    );
+    assert.deepEqual(
+      reg.list({}).functions.map((f) => f.functionName),
+      ['beta', 'alpha', 'dirfn'],
+      'newest first by default',
+    );
+    assert.deepEqual(
+      reg.list({ searchKey: 'ALP' }).functions.map((f) => f.functionName),
+      ['alpha'],
+    );
+    const page = reg.list({ order: 'ASC', orderBy: 'FunctionName', offset: 1, limit: 1 });
+    assert.equal(page.total, 3);
+    assert.deepEqual(
+      page.functions.map((f) => f.functionName),
+      ['beta'],
+    );
+    reg.delete('alpha');
+    assert.equal(reg.has('alpha'), false);
+    assert.equal(new FunctionRegistry(join(dir, 'data')).has('alpha'), false);
+  });
+
+  test('namespaces: create, list, refuse deleting a non-empty one, delete', (t) => {
+    const reg = new FunctionRegistry(tempDir(t));
+    reg.createNamespace('team-a', 'the A team');
+    rejects(() => reg.createNamespace('team-a'), 'NamespaceInUse');
+    reg.create({ functionName: 'fn', namespace: 'team-a', code });
+    assert.deepEqual(
+      reg.listNamespaces().map((n) => n.name),
+      ['default', 'team-a'],
+    );
+    rejects(() => reg.deleteNamespace('team-a'), 'NamespaceInUse');
+    rejects(() => reg.deleteNamespace('default'), 'UnsupportedOperation');
+    reg.delete('fn', 'team-a');
+    reg.deleteNamespace('team-a');
+    assert.deepEqual(
+      reg.listNamespaces().map((n) => n.name),
+      ['default'],
+    );
+  });
+});

@@ -1,0 +1,207 @@
+/** RecordWriter: batching, order, coalescing, durability before resolve, failure isolation. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { ScfError } from '../../../src/errors/index.js';
+import {
+  type InvocationRecord,
+  type LogPage,
+  type LogQuery,
+  type LogStore,
+  RecordWriter,
+  SqliteLogStore,
+  type StoredRecord,
+  type WriteOp,
+} from '../../../src/store/index.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+let n = 0;
+function rec(over: Partial<InvocationRecord> = {}): InvocationRecord {
+  n++;
+  return {
+    requestId: `w-${n}`,
+    namespace: 'default',
+    functionName: 'fn',
+    qualifier: '$LATEST',
+    startTime: 1_700_000_000_000 + n,
+    duration: 1,
+    billDuration: 100,
+    memUsage: 1,
+    retCode: 0,
+    retMsg: '',
+    invokeFinished: 1,
+    retryNum: 0,
+    log: 'log\n',
+    ...over,
+  };
+}
+
+/** A store that records the batches it is given and can be told to fail the next one. */
+class RecordingStore implements LogStore {
+  batches: WriteOp[][] = [];
+  failNext = 0;
+  async open(): Promise<void> {}
+  async write(batch: readonly WriteOp[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('disk on fire');
+    }
+    this.batches.push([...batch]);
+  }
+  async recoverInterrupted(): Promise<number> {
+    return 0;
+  }
+  async query(_q: LogQuery): Promise<LogPage> {
+    return { total: 0, items: [] };
+  }
+  async get(_id: string): Promise<StoredRecord | undefined> {
+    return undefined;
+  }
+  async close(): Promise<void> {}
+}
+
+async function sqlite(t: TestContext) {
+  const path = join(tempDir(t), 'w.db');
+  const store = new SqliteLogStore({ path });
+  await store.open();
+  t.after(() => store.close());
+  return { store, path };
+}
+
+describe('RecordWriter', () => {
+  it('groups ops queued in one tick into one batch, in FIFO order', async () => {
+    const store = new RecordingStore();
+    const w = new RecordWriter(store, { batchMaxSize: 100 });
+    const a = rec();
+    const b = rec();
+    await Promise.all([w.begin({ ...a, retCode: 2, invokeFinished: 0 }), w.finish(b), w.finish(a)]);
+    assert.equal(store.batches.length, 1);
+    assert.deepEqual(
+      store.batches[0]!.map((op) => `${op.op}:${op.op === 'appendLog' ? op.requestId : op.record.requestId}`),
+      [`begin:${a.requestId}`, `finish:${b.requestId}`, `finish:${a.requestId}`],
+    );
+    await w.close();
+  });
+
+  it('splits at batchMaxSize and keeps order across batches', async () => {
+    const store = new RecordingStore();
+    const w = new RecordWriter(store, { batchMaxSize: 3 });
+    const rs = Array.from({ length: 8 }, () => rec());
+    await Promise.all(rs.map((r) => w.finish(r)));
+    assert.deepEqual(
+      store.batches.map((b) => b.length),
+      [3, 3, 2],
+    );
+    const order = store.batches.flat().map((op) => (op.op === 'finish' ? op.record.requestId : ''));
+    assert.deepEqual(
+      order,
+      rs.map((r) => r.requestId),
+    );
+    await w.close();
+  });
+
+  it('coalesces appends per record, never across its begin/finish; drops appends a finish supersedes', async () => {
+    const store = new RecordingStore();
+    const w = new RecordWriter(store, { batchMaxSize: 100 });
+    const a = rec();
+    const b = rec();
+    const begun = w.begin({ ...a, retCode: 2, invokeFinished: 0, log: '' });
+    w.appendLog(a.requestId, 'a1 ');
+    w.appendLog(b.requestId, 'b1 ');
+    w.appendLog(a.requestId, 'a2 ');
+    w.appendLog(b.requestId, 'b2 ');
+    const finished = w.finish(b);
+    w.appendLog(b.requestId, 'b3');
+    await Promise.all([begun, finished]);
+    await w.flush();
+    assert.deepEqual(store.batches.flat(), [
+      { op: 'begin', record: { ...a, retCode: 2, invokeFinished: 0, log: '' } },
+      { op: 'appendLog', requestId: a.requestId, text: 'a1 a2 ' },
+      { op: 'finish', record: b },
+      { op: 'appendLog', requestId: b.requestId, text: 'b3' },
+    ]);
+    await w.close();
+  });
+
+  it('a failed batch rejects its promises with InternalError and the writer goes on', async () => {
+    const store = new RecordingStore();
+    const errors: ScfError[] = [];
+    const w = new RecordWriter(store, { batchMaxSize: 2, onError: (e) => errors.push(e) });
+    store.failNext = 1;
+    const first = [w.finish(rec()), w.finish(rec())];
+    const second = w.finish(rec());
+    const results = await Promise.allSettled([...first, second]);
+    for (const r of results.slice(0, 2)) {
+      assert.equal(r.status, 'rejected');
+      const err = (r as PromiseRejectedResult).reason;
+      assert.ok(err instanceof ScfError);
+      assert.equal(err.code, 'InternalError');
+      assert.equal((err.cause as Error).message, 'disk on fire');
+    }
+    assert.equal(results[2]!.status, 'fulfilled');
+    assert.equal(errors.length, 1);
+    assert.equal(store.batches.length, 1);
+    await w.close();
+  });
+
+  it('close flushes everything, is idempotent, and refuses later ops', async () => {
+    const store = new RecordingStore();
+    const w = new RecordWriter(store);
+    const p = w.finish(rec());
+    w.appendLog('x', 'y');
+    await Promise.all([w.close(), w.close()]);
+    await p;
+    assert.equal(store.batches.flat().length, 2);
+    await assert.rejects(w.finish(rec()), ScfError);
+    await assert.rejects(w.begin(rec()), ScfError);
+    assert.throws(() => w.appendLog('x', 'z'), ScfError);
+  });
+
+  it('a record whose finish() resolved is readable after reopening the file', async (t) => {
+    const { store, path } = await sqlite(t);
+    const w = new RecordWriter(store, { batchMaxSize: 10 });
+    const rs = Array.from({ length: 25 }, () => rec());
+    const running = rec({ log: '' });
+    await w.begin({ ...running, retCode: 2, invokeFinished: 0 });
+    w.appendLog(running.requestId, 'partial ');
+    await Promise.all(rs.map((r) => w.finish(r)));
+    // No close() of the writer or the store here: what resolved must already be on disk.
+    const again = new SqliteLogStore({ path });
+    t.after(() => again.close());
+    await again.open();
+    for (const r of rs) {
+      const got = await again.get(r.requestId);
+      assert.ok(got, r.requestId);
+      assert.equal(got.log, r.log);
+    }
+    const run = await again.get(running.requestId);
+    assert.equal(run?.retCode, 2);
+    assert.equal(run?.log, 'partial ');
+    await w.close();
+  });
+
+  it('throughput path: many records through real SQLite keep per-record order', async (t) => {
+    const { store } = await sqlite(t);
+    const w = new RecordWriter(store, { batchMaxSize: 50 });
+    const rs = Array.from({ length: 300 }, () => rec({ log: '' }));
+    const waits: Promise<void>[] = [];
+    for (const r of rs) {
+      waits.push(w.begin({ ...r, retCode: 2, invokeFinished: 0 }));
+      w.appendLog(r.requestId, 'one ');
+      w.appendLog(r.requestId, 'two ');
+    }
+    for (const r of rs.slice(0, 150)) waits.push(w.finish({ ...r, log: 'final' }));
+    await Promise.all(waits);
+    await w.close();
+    assert.equal((await store.get(rs[0]!.requestId))?.log, 'final');
+    assert.equal((await store.get(rs[299]!.requestId))?.log, 'one two ');
+    const page = await store.query({
+      orderBy: 'startTime',
+      order: 'asc',
+      offset: 0,
+      limit: 1,
+      retCode: 'not0',
+    });
+    assert.equal(page.total, 150);
+  });
+});

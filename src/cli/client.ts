@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { ERROR_CODES, type ErrorCode, ScfError } from '../errors/index.js';
 import { STREAM_ACTION, STREAM_PATH } from '../api/stream/protocol.js';
+import { ERROR_CODES, type ErrorCode, ScfError } from '../errors/index.js';
 import { signTc3 } from './tc3.js';
 
 export const API_VERSION = '2018-04-16';
@@ -57,7 +57,8 @@ function localCode(remote: string): { code: ErrorCode; field?: string } {
   if (family === 'ResourceNotFound') return { code: 'FunctionNotFound' };
   if (family === 'ResourceInUse') return { code: 'FunctionInUse' };
   if (family === 'LimitExceeded') return { code: 'ConcurrencyLimitReached' };
-  if (family === 'UnsupportedOperation' || family === 'InvalidAction') return { code: 'UnsupportedOperation' };
+  if (family === 'UnsupportedOperation' || family === 'InvalidAction')
+    return { code: 'UnsupportedOperation' };
   return { code: 'InternalError' };
 }
 
@@ -68,7 +69,9 @@ export function parseEndpoint(endpoint: string): URL {
   try {
     url = new URL(text);
   } catch (err) {
-    throw new ScfError('InvalidParameter', `--endpoint ${JSON.stringify(endpoint)} is not a URL`, { cause: err });
+    throw new ScfError('InvalidParameter', `--endpoint ${JSON.stringify(endpoint)} is not a URL`, {
+      cause: err,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ScfError('InvalidParameter', `--endpoint must be http:// or https://, got ${url.protocol}//`);
@@ -104,7 +107,13 @@ export class ApiClient {
     );
   }
 
-  #headers(method: 'GET' | 'POST', action: string, contentType: string, query: string, body: Buffer): Record<string, string> {
+  #headers(
+    method: 'GET' | 'POST',
+    action: string,
+    contentType: string,
+    query: string,
+    body: Buffer,
+  ): Record<string, string> {
     const timestamp = Math.floor(Date.now() / 1000);
     const signed = { 'content-type': contentType, host: this.#url.host };
     const { authorization } = signTc3({
@@ -131,7 +140,11 @@ export class ApiClient {
   }
 
   /** Calls one API 3.0 action; resolves with `Response` (minus nothing), rejects with ScfError. */
-  async call<T = Json>(action: string, params: Json, options: CallOptions = {}): Promise<T & { RequestId: string }> {
+  async call<T = Json>(
+    action: string,
+    params: Json,
+    options: CallOptions = {},
+  ): Promise<T & { RequestId: string }> {
     if (this.#closed) throw new ScfError('InternalError', 'the API client is closed');
     const body = Buffer.from(JSON.stringify(params), 'utf8');
     const headers = this.#headers('POST', action, 'application/json', '', body);
@@ -140,7 +153,13 @@ export class ApiClient {
     const text = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
       const req = lib.request(
         this.#url,
-        { method: 'POST', path: '/', headers, agent: this.#agent, timeout: this.#options.timeoutMs ?? 330_000 },
+        {
+          method: 'POST',
+          path: '/',
+          headers,
+          agent: this.#agent,
+          timeout: this.#options.timeoutMs ?? 330_000,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -200,19 +219,33 @@ export class ApiClient {
    * Opens the live-tail stream. Resolves with the response once the server accepted it (HTTP 200,
    * text/event-stream); rejects with the server's error otherwise. Destroy the response to disconnect.
    */
-  async openStream(params: { functionName?: string; namespace?: string; cursor?: string }): Promise<IncomingMessage> {
+  async openStream(params: {
+    functionName?: string;
+    namespace?: string;
+    cursor?: string;
+  }): Promise<IncomingMessage> {
     const pairs: Array<[string, string]> = [];
     if (params.functionName) pairs.push(['FunctionName', params.functionName]);
     if (params.namespace) pairs.push(['Namespace', params.namespace]);
     if (params.cursor) pairs.push(['Cursor', params.cursor]);
     pairs.push(['Nonce', randomBytes(12).toString('hex')]);
     const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-    const headers = this.#headers('GET', STREAM_ACTION, 'application/x-www-form-urlencoded', query, Buffer.alloc(0));
+    const headers = this.#headers(
+      'GET',
+      STREAM_ACTION,
+      'application/x-www-form-urlencoded',
+      query,
+      Buffer.alloc(0),
+    );
     headers['accept'] = 'text/event-stream';
     const lib = this.#url.protocol === 'https:' ? https : http;
     // A stream gets its own connection (no keep-alive agent): it lives until one side ends it.
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = lib.request(this.#url, { method: 'GET', path: `${STREAM_PATH}?${query}`, headers, agent: false }, resolve);
+      const req = lib.request(
+        this.#url,
+        { method: 'GET', path: `${STREAM_PATH}?${query}`, headers, agent: false },
+        resolve,
+      );
       req.on('error', (err) => reject(this.#unreachable(err)));
       req.end();
     });
@@ -224,7 +257,8 @@ export class ApiClient {
     for await (const c of res) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     try {
-      const error = (JSON.parse(body) as { Response?: { Error?: { Code?: string; Message?: string } } }).Response?.Error;
+      const error = (JSON.parse(body) as { Response?: { Error?: { Code?: string; Message?: string } } })
+        .Response?.Error;
       if (error) throw new RemoteError(error.Code ?? 'InternalError', error.Message ?? 'unknown error');
     } catch (err) {
       if (err instanceof ScfError) throw err;

@@ -44,7 +44,10 @@ export function addGlobalOptions(program: Command): Command {
       `without a key: read the local server's generated pair from <dir>/credentials.json (env SCF_LOCAL_DATA_DIR; default ${DEFAULT_DATA_DIR})`,
     )
     .option('--region <region>', 'X-TC-Region to send (default ap-guangzhou)')
-    .option('--no-color', 'never colour the output (colour is used only on a terminal, and never with NO_COLOR)');
+    .option(
+      '--no-color',
+      'never colour the output (colour is used only on a terminal, and never with NO_COLOR)',
+    );
 }
 
 /** Builds the API client from flags, then the environment, then the generated credentials file. */
@@ -56,7 +59,10 @@ export function createClient(flags: GlobalFlags, env: CliEnvironment): ApiClient
   let secretId = flags.secretId ?? env.secretId;
   let secretKey = flags.secretKey ?? env.secretKey;
   if (flags.secretId === undefined && (env.secretId === undefined) !== (env.secretKey === undefined)) {
-    throw new ScfError('InvalidParameter', 'SCF_LOCAL_SECRET_ID and SCF_LOCAL_SECRET_KEY must be set together');
+    throw new ScfError(
+      'InvalidParameter',
+      'SCF_LOCAL_SECRET_ID and SCF_LOCAL_SECRET_KEY must be set together',
+    );
   }
   if (secretId === undefined || secretKey === undefined) {
     const dataDir = flags.dataDir ?? env.dataDir ?? DEFAULT_DATA_DIR;

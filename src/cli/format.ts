@@ -25,7 +25,11 @@ export interface CliRecord {
 }
 
 /** One GetFunctionLogs `FunctionLog` -> CliRecord (its StartTime is in the API zone). */
-export function fromFunctionLog(f: Record<string, unknown>, apiOffsetMinutes: number, namespace: string): CliRecord {
+export function fromFunctionLog(
+  f: Record<string, unknown>,
+  apiOffsetMinutes: number,
+  namespace: string,
+): CliRecord {
   const num = (k: string): number => (typeof f[k] === 'number' ? (f[k] as number) : Number(f[k] ?? 0));
   const text = (k: string): string => (typeof f[k] === 'string' ? (f[k] as string) : '');
   return {
@@ -166,7 +170,15 @@ const plain = (s: string): string => s;
 /** Colour only when writing to a terminal and NO_COLOR is not set (and --no-color was not given). */
 export function createStyle(enabled: boolean): Style {
   return enabled
-    ? { enabled, bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) }
+    ? {
+        enabled,
+        bold: sgr(1, 22),
+        dim: sgr(2, 22),
+        red: sgr(31, 39),
+        green: sgr(32, 39),
+        yellow: sgr(33, 39),
+        cyan: sgr(36, 39),
+      }
     : { enabled, bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain };
 }
 
@@ -188,7 +200,11 @@ const WIDTHS = [26, 36, 11, 10, 8, 9];
 
 /** The header line of the log table. */
 export function tableHeader(style: Style): string {
-  return style.bold(TABLE_COLUMNS.map((c, i) => cell(c, c, WIDTHS[i]!, i >= 3)).join('  ').trimEnd());
+  return style.bold(
+    TABLE_COLUMNS.map((c, i) => cell(c, c, WIDTHS[i]!, i >= 3))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** One invocation's row; running ones show no figures yet. */
@@ -204,7 +220,10 @@ export function tableRow(r: CliRecord, style: Style, options: { utc: boolean }):
   ];
   const shown = [...values];
   shown[2] = styleStatus(r.retCode, style);
-  return values.map((v, i) => cell(v, shown[i]!, WIDTHS[i]!, i >= 3)).join('  ').trimEnd();
+  return values
+    .map((v, i) => cell(v, shown[i]!, WIDTHS[i]!, i >= 3))
+    .join('  ')
+    .trimEnd();
 }
 
 /** The log beneath a row, each line behind a gutter so it cannot be mistaken for a row. */

@@ -1,6 +1,7 @@
 /** `scf-local serve`: starts the platform in this process until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
 import { credentialsPath } from '../api/auth/index.js';
+import { STREAM_PATH } from '../api/stream/protocol.js';
 import type { ConfigInput } from '../config/index.js';
 import { createPlatform } from '../platform.js';
 
@@ -29,7 +30,9 @@ export function registerServe(program: Command): void {
       'billDuration rounding in ms (default 100, as the seed doc; SCF bills 1 today)',
     )
     .option('--log-format <format>', 'scf (START/END/Report lines) or legacy (function output only)')
-    .action(async (flags: ServeFlags) => {
+    .action(async (own: ServeFlags, cmd: Command) => {
+      // `--data-dir` is also a global option (the client's credentials folder): either spelling lands here.
+      const flags = { ...cmd.optsWithGlobals<ServeFlags>(), ...own };
       const overrides: Record<string, unknown> = {};
       if (flags.host) overrides['host'] = flags.host;
       if (flags.port !== undefined) overrides['port'] = Number(flags.port);
@@ -45,7 +48,9 @@ export function registerServe(program: Command): void {
       const { url } = await platform.listen();
       const out = process.stdout;
       out.write(`scf-local listening on ${url}\n`);
-      out.write(`  v2 API:   ${url}/v2/index.php\n  API 3.0:  ${url}/\n`);
+      out.write(
+        `  v2 API:   ${url}/v2/index.php\n  API 3.0:  ${url}/\n  tail:     ${url}${STREAM_PATH} (scf-local logs <name> --follow)\n`,
+      );
       out.write(`  data:     ${platform.dataDir} (store: ${platform.config.store.backend})\n`);
       if (platform.generatedCredentialsAt) {
         out.write(

@@ -13,8 +13,8 @@
  *   the overlap between a fill and the stream, or between `--since` history and the stream, is shown once.
  */
 import type { IncomingMessage } from 'node:http';
-import { formatApiTime } from '../api/time.js';
 import type { GapFrame, ReadyFrame, RecordFrame } from '../api/stream/protocol.js';
+import { formatApiTime } from '../api/time.js';
 import { ScfError } from '../errors/index.js';
 import type { ApiClient } from './client.js';
 import { type CliRecord, fromFunctionLog, fromStreamRecord, SCF_API_OFFSET_MINUTES } from './format.js';
@@ -144,7 +144,9 @@ export class Tail {
             if (this.#held) this.#held.push(frame);
             else this.#handleFrame(frame);
           } else if (msg.event === 'overflow') {
-            this.#options.onNotice('the server cut this tail off for falling behind; resuming from its cursor');
+            this.#options.onNotice(
+              'the server cut this tail off for falling behind; resuming from its cursor',
+            );
             break;
           } else if (msg.event === 'close') {
             this.#options.onNotice('the server is stopping; reconnecting when it is back');
@@ -185,7 +187,12 @@ export class Tail {
   }
 
   /** The one state machine: unseen -> running -> final; anything else is a duplicate and not shown. */
-  #show(kind: 'start' | 'end', record: CliRecord, cursor: string | undefined, source: 'stream' | 'query'): void {
+  #show(
+    kind: 'start' | 'end',
+    record: CliRecord,
+    cursor: string | undefined,
+    source: 'stream' | 'query',
+  ): void {
     const prev = this.#state.get(record.requestId);
     if (prev === 'final' || (prev === 'running' && kind === 'start')) {
       return;
@@ -197,7 +204,8 @@ export class Tail {
       const oldest = this.#state.keys().next();
       if (!oldest.done) this.#state.delete(oldest.value);
     }
-    if (this.#lastStart === undefined || record.startTime > this.#lastStart) this.#lastStart = record.startTime;
+    if (this.#lastStart === undefined || record.startTime > this.#lastStart)
+      this.#lastStart = record.startTime;
     this.#options.onEvent({ kind, record, cursor, source });
   }
 
@@ -226,7 +234,10 @@ export class Tail {
           };
           if (this.#options.functionName) params['FunctionName'] = this.#options.functionName;
           if (this.#options.namespace) params['Namespace'] = this.#options.namespace;
-          const page = await this.#client.call<{ Data?: Array<Record<string, unknown>> }>('GetFunctionLogs', params);
+          const page = await this.#client.call<{ Data?: Array<Record<string, unknown>> }>(
+            'GetFunctionLogs',
+            params,
+          );
           const items = (page.Data ?? []).map((f) =>
             fromFunctionLog(f, this.#apiOffset, this.#options.namespace ?? 'default'),
           );
@@ -241,7 +252,8 @@ export class Tail {
           if (offset + PAGE > 10_000) {
             // Offset + Limit is capped at 10000: move the window's start to the last second seen instead.
             const lastSec = Math.floor(items[items.length - 1]!.startTime / 1000) * 1000;
-            if (lastSec <= startSec) throw new ScfError('InternalError', 'more than 10000 invocations in one second');
+            if (lastSec <= startSec)
+              throw new ScfError('InternalError', 'more than 10000 invocations in one second');
             startSec = lastSec;
             offset = 0;
           }
@@ -253,7 +265,9 @@ export class Tail {
     run()
       .catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
-        this.#options.onNotice(`could not read ${why === 'gap' ? 'the missed invocations' : 'history'}: ${message}`);
+        this.#options.onNotice(
+          `could not read ${why === 'gap' ? 'the missed invocations' : 'history'}: ${message}`,
+        );
       })
       .finally(() => {
         if (--this.#filling > 0) return;
@@ -263,4 +277,3 @@ export class Tail {
       });
   }
 }
-

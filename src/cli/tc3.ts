@@ -7,7 +7,8 @@
 import { createHash, createHmac } from 'node:crypto';
 
 const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, msg: string): Buffer => createHmac('sha256', key).update(msg, 'utf8').digest();
+const hmac = (key: string | Buffer, msg: string): Buffer =>
+  createHmac('sha256', key).update(msg, 'utf8').digest();
 
 export interface Tc3Request {
   method: 'GET' | 'POST';
@@ -50,7 +51,9 @@ export function signTc3(req: Tc3Request): Tc3Signed {
   ].join('\n');
   const date = new Date(req.timestamp * 1000).toISOString().slice(0, 10);
   const scope = `${date}/${req.service}/tc3_request`;
-  const stringToSign = ['TC3-HMAC-SHA256', String(req.timestamp), scope, sha256Hex(canonicalRequest)].join('\n');
+  const stringToSign = ['TC3-HMAC-SHA256', String(req.timestamp), scope, sha256Hex(canonicalRequest)].join(
+    '\n',
+  );
   const kSigning = hmac(hmac(hmac(`TC3${req.secretKey}`, date), req.service), 'tc3_request');
   const signature = createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
   const authorization = `TC3-HMAC-SHA256 Credential=${req.secretId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;

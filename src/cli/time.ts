@@ -5,7 +5,14 @@
  */
 import { ScfError } from '../errors/index.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
@@ -30,7 +37,8 @@ export function parseTimeArg(text: string, options: { now: number; utc: boolean;
       ? Date.UTC(y!, mo! - 1, d!, h!, mi!, s!)
       : new Date(y!, mo! - 1, d!, h!, mi!, s!).getTime();
     const check = new Date(options.utc ? ms : ms - new Date(ms).getTimezoneOffset() * 60_000);
-    if (check.getUTCMonth() === mo! - 1 && check.getUTCDate() === d! && h! < 24 && mi! < 60 && s! < 60) return ms;
+    if (check.getUTCMonth() === mo! - 1 && check.getUTCDate() === d! && h! < 24 && mi! < 60 && s! < 60)
+      return ms;
   } else if (/^\d{4}-\d{2}-\d{2}T.+(?:Z|[+-]\d{2}:?\d{2})$/i.test(t)) {
     const ms = Date.parse(t);
     if (Number.isFinite(ms)) return ms;

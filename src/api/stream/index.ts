@@ -15,8 +15,8 @@ import { authenticate } from '../protocol/v3/auth.js';
 import type { ProtocolContext, WireRequest } from '../wire.js';
 import { type EndFrame, formatFrame, STREAM_ACTION, STREAM_PATH } from './protocol.js';
 
-export { STREAM_ACTION, STREAM_PATH } from './protocol.js';
 export type * from './protocol.js';
+export { STREAM_ACTION, STREAM_PATH } from './protocol.js';
 
 export interface LogStreamOptions {
   hub: InvocationEventHub;
@@ -85,7 +85,10 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
         );
       }
       // Keyed apart from v1's (Timestamp, Nonce) key so the two checks never collide.
-      options.context.replay.useNonce(call.secretId, `stream/${req.headers['x-tc-timestamp'] ?? ''}/${nonce}`);
+      options.context.replay.useNonce(
+        call.secretId,
+        `stream/${req.headers['x-tc-timestamp'] ?? ''}/${nonce}`,
+      );
       const functionName = str(call.params['FunctionName']);
       const namespace = str(call.params['Namespace']) ?? (functionName !== undefined ? 'default' : undefined);
       filter = {};
@@ -132,7 +135,13 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
         end('overflow', `more than ${maxBuffered} bytes waiting for this client`);
         return;
       }
-      res.write(formatFrame({ event: e.type, id: e.cursor, data: { type: e.type, cursor: e.cursor, record: e.record } }));
+      res.write(
+        formatFrame({
+          event: e.type,
+          id: e.cursor,
+          data: { type: e.type, cursor: e.cursor, record: e.record },
+        }),
+      );
       lastWritten = e.cursor;
     };
 
@@ -153,12 +162,19 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
     res.write(
       formatFrame({
         event: 'ready',
-        data: { cursor: lastWritten, epoch: options.hub.epoch, apiTimeZoneOffsetMinutes: options.apiTimeZoneOffsetMinutes },
+        data: {
+          cursor: lastWritten,
+          epoch: options.hub.epoch,
+          apiTimeZoneOffsetMinutes: options.apiTimeZoneOffsetMinutes,
+        },
       }),
     );
     if (sub.gap) {
       res.write(
-        formatFrame({ event: 'gap', data: { reason: sub.gap.reason, requested: after ?? '', cursor: sub.gap.cursor } }),
+        formatFrame({
+          event: 'gap',
+          data: { reason: sub.gap.reason, requested: after ?? '', cursor: sub.gap.cursor },
+        }),
       );
     }
     for (const e of sub.backlog) write(e);

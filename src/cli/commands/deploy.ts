@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { zipSync, type Zippable } from 'fflate';
+import { type Zippable, zipSync } from 'fflate';
 import { parseApiTime } from '../../api/time.js';
 import { ScfError } from '../../errors/index.js';
 import type { ApiClient } from '../client.js';
@@ -64,10 +64,13 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
   return out;
 }
 
-const intArg = (flag: string) => (v: string): number => {
-  if (!/^\d+$/.test(v)) throw new ScfError('InvalidParameter', `${flag} must be a whole number, got ${JSON.stringify(v)}`);
-  return Number(v);
-};
+const intArg =
+  (flag: string) =>
+  (v: string): number => {
+    if (!/^\d+$/.test(v))
+      throw new ScfError('InvalidParameter', `${flag} must be a whole number, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
 
 interface DeployFlags extends GlobalFlags {
   name: string;
@@ -81,14 +84,19 @@ interface DeployFlags extends GlobalFlags {
   json?: boolean;
 }
 
-async function functionExists(client: ApiClient, name: string, namespace: string | undefined): Promise<boolean> {
+async function functionExists(
+  client: ApiClient,
+  name: string,
+  namespace: string | undefined,
+): Promise<boolean> {
   const params: Record<string, unknown> = { FunctionName: name };
   if (namespace) params['Namespace'] = namespace;
   try {
     await client.call('GetFunction', params);
     return true;
   } catch (err) {
-    if (err instanceof ScfError && (err.code === 'FunctionNotFound' || err.code === 'NamespaceNotFound')) return false;
+    if (err instanceof ScfError && (err.code === 'FunctionNotFound' || err.code === 'NamespaceNotFound'))
+      return false;
     throw err;
   }
 }
@@ -101,9 +109,18 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--namespace <ns>', 'namespace (default "default")')
     .option('--handler <file.method>', 'handler (default index.main_handler on create)')
     .option('--runtime <runtime>', 'runtime, e.g. Nodejs18.15 (the default on create)')
-    .option('--memory <mb>', 'memory size in MB: 64, or 128-3072 in steps of 128 (default 128)', intArg('--memory'))
+    .option(
+      '--memory <mb>',
+      'memory size in MB: 64, or 128-3072 in steps of 128 (default 128)',
+      intArg('--memory'),
+    )
     .option('--timeout <s>', 'timeout in seconds, 1-900 (default 3)', intArg('--timeout'))
-    .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable); replaces the whole set', (v, acc: string[]) => [...acc, v], [])
+    .option(
+      '-e, --env <KEY=VALUE>',
+      'environment variable (repeatable); replaces the whole set',
+      (v, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--description <text>', 'description')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, _opts: unknown, cmd: Command) => {
@@ -141,7 +158,9 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         if (flags.timeout !== undefined) config['Timeout'] = flags.timeout;
         if (flags.description !== undefined) config['Description'] = flags.description;
         if (environment) {
-          config['Environment'] = { Variables: Object.entries(environment).map(([Key, Value]) => ({ Key, Value })) };
+          config['Environment'] = {
+            Variables: Object.entries(environment).map(([Key, Value]) => ({ Key, Value })),
+          };
         }
         const exists = await functionExists(client, flags.name, flags.namespace);
         if (!exists) {
@@ -152,7 +171,8 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
           const params = { ...base, ZipFile: zipBase64 } as Record<string, unknown>;
           if (flags.handler) params['Handler'] = flags.handler;
           await client.call('UpdateFunctionCode', params, callOptions);
-          if (Object.keys(config).length > 0) await client.call('UpdateFunctionConfiguration', { ...base, ...config });
+          if (Object.keys(config).length > 0)
+            await client.call('UpdateFunctionConfiguration', { ...base, ...config });
         }
         const fn = (await client.call('GetFunction', base)) as Record<string, unknown>;
         if (flags.json) {
@@ -189,13 +209,20 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON (one array)')
     .option('--utc', 'show times in UTC instead of your time zone')
     .action(async (_opts: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<GlobalFlags & { namespace?: string; search?: string; json?: boolean; utc?: boolean }>();
+      const flags = cmd.optsWithGlobals<
+        GlobalFlags & { namespace?: string; search?: string; json?: boolean; utc?: boolean }
+      >();
       const { stdout } = ctx.io;
       const style = styleFor(stdout, flags, ctx.env);
       await withClient(flags, ctx.env, async (client) => {
         const all: Array<Record<string, unknown>> = [];
         for (let offset = 0; ; offset += 100) {
-          const params: Record<string, unknown> = { Offset: offset, Limit: 100, Orderby: 'FunctionName', Order: 'ASC' };
+          const params: Record<string, unknown> = {
+            Offset: offset,
+            Limit: 100,
+            Orderby: 'FunctionName',
+            Order: 'ASC',
+          };
           if (flags.namespace) params['Namespace'] = flags.namespace;
           if (flags.search) params['SearchKey'] = flags.search;
           const page = await client.call<{ Functions?: Array<Record<string, unknown>>; TotalCount?: number }>(
@@ -227,7 +254,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         });
         const head = ['NAME', 'NAMESPACE', 'RUNTIME', 'MODIFIED'];
         const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-        const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+        const line = (cells: string[]): string =>
+          cells
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd();
         stdout.write(`${style.bold(line(head))}\n${rows.map(line).join('\n')}\n`);
       });
     });

@@ -41,7 +41,11 @@ function stdinIsPiped(): boolean {
 }
 
 /** The event text: --data, --file (`-` = stdin), piped stdin, or `{}`; it must be JSON. */
-export function readEvent(flags: { data?: string; file?: string }, readStdin: () => string, piped: boolean): string {
+export function readEvent(
+  flags: { data?: string; file?: string },
+  readStdin: () => string,
+  piped: boolean,
+): string {
   if (flags.data !== undefined && flags.file !== undefined) {
     throw new ScfError('InvalidParameter', 'give the event with --data or --file, not both');
   }
@@ -100,7 +104,9 @@ export function registerInvoke(program: Command, ctx: CliContext): void {
         if (flags.async) {
           stdout.write(flags.json ? `${JSON.stringify({ requestId })}\n` : `${requestId}\n`);
           if (!flags.json) {
-            stderr.write(style.dim(`started; follow it with: scf-local logs ${name} --request-id ${requestId}\n`));
+            stderr.write(
+              style.dim(`started; follow it with: scf-local logs ${name} --request-id ${requestId}\n`),
+            );
           }
           return;
         }

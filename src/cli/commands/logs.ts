@@ -77,7 +77,11 @@ interface QueryPlan {
 }
 
 /** Reads records through GetFunctionLogs; over several windows it merges and keeps the best `limit`. */
-async function queryRecords(client: ApiClient, plan: QueryPlan, namespace: string): Promise<{ total: number; records: CliRecord[] }> {
+async function queryRecords(
+  client: ApiClient,
+  plan: QueryPlan,
+  namespace: string,
+): Promise<{ total: number; records: CliRecord[] }> {
   const key = (r: CliRecord): number =>
     plan.sort === 'duration' ? r.duration : plan.sort === 'memory' ? r.memUsage : r.startTime;
   let total = 0;
@@ -88,7 +92,10 @@ async function queryRecords(client: ApiClient, plan: QueryPlan, namespace: strin
       params['StartTime'] = formatApiTime(window[0], SCF_API_OFFSET_MINUTES);
       params['EndTime'] = formatApiTime(window[1], SCF_API_OFFSET_MINUTES);
     }
-    const page = await client.call<{ TotalCount?: number; Data?: Array<Record<string, unknown>> }>('GetFunctionLogs', params);
+    const page = await client.call<{ TotalCount?: number; Data?: Array<Record<string, unknown>> }>(
+      'GetFunctionLogs',
+      params,
+    );
     total += page.TotalCount ?? 0;
     records.push(...(page.Data ?? []).map((f) => fromFunctionLog(f, SCF_API_OFFSET_MINUTES, namespace)));
     // Windows come newest first: once a time-sorted query has its `limit`, older windows cannot displace any.
@@ -105,13 +112,21 @@ function printRecord(r: CliRecord, style: Style, utc: boolean, out: NodeJS.Write
 export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs [name]')
-    .description('show invocation records with their logs (all functions of the namespace when no name is given)')
+    .description(
+      'show invocation records with their logs (all functions of the namespace when no name is given)',
+    )
     .option('--namespace <ns>', 'namespace (default "default")')
     .option('-s, --status <status>', `only ${Object.keys(STATUS_FILTER).join('|')} invocations`)
-    .option('--since <when>', 'only invocations started since: 90s, 15m, 1h30m, 2d, or a time (2024-05-01 14:30)')
+    .option(
+      '--since <when>',
+      'only invocations started since: 90s, 15m, 1h30m, 2d, or a time (2024-05-01 14:30)',
+    )
     .option('--until <when>', 'only invocations started until (same forms; default now)')
     .option('-r, --request-id <id>', 'only this invocation')
-    .option('-g, --grep <words>', 'only invocations whose log has these words (case-insensitive; word* = prefix)')
+    .option(
+      '-g, --grep <words>',
+      'only invocations whose log has these words (case-insensitive; word* = prefix)',
+    )
     .option('--sort <field>', 'time|duration|memory (time: oldest first; the others: largest first)', 'time')
     .option('-l, --limit <n>', 'how many invocations (1-10000)', '20')
     .option('--json', 'print one JSON array')
@@ -123,7 +138,8 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const flags = cmd.optsWithGlobals<LogsFlags>();
       const status = parseStatus(flags.status);
       const utc = flags.utc === true;
-      if (!Object.hasOwn(SORTS, flags.sort)) throw usage(`--sort must be time, duration or memory; got ${JSON.stringify(flags.sort)}`);
+      if (!Object.hasOwn(SORTS, flags.sort))
+        throw usage(`--sort must be time, duration or memory; got ${JSON.stringify(flags.sort)}`);
       const sort = flags.sort as SortOption;
       if (!/^\d+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 10_000) {
         throw usage(`--limit must be a whole number from 1 to 10000; got ${JSON.stringify(flags.limit)}`);
@@ -131,13 +147,20 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const limit = Number(flags.limit);
       if (flags.json && flags.ndjson) throw usage('--json and --ndjson: choose one');
       const now = Date.now();
-      const since = flags.since === undefined ? undefined : parseTimeArg(flags.since, { now, utc, flag: '--since' });
-      const until = flags.until === undefined ? undefined : parseTimeArg(flags.until, { now, utc, flag: '--until' });
-      if (since !== undefined && until !== undefined && since > until) throw usage('--since is later than --until');
+      const since =
+        flags.since === undefined ? undefined : parseTimeArg(flags.since, { now, utc, flag: '--since' });
+      const until =
+        flags.until === undefined ? undefined : parseTimeArg(flags.until, { now, utc, flag: '--until' });
+      if (since !== undefined && until !== undefined && since > until)
+        throw usage('--since is later than --until');
       const namespace = flags.namespace ?? 'default';
       if (flags.follow) {
         if (flags.json) throw usage('--json prints one array at the end; with --follow use --ndjson');
-        if (flags.until !== undefined || cmd.getOptionValueSource('sort') === 'cli' || cmd.getOptionValueSource('limit') === 'cli') {
+        if (
+          flags.until !== undefined ||
+          cmd.getOptionValueSource('sort') === 'cli' ||
+          cmd.getOptionValueSource('limit') === 'cli'
+        ) {
           throw usage('--until, --sort and --limit do not apply to --follow');
         }
         await follow(ctx, flags, { name, status, since, utc });
@@ -165,7 +188,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       // Time order reads like a log: oldest first, the newest at the bottom.
       if (sort === 'time') records.reverse();
       if (flags.json) {
-        stdout.write(`${JSON.stringify(records.map((r) => recordJson(r, { utc })), null, 2)}\n`);
+        stdout.write(
+          `${JSON.stringify(
+            records.map((r) => recordJson(r, { utc })),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       if (flags.ndjson) {
@@ -187,7 +216,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
 async function follow(
   ctx: CliContext,
   flags: LogsFlags,
-  options: { name: string | undefined; status: StatusOption | undefined; since: number | undefined; utc: boolean },
+  options: {
+    name: string | undefined;
+    status: StatusOption | undefined;
+    since: number | undefined;
+    utc: boolean;
+  },
 ): Promise<void> {
   const { stdout, stderr } = ctx.io;
   const style = styleFor(stdout, flags, ctx.env);
@@ -231,7 +265,8 @@ async function follow(
     const stop = (): void => tail.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    if (!flags.ndjson) stderr.write(style.dim(`following ${options.name ?? 'all functions'} (Ctrl-C to stop)\n`));
+    if (!flags.ndjson)
+      stderr.write(style.dim(`following ${options.name ?? 'all functions'} (Ctrl-C to stop)\n`));
     try {
       await tail.run();
     } finally {

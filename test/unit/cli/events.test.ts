@@ -63,10 +63,22 @@ describe('InvocationEventHub', () => {
     const hub = new InvocationEventHub({ epoch: 'e1', capacity: 4 });
     for (let i = 1; i <= 10; i++) hub.publish({ type: 'start', record: record(`r${i}`) });
     assert.equal(hub.oldestResumable, 'e1-6');
-    assert.deepEqual(hub.subscribe(() => {}, { after: 'e0-3' }).gap, { reason: 'unknown-epoch', cursor: 'e1-10' });
-    assert.deepEqual(hub.subscribe(() => {}, { after: 'e1-11' }).gap, { reason: 'unknown-epoch', cursor: 'e1-10' });
-    assert.deepEqual(hub.subscribe(() => {}, { after: 'e1-5' }).gap, { reason: 'too-far-behind', cursor: 'e1-10' });
-    assert.deepEqual(hub.subscribe(() => {}, { after: 'nonsense' }).gap, { reason: 'invalid-cursor', cursor: 'e1-10' });
+    assert.deepEqual(hub.subscribe(() => {}, { after: 'e0-3' }).gap, {
+      reason: 'unknown-epoch',
+      cursor: 'e1-10',
+    });
+    assert.deepEqual(hub.subscribe(() => {}, { after: 'e1-11' }).gap, {
+      reason: 'unknown-epoch',
+      cursor: 'e1-10',
+    });
+    assert.deepEqual(hub.subscribe(() => {}, { after: 'e1-5' }).gap, {
+      reason: 'too-far-behind',
+      cursor: 'e1-10',
+    });
+    assert.deepEqual(hub.subscribe(() => {}, { after: 'nonsense' }).gap, {
+      reason: 'invalid-cursor',
+      cursor: 'e1-10',
+    });
     const ok = hub.subscribe(() => {}, { after: 'e1-6' });
     assert.equal(ok.gap, undefined);
     assert.deepEqual(
@@ -77,7 +89,8 @@ describe('InvocationEventHub', () => {
 
   test('large logs evict old events before the count limit', () => {
     const hub = new InvocationEventHub({ epoch: 'e1', capacity: 1000, maxBytes: 10_000 });
-    for (let i = 1; i <= 10; i++) hub.publish({ type: 'end', record: record(`r${i}`, 'f', 'x'.repeat(2000)) });
+    for (let i = 1; i <= 10; i++)
+      hub.publish({ type: 'end', record: record(`r${i}`, 'f', 'x'.repeat(2000)) });
     const resumable = parseCursor(hub.oldestResumable);
     assert.ok(resumable && resumable.seq >= 7, `oldest resumable ${hub.oldestResumable}`);
     assert.equal(hub.subscribe(() => {}, { after: 'e1-1' }).gap?.reason, 'too-far-behind');

@@ -10,8 +10,8 @@ import { readEvent } from '../../../src/cli/commands/invoke.js';
 import { dayWindows } from '../../../src/cli/commands/logs.js';
 import { readCliEnvironment } from '../../../src/cli/env.js';
 import {
-  createStyle,
   type CliRecord,
+  createStyle,
   formatTime,
   fromFunctionLog,
   isoTime,
@@ -38,13 +38,19 @@ describe('times', () => {
   test('--since/--until: durations back from now, local or UTC times, ISO with a zone', () => {
     const now = Date.UTC(2024, 4, 1, 12, 0, 0);
     assert.equal(parseTimeArg('1h', { now, utc: false, flag: '--since' }), now - 3_600_000);
-    assert.equal(parseTimeArg('2024-05-01 10:00', { now, utc: true, flag: '--since' }), Date.UTC(2024, 4, 1, 10));
+    assert.equal(
+      parseTimeArg('2024-05-01 10:00', { now, utc: true, flag: '--since' }),
+      Date.UTC(2024, 4, 1, 10),
+    );
     assert.equal(parseTimeArg('2024-05-01', { now, utc: true, flag: '--since' }), Date.UTC(2024, 4, 1));
     assert.equal(
       parseTimeArg('2024-05-01 10:00:30', { now, utc: false, flag: '--since' }),
       new Date(2024, 4, 1, 10, 0, 30).getTime(),
     );
-    assert.equal(parseTimeArg('2024-05-01T10:00:00+08:00', { now, utc: false, flag: '--since' }), Date.UTC(2024, 4, 1, 2));
+    assert.equal(
+      parseTimeArg('2024-05-01T10:00:00+08:00', { now, utc: false, flag: '--since' }),
+      Date.UTC(2024, 4, 1, 2),
+    );
     for (const bad of ['yesterday', '2024-13-01', '2024-02-30 10:00', '10:00']) {
       assert.throws(
         () => parseTimeArg(bad, { now, utc: true, flag: '--until' }),
@@ -68,7 +74,11 @@ describe('times', () => {
   });
 
   test('API times are UTC+8 and converted', () => {
-    const r = fromFunctionLog({ StartTime: '2024-05-01 20:00:00', RequestId: 'x', RetCode: 0, Duration: 1.5 }, 480, 'default');
+    const r = fromFunctionLog(
+      { StartTime: '2024-05-01 20:00:00', RequestId: 'x', RetCode: 0, Duration: 1.5 },
+      480,
+      'default',
+    );
     assert.equal(r.startTime, Date.UTC(2024, 4, 1, 12));
     assert.equal(r.duration, 1.5);
     assert.equal(r.namespace, 'default');
@@ -125,7 +135,11 @@ describe('output', () => {
   test('NO_COLOR and the CLI environment', () => {
     assert.equal(readCliEnvironment({ NO_COLOR: '1' }).noColor, true);
     assert.equal(readCliEnvironment({ NO_COLOR: '' }).noColor, false);
-    const env = readCliEnvironment({ SCF_LOCAL_SECRET_ID: 'a', SCF_LOCAL_SECRET_KEY: 'b', SCF_LOCAL_ENDPOINT: 'x:1' });
+    const env = readCliEnvironment({
+      SCF_LOCAL_SECRET_ID: 'a',
+      SCF_LOCAL_SECRET_KEY: 'b',
+      SCF_LOCAL_ENDPOINT: 'x:1',
+    });
     assert.deepEqual([env.secretId, env.secretKey, env.endpoint], ['a', 'b', 'x:1']);
     assert.ok(Object.isFrozen(env));
   });
@@ -150,8 +164,14 @@ describe('inputs', () => {
     const noStdin = (): string => assert.fail('stdin must not be read');
     assert.equal(readEvent({ data: '{"x":2}' }, noStdin, true), '{"x":2}');
     assert.equal(readEvent({ file }, noStdin, false), '{"a":1}');
-    assert.equal(readEvent({ file: '-' }, () => '[1]', false), '[1]');
-    assert.equal(readEvent({}, () => '{"s":1}', true), '{"s":1}');
+    assert.equal(
+      readEvent({ file: '-' }, () => '[1]', false),
+      '[1]',
+    );
+    assert.equal(
+      readEvent({}, () => '{"s":1}', true),
+      '{"s":1}',
+    );
     assert.equal(readEvent({}, noStdin, false), '{}');
     assert.throws(() => readEvent({ data: '{' }, noStdin, false), /not valid JSON/);
     assert.throws(() => readEvent({ data: '{}', file }, noStdin, false), /not both/);

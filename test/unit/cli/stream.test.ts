@@ -63,7 +63,10 @@ async function server(
 }
 
 /** Collects frames until the stream ends or `until` says stop. */
-async function frames(res: http.IncomingMessage, until?: (m: SseMessage[]) => boolean): Promise<SseMessage[]> {
+async function frames(
+  res: http.IncomingMessage,
+  until?: (m: SseMessage[]) => boolean,
+): Promise<SseMessage[]> {
   const got: SseMessage[] = [];
   try {
     for await (const m of readSse(res)) {
@@ -77,7 +80,11 @@ async function frames(res: http.IncomingMessage, until?: (m: SseMessage[]) => bo
   return got;
 }
 
-function rawGet(url: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
       .get(`${url}${path}`, { headers }, (res) => {
@@ -145,7 +152,11 @@ describe('GET /stream/logs', () => {
     hub.publish({ type: 'end', record: record('b') });
     const got = await firstTwo;
     assert.equal(got[0]?.event, 'ready');
-    assert.deepEqual(JSON.parse(got[0]!.data), { cursor: 'ep-1', epoch: 'ep', apiTimeZoneOffsetMinutes: 480 });
+    assert.deepEqual(JSON.parse(got[0]!.data), {
+      cursor: 'ep-1',
+      epoch: 'ep',
+      apiTimeZoneOffsetMinutes: 480,
+    });
     assert.deepEqual(
       got.slice(1).map((m) => [m.event, m.id]),
       [
@@ -154,7 +165,10 @@ describe('GET /stream/logs', () => {
       ],
     );
     hub.publish({ type: 'start', record: record('c') });
-    const resumed = await frames(await client.openStream({ functionName: 'f', cursor: 'ep-2' }), (m) => m.length === 3);
+    const resumed = await frames(
+      await client.openStream({ functionName: 'f', cursor: 'ep-2' }),
+      (m) => m.length === 3,
+    );
     assert.deepEqual(
       resumed.map((m) => [m.event, m.id]),
       [
@@ -163,18 +177,28 @@ describe('GET /stream/logs', () => {
         ['start', 'ep-4'],
       ],
     );
-    const other = await frames(await client.openStream({ functionName: 'g', cursor: 'ep-0' }), (m) => m.length === 1);
+    const other = await frames(
+      await client.openStream({ functionName: 'g', cursor: 'ep-0' }),
+      (m) => m.length === 1,
+    );
     assert.equal(other.length, 1, 'another function sees none of these');
     const gap = await frames(await client.openStream({ cursor: 'old-3' }), (m) => m.length === 2);
     assert.equal(gap[1]?.event, 'gap');
-    assert.deepEqual(JSON.parse(gap[1]!.data), { reason: 'unknown-epoch', requested: 'old-3', cursor: 'ep-4' });
+    assert.deepEqual(JSON.parse(gap[1]!.data), {
+      reason: 'unknown-epoch',
+      requested: 'old-3',
+      cursor: 'ep-4',
+    });
   });
 
   test('bad credentials are a remote error for the client', async (t) => {
     const { url } = await server(t);
     const client = new ApiClient({ endpoint: url, secretId: 'AKIDother', secretKey: 'x' });
     t.after(() => client.close());
-    await assert.rejects(client.openStream({}), (e: unknown) => e instanceof RemoteError && e.remoteCode === 'AuthFailure.SecretIdNotFound');
+    await assert.rejects(
+      client.openStream({}),
+      (e: unknown) => e instanceof RemoteError && e.remoteCode === 'AuthFailure.SecretIdNotFound',
+    );
   });
 
   test('a client that does not read is cut off with overflow and resumes from its last cursor', async (t) => {

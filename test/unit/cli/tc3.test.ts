@@ -64,6 +64,12 @@ test('TC3: a signed GET with a query verifies with the server-side implementatio
     body: '',
   });
   assert.equal(signed.canonicalRequest, canonicalRequest);
-  const expected = tc3Signature({ secretKey: 'k', timestamp: 1700000000, date: '2023-11-14', service: 'scf', canonicalRequest });
+  const expected = tc3Signature({
+    secretKey: 'k',
+    timestamp: 1700000000,
+    date: '2023-11-14',
+    service: 'scf',
+    canonicalRequest,
+  });
   assert.equal(signed.signature, expected);
 });

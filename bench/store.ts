@@ -1,16 +1,20 @@
 /**
- * Store benchmark: ingest rate through the RecordWriter into SQLite, then GetFunctionLogs-shaped query
- * latencies at N records (default 1,000,000) across 100 functions.
+ * Store benchmark: ingest rate of the SQLite LogStore while filling it with N records (default 1,000,000)
+ * across 100 functions, then GetFunctionLogs-shaped query latencies on the filled store.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/store.js [records] [--keep]
+ *   npx tsc -p tsconfig.json && node dist/bench/store.js [records] [--keep] [--no-lifecycle]
  *
- * Records are SCF-like: ~300-byte logs (START/END/Report lines), 95 % success, 5 % errors spread over
- * 430/433/434/439; one word ("quasar") appears in 0.1 % of logs, another ("retrying") in 10 %.
+ * The fill IS the ingest measurement: `LogStore.write` in batches of 1000 `finish` ops (what a
+ * RecordWriter commits under load), records with UUIDv7 request ids (as the Invoker makes them) and
+ * SCF-format logs of ~300 bytes: START, user lines (one, two on errors) prefixed `<ISO time>\t<requestId>\t`, an ERROR line
+ * for platform errors, END, Report. 95 % success, 5 % errors spread over 430/433/434/439; one word
+ * ("quasar") appears in 0.1 % of logs, another ("retrying") in 10 %, and each log has one unique number.
+ * A second, smaller store measures the begin + appendLog + finish lifecycle through a RecordWriter.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { uuidv7 } from '../src/invocations/request-id.js';
 import {
   type InvocationRecord,
   type LogQuery,
@@ -19,17 +23,19 @@ import {
   RecordWriter,
   type RetCodeFilter,
   SqliteLogStore,
+  type WriteOp,
 } from '../src/store/index.js';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const KEEP = args.includes('--keep');
+const LIFECYCLE = !args.includes('--no-lifecycle');
 const FUNCTIONS = 100;
 const BATCH = 1000;
 const NEEDLE = 'quasar';
 const COMMON = 'retrying';
 
-// Deterministic pseudo-random numbers, so two runs ingest the same data.
+// Deterministic pseudo-random numbers, so two runs ingest the same data (request ids aside).
 let seed = 42;
 function rand(): number {
   seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
@@ -46,23 +52,29 @@ const WORDS = Array.from({ length: 2000 }, (_, i) => {
 const fn = (i: number) => `fn-${String(i).padStart(3, '0')}`;
 const T0 = Date.UTC(2024, 0, 1);
 
+/** Record i starts ~50 ms after record i-1 (a steady 20 invocations/s over ~14 hours at 1M). */
 function makeRecord(i: number): InvocationRecord {
-  const requestId = randomUUID();
   const r = rand();
   const retCode = r < 0.95 ? 0 : r < 0.97 ? 430 : r < 0.985 ? 433 : r < 0.99 ? 434 : 439;
-  const duration = Math.round(rand() * 3_000_000) / 1000;
   const startTime = T0 + i * 50 + Math.floor(rand() * 40);
+  const requestId = uuidv7(startTime);
+  const duration = Math.round(rand() * 3_000_000) / 1000;
+  const memUsage = Math.floor(8_000_000 + rand() * 40_000_000);
   const words = Array.from({ length: 6 }, () => pick(WORDS));
   if (rand() < 0.001) words[2] = NEEDLE;
   if (rand() < 0.1) words[4] = COMMON;
-  const ts = new Date(startTime).toISOString();
+  const line = (dt: number, text: string) =>
+    `${new Date(startTime + dt).toISOString()}\t${requestId}\t${text}\n`;
   const log =
     `START RequestId: ${requestId}\n` +
-    `Event RequestId: ${requestId}\n` +
-    `${ts} ${requestId} INFO handling order ${i} for ${words.join(' ')}\n` +
-    (retCode === 0 ? '' : `${ts} ${requestId} ERROR something failed: ${pick(WORDS)}\n`) +
+    line(2, `handling order ${i} for ${words.join(' ')}`) +
+    (retCode === 430 ? line(3, `Error: something failed: ${pick(WORDS)}`) : '') +
+    (retCode === 433
+      ? `ERROR RequestId: ${requestId} Result: Invoking task timed out after 3 seconds\n`
+      : '') +
     `END RequestId: ${requestId}\n` +
-    `Report RequestId: ${requestId} Duration:${duration}ms Memory:128MB MaxMemoryUsed:${(12 + rand() * 40).toFixed(3)}MB\n`;
+    `Report RequestId: ${requestId} Duration:${Math.round(duration)}ms Memory:128MB ` +
+    `MemUsage:${(memUsage / 1048576).toFixed(6)}MB\n`;
   return {
     requestId,
     namespace: 'default',
@@ -70,8 +82,8 @@ function makeRecord(i: number): InvocationRecord {
     qualifier: '$LATEST',
     startTime,
     duration,
-    billDuration: Math.ceil(duration / 100) * 100,
-    memUsage: Math.floor(8_000_000 + rand() * 40_000_000),
+    billDuration: Math.ceil(duration),
+    memUsage,
     retCode,
     retMsg: retCode === 0 ? '"ok"' : '{"errorCode":-1,"errorMessage":"boom"}',
     invokeFinished: 1,
@@ -80,20 +92,48 @@ function makeRecord(i: number): InvocationRecord {
   };
 }
 
-/** Feeds `count` records through a RecordWriter; `lifecycle` = begin + appendLog + finish per record. */
-async function ingest(store: SqliteLogStore, from: number, count: number, lifecycle: boolean) {
+/**
+ * Fills the store with `count` finish-only records through `LogStore.write`, BATCH per call. Returns the
+ * rate over the time spent in `write` (the store's cost) and over wall time (record generation included),
+ * and the `write` rate of each tenth of the fill (does ingest slow down as the store grows?).
+ */
+async function fill(store: SqliteLogStore, count: number) {
+  let inWrite = 0;
+  const t0 = performance.now();
+  const tenths: number[] = [];
+  let tenthWrite = 0;
+  let tenthDone = 0;
+  for (let done = 0; done < count; ) {
+    const batch: WriteOp[] = [];
+    for (const end = Math.min(count, done + BATCH); done < end; done++)
+      batch.push({ op: 'finish', record: makeRecord(done) });
+    const t = performance.now();
+    await store.write(batch);
+    const dt = performance.now() - t;
+    inWrite += dt;
+    tenthWrite += dt;
+    tenthDone += batch.length;
+    if (tenthDone >= count / 10 || done === count) {
+      tenths.push(tenthDone / (tenthWrite / 1000));
+      tenthWrite = 0;
+      tenthDone = 0;
+    }
+  }
+  return { write: count / (inWrite / 1000), wall: count / ((performance.now() - t0) / 1000), tenths };
+}
+
+/** begin + appendLog + finish per record through a RecordWriter (the Invoker's path). */
+async function lifecycle(store: SqliteLogStore, count: number) {
   const writer = new RecordWriter(store, { batchMaxSize: BATCH });
   const t0 = performance.now();
   const CHUNK = 10 * BATCH;
   for (let done = 0; done < count; done += CHUNK) {
     const waits: Promise<void>[] = [];
     for (let i = done; i < Math.min(count, done + CHUNK); i++) {
-      const rec = makeRecord(from + i);
-      if (lifecycle) {
-        const { duration: _d, billDuration: _b, memUsage: _m, retMsg: _r, ...begin } = rec;
-        waits.push(writer.begin({ ...begin, retCode: 2, invokeFinished: 0, log: '' }));
-        writer.appendLog(rec.requestId, rec.log);
-      }
+      const rec = makeRecord(i);
+      const { duration: _d, billDuration: _b, memUsage: _m, retMsg: _r, ...begin } = rec;
+      waits.push(writer.begin({ ...begin, retCode: 2, invokeFinished: 0, log: '' }));
+      writer.appendLog(rec.requestId, rec.log);
       waits.push(writer.finish(rec));
     }
     // Bounded backlog, as an invoker would have: wait for this chunk to commit.
@@ -119,28 +159,39 @@ async function main() {
   const cpus = os.cpus();
   console.log(
     `machine: ${cpus[0]?.model ?? 'unknown'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-      `${os.platform()} ${os.release()}, node ${process.version}`,
+      `${os.platform()} ${os.release()}, node ${process.version}; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
   );
   const dir = mkdtempSync(join(os.tmpdir(), 'scf-bench-store-'));
   try {
-    // 1. Ingest rates.
-    const small = Math.min(N, 100_000);
-    const scratch = new SqliteLogStore({ path: join(dir, 'finish-only.db') });
-    await scratch.open();
-    const finishOnly = await ingest(scratch, 0, small, false);
-    await scratch.close();
-    console.log(`ingest, finish only (1 op/record), ${small} records: ${Math.round(finishOnly)} records/s`);
-
+    // 1. Ingest: the fill.
     const path = join(dir, 'scf-local.db');
     const store = new SqliteLogStore({ path });
     await store.open();
-    const lifecycle = await ingest(store, 0, N, true);
-    console.log(
-      `ingest, begin+appendLog+finish per record, ${N} records: ${Math.round(lifecycle)} records/s ` +
-        `(db ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB)`,
-    );
-    // Reopen, as a server would after ingest, so planner statistics are in place.
+    const rate = await fill(store, N);
     await store.close();
+    const mib = (p: string) => (statSync(p, { throwIfNoEntry: false })?.size ?? 0) / 2 ** 20;
+    console.log(
+      `ingest (fill), finish-only batches of ${BATCH} via LogStore.write, ${N} records: ` +
+        `${Math.round(rate.write)} records/s in write (${Math.round(rate.wall)}/s wall, with record generation); ` +
+        `by tenths: ${rate.tenths.map((x) => Math.round(x / 1000)).join(' ')} k/s; ` +
+        `db ${mib(path).toFixed(0)} MiB`,
+    );
+
+    if (LIFECYCLE) {
+      const small = Math.min(N, 100_000);
+      const scratch = new SqliteLogStore({ path: join(dir, 'lifecycle.db') });
+      await scratch.open();
+      const lc = await lifecycle(scratch, small);
+      await scratch.close();
+      console.log(
+        `ingest, begin+appendLog+finish per record via RecordWriter, ${small} records: ${Math.round(lc)} records/s`,
+      );
+    }
+
+    // Reopen, as a server would after ingest, so planner statistics are in place.
     const db = new SqliteLogStore({ path });
     await db.open();
 
@@ -162,7 +213,7 @@ async function main() {
       `first page (function, startTime desc, limit 20, total): p50 ${ms(pct(first, 50))}, p99 ${ms(pct(first, 99))}`,
     );
 
-    // 3. Every orderBy x order x retCode filter.
+    // 3. Every orderBy x order x retCode filter, with a function, then without one.
     const orderBys: OrderBy[] = ['startTime', 'functionName', 'requestId', 'duration', 'memUsage'];
     const orders: Order[] = ['asc', 'desc'];
     const filters: (RetCodeFilter | undefined)[] = [
@@ -173,21 +224,35 @@ async function main() {
       'ResourceLimitExceeded',
       'UserCodeException',
     ];
-    const all: number[] = [];
-    let worst = { p99: 0, name: '' };
-    for (const orderBy of orderBys)
-      for (const order of orders)
-        for (const retCode of filters) {
-          const xs: number[] = [];
-          for (let i = 0; i < 30; i++) xs.push(await time(() => db.query(base({ orderBy, order, retCode }))));
-          all.push(...xs);
-          const p99 = pct(xs, 99);
-          if (p99 > worst.p99) worst = { p99, name: `${orderBy} ${order} ${retCode ?? 'all'}` };
-        }
-    console.log(
-      `all ${orderBys.length * orders.length * filters.length} orderBy x order x retCode combos: p50 ${ms(pct(all, 50))}, ` +
-        `p99 ${ms(pct(all, 99))}, worst combo p99 ${ms(worst.p99)} (${worst.name})`,
-    );
+    const combos = async (scoped: boolean, runs: number) => {
+      const all: number[] = [];
+      const perCombo: { p50: number; p99: number; name: string }[] = [];
+      for (const orderBy of orderBys)
+        for (const order of orders)
+          for (const retCode of filters) {
+            const xs: number[] = [];
+            for (let i = 0; i < runs; i++) {
+              const q = base({ orderBy, order, retCode });
+              if (!scoped) delete q.functionName;
+              xs.push(await time(() => db.query(q)));
+            }
+            all.push(...xs);
+            perCombo.push({
+              p50: pct(xs, 50),
+              p99: pct(xs, 99),
+              name: `${orderBy} ${order} ${retCode ?? 'all'}`,
+            });
+          }
+      perCombo.sort((a, b) => b.p99 - a.p99);
+      const worst = perCombo
+        .slice(0, 3)
+        .map((c) => `${c.name}: p50 ${ms(c.p50)}, p99 ${ms(c.p99)}`)
+        .join('; ');
+      return `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))}; worst combos: ${worst}`;
+    };
+    const n = orderBys.length * orders.length * filters.length;
+    console.log(`all ${n} orderBy x order x retCode combos, one function: ${await combos(true, 30)}`);
+    console.log(`all ${n} orderBy x order x retCode combos, no function: ${await combos(false, 5)}`);
 
     // 4. Time range (last ~10 % of the timeline), and a deep page.
     const tEnd = T0 + N * 50;
@@ -201,7 +266,7 @@ async function main() {
           );
       }
     console.log(
-      `time range (last 10 %), every orderBy x retCode: p50 ${ms(pct(ranged, 50))}, p99 ${ms(pct(ranged, 99))}`,
+      `time range (last 10 %), one function, every orderBy x retCode: p50 ${ms(pct(ranged, 50))}, p99 ${ms(pct(ranged, 99))}`,
     );
     const deep: number[] = [];
     for (let i = 0; i < 30; i++) deep.push(await time(() => db.query(base({ offset: 9980 }))));
@@ -224,6 +289,12 @@ async function main() {
     console.log(`keyword "${COMMON}" (10 %), one function: ${await kw(COMMON, true, 10)}`);
     console.log(`keyword "${COMMON}" (10 %), whole namespace: ${await kw(COMMON, false, 5)}`);
     await db.close();
+    console.log(
+      `load average at the end: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     if (KEEP) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

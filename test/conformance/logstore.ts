@@ -387,6 +387,36 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
         assert.equal((await store.query(q({ keyword: '' }))).total, 2);
       });
 
+      it('keyword searches user text only: not line prefixes, not platform lines', async (t) => {
+        const id = '0190a6b2-7c3d-7e4f-8a1b-2c3d4e5f6a7b';
+        const ts = '2024-06-30T12:34:56.789Z';
+        const scf = (user: string) =>
+          `START RequestId: ${id}\n${ts}\t${id}\t${user}\n` +
+          `ERROR RequestId: ${id} Result: Invoking task timed out after 3 seconds\n` +
+          `END RequestId: ${id}\nReport RequestId: ${id} Duration:3001ms Memory:128MB MemUsage:1.5MB\n`;
+        const done = rec({ requestId: id, log: scf('cobalt finished') });
+        const running = rec({ log: '' });
+        const ctx = await open(t);
+        await ctx.store.write([
+          { op: 'finish', record: done },
+          { op: 'begin', record: beginOf(running) },
+          { op: 'appendLog', requestId: running.requestId, text: scf('cobalt running') },
+        ]);
+        const find = async (keyword: string) => (await ctx.store.query(q({ keyword }))).total;
+        assert.equal(await find('cobalt'), 2);
+        assert.equal(await find('"cobalt finished"'), 1);
+        for (const keyword of [id, '0190a6b2', 'RequestId', 'START', 'Report', 'timed', '2024', 'MemUsage']) {
+          assert.equal(await find(keyword), 0, keyword);
+        }
+        // The whole log is still stored and returned as written.
+        assert.equal((await ctx.store.get(id))?.log, done.log);
+        // And once the running record is final (here: interrupted), the index agrees with the matcher.
+        const store = await ctx.reopen();
+        await store.recoverInterrupted();
+        assert.equal((await store.query(q({ keyword: 'cobalt' }))).total, 2);
+        assert.equal((await store.query(q({ keyword: 'RequestId' }))).total, 0);
+      });
+
       it('keyword finds running records (not yet indexed) too', async (t) => {
         const { store } = await open(t);
         const r = rec({ log: '' });
@@ -471,6 +501,17 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
                   maxLength: words.length,
                 })
                 .map((seps) => words.map((w, k) => w + seps[k]!).join('')),
+            )
+            // Half the logs in the SCF format, so that the search text differs from the raw log.
+            .chain((body) =>
+              fc.boolean().map((framed) => {
+                if (!framed) return body;
+                const id = `id-alpha-${i}`;
+                return (
+                  `START RequestId: ${id}\n2024-01-01T00:00:00.000Z\t${id}\t${body}\n` +
+                  `END RequestId: ${id}\nReport RequestId: ${id} Duration:1ms Memory:128MB MemUsage:1MB\n`
+                );
+              }),
             ),
         });
 
@@ -549,6 +590,10 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
             '---',
             'error',
             'e*',
+            'requestid',
+            'start',
+            'r*',
+            'id',
           ),
         ),
         orderBy: fc.constantFrom(...ORDER_BYS),

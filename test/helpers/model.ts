@@ -3,6 +3,7 @@
  * which the conformance suite's property tests compare a real backend. Deliberately naive.
  */
 import { matchKeyword, parseKeyword } from '../../src/store/keyword.js';
+import { searchText } from '../../src/store/search-text.js';
 import type {
   InvocationRecord,
   LogPage,
@@ -87,7 +88,7 @@ export class LogModel {
         (q.startTimeFrom === undefined || r.startTime >= q.startTimeFrom) &&
         (q.startTimeTo === undefined || r.startTime <= q.startTimeTo) &&
         (q.retCode === undefined || RET_CLASS[q.retCode](r.retCode)) &&
-        matchKeyword(r.log, terms),
+        matchKeyword(searchText(r.log), terms),
     );
     const dir = q.order === 'asc' ? 1 : -1;
     matching.sort((a, b) => dir * (compareField(a, b, q) || a.seq - b.seq));

@@ -13,12 +13,33 @@ export interface Migration {
 }
 
 /**
- * Index choice (measured in bench/store.ts at 1M records over 100 functions): GetFunctionLogs always
- * narrows to one function, so each sortable column gets a `(namespace, function_name, <col>)` index.
- * SQLite appends the rowid (`seq`) to every index entry, so these also give the `seq` tie-break order
- * without a sort step. `(namespace, function_name, ret_code)` serves rare retCode classes (errors).
+ * Index choice (measured with bench/store.ts, 1M records over 100 functions; see bench/README.md):
+ * ingest cost is dominated by how many B-tree pages each commit dirties, so the schema has few indexes
+ * and each one grows at a small number of places.
+ * - `invocations_fn`, ONE covering index for everything scoped to a function. It leads with
+ *   (function_name, namespace, start_time), so with time-ordered writes each function's entries are
+ *   appended at that function's end (100 functions: ~100 dirty pages per 1000-row commit, not ~1000 as a
+ *   per-column index on duration or mem_usage would cost). It also carries every other sort/filter
+ *   column, so sorting one function's records by duration, memUsage or requestId, or filtering them by
+ *   ret_code, is an index-only scan of that function's entries plus a bounded top-k sort (LIMIT), and the
+ *   table is read only for the page itself. function_name first: `ORDER BY function_name, seq` across
+ *   functions walks it in function order and sorts only one function group at a time.
+ * - `invocations_time` (start_time, ret_code, namespace): append-only; serves time ranges and
+ *   startTime order when no function is given.
+ * - the UNIQUE request_id index: append-mostly since request ids are UUIDv7 (time-ordered).
+ * SQLite appends the rowid (`seq`) to every index entry, which keeps ties in seq order where an index
+ * gives the whole ORDER BY.
  * Totals without a time range or keyword come from `invocation_counts`, kept exact by the store, so the
  * first page never counts rows.
+ *
+ * The full-text index covers each final record's search text (`../search-text.ts`), not its raw log: the
+ * platform's per-line time stamps and request ids would otherwise add ~10 unique tokens per record. It is
+ * contentless (`content=''`): the indexed text is derived, not a column. The store removes an entry by
+ * replaying its text (`'delete'` command with `searchText(log)` of the stored log), which is exact as long
+ * as `searchText` does not change; a change to it must come with a migration that rebuilds the index.
+ * `contentless_delete=1` would delete by rowid alone, but it requires the per-row `_docsize` table
+ * (incompatible with `columnsize=0`), measured at ~4 us per inserted record, ~10 % of the ingest budget,
+ * for a path (replacing a final record) that normal operation never takes.
  */
 const SCHEMA_V1 = `
 CREATE TABLE invocations (
@@ -38,20 +59,17 @@ CREATE TABLE invocations (
   ret_msg         TEXT    NOT NULL,
   log             TEXT    NOT NULL
 );
-CREATE INDEX invocations_fn_start    ON invocations (namespace, function_name, start_time);
-CREATE INDEX invocations_fn_duration ON invocations (namespace, function_name, duration);
-CREATE INDEX invocations_fn_mem      ON invocations (namespace, function_name, mem_usage);
-CREATE INDEX invocations_fn_request  ON invocations (namespace, function_name, request_id);
-CREATE INDEX invocations_fn_ret      ON invocations (namespace, function_name, ret_code);
+CREATE INDEX invocations_fn
+  ON invocations (function_name, namespace, start_time, duration, mem_usage, ret_code, request_id);
+CREATE INDEX invocations_time ON invocations (start_time, ret_code, namespace);
 -- Running records: few at any time; scanned by recoverInterrupted and by keyword search (not yet in FTS).
 CREATE INDEX invocations_running ON invocations (seq) WHERE ret_code = 2;
 
--- Full-text index over the log of final records (ret_code <> 2). External content: the text lives once,
--- in invocations.log; the store adds/removes entries explicitly when a record becomes/stops being final.
+-- Full-text index over the search text of final records (ret_code <> 2); rowid = invocations.seq. The
+-- store adds/removes entries explicitly when a record becomes/stops being final.
 CREATE VIRTUAL TABLE invocations_fts USING fts5 (
-  log,
-  content = 'invocations',
-  content_rowid = 'seq',
+  text,
+  content = '',
   -- No per-row token counts: they only serve bm25 ranking, which GetFunctionLogs never uses.
   columnsize = 0,
   tokenize = 'unicode61 remove_diacritics 0'

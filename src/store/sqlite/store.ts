@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
 import { type KeywordTerm, matchKeyword } from '../keyword.js';
+import { searchText } from '../search-text.js';
 import type {
   BeginRecord,
   InvocationRecord,
@@ -69,23 +70,44 @@ function toRecord(r: Row): StoredRecord {
   };
 }
 
-/** Named parameters of a full record, as the insert/update statements take them. */
-function recordParams(r: InvocationRecord) {
-  return {
-    request_id: r.requestId,
-    namespace: r.namespace,
-    function_name: r.functionName,
-    qualifier: r.qualifier,
-    start_time: r.startTime,
-    duration: r.duration,
-    bill_duration: r.billDuration,
-    mem_usage: r.memUsage,
-    ret_code: r.retCode,
-    invoke_finished: r.invokeFinished,
-    retry_num: r.retryNum,
-    ret_msg: r.retMsg,
-    log: r.log,
-  };
+/** The columns the insert/update statements set, in their parameter order. */
+const WRITE_COLUMNS =
+  'request_id, namespace, function_name, qualifier, start_time, duration, bill_duration, mem_usage, ' +
+  'ret_code, invoke_finished, retry_num, ret_msg, log';
+
+type RecordParams = [
+  string,
+  string,
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  string,
+  string,
+];
+
+/** A full record as positional parameters (binding by position is measurably cheaper than by name). */
+function recordParams(r: InvocationRecord): RecordParams {
+  return [
+    r.requestId,
+    r.namespace,
+    r.functionName,
+    r.qualifier,
+    r.startTime,
+    r.duration,
+    r.billDuration,
+    r.memUsage,
+    r.retCode,
+    r.invokeFinished,
+    r.retryNum,
+    r.retMsg,
+    r.log,
+  ];
 }
 
 /** A begin record filled to a full running record. */
@@ -134,19 +156,12 @@ const isIndexed = (retCode: number): boolean => retCode !== RET_CODE.RUNNING;
 
 function prepareAll(db: Database.Database) {
   return {
-    insert: db.prepare(
-      `INSERT INTO invocations (request_id, namespace, function_name, qualifier, start_time, duration,
-         bill_duration, mem_usage, ret_code, invoke_finished, retry_num, ret_msg, log)
-       VALUES (@request_id, @namespace, @function_name, @qualifier, @start_time, @duration,
-         @bill_duration, @mem_usage, @ret_code, @invoke_finished, @retry_num, @ret_msg, @log)
+    insert: db.prepare<RecordParams>(
+      `INSERT INTO invocations (${WRITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (request_id) DO NOTHING`,
     ),
-    replace: db.prepare(
-      `UPDATE invocations SET namespace = @namespace, function_name = @function_name,
-         qualifier = @qualifier, start_time = @start_time, duration = @duration,
-         bill_duration = @bill_duration, mem_usage = @mem_usage, ret_code = @ret_code,
-         invoke_finished = @invoke_finished, retry_num = @retry_num, ret_msg = @ret_msg, log = @log
-       WHERE seq = @seq`,
+    replace: db.prepare<[...RecordParams, number]>(
+      `UPDATE invocations SET (${WRITE_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE seq = ?`,
     ),
     findKey: db.prepare<[string], KeyRow>(
       'SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE request_id = ?',
@@ -155,15 +170,16 @@ function prepareAll(db: Database.Database) {
       `INSERT INTO invocation_counts (namespace, function_name, qualifier, ret_code, n) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET n = n + excluded.n`,
     ),
-    logOf: db.prepare<[number], { log: string }>('SELECT log FROM invocations WHERE seq = ?'),
     appendRunning: db.prepare<[string, string]>(
       'UPDATE invocations SET log = log || ? WHERE request_id = ? AND ret_code = 2',
     ),
+    logOf: db.prepare<[number], { log: string }>('SELECT log FROM invocations WHERE seq = ?'),
     appendAny: db.prepare<[string, number]>('UPDATE invocations SET log = log || ? WHERE seq = ?'),
-    ftsInsert: db.prepare<[number, string]>('INSERT INTO invocations_fts (rowid, log) VALUES (?, ?)'),
-    // External-content FTS5 deletes by replaying the indexed text, which is still in the row.
+    // The FTS table is contentless: it is given each record's search text, and forgets an entry when given
+    // the same text again with the 'delete' command (so the caller passes searchText of the stored log).
+    ftsInsert: db.prepare<[number, string]>('INSERT INTO invocations_fts (rowid, text) VALUES (?, ?)'),
     ftsDelete: db.prepare<[number, string]>(
-      `INSERT INTO invocations_fts (invocations_fts, rowid, log) VALUES ('delete', ?, ?)`,
+      `INSERT INTO invocations_fts (invocations_fts, rowid, text) VALUES ('delete', ?, ?)`,
     ),
     running: db.prepare<[], KeyRow & { log: string }>(
       'SELECT seq, namespace, function_name, qualifier, ret_code, log FROM invocations WHERE ret_code = 2',
@@ -206,9 +222,14 @@ export class SqliteLogStore implements LogStore {
         db.pragma('cache_size = -131072');
         db.pragma('mmap_size = 1073741824');
         db.pragma('temp_store = MEMORY');
+        // Checkpoint every ~80 MiB of WAL instead of SQLite's 4 MiB: each checkpoint copies every page
+        // dirtied since the last one back into the database and fsyncs it, so a longer interval copies a
+        // hot page (an index tail, the FTS segment being merged) once instead of many times (measured
+        // ~15-30 % more ingest). The WAL file keeps that size once reached.
+        db.pragma('wal_autocheckpoint = 20000');
         db.function('scf_keyword_match', { deterministic: true }, (log: unknown, terms: unknown) =>
           typeof log === 'string' && typeof terms === 'string'
-            ? Number(matchKeyword(log, JSON.parse(terms) as KeywordTerm[]))
+            ? Number(matchKeyword(searchText(log), JSON.parse(terms) as KeywordTerm[]))
             : 0,
         );
         migrate(db);
@@ -257,9 +278,9 @@ export class SqliteLogStore implements LogStore {
         if (!row) return;
         // A final record is indexed: re-index it with the longer log.
         const old = st.logOf.get(row.seq)!.log;
-        st.ftsDelete.run(row.seq, old);
+        st.ftsDelete.run(row.seq, searchText(old));
         st.appendAny.run(op.text, row.seq);
-        st.ftsInsert.run(row.seq, old + op.text);
+        st.ftsInsert.run(row.seq, searchText(old + op.text));
         return;
       }
     }
@@ -269,7 +290,7 @@ export class SqliteLogStore implements LogStore {
   #put(rec: InvocationRecord, deltas: CountDeltas): void {
     const st = this.#st!;
     const params = recordParams(rec);
-    const ins = st.insert.run(params);
+    const ins = st.insert.run(...params);
     let seq: number;
     deltas.add(rec.namespace, rec.functionName, rec.qualifier, rec.retCode, 1);
     if (ins.changes > 0) {
@@ -278,10 +299,10 @@ export class SqliteLogStore implements LogStore {
       const row = st.findKey.get(rec.requestId)!;
       seq = row.seq;
       deltas.add(row.namespace, row.function_name, row.qualifier, row.ret_code, -1);
-      if (isIndexed(row.ret_code)) st.ftsDelete.run(seq, st.logOf.get(seq)!.log);
-      st.replace.run({ ...params, seq });
+      if (isIndexed(row.ret_code)) st.ftsDelete.run(seq, searchText(st.logOf.get(seq)!.log));
+      st.replace.run(...params, seq);
     }
-    if (isIndexed(rec.retCode)) st.ftsInsert.run(seq, rec.log);
+    if (isIndexed(rec.retCode)) st.ftsInsert.run(seq, searchText(rec.log));
   }
 
   async recoverInterrupted(): Promise<number> {
@@ -293,7 +314,7 @@ export class SqliteLogStore implements LogStore {
         st.markInterrupted.run();
         const deltas = new CountDeltas();
         for (const r of rows) {
-          st.ftsInsert.run(r.seq, r.log);
+          st.ftsInsert.run(r.seq, searchText(r.log));
           deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
           deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
         }

@@ -134,7 +134,8 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
           Action: 'CreateFunction',
           functionName: `fn${i}`,
           code: codeParam({
-            'index.js': 'exports.main_handler = async (e) => ({ got: e, env: process.env.GREETING });',
+            'index.js':
+              'exports.main_handler = async (e) => { console.log("handled event", e.n); return { got: e, env: process.env.GREETING }; };',
           }),
           handler: 'index.main_handler',
           runtime: 'Nodejs18.15',
@@ -284,7 +285,8 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
           filter: { retCode: 'is0' },
           startTime: formatApiTime(now - 60_000, 480),
           endTime: formatApiTime(now + 60_000, 480),
-          keyword: 'START',
+          // Keyword search covers what the function printed (not the platform lines or line prefixes).
+          keyword: 'handled',
         },
         t,
       );

@@ -7,7 +7,7 @@ const MB = 1024 * 1024;
 
 test('duration: a handler sleeping 200 ms measures 200 ms (monotonic, sub-ms)', async (t) => {
   const rt = makeRuntime(t);
-  const fn = fixture('basics', { handler: 'index.sleep' });
+  const fn = fixture('basics', { handler: 'index.sleepMeasured' });
   await rt.invoke(request(fn, { event: '{"ms":1}' })); // cold start out of the way
   const before = Date.now();
   let started = 0;
@@ -21,12 +21,16 @@ test('duration: a handler sleeping 200 ms measures 200 ms (monotonic, sub-ms)', 
   );
   assert.equal(r.retCode, 0);
   assert.equal(r.coldStart, false);
-  // A shared 2-core machine: generous above, strict below (a timer never fires early).
-  assert.ok(r.duration >= 199 && r.duration <= 215, `duration ${r.duration}`);
+  // The handler measured its own sleep: a timer never fires early, and on a loaded machine it fires late,
+  // so the recorded duration is compared with what the handler itself saw, within a few ms.
+  const { slept } = JSON.parse(r.retMsg) as { slept: number };
+  assert.ok(slept >= 199, `slept ${slept}`);
+  assert.ok(r.duration >= slept && r.duration - slept < 5, `duration ${r.duration} vs slept ${slept}`);
+  assert.ok(r.duration < 400, `duration ${r.duration}`);
   assert.notEqual(r.duration, Math.round(r.duration), 'sub-millisecond precision');
   assert.equal(r.startTime, started, 'onStart and the result agree on startTime');
   assert.ok(r.startTime >= before && r.startTime <= before + 50);
-  assert.match(r.log, /Duration:20\dms/);
+  assert.match(r.log, new RegExp(`Duration:${Math.round(r.duration)}ms`));
 });
 
 test('memUsage: peak RSS of this invocation, not of the instance lifetime', async (t) => {

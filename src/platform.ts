@@ -80,7 +80,11 @@ export class Platform {
     });
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },
-      { billingGranularityMs: config.runtime.billingGranularityMs, onRecord: (e) => this.events.publish(e) },
+      {
+        billingGranularityMs: config.runtime.billingGranularityMs,
+        onRecord: (e) => this.events.publish(e),
+        onLog: (e) => this.events.publish(e),
+      },
     );
     const creds = setupCredentials(config.auth.credentials, dataDir);
     this.credentials = creds.store;

@@ -17,7 +17,8 @@ export interface HttpServerOptions {
   extend?: (app: FastifyInstance) => void;
 }
 
-function toWire(req: FastifyRequest): WireRequest {
+/** A Fastify request as the protocols see it (also used by the live-tail stream to verify signatures). */
+export function toWire(req: FastifyRequest): WireRequest {
   const url = req.raw.url ?? '/';
   const q = url.indexOf('?');
   const headers: Record<string, string> = {};

@@ -162,6 +162,8 @@ export interface Style {
   green(s: string): string;
   yellow(s: string): string;
   cyan(s: string): string;
+  magenta(s: string): string;
+  blue(s: string): string;
 }
 
 const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
@@ -178,8 +180,20 @@ export function createStyle(enabled: boolean): Style {
         green: sgr(32, 39),
         yellow: sgr(33, 39),
         cyan: sgr(36, 39),
+        magenta: sgr(35, 39),
+        blue: sgr(34, 39),
       }
-    : { enabled, bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain };
+    : {
+        enabled,
+        bold: plain,
+        dim: plain,
+        red: plain,
+        green: plain,
+        yellow: plain,
+        cyan: plain,
+        magenta: plain,
+        blue: plain,
+      };
 }
 
 export function styleStatus(retCode: number, style: Style): string {
@@ -231,4 +245,31 @@ export function logBlock(r: CliRecord, style: Style): string {
   if (r.log === '') return '';
   const lines = r.log.replace(/\n$/, '').split('\n');
   return `${lines.map((l) => style.dim('  │ ') + l).join('\n')}\n`;
+}
+
+/**
+ * A short name for an invocation in interleaved live output: the request id's last 8 hex digits. Its
+ * first ones are the UUIDv7 timestamp, the same for every invocation started within a minute; its last
+ * ones are random.
+ */
+export const shortId = (requestId: string): string => requestId.replace(/-/g, '').slice(-8);
+
+/** One colour per invocation (from its id), so concurrent invocations' lines are told apart on a terminal. */
+function tint(requestId: string, style: Style): (s: string) => string {
+  const palette = [style.cyan, style.magenta, style.blue, style.green, style.yellow];
+  let h = 0;
+  for (let i = 0; i < requestId.length; i++) h = (h * 31 + requestId.charCodeAt(i)) >>> 0;
+  return palette[h % palette.length]!;
+}
+
+/**
+ * Log lines of a followed invocation (live chunks, or what its final record adds), each behind a gutter
+ * naming the invocation (`  1a2b3c4d │ line`), as `stern` and `kubectl logs --prefix` do: lines of
+ * concurrent invocations interleave.
+ */
+export function liveLogLines(requestId: string, text: string, style: Style): string {
+  if (text === '') return '';
+  const gutter = `  ${tint(requestId, style)(shortId(requestId))} ${style.dim('│')} `;
+  const lines = text.replace(/\n$/, '').split('\n');
+  return `${lines.map((l) => gutter + l).join('\n')}\n`;
 }

@@ -11,9 +11,13 @@
  *   a fill runs are held and handled after it, so output stays in a sensible order.
  * - Every record passes one state machine per requestId (unseen -> running -> final, never backwards), so
  *   the overlap between a fill and the stream, or between `--since` history and the stream, is shown once.
+ * - `log` chunks of running invocations are passed on as they arrive; cursors make them exactly-once across
+ *   ring resumes. A chunk of an invocation already final is dropped (its record carried the whole log). A
+ *   gap loses the chunks in it: they are not read back, the final record's log supplies them (the printer
+ *   shows the lines of it no chunk showed, see `live-log.ts`).
  */
 import type { IncomingMessage } from 'node:http';
-import type { GapFrame, ReadyFrame, RecordFrame } from '../api/stream/protocol.js';
+import type { GapFrame, LogFrame, ReadyFrame, RecordFrame } from '../api/stream/protocol.js';
 import { formatApiTime } from '../api/time.js';
 import { ScfError } from '../errors/index.js';
 import type { ApiClient } from './client.js';
@@ -22,8 +26,17 @@ import { readSse } from './sse.js';
 
 export type TailEvent =
   | { kind: 'start' | 'end'; record: CliRecord; cursor: string | undefined; source: 'stream' | 'query' }
+  | { kind: 'log'; chunk: LiveChunk; cursor: string }
   | { kind: 'ready'; cursor: string; epoch: string }
   | { kind: 'gap'; reason: string; requested: string; cursor: string };
+
+/** A chunk of a running invocation's log (whole formatted lines), from a `log` frame. */
+export interface LiveChunk {
+  requestId: string;
+  functionName: string;
+  namespace: string;
+  text: string;
+}
 
 export interface TailOptions {
   functionName?: string;
@@ -61,7 +74,7 @@ export class Tail {
   /** Newest startTime handled: where a gap fill starts. */
   #lastStart: number | undefined;
   #apiOffset = SCF_API_OFFSET_MINUTES;
-  #held: RecordFrame[] | undefined;
+  #held: Array<RecordFrame | LogFrame> | undefined;
   #response: IncomingMessage | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
@@ -139,8 +152,8 @@ export class Tail {
             this.#cursor = gap.cursor;
             const from = Math.min(this.#lastStart ?? this.#startedAt, ...this.#running.values());
             this.#fill(from - FILL_MARGIN_MS, 'gap');
-          } else if (msg.event === 'start' || msg.event === 'end') {
-            const frame = JSON.parse(msg.data) as RecordFrame;
+          } else if (msg.event === 'start' || msg.event === 'end' || msg.event === 'log') {
+            const frame = JSON.parse(msg.data) as RecordFrame | LogFrame;
             if (this.#held) this.#held.push(frame);
             else this.#handleFrame(frame);
           } else if (msg.event === 'overflow') {
@@ -181,8 +194,21 @@ export class Tail {
     });
   }
 
-  #handleFrame(frame: RecordFrame): void {
-    this.#show(frame.type, fromStreamRecord(frame.record), frame.cursor, 'stream');
+  #handleFrame(frame: RecordFrame | LogFrame): void {
+    if (frame.type === 'log') {
+      // A chunk for an invocation already shown final is a duplicate of part of that record's log (a gap
+      // fill read the record while this chunk was held). Otherwise pass it on, whatever the state.
+      if (this.#state.get(frame.requestId) !== 'final') {
+        const { requestId, functionName, namespace, text } = frame;
+        this.#options.onEvent({
+          kind: 'log',
+          chunk: { requestId, functionName, namespace, text },
+          cursor: frame.cursor,
+        });
+      }
+    } else {
+      this.#show(frame.type, fromStreamRecord(frame.record), frame.cursor, 'stream');
+    }
     this.#cursor = frame.cursor;
   }
 

@@ -1,34 +1,36 @@
 /**
  * The invocation event hub: the live feed behind `scf-local logs --follow`. The Invoker reports each
- * record once it is durable (`start` = the running record, `end` = the final one); the hub numbers every
- * event with a cursor and fans it out to subscribers, keeping a bounded ring of recent events so that a
- * subscriber that lost its connection resumes from its cursor with no gap and no duplicate.
+ * record once it is durable (`start` = the running record, `end` = the final one) and, in between, each
+ * chunk of log text as the function prints it (`log`); the hub numbers every event with a cursor and fans
+ * it out to subscribers, keeping a bounded ring of recent events so that a subscriber that lost its
+ * connection resumes from its cursor with no gap and no duplicate.
  *
  * Cursors are `<epoch>-<n>`: `epoch` names this hub instance (a server start), `n` counts events from 1.
  * A cursor `E-n` means "I have seen every event up to and including n". A cursor from another epoch (the
  * server restarted) or older than the ring is never silently honoured: the subscriber is told which, and
  * catches up through the query API (GetFunctionLogs) instead.
  *
- * Ordering contract: `publish` is synchronous and delivers to every live subscriber before returning, in
+ * Ordering contract: for one invocation the publisher (the Invoker) reports `start`, then its `log`
+ * chunks, then `end`; cursors follow publish order, so subscribers see that order too. `publish` is synchronous and delivers to every live subscriber before returning, in
  * cursor order; `subscribe` computes its backlog and registers the listener in the same tick, so nothing
  * published can fall between the two. Listeners must not throw; one that does is dropped (the invoker's
  * `onRecord` must never throw, and one broken subscriber must not starve the others).
  */
 import { randomBytes } from 'node:crypto';
 import type { InvocationRecord } from '../store/types.js';
-import type { RecordEvent } from './invoker.js';
+import type { LogChunk, LogEvent, RecordEvent } from './invoker.js';
 
 export const DEFAULT_RING_EVENTS = 100_000;
 /** Estimated bytes of events kept; large logs evict older events before the count limit is reached. */
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
 
-export interface HubEvent {
+export type { LogChunk } from './invoker.js';
+
+export type HubEvent = {
   /** `<epoch>-<seq>`. */
   cursor: string;
   seq: number;
-  type: 'start' | 'end';
-  record: InvocationRecord;
-}
+} & ({ type: 'start' | 'end'; record: InvocationRecord } | { type: 'log'; log: LogChunk });
 
 export interface EventFilter {
   namespace?: string;
@@ -72,12 +74,27 @@ export function parseCursor(cursor: string): { epoch: string; seq: number } | un
   return Number.isSafeInteger(seq) ? { epoch: m[1]!, seq } : undefined;
 }
 
-const matches = (f: EventFilter, r: InvocationRecord): boolean =>
-  (f.namespace === undefined || f.namespace === r.namespace) &&
-  (f.functionName === undefined || f.functionName === r.functionName);
+/** What a filter looks at: the record of a start/end event, the chunk of a log event. */
+const subject = (e: HubEvent): { namespace: string; functionName: string } =>
+  e.type === 'log' ? e.log : e.record;
 
-/** Rough in-memory size of an event: its strings (UTF-16) plus a fixed overhead for the object. */
-const sizeOf = (r: InvocationRecord): number => 2 * (r.log.length + r.retMsg.length) + 512;
+const matches = (f: EventFilter, e: HubEvent): boolean => {
+  const s = subject(e);
+  return (
+    (f.namespace === undefined || f.namespace === s.namespace) &&
+    (f.functionName === undefined || f.functionName === s.functionName)
+  );
+};
+
+/**
+ * Rough in-memory size of an event: its strings (UTF-16) plus a fixed overhead for the object. A log
+ * event's ids and names are strings of its own (not shared with a record), so they are counted.
+ */
+export const eventSize = (e: HubEvent): number =>
+  e.type === 'log'
+    ? 2 * (e.log.text.length + e.log.requestId.length + e.log.functionName.length + e.log.namespace.length) +
+      256
+    : 2 * (e.record.log.length + e.record.retMsg.length) + 512;
 
 export class InvocationEventHub {
   readonly #epoch: string;
@@ -114,18 +131,25 @@ export class InvocationEventHub {
     return `${this.#epoch}-${this.#first - 1}`;
   }
 
-  /** Numbers an event, keeps it in the ring and delivers it to every matching subscriber. Never throws. */
-  publish(e: RecordEvent): void {
+  /**
+   * Numbers an event (a record's `start`/`end`, or a `log` chunk), keeps it in the ring and delivers it to
+   * every matching subscriber. Never throws. The caller keeps one invocation's events in order.
+   */
+  publish(e: RecordEvent | LogEvent): void {
     if (this.#closed) return;
     const seq = ++this.#last;
-    const event: HubEvent = { cursor: `${this.#epoch}-${seq}`, seq, type: e.type, record: e.record };
+    const cursor = `${this.#epoch}-${seq}`;
+    const event: HubEvent =
+      e.type === 'log'
+        ? { cursor, seq, type: 'log', log: e.log }
+        : { cursor, seq, type: e.type, record: e.record };
     const slot = seq % this.#capacity;
     if (this.#ring[slot] !== undefined) this.#evictOldest();
     this.#ring[slot] = event;
-    this.#bytes += sizeOf(e.record);
+    this.#bytes += eventSize(event);
     while (this.#bytes > this.#maxBytes && this.#first < seq) this.#evictOldest();
     for (const l of this.#listeners) {
-      if (!matches(l.filter, e.record)) continue;
+      if (!matches(l.filter, event)) continue;
       try {
         l.deliver(event);
       } catch {
@@ -138,7 +162,7 @@ export class InvocationEventHub {
   #evictOldest(): void {
     const slot = this.#first % this.#capacity;
     const old = this.#ring[slot];
-    if (old) this.#bytes -= sizeOf(old.record);
+    if (old) this.#bytes -= eventSize(old);
     this.#ring[slot] = undefined;
     this.#first++;
   }
@@ -177,9 +201,14 @@ export class InvocationEventHub {
     const out: HubEvent[] = [];
     for (let s = seq + 1; s <= this.#last; s++) {
       const e = this.#ring[s % this.#capacity];
-      if (e && matches(filter, e.record)) out.push(e);
+      if (e && matches(filter, e)) out.push(e);
     }
     return out;
+  }
+
+  /** Estimated bytes held by the ring (for tests and diagnostics). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Number of live subscribers (for tests and diagnostics). */

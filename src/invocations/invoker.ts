@@ -1,7 +1,8 @@
 /**
  * The Invoker: the one path every invocation takes. It looks the function up, runs it on the runtime and
  * writes its record: a running record (retCode 2) when the handler starts, the log as it arrives, and the
- * final record at the end. A synchronous caller is answered only once the final record is durable; an
+ * final record at the end. Each record is reported (`onRecord`) once durable, and each chunk of log text as
+ * it arrives (`onLog`), for the live tail. A synchronous caller is answered only once the final record is durable; an
  * asynchronous (Event) caller once the running record is durable.
  */
 import { toScfError } from '../errors/index.js';
@@ -43,11 +44,31 @@ export interface InvokerOptions {
    * final one is. For one invocation `start` always comes before `end`. Must not throw.
    */
   onRecord?: (event: RecordEvent) => void;
+  /**
+   * Called with each chunk of an invocation's log (whole, formatted lines) as the function prints it, for
+   * the live tail. For one invocation every chunk comes after its `start` onRecord and before its `end`;
+   * chunks printed before the running record is durable are held until `start` has been reported. The
+   * final record's log stays the authoritative whole (it adds the platform lines). Must not throw.
+   */
+  onLog?: (event: LogEvent) => void;
 }
 
 export interface RecordEvent {
   type: 'start' | 'end';
   record: InvocationRecord;
+}
+
+/** A chunk of one invocation's log, as the runtime formatted it. */
+export interface LogChunk {
+  requestId: string;
+  functionName: string;
+  namespace: string;
+  text: string;
+}
+
+export interface LogEvent {
+  type: 'log';
+  log: LogChunk;
 }
 
 export interface InvokerDeps {
@@ -99,6 +120,23 @@ export class Invoker {
     const started = new Promise<void>((r) => {
       startedResolve = r;
     });
+    // Live log chunks (onLog). `start` is reported only once the running record is durable, which is
+    // usually after the function's first lines arrived (they come while the writer's batch commits, and a
+    // cold start's module-level console.log comes before the handler even runs). Chunks are held here
+    // until then and reported right after `start`, rather than reported early: a follower then always
+    // sees start, log..., end in cursor order (its per-invocation state machine relies on it), and a line
+    // it shows belongs to an invocation the query API already knows. The hold lasts one batch commit and
+    // is bounded by the invocation's log budget. If the running record never becomes durable no `start`
+    // is reported and the held chunks are dropped: the final record carries the whole log anyway.
+    const onLogHook = this.#options.onLog;
+    let liveLog: 'holding' | 'live' | 'off' = 'holding';
+    let held: string[] = [];
+    const reportLog = (text: string): void => {
+      onLogHook?.({
+        type: 'log',
+        log: { requestId, functionName: def.functionName, namespace: def.namespace, text },
+      });
+    };
 
     const run = this.#deps.runtime
       .invoke({
@@ -126,10 +164,27 @@ export class Invoker {
           const onRecord = this.#options.onRecord;
           // A failed begin surfaces through `began` (async callers) and the final write; the event is
           // simply not emitted.
-          if (onRecord) began.then(() => onRecord({ type: 'start', record: running })).catch(() => {});
+          if (onRecord || onLogHook) {
+            began
+              .then(() => {
+                onRecord?.({ type: 'start', record: running });
+                liveLog = 'live';
+                for (const text of held) reportLog(text);
+                held = [];
+              })
+              .catch(() => {
+                liveLog = 'off';
+                held = [];
+              });
+          }
           startedResolve();
         },
-        onLog: (text) => writer.appendLog(requestId, text),
+        onLog: (text) => {
+          writer.appendLog(requestId, text);
+          if (!onLogHook) return;
+          if (liveLog === 'live') reportLog(text);
+          else if (liveLog === 'holding') held.push(text);
+        },
       })
       .then(async (result) => {
         const record = this.#record(def, requestId, qualifier, result);

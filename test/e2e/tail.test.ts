@@ -3,7 +3,8 @@
  * `scf-local logs --follow --ndjson` runs; midway its connection is cut (it must reconnect and resume from
  * its cursor by itself), and later the follower process is killed and a new one is started with the last
  * cursor the first printed. Every invocation must be shown exactly once running and then exactly once
- * final, and the cursors shown must run without a gap or a repeat.
+ * final, its log line exactly once live in between, and the cursors shown must run without a gap or a
+ * repeat. Log lines of a running invocation must reach the follower while it runs, not with its end.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -29,17 +30,22 @@ interface Line {
   requestId?: string;
   status?: string;
   log?: string;
+  text?: string;
+  logRemainder?: string;
 }
 
 /** A follower child: its complete NDJSON lines, and a way to wait for a condition on them. */
 class Follower {
   readonly lines: Line[] = [];
+  /** Every stdout line as printed, with the time it arrived here. */
+  readonly raw: Array<{ text: string; at: number }> = [];
   readonly child: ChildProcess;
   #partial = '';
   #waiters: Array<{ cond: () => boolean; resolve: () => void }> = [];
   stderr = '';
 
-  constructor(url: string, extra: string[]) {
+  constructor(url: string, extra: string[], options: { fn?: string; ndjson?: boolean } = {}) {
+    const ndjson = options.ndjson ?? true;
     this.child = spawn(
       process.execPath,
       [
@@ -51,9 +57,9 @@ class Follower {
         '--secret-key',
         CRED.secretKey,
         'logs',
-        'noop',
+        options.fn ?? 'noop',
         '--follow',
-        '--ndjson',
+        ...(ndjson ? ['--ndjson'] : []),
         ...extra,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -62,7 +68,12 @@ class Follower {
     this.child.stdout?.on('data', (chunk: string) => {
       const parts = (this.#partial + chunk).split('\n');
       this.#partial = parts.pop() ?? '';
-      for (const p of parts) if (p) this.lines.push(JSON.parse(p) as Line);
+      const at = performance.now();
+      for (const p of parts) {
+        if (!p) continue;
+        this.raw.push({ text: p, at });
+        if (ndjson) this.lines.push(JSON.parse(p) as Line);
+      }
       this.#check();
     });
     this.child.stderr?.setEncoding('utf8');
@@ -178,11 +189,12 @@ test('tail: 1,000 invocations from 8 callers, a cut connection and a killed foll
     'the first follower reconnected by itself',
   );
   const all = [...first.lines, ...follower2.lines];
-  const shown = all.filter((l) => l.event === 'start' || l.event === 'end');
+  const shown = all.filter((l) => l.event === 'start' || l.event === 'end' || l.event === 'log');
   const starts = new Map<string, number>();
   const ends = new Map<string, number>();
+  const logs = new Map<string, number>();
   shown.forEach((l, i) => {
-    const map = l.event === 'start' ? starts : ends;
+    const map = l.event === 'start' ? starts : l.event === 'log' ? logs : ends;
     assert.ok(!map.has(l.requestId!), `${l.requestId} shown ${l.event} twice`);
     map.set(l.requestId!, i);
   });
@@ -190,6 +202,17 @@ test('tail: 1,000 invocations from 8 callers, a cut connection and a killed foll
   for (const id of requestIds) {
     const s = starts.get(id);
     assert.ok(s !== undefined && s < ends.get(id)!, `${id} shown running before final`);
+    const g = logs.get(id);
+    assert.ok(g !== undefined && s < g && g < ends.get(id)!, `${id}: its line shown live, after start`);
+    assert.match(shown[g]!.text ?? '', /\ttick \d+\n$/);
+  }
+  // The end of an invocation whose line this same follower showed live adds only the platform lines.
+  for (const f of [first, follower2]) {
+    const live = new Set(f.lines.filter((l) => l.event === 'log').map((l) => l.requestId));
+    for (const l of f.lines.filter((x) => x.event === 'end' && live.has(x.requestId))) {
+      assert.doesNotMatch(l.logRemainder ?? '', /tick/);
+      assert.match(l.logRemainder ?? '', /^START RequestId.*\nEND RequestId.*\nReport RequestId/);
+    }
   }
   for (const l of shown.filter((x) => x.event === 'end')) {
     assert.equal(l.status, 'ok');
@@ -198,8 +221,8 @@ test('tail: 1,000 invocations from 8 callers, a cut connection and a killed foll
   const seqs = shown.map((l) => parseCursor(l.cursor ?? '')?.seq ?? -1);
   assert.deepEqual(
     seqs,
-    Array.from({ length: 2 * TOTAL }, (_, i) => i + 1),
-    'cursors run 1..2000 with no gap and no repeat',
+    Array.from({ length: 3 * TOTAL }, (_, i) => i + 1),
+    'cursors run 1..3000 (start, log, end of each) with no gap and no repeat',
   );
 });
 
@@ -244,4 +267,70 @@ test('tail: across a server restart the follower is told of the gap and catches 
   const finals = follower.lines.filter((l) => l.event === 'end').map((l) => l.requestId);
   assert.equal(new Set(finals).size, finals.length, 'no invocation shown final twice');
   assert.deepEqual([...finals].sort(), [...ids].sort());
+});
+
+test('tail: a line printed by a running handler reaches the follower while it runs, then its end adds the rest', async (t) => {
+  const dataDir = tempDir(t);
+  const fnDir = tempDir(t);
+  writeFileSync(
+    join(fnDir, 'index.js'),
+    "exports.main_handler = async () => { console.log('working on it'); await new Promise((r) => setTimeout(r, 1500)); console.log('finished'); return 1; };\n",
+  );
+  const platform = await createPlatform({
+    config: { port: 0, dataDir, auth: { credentials: [CRED] } },
+    env: {},
+  });
+  t.after(() => platform.close());
+  platform.functions.create({ functionName: 'slow', code: { directory: fnDir } });
+  const { url } = await platform.listen();
+  const json = new Follower(url, [], { fn: 'slow' });
+  t.after(() => json.kill());
+  const human = new Follower(url, ['--no-color'], { fn: 'slow', ndjson: false });
+  t.after(() => human.kill());
+  await json.until(() => json.lines.some((l) => l.event === 'ready'), 'the NDJSON follower to be ready');
+  // The human follower prints nothing until an event; its stream is up once the server counts it.
+  await new Promise<void>((resolve) => {
+    const poll = (): void => {
+      if (platform.events.subscribers >= 2) resolve();
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+
+  const { requestId } = await platform.invoker.invoke({ functionName: 'slow', event: '{}' });
+  await json.until(() => json.lines.some((l) => l.event === 'end'), 'the end event');
+  await human.until(() => human.raw.some((l) => /\sok\s/.test(l.text)), 'the final row');
+
+  const at = (f: Follower, re: RegExp): number => {
+    const hit = f.raw.find((l) => re.test(l.text));
+    assert.ok(hit, `${re} in ${f.raw.map((l) => l.text).join('\n')}`);
+    return hit.at;
+  };
+  // NDJSON: start, the first line live (well before the end), the second, then end with the rest.
+  const events = json.lines.filter((l) => l.event !== 'ready').map((l) => [l.event, l.text ?? null]);
+  assert.deepEqual(events.slice(0, 3), [
+    ['start', null],
+    ['log', events[1]![1]],
+    ['log', events[2]![1]],
+  ]);
+  assert.match(String(events[1]![1]), new RegExp(`\\t${requestId}\\tworking on it\\n$`));
+  assert.match(String(events[2]![1]), /\tfinished\n$/);
+  assert.equal(events[3]?.[0], 'end');
+  const gap = at(json, /"event":"end"/) - at(json, /working on it/);
+  assert.ok(gap >= 1000, `the live line arrived only ${gap.toFixed(0)} ms before the end`);
+  const end = json.lines.find((l) => l.event === 'end')!;
+  assert.match(end.log ?? '', /working on it[\s\S]*finished/, 'the end record still carries the whole log');
+  assert.doesNotMatch(end.logRemainder ?? '', /working on it|finished/);
+  assert.match(end.logRemainder ?? '', /^START RequestId: \S+\nEND RequestId: \S+\nReport RequestId/);
+
+  // Human: the line appears under the invocation's short id while it runs; the end prints each line once.
+  const short = requestId.replace(/-/g, '').slice(-8);
+  const liveAt = at(human, new RegExp(`^  ${short} │ .*working on it$`));
+  const humanGap = at(human, /\sok\s/) - liveAt;
+  assert.ok(humanGap >= 1000, `the live line arrived only ${humanGap.toFixed(0)} ms before the final row`);
+  const text = human.raw.map((l) => l.text);
+  assert.equal(text.filter((l) => l.includes('working on it')).length, 1, text.join('\n'));
+  assert.equal(text.filter((l) => l.includes('finished')).length, 1, text.join('\n'));
+  const okRow = text.findIndex((l) => /\sok\s/.test(l));
+  assert.match(text[okRow + 1] ?? '', new RegExp(`^  ${short} │ START RequestId: ${requestId}$`));
 });

@@ -11,8 +11,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScfError, toScfError } from '../../errors/index.js';
 import type { EventFilter, HubEvent, InvocationEventHub } from '../../invocations/events.js';
+import { toWire } from '../http.js';
 import { authenticate } from '../protocol/v3/auth.js';
-import type { ProtocolContext, WireRequest } from '../wire.js';
+import type { ProtocolContext } from '../wire.js';
 import { type EndFrame, formatFrame, STREAM_ACTION, STREAM_PATH } from './protocol.js';
 
 export type * from './protocol.js';
@@ -30,23 +31,6 @@ export interface LogStreamOptions {
 }
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-
-function toWire(req: FastifyRequest): WireRequest {
-  const url = req.raw.url ?? '/';
-  const q = url.indexOf('?');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return {
-    method: req.method.toUpperCase(),
-    host: headers['host'] ?? '',
-    path: q >= 0 ? url.slice(0, q) : url,
-    rawQuery: q >= 0 ? url.slice(q + 1) : '',
-    headers,
-    body: Buffer.alloc(0),
-  };
-}
 
 /** HTTP status of a refused stream: the body is the API 3.0 error envelope. */
 function statusOf(err: ScfError): number {
@@ -136,11 +120,11 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
         return;
       }
       res.write(
-        formatFrame({
-          event: e.type,
-          id: e.cursor,
-          data: { type: e.type, cursor: e.cursor, record: e.record },
-        }),
+        formatFrame(
+          e.type === 'log'
+            ? { event: 'log', id: e.cursor, data: { type: 'log', cursor: e.cursor, ...e.log } }
+            : { event: e.type, id: e.cursor, data: { type: e.type, cursor: e.cursor, record: e.record } },
+        ),
       );
       lastWritten = e.cursor;
     };

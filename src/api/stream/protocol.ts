@@ -9,8 +9,10 @@
  * cursor instead of `Cursor` (browsers' EventSource sends it on reconnect).
  *
  * Frames, in order: `ready` (where live delivery starts), then `gap` if the resume cursor could not be
- * honoured, then `start`/`end` events each with `id: <cursor>`. The stream ends with `overflow` (the client
- * fell behind; resume from `cursor`) or `close` (the server is stopping), or just drops.
+ * honoured, then `start`/`log`/`end` events each with `id: <cursor>`. For one invocation: `start`, then its
+ * `log` chunks as the function prints them, then `end` (whose record carries the whole, authoritative log,
+ * platform lines included). Events of concurrent invocations interleave. The stream ends with `overflow`
+ * (the client fell behind; resume from `cursor`) or `close` (the server is stopping), or just drops.
  */
 import type { InvocationRecord } from '../../store/types.js';
 
@@ -46,6 +48,21 @@ export interface RecordFrame {
   record: InvocationRecord;
 }
 
+/**
+ * `log`: a chunk of a running invocation's log, whole formatted lines (`<ISO time>\t<requestId>\t<text>`
+ * in SCF format), in the order printed. Concatenated, an invocation's chunks are its user log; the `end`
+ * record's log is that text framed by the platform lines (START, END, Report; ERROR and a truncation
+ * marker when they apply).
+ */
+export interface LogFrame {
+  type: 'log';
+  cursor: string;
+  requestId: string;
+  functionName: string;
+  namespace: string;
+  text: string;
+}
+
 /** `overflow` and `close`: the last cursor this connection delivered; resume from it. */
 export interface EndFrame {
   cursor: string;
@@ -56,6 +73,7 @@ export type StreamFrame =
   | { event: 'ready'; data: ReadyFrame }
   | { event: 'gap'; data: GapFrame }
   | { event: 'start' | 'end'; id: string; data: RecordFrame }
+  | { event: 'log'; id: string; data: LogFrame }
   | { event: 'overflow' | 'close'; data: EndFrame };
 
 /** One SSE frame. JSON.stringify never emits a raw newline, so `data` is always a single line. */

@@ -1,7 +1,8 @@
 /**
  * `scf-local logs <name>`: invocation records as a table (time in the user's zone with its offset, request
  * id, status, duration, billed, memory) with each log beneath, or as JSON / NDJSON; filters map onto
- * GetFunctionLogs. `--follow` tails live (see `../tail.ts`).
+ * GetFunctionLogs. `--follow` tails live (see `../tail.ts`): rows as invocations start and end, and their log
+ * lines as they are printed.
  */
 import type { Command } from 'commander';
 import { formatApiTime } from '../../api/time.js';
@@ -11,6 +12,7 @@ import { type CliContext, type GlobalFlags, styleFor, withClient } from '../cont
 import {
   type CliRecord,
   fromFunctionLog,
+  liveLogLines,
   logBlock,
   matchesStatus,
   recordJson,
@@ -21,6 +23,7 @@ import {
   tableHeader,
   tableRow,
 } from '../format.js';
+import { ShownLines } from '../live-log.js';
 import { Tail, type TailEvent } from '../tail.js';
 import { parseTimeArg } from '../time.js';
 
@@ -131,7 +134,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option('-l, --limit <n>', 'how many invocations (1-10000)', '20')
     .option('--json', 'print one JSON array')
     .option('--ndjson', 'print one JSON object per line')
-    .option('-f, --follow', 'keep printing invocations live as they start and end (Ctrl-C stops)')
+    .option(
+      '-f, --follow',
+      'keep printing invocations live as they start and end, and their log lines as printed (Ctrl-C stops)',
+    )
     .option('--cursor <cursor>', 'with --follow: resume after this cursor (as printed by --ndjson)')
     .option('--utc', 'show times in UTC instead of your time zone')
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
@@ -226,15 +232,25 @@ async function follow(
   const { stdout, stderr } = ctx.io;
   const style = styleFor(stdout, flags, ctx.env);
   const grep = flags.grep?.toLowerCase().split(/\s+/).filter(Boolean);
-  // Filters the stream cannot apply are applied here; a running record cannot match them yet.
-  const wanted = (e: Extract<TailEvent, { kind: 'start' | 'end' }>): boolean => {
-    if (flags.requestId && e.record.requestId !== flags.requestId) return false;
-    if (e.kind === 'start') return options.status === undefined && grep === undefined;
+  const filtered = options.status !== undefined || grep !== undefined;
+  // Filters the stream cannot apply are applied here; a running record (and its live lines) cannot match
+  // --status or --grep yet, so with those the whole log is printed with the final record.
+  const wanted = (e: Exclude<TailEvent, { kind: 'ready' | 'gap' }>): boolean => {
+    const requestId = e.kind === 'log' ? e.chunk.requestId : e.record.requestId;
+    if (flags.requestId && requestId !== flags.requestId) return false;
+    if (e.kind !== 'end') return !filtered;
     if (options.status && !matchesStatus(e.record.retCode, options.status)) return false;
     const log = e.record.log.toLowerCase();
     return grep === undefined || grep.every((w) => log.includes(w.replace(/\*$/, '')));
   };
+  // Lines printed live, so that an invocation's end prints only the rest of its (authoritative) log.
+  const shown = new ShownLines();
   let headerShown = false;
+  const header = (): void => {
+    if (headerShown) return;
+    stdout.write(`${tableHeader(style)}\n`);
+    headerShown = true;
+  };
   await withClient(flags, ctx.env, async (client) => {
     const tailOptions: ConstructorParameters<typeof Tail>[1] = {
       onEvent: (e) => {
@@ -243,17 +259,35 @@ async function follow(
           return;
         }
         if (!wanted(e)) return;
-        if (flags.ndjson) {
-          stdout.write(
-            `${JSON.stringify({ event: e.kind, cursor: e.cursor ?? null, source: e.source, ...recordJson(e.record, { utc: options.utc }) })}\n`,
-          );
+        if (e.kind === 'log') {
+          shown.add(e.chunk.requestId, e.chunk.text);
+          if (flags.ndjson) {
+            stdout.write(
+              `${JSON.stringify({ event: 'log', cursor: e.cursor, source: 'stream', ...e.chunk })}\n`,
+            );
+          } else {
+            header();
+            stdout.write(liveLogLines(e.chunk.requestId, e.chunk.text, style));
+          }
           return;
         }
-        if (!headerShown) {
-          stdout.write(`${tableHeader(style)}\n`);
-          headerShown = true;
+        // A running record read through the query API may carry the part of its log stored so far; it is
+        // not printed here but with the final record, so live chunks held during that read cannot repeat it.
+        const rest = e.kind === 'end' ? shown.remainder(e.record.requestId, e.record.log) : '';
+        if (flags.ndjson) {
+          const line: Record<string, unknown> = {
+            event: e.kind,
+            cursor: e.cursor ?? null,
+            source: e.source,
+            ...recordJson(e.record, { utc: options.utc }),
+          };
+          if (e.kind === 'end') line['logRemainder'] = rest;
+          stdout.write(`${JSON.stringify(line)}\n`);
+          return;
         }
-        printRecord(e.record, style, options.utc, stdout);
+        header();
+        stdout.write(`${tableRow(e.record, style, { utc: options.utc })}\n`);
+        stdout.write(liveLogLines(e.record.requestId, rest, style));
       },
       onNotice: (m) => stderr.write(`${style.dim(`scf-local: ${m}`)}\n`),
     };

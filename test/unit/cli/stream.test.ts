@@ -191,6 +191,52 @@ describe('GET /stream/logs', () => {
     });
   });
 
+  test('log chunks are frames with their cursor, filtered by function, replayed on resume', async (t) => {
+    const { hub, client } = await server(t);
+    const res = await client.openStream({ functionName: 'f' });
+    const live = frames(res, (m) => m.length === 4);
+    hub.publish({ type: 'start', record: record('a') });
+    hub.publish({
+      type: 'log',
+      log: { requestId: 'b', functionName: 'g', namespace: 'default', text: 'not mine\n' },
+    });
+    hub.publish({
+      type: 'log',
+      log: { requestId: 'a', functionName: 'f', namespace: 'default', text: 'hello\n' },
+    });
+    hub.publish({ type: 'end', record: record('a', 'START\nhello\nEND\n') });
+    const got = await live;
+    assert.deepEqual(
+      got.map((m) => [m.event, m.id]),
+      [
+        ['ready', undefined],
+        ['start', 'ep-1'],
+        ['log', 'ep-3'],
+        ['end', 'ep-4'],
+      ],
+    );
+    assert.deepEqual(JSON.parse(got[2]!.data), {
+      type: 'log',
+      cursor: 'ep-3',
+      requestId: 'a',
+      functionName: 'f',
+      namespace: 'default',
+      text: 'hello\n',
+    });
+    const resumed = await frames(
+      await client.openStream({ functionName: 'f', cursor: 'ep-1' }),
+      (m) => m.length === 3,
+    );
+    assert.deepEqual(
+      resumed.map((m) => [m.event, m.id]),
+      [
+        ['ready', undefined],
+        ['log', 'ep-3'],
+        ['end', 'ep-4'],
+      ],
+    );
+  });
+
   test('bad credentials are a remote error for the client', async (t) => {
     const { url } = await server(t);
     const client = new ApiClient({ endpoint: url, secretId: 'AKIDother', secretKey: 'x' });

@@ -1,12 +1,57 @@
-/** The LogStore conformance suite on the SQLite backend, on real database files in temp folders. */
+/**
+ * The LogStore conformance suite on the SQLite backend, on real database files in temp folders, in each
+ * full-text indexing mode: the worker thread (queries race the indexer, so they see any mix of indexed and
+ * queued records), the worker with every query made after the indexer caught up (FTS path only), and
+ * inline indexing on the store's connection (the `:memory:` mode, here on a file so that reopen works).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteLogStore } from '../../src/store/index.js';
-import { tempDir } from '../helpers/tmp.js';
+import { after } from 'node:test';
+import { SqliteLogStore, type SqliteLogStoreOptions } from '../../src/store/index.js';
+import type { LogQuery, LogStore } from '../../src/store/types.js';
 import { logStoreConformance } from './logstore.js';
 
-logStoreConformance('sqlite', {
-  async fresh(t) {
-    const path = join(tempDir(t), 'scf-local.db');
+// One folder for the file, removed when the whole file's tests are done: a test's own cleanup closes its
+// stores, and the indexer thread must not find its folder gone before that.
+const root = mkdtempSync(join(tmpdir(), 'scf-local-conf-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const freshPath = () => join(mkdtempSync(join(root, 't-')), 'scf-local.db');
+
+/** A store whose queries first wait for the full-text indexer to catch up. */
+class SettledStore implements LogStore {
+  readonly #s: SqliteLogStore;
+  constructor(options: SqliteLogStoreOptions) {
+    this.#s = new SqliteLogStore(options);
+  }
+  open = () => this.#s.open();
+  write: LogStore['write'] = (b) => this.#s.write(b);
+  recoverInterrupted = () => this.#s.recoverInterrupted();
+  get = (id: string) => this.#s.get(id);
+  close = () => this.#s.close();
+  async query(q: LogQuery) {
+    await this.#s.whenIndexed();
+    return this.#s.query(q);
+  }
+}
+
+logStoreConformance('sqlite, worker indexing', {
+  async fresh() {
+    const path = freshPath();
     return () => new SqliteLogStore({ path });
+  },
+});
+
+logStoreConformance('sqlite, worker indexing, queried once indexed', {
+  async fresh() {
+    const path = freshPath();
+    return () => new SettledStore({ path });
+  },
+});
+
+logStoreConformance('sqlite, inline indexing', {
+  async fresh() {
+    const path = freshPath();
+    return () => new SqliteLogStore({ path, ftsIndexing: 'inline' });
   },
 });

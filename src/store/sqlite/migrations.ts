@@ -34,12 +34,17 @@ export interface Migration {
  *
  * The full-text index covers each final record's search text (`../search-text.ts`), not its raw log: the
  * platform's per-line time stamps and request ids would otherwise add ~10 unique tokens per record. It is
- * contentless (`content=''`): the indexed text is derived, not a column. The store removes an entry by
+ * contentless (`content=''`): the indexed text is derived, not a column. The indexer removes an entry by
  * replaying its text (`'delete'` command with `searchText(log)` of the stored log), which is exact as long
  * as `searchText` does not change; a change to it must come with a migration that rebuilds the index.
  * `contentless_delete=1` would delete by rowid alone, but it requires the per-row `_docsize` table
  * (incompatible with `columnsize=0`), measured at ~4 us per inserted record, ~10 % of the ingest budget,
  * for a path (replacing a final record) that normal operation never takes.
+ *
+ * Full-text indexing is near-real-time: FTS5 work (~12 us per record, 40 % of ingest CPU) is not done in
+ * the write transaction. That transaction only appends the record's seq to `fts_queue`; an indexer (a
+ * worker thread with its own connection, `indexer-worker.ts`) drains the queue in short transactions.
+ * Queries stay exact: queued and running records are matched by the reference matcher (`query.ts`).
  */
 const SCHEMA_V1 = `
 CREATE TABLE invocations (
@@ -65,14 +70,24 @@ CREATE INDEX invocations_time ON invocations (start_time, ret_code, namespace);
 -- Running records: few at any time; scanned by recoverInterrupted and by keyword search (not yet in FTS).
 CREATE INDEX invocations_running ON invocations (seq) WHERE ret_code = 2;
 
--- Full-text index over the search text of final records (ret_code <> 2); rowid = invocations.seq. The
--- store adds/removes entries explicitly when a record becomes/stops being final.
+-- Full-text index over the search text of final records (ret_code <> 2); rowid = invocations.seq. Kept
+-- by the indexer (fts-indexer.ts) from fts_queue, outside the write transaction that changed the record.
 CREATE VIRTUAL TABLE invocations_fts USING fts5 (
   text,
   content = '',
   -- No per-row token counts: they only serve bm25 ranking, which GetFunctionLogs never uses.
   columnsize = 0,
   tokenize = 'unicode61 remove_diacritics 0'
+);
+
+-- Records whose full-text entry is out of date: the write transaction that makes a record final, or
+-- changes a final one, inserts its seq here (append-mostly: seqs grow); the indexer replaces the FTS entry
+-- and deletes the row in one transaction. \`indexed_text\` is the search text the FTS table holds for the
+-- record right now (NULL: no entry), which a contentless table needs to delete the entry. Invariant: a
+-- record NOT in this table has an FTS entry iff it is final, holding searchText(log) of its current log.
+CREATE TABLE fts_queue (
+  seq          INTEGER PRIMARY KEY,
+  indexed_text TEXT
 );
 
 -- Exact number of records per (namespace, function, qualifier, retCode), kept by the store's write
@@ -88,7 +103,11 @@ CREATE TABLE invocation_counts (
 `;
 
 export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, description: 'invocations, indexes, FTS5 log index, counts', up: (db) => db.exec(SCHEMA_V1) },
+  {
+    version: 1,
+    description: 'invocations, indexes, FTS5 log index and its queue, counts',
+    up: (db) => db.exec(SCHEMA_V1),
+  },
 ];
 
 /** Applies the migrations the database lacks. Refuses a database written by a newer scf-local. */

@@ -1,9 +1,15 @@
 /**
  * The SQLite LogStore (better-sqlite3, synchronous): one connection in WAL mode, versioned migrations,
  * FTS5 over final logs, a counts table for totals. Contract: `../types.ts`.
+ *
+ * Full-text indexing is near-real-time: a write transaction only queues the records whose search text
+ * changed (`fts_queue`); an indexer drains the queue shortly after (`indexer.ts`: a worker thread with its
+ * own connection, or inline on this one for `:memory:`). Queries are exact meanwhile: queued records are
+ * matched by the reference matcher (`query.ts`). `whenIndexed()` / `indexLag()` expose the indexer's lag.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
 import { type KeywordTerm, matchKeyword } from '../keyword.js';
@@ -18,6 +24,8 @@ import type {
   WriteOp,
 } from '../types.js';
 import { RET_CODE } from '../types.js';
+import { DEFAULT_DRAIN_LIMITS, makeQueueProbe, WriteTurn } from './fts-indexer.js';
+import { type Indexer, InlineIndexer, WorkerIndexer } from './indexer.js';
 import { migrate } from './migrations.js';
 import { countQuery, pageQuery } from './query.js';
 
@@ -28,6 +36,17 @@ export interface SqliteLogStoreOptions {
   synchronous?: 'normal' | 'full';
   /** How long a statement waits for another connection's lock before failing (ms). */
   busyTimeoutMs?: number;
+  /**
+   * Who maintains the full-text index: a worker thread with its own connection (`worker`, the default for
+   * files), or this connection in a deferred step after each write (`inline`; always so for `:memory:`,
+   * which another connection cannot open). Either way keyword queries are exact at once.
+   */
+  ftsIndexing?: 'worker' | 'inline';
+  /**
+   * Called when indexing fails (the indexer thread died, and is restarted with backoff; or an inline
+   * indexing transaction failed). Nothing is lost: the queue is durable. Default: console.error.
+   */
+  onIndexerError?: (err: ScfError) => void;
 }
 
 interface Row {
@@ -151,7 +170,7 @@ class CountDeltas {
   }
 }
 
-/** Records are in the FTS index exactly when they are final (not running). */
+/** Records belong in the FTS index exactly when they are final (not running). */
 const isIndexed = (retCode: number): boolean => retCode !== RET_CODE.RUNNING;
 
 function prepareAll(db: Database.Database) {
@@ -175,14 +194,12 @@ function prepareAll(db: Database.Database) {
     ),
     logOf: db.prepare<[number], { log: string }>('SELECT log FROM invocations WHERE seq = ?'),
     appendAny: db.prepare<[string, number]>('UPDATE invocations SET log = log || ? WHERE seq = ?'),
-    // The FTS table is contentless: it is given each record's search text, and forgets an entry when given
-    // the same text again with the 'delete' command (so the caller passes searchText of the stored log).
-    ftsInsert: db.prepare<[number, string]>('INSERT INTO invocations_fts (rowid, text) VALUES (?, ?)'),
-    ftsDelete: db.prepare<[number, string]>(
-      `INSERT INTO invocations_fts (invocations_fts, rowid, text) VALUES ('delete', ?, ?)`,
+    // DO NOTHING when queued already: the row's indexed_text is still what the FTS table holds.
+    enqueue: db.prepare<[number, string | null]>(
+      'INSERT INTO fts_queue (seq, indexed_text) VALUES (?, ?) ON CONFLICT (seq) DO NOTHING',
     ),
-    running: db.prepare<[], KeyRow & { log: string }>(
-      'SELECT seq, namespace, function_name, qualifier, ret_code, log FROM invocations WHERE ret_code = 2',
+    running: db.prepare<[], KeyRow>(
+      'SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE ret_code = 2',
     ),
     markInterrupted: db.prepare(
       `UPDATE invocations SET ret_code = ${RET_CODE.INTERRUPTED}, invoke_finished = 0 WHERE ret_code = 2`,
@@ -194,7 +211,15 @@ function prepareAll(db: Database.Database) {
 type Statements = ReturnType<typeof prepareAll>;
 
 export class SqliteLogStore implements LogStore {
-  readonly #options: Required<SqliteLogStoreOptions>;
+  readonly #options: Required<Omit<SqliteLogStoreOptions, 'onIndexerError'>>;
+  readonly #onIndexerError: (err: ScfError) => void;
+  #indexer: Indexer | undefined;
+  #turn: WriteTurn | undefined;
+  #queueSize: (() => number) | undefined;
+  /** Resolvers of `whenIndexed()` calls, re-checked after each indexing transaction. */
+  #indexWaiters: (() => void)[] = [];
+  /** Set by #apply when the batch queued a record for indexing. */
+  #queued = false;
   #db: Database.Database | undefined;
   #st: Statements | undefined;
   #closed = false;
@@ -203,7 +228,17 @@ export class SqliteLogStore implements LogStore {
   #applyBatch: ((batch: readonly WriteOp[]) => void) | undefined;
 
   constructor(options: SqliteLogStoreOptions) {
-    this.#options = { synchronous: 'normal', busyTimeoutMs: 5000, ...options };
+    const { onIndexerError, ...rest } = options;
+    this.#options = {
+      synchronous: 'normal',
+      busyTimeoutMs: 5000,
+      ftsIndexing: options.path === ':memory:' ? 'inline' : 'worker',
+      ...rest,
+    };
+    if (this.#options.path === ':memory:') this.#options.ftsIndexing = 'inline';
+    // Default report: indexing failures are not the caller's to handle (the indexer retries by itself),
+    // but they must not pass silently either.
+    this.#onIndexerError = onIndexerError ?? ((err) => console.error('scf-local store:', err));
   }
 
   async open(): Promise<void> {
@@ -227,11 +262,18 @@ export class SqliteLogStore implements LogStore {
         // hot page (an index tail, the FTS segment being merged) once instead of many times (measured
         // ~15-30 % more ingest). The WAL file keeps that size once reached.
         db.pragma('wal_autocheckpoint = 20000');
-        db.function('scf_keyword_match', { deterministic: true }, (log: unknown, terms: unknown) =>
-          typeof log === 'string' && typeof terms === 'string'
-            ? Number(matchKeyword(searchText(log), JSON.parse(terms) as KeywordTerm[]))
-            : 0,
-        );
+        // The reference matcher, for records not (yet) in the FTS index. A query passes the same terms for
+        // every row, so their parse is cached.
+        let lastTerms = '';
+        let parsed: KeywordTerm[] = [];
+        db.function('scf_keyword_match', { deterministic: true }, (log: unknown, terms: unknown) => {
+          if (typeof log !== 'string' || typeof terms !== 'string') return 0;
+          if (terms !== lastTerms) {
+            parsed = JSON.parse(terms) as KeywordTerm[];
+            lastTerms = terms;
+          }
+          return Number(matchKeyword(searchText(log), parsed));
+        });
         migrate(db);
         // Refresh planner statistics cheaply (bounded work); helps the index choice on filtered queries.
         db.pragma('analysis_limit = 1000');
@@ -242,7 +284,20 @@ export class SqliteLogStore implements LogStore {
           for (const op of batch) this.#apply(op, deltas);
           deltas.flush(this.#st!.addCount);
         });
+        this.#queueSize = makeQueueProbe(db);
+        const hooks = { onProgress: () => this.#indexProgress(), onError: this.#onIndexerError };
+        if (this.#options.ftsIndexing === 'inline') {
+          this.#indexer = new InlineIndexer(db, DEFAULT_DRAIN_LIMITS, hooks);
+        } else {
+          this.#turn = new WriteTurn();
+          this.#indexer = new WorkerIndexer(
+            { path, busyTimeoutMs, turn: this.#turn, limits: DEFAULT_DRAIN_LIMITS },
+            hooks,
+          );
+        }
         this.#db = db;
+        // Drain what a previous run left queued (the worker does so on start by itself).
+        this.#indexer.wake();
       } catch (err) {
         db.close();
         throw err;
@@ -254,11 +309,28 @@ export class SqliteLogStore implements LogStore {
 
   async write(batch: readonly WriteOp[]): Promise<void> {
     const apply = this.#ready() && this.#applyBatch!;
+    this.#queued = false;
     try {
-      apply(batch);
+      this.#exclusive(() => apply(batch));
     } catch (err) {
       // The transaction rolled back: nothing of the batch is applied, so the caller may retry it.
       throw toScfError(err);
+    }
+    if (this.#queued) this.#indexer!.wake();
+  }
+
+  /**
+   * Runs a write transaction on this connection, first waiting (briefly, blocking) for the indexer
+   * thread to leave its transaction, so that SQLite's busy handler, which sleeps, is not what waits.
+   */
+  #exclusive<T>(f: () => T): T {
+    const turn = this.#turn;
+    if (!turn) return f();
+    turn.mainEnter(this.#options.busyTimeoutMs);
+    try {
+      return f();
+    } finally {
+      turn.mainLeave();
     }
   }
 
@@ -276,51 +348,66 @@ export class SqliteLogStore implements LogStore {
         const row = st.findKey.get(op.requestId);
         // Text for a record that was never begun has nowhere to go; its finish will carry the full log.
         if (!row) return;
-        // A final record is indexed: re-index it with the longer log.
+        // A final record: queue it for re-indexing with the longer log.
         const old = st.logOf.get(row.seq)!.log;
-        st.ftsDelete.run(row.seq, searchText(old));
         st.appendAny.run(op.text, row.seq);
-        st.ftsInsert.run(row.seq, searchText(old + op.text));
+        this.#enqueue(row.seq, searchText(old));
         return;
       }
     }
   }
 
-  /** Inserts or replaces a record by requestId, keeping its seq, and keeps the FTS index in step. */
+  /**
+   * Queues a record for (re)indexing. `indexedText`: the search text its FTS entry holds if it is not
+   * queued yet, i.e. searchText of its log before this change if it was final (undefined if it was not).
+   * If it is already queued, its row keeps the text recorded then, which is what the FTS table still holds.
+   */
+  #enqueue(seq: number, indexedText: string | undefined): void {
+    this.#st!.enqueue.run(seq, indexedText ?? null);
+    this.#queued = true;
+  }
+
+  /** Inserts or replaces a record by requestId, keeping its seq, and queues it for the FTS index. */
   #put(rec: InvocationRecord, deltas: CountDeltas): void {
     const st = this.#st!;
     const params = recordParams(rec);
     const ins = st.insert.run(...params);
-    let seq: number;
     deltas.add(rec.namespace, rec.functionName, rec.qualifier, rec.retCode, 1);
     if (ins.changes > 0) {
-      seq = Number(ins.lastInsertRowid);
-    } else {
-      const row = st.findKey.get(rec.requestId)!;
-      seq = row.seq;
-      deltas.add(row.namespace, row.function_name, row.qualifier, row.ret_code, -1);
-      if (isIndexed(row.ret_code)) st.ftsDelete.run(seq, searchText(st.logOf.get(seq)!.log));
-      st.replace.run(...params, seq);
+      if (isIndexed(rec.retCode)) this.#enqueue(Number(ins.lastInsertRowid), undefined);
+      return;
     }
-    if (isIndexed(rec.retCode)) st.ftsInsert.run(seq, searchText(rec.log));
+    const row = st.findKey.get(rec.requestId)!;
+    const seq = row.seq;
+    deltas.add(row.namespace, row.function_name, row.qualifier, row.ret_code, -1);
+    const wasIndexed = isIndexed(row.ret_code);
+    const oldText = wasIndexed ? searchText(st.logOf.get(seq)!.log) : undefined;
+    st.replace.run(...params, seq);
+    // A running record that stays running has no entry to change (unless queued already: left as is).
+    if (wasIndexed || isIndexed(rec.retCode)) this.#enqueue(seq, oldText);
   }
 
   async recoverInterrupted(): Promise<number> {
     this.#ready();
     const st = this.#st!;
     try {
-      return this.#db!.transaction(() => {
-        const rows = st.running.all();
-        st.markInterrupted.run();
-        const deltas = new CountDeltas();
-        for (const r of rows) {
-          st.ftsInsert.run(r.seq, searchText(r.log));
-          deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
-          deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
-        }
-        deltas.flush(st.addCount);
-        return rows.length;
-      })();
+      this.#queued = false;
+      const n = this.#exclusive(() =>
+        this.#db!.transaction(() => {
+          const rows = st.running.all();
+          st.markInterrupted.run();
+          const deltas = new CountDeltas();
+          for (const r of rows) {
+            this.#enqueue(r.seq, undefined);
+            deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
+            deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
+          }
+          deltas.flush(st.addCount);
+          return rows.length;
+        })(),
+      );
+      if (this.#queued) this.#indexer!.wake();
+      return n;
     } catch (err) {
       throw toScfError(err);
     }
@@ -329,13 +416,20 @@ export class SqliteLogStore implements LogStore {
   async query(q: LogQuery): Promise<LogPage> {
     this.#ready();
     try {
-      const count = countQuery(q);
-      const total = (this.#stmt(count.sql).get(...count.params) as { total: number }).total;
+      let total: number;
+      let seqs: number[];
       const page = pageQuery(q);
-      const seqs =
-        (this.#stmt(page.sql)
+      if (page.withTotal) {
+        // Keyword: one evaluation gives the page and (on every row) the total; an empty page needs a count.
+        const hits = this.#stmt(page.sql).all(...page.params) as { seq: number; total: number }[];
+        seqs = hits.map((h) => h.seq);
+        total = hits[0]?.total ?? this.#count(q);
+      } else {
+        total = this.#count(q);
+        seqs = this.#stmt(page.sql)
           .pluck()
-          .all(...page.params) as number[]) ?? [];
+          .all(...page.params) as number[];
+      }
       if (seqs.length === 0) return { total, items: [] };
       // Rows are fetched by seq after paging, so a sort never carries the (possibly large) logs.
       const rows = this.#stmt(
@@ -353,6 +447,43 @@ export class SqliteLogStore implements LogStore {
     }
   }
 
+  #count(q: LogQuery): number {
+    const count = countQuery(q);
+    return (this.#stmt(count.sql).get(...count.params) as { total: number }).total;
+  }
+
+  /** How many records wait for the full-text indexer (they are found by keyword all the same). */
+  indexLag(): number {
+    this.#ready();
+    return this.#queueSize!();
+  }
+
+  /** Resolves once the full-text queue is empty (tests, benchmarks); or when the store closes. */
+  async whenIndexed(): Promise<void> {
+    this.#ready();
+    const indexer = this.#indexer!;
+    indexer.hold(true);
+    try {
+      while (this.#db && this.#queueSize!() > 0) {
+        indexer.wake();
+        await new Promise<void>((resolve) => this.#indexWaiters.push(resolve));
+      }
+    } finally {
+      indexer.hold(false);
+    }
+  }
+
+  /** The indexer thread, when indexing runs in one: for tests (terminating it simulates a crash). */
+  get indexerThread(): Worker | undefined {
+    return this.#indexer instanceof WorkerIndexer ? this.#indexer.worker : undefined;
+  }
+
+  #indexProgress(): void {
+    const waiters = this.#indexWaiters;
+    this.#indexWaiters = [];
+    for (const w of waiters) w();
+  }
+
   async get(requestId: string): Promise<StoredRecord | undefined> {
     this.#ready();
     try {
@@ -367,11 +498,18 @@ export class SqliteLogStore implements LogStore {
     if (this.#closed) return;
     this.#closed = true;
     const db = this.#db;
+    const indexer = this.#indexer;
     this.#db = undefined;
     this.#st = undefined;
     this.#applyBatch = undefined;
+    this.#indexer = undefined;
+    this.#queueSize = undefined;
     this.#cache.clear();
+    this.#indexProgress(); // whenIndexed() callers: the store is closing, stop waiting
     if (!db) return;
+    // First the indexer: it finishes its current transaction; what is still queued stays queued and is
+    // indexed after the next open.
+    await indexer?.stop();
     try {
       // Bounded statistics refresh for the next start's planner; failure here is harmless.
       db.pragma('optimize');

@@ -62,7 +62,9 @@ class RecordingStore implements LogStore {
 
 async function sqlite(t: TestContext) {
   const path = join(tempDir(t), 'w.db');
-  const store = new SqliteLogStore({ path });
+  // Inline full-text indexing: these tests are about the writer, and an indexer thread must not outlive
+  // the temp folder (removed by an after hook registered before the store's).
+  const store = new SqliteLogStore({ path, ftsIndexing: 'inline' });
   await store.open();
   t.after(() => store.close());
   return { store, path };
@@ -166,7 +168,7 @@ describe('RecordWriter', () => {
     w.appendLog(running.requestId, 'partial ');
     await Promise.all(rs.map((r) => w.finish(r)));
     // No close() of the writer or the store here: what resolved must already be on disk.
-    const again = new SqliteLogStore({ path });
+    const again = new SqliteLogStore({ path, ftsIndexing: 'inline' });
     t.after(() => again.close());
     await again.open();
     for (const r of rs) {

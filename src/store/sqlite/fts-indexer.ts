@@ -1,0 +1,143 @@
+/**
+ * The full-text indexer's unit of work, shared by both ways of running it: in a worker thread with its own
+ * connection (`indexer-worker.ts`, file databases) and inline on the store's connection (`:memory:`, or
+ * `ftsIndexing: 'inline'`). Also `WriteTurn`, how the store's connection and the worker's take turns on
+ * SQLite's write lock without SQLite's sleeping busy handler.
+ */
+import type Database from 'better-sqlite3';
+import { searchText } from '../search-text.js';
+import { RET_CODE } from '../types.js';
+
+export interface DrainLimits {
+  /** Most records per transaction. */
+  maxRecords: number;
+  /** Stop taking records once the transaction has run this long (ms); it then commits. */
+  maxMs: number;
+  /** Checked between records: true makes the transaction commit early (the main writer is waiting). */
+  shouldYield?: () => boolean;
+}
+
+export const DEFAULT_DRAIN_LIMITS: DrainLimits = { maxRecords: 2000, maxMs: 20 };
+
+interface QueueRow {
+  seq: number;
+  indexed_text: string | null;
+}
+
+/**
+ * Prepares the indexer's statements on `db`; the returned function indexes up to one transaction's worth
+ * of queued records (oldest first) and returns how many it took off the queue (0: the queue is empty).
+ * Each record's FTS entry is replaced by its current state: the old entry (if `indexed_text`) is deleted,
+ * a new one is inserted when the record is final; then its queue row goes, all in one IMMEDIATE
+ * transaction (it takes the write lock up front, so its reads cannot be invalidated by another writer).
+ */
+export function makeDrain(db: Database.Database): (limits: DrainLimits) => number {
+  const head = db.prepare<[number], QueueRow>('SELECT seq, indexed_text FROM fts_queue ORDER BY seq LIMIT ?');
+  const record = db.prepare<[number], { ret_code: number; log: string }>(
+    'SELECT ret_code, log FROM invocations WHERE seq = ?',
+  );
+  const ftsInsert = db.prepare<[number, string]>('INSERT INTO invocations_fts (rowid, text) VALUES (?, ?)');
+  const ftsDelete = db.prepare<[number, string]>(
+    `INSERT INTO invocations_fts (invocations_fts, rowid, text) VALUES ('delete', ?, ?)`,
+  );
+  const dequeue = db.prepare<[number]>('DELETE FROM fts_queue WHERE seq = ?');
+  const tx = db.transaction((limits: DrainLimits): number => {
+    const t0 = performance.now();
+    // Read the head in chunks: a transaction cut short by time or by the writer leaves the rest queued.
+    const rows = head.all(limits.maxRecords);
+    let done = 0;
+    for (const row of rows) {
+      if (done > 0 && (performance.now() - t0 >= limits.maxMs || limits.shouldYield?.())) break;
+      if (row.indexed_text !== null) ftsDelete.run(row.seq, row.indexed_text);
+      const r = record.get(row.seq);
+      if (r && r.ret_code !== RET_CODE.RUNNING) ftsInsert.run(row.seq, searchText(r.log));
+      dequeue.run(row.seq);
+      done++;
+    }
+    return done;
+  });
+  return (limits) => tx.immediate(limits);
+}
+
+/** Whether anything is queued (cheap: the first row of the queue's rowid B-tree). */
+export function makeQueueProbe(db: Database.Database): () => number {
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM fts_queue');
+  return () => count.get()!.n;
+}
+
+/**
+ * Turn-taking between the store's writer (main thread) and the indexer (worker thread) over a
+ * SharedArrayBuffer, so the main writer never waits in SQLite's busy handler, which sleeps in steps of
+ * 1, 2, 5, 10, 15, 20 ms... (a 20 ms indexer transaction would cost the writer ~33 ms and block the event
+ * loop for as long). The main writer has priority: it raises WANT, and the indexer commits early between
+ * two records when it sees it. Dekker-style with sequentially consistent atomics: the main raises WANT and
+ * then reads HELD; the indexer sets HELD and then reads WANT; at least one of them sees the other.
+ * SQLite's own locking (busy_timeout) stays the arbiter of correctness, e.g. against other processes; this
+ * only avoids the sleeps.
+ */
+export class WriteTurn {
+  static readonly #HELD = 0;
+  static readonly #WANT = 1;
+  /** When the main writer last left, as `Date.now()` modulo 2^31 (ms). */
+  static readonly #LAST = 2;
+  readonly buffer: SharedArrayBuffer;
+  readonly #cells: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(12)) {
+    this.buffer = buffer;
+    this.#cells = new Int32Array(buffer);
+  }
+
+  /** Main thread: waits (at most `maxWaitMs`, blocking) until the indexer is out of a transaction. */
+  mainEnter(maxWaitMs: number): void {
+    Atomics.store(this.#cells, WriteTurn.#WANT, 1);
+    const deadline = performance.now() + maxWaitMs;
+    while (Atomics.load(this.#cells, WriteTurn.#HELD) === 1) {
+      const left = deadline - performance.now();
+      // Past the deadline (an indexer stuck or killed mid-transaction), SQLite's busy_timeout decides.
+      if (left <= 0) break;
+      Atomics.wait(this.#cells, WriteTurn.#HELD, 1, left);
+    }
+  }
+
+  /** Main thread: done writing; wakes an indexer waiting for its turn. */
+  mainLeave(): void {
+    Atomics.store(this.#cells, WriteTurn.#LAST, Date.now() & 0x7fffffff);
+    Atomics.store(this.#cells, WriteTurn.#WANT, 0);
+    Atomics.notify(this.#cells, WriteTurn.#WANT);
+  }
+
+  /** Indexer: tries to take the turn; false when the main writer wants it (try again after `awaitMain`). */
+  indexerTryEnter(): boolean {
+    Atomics.store(this.#cells, WriteTurn.#HELD, 1);
+    if (Atomics.load(this.#cells, WriteTurn.#WANT) === 0) return true;
+    this.indexerLeave();
+    return false;
+  }
+
+  /** Indexer: ms since the main writer last left (mod 2^31; large when it never wrote). */
+  msSinceMainWrote(): number {
+    return ((Date.now() & 0x7fffffff) - Atomics.load(this.#cells, WriteTurn.#LAST)) & 0x7fffffff;
+  }
+
+  /** Indexer: true while the main writer is waiting for (or using) the write lock. */
+  mainWants(): boolean {
+    return Atomics.load(this.#cells, WriteTurn.#WANT) === 1;
+  }
+
+  /** Indexer: releases the turn and wakes a waiting main writer. */
+  indexerLeave(): void {
+    Atomics.store(this.#cells, WriteTurn.#HELD, 0);
+    Atomics.notify(this.#cells, WriteTurn.#HELD);
+  }
+
+  /** Indexer: blocks (at most `maxWaitMs`) while the main writer holds or wants the lock. */
+  awaitMain(maxWaitMs: number): void {
+    Atomics.wait(this.#cells, WriteTurn.#WANT, 1, maxWaitMs);
+  }
+
+  /** Main thread, after the indexer thread exited: a turn it held died with it. */
+  reset(): void {
+    this.indexerLeave();
+  }
+}

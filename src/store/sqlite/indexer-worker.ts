@@ -1,0 +1,100 @@
+/**
+ * Worker-thread entry of the full-text indexer (started by `indexer.ts`): its own better-sqlite3
+ * connection to the store's file drains `fts_queue` in short transactions, taking turns with the store's
+ * writer (`WriteTurn`), so FTS5's CPU work neither slows the write transaction nor blocks the main event
+ * loop. An error ends the thread (uncaught); the store reports it and starts a new one, and nothing is
+ * lost: the queue is durable and each transaction is atomic.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { ScfError } from '../../errors/index.js';
+import { makeDrain, WriteTurn } from './fts-indexer.js';
+import { type FromIndexer, type IndexerWorkerData, isToIndexer } from './indexer-protocol.js';
+
+const port = parentPort;
+if (!port) throw new ScfError('InternalError', 'indexer-worker.js must run in a worker thread');
+const data = workerData as IndexerWorkerData;
+
+// fileMustExist: the store created the file; a thread outliving its folder must not create a stray one.
+const db = new Database(data.path, { fileMustExist: true });
+db.pragma(`busy_timeout = ${Math.max(0, Math.floor(data.busyTimeoutMs))}`);
+db.pragma('synchronous = NORMAL');
+db.pragma('cache_size = -65536');
+db.pragma('mmap_size = 1073741824');
+// The store's connection checkpoints (wal_autocheckpoint there); two checkpointers would only contend.
+db.pragma('wal_autocheckpoint = 0');
+const drain = makeDrain(db);
+const turn = new WriteTurn(data.turn);
+const limits = { maxRecords: data.maxRecords, maxMs: data.maxMs, shouldYield: () => turn.mainWants() };
+
+const post = (m: FromIndexer) => port.postMessage(m);
+let running = false;
+let stopping = false;
+
+/**
+ * Indexing gives way to ingest: a transaction starts only once the store's writer has been quiet for
+ * `quietMs` (a server's writes come in short bursts, so this is normally a few ms of delay), except that
+ * one runs at least every `maxDeferMs` whatever the load. So under a saturated writer indexing slows to
+ * ~one short transaction per `maxDeferMs` and the backlog grows (queries still exact, but the matcher's
+ * cost grows with it); it catches up as soon as the writer pauses.
+ */
+let lastRun = performance.now();
+
+/** One step: one transaction (or a short wait for the writer), then yield to the message loop. */
+function step(): void {
+  if (stopping) {
+    stop();
+    return;
+  }
+  const quiet = turn.msSinceMainWrote() >= data.quietMs;
+  if (!quiet && performance.now() - lastRun < data.maxDeferMs) {
+    turn.awaitMain(Math.min(20, data.quietMs));
+    setTimeout(step, Math.max(1, data.quietMs - turn.msSinceMainWrote()));
+    return;
+  }
+  if (!turn.indexerTryEnter()) {
+    // The store's writer is at work: wait for it (bounded, so `stop` messages are still seen).
+    turn.awaitMain(20);
+    setImmediate(step);
+    return;
+  }
+  let n: number;
+  try {
+    n = drain(limits);
+  } finally {
+    turn.indexerLeave();
+  }
+  lastRun = performance.now();
+  if (n > 0) {
+    post({ type: 'progress', indexed: n });
+    setImmediate(step);
+  } else {
+    running = false;
+    post({ type: 'idle' });
+  }
+}
+
+function wake(): void {
+  if (running || stopping) return;
+  running = true;
+  setImmediate(step);
+}
+
+function stop(): void {
+  clearInterval(poll);
+  db.close();
+  port!.close();
+}
+
+const poll = setInterval(wake, data.pollMs);
+port.on('message', (m: unknown) => {
+  if (!isToIndexer(m)) return; // not ours: nothing else talks on this port
+  if (m.type === 'wake') wake();
+  else {
+    stopping = true;
+    // A step in progress stops at its next turn; otherwise stop now.
+    if (!running) stop();
+  }
+});
+// Drain whatever was queued before this thread started (a previous run's leftovers, a crash's).
+wake();

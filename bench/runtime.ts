@@ -1,11 +1,12 @@
 /**
- * Runtime benchmark: warm invocation overhead, warm throughput, cold start, with real processes.
+ * Runtime benchmark: warm invocation overhead, warm throughput, cold start with and without stem cells (one
+ * run, interleaved), the bare `node -e 0` baseline, with real processes.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/runtime.js`. Figures go into bench/README.md ("Runtime").
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createNodeRuntime } from '../src/runtime/index.js';
@@ -15,7 +16,12 @@ const WARMUP = 300;
 const OVERHEAD_RUNS = 3000;
 const THROUGHPUT_MS = 3000;
 const CONCURRENCY = 4;
-const COLD_RUNS = 20;
+const COLD_RUNS = 30;
+/**
+ * Quiet time before each cold start: a stem cell's replacement needs one Node start-up (~100 ms, more when
+ * the machine is busy) to be ready again, and a cold start normally follows some quiet. Both variants get it.
+ */
+const COLD_GAP_MS = 400;
 
 const codeDir = mkdtempSync(join(tmpdir(), 'scf-local-bench-'));
 writeFileSync(join(codeDir, 'package.json'), '{"type":"commonjs"}');
@@ -92,27 +98,82 @@ async function warmThroughput(rt: Runtime): Promise<void> {
   );
 }
 
-async function coldStart(rt: Runtime): Promise<void> {
-  const times: number[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    const spec = fn(`cold-${i}`);
-    const t0 = performance.now();
-    const r = await rt.invoke(req(spec));
-    times.push(performance.now() - t0);
-    if (!r.coldStart || r.retCode !== 0) throw new Error('expected a successful cold start');
-    await rt.retire('bench', spec.functionName);
-  }
-  times.sort((a, b) => a - b);
-  console.log(
-    `cold start (invoke -> first result, incl. spawn), ${COLD_RUNS} runs: ` +
-      `p50 ${fmt(percentile(times, 50))}, min ${fmt(times[0] ?? Number.NaN)}, max ${fmt(times.at(-1) ?? Number.NaN)}`,
+const baseOptions = {
+  maxInstancesPerFunction: CONCURRENCY,
+  maxQueuedPerFunction: 1000,
+  idleTimeoutMs: 60_000,
+  maxLogBytes: 4 * 1024 * 1024,
+  logFormat: 'scf' as const,
+  region: 'ap-guangzhou',
+  stemCellMemorySize: 128,
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One cold start (invoke -> first result, spawn or bind included) of a function never seen before, ms. */
+async function oneColdStart(rt: Runtime, name: string): Promise<number> {
+  const spec = fn(name);
+  const t0 = performance.now();
+  const r = await rt.invoke(req(spec));
+  const ms = performance.now() - t0;
+  if (!r.coldStart || r.retCode !== 0) throw new Error('expected a successful cold start');
+  await rt.retire('bench', spec.functionName);
+  return ms;
+}
+
+function summary(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  return (
+    `p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))}, ` +
+    `min ${fmt(sorted[0] ?? Number.NaN)}, max ${fmt(sorted.at(-1) ?? Number.NaN)}`
   );
+}
+
+/**
+ * Cold starts with the default single stem cell and with none, alternated run by run so that the machine's
+ * load weighs on both alike; then back-to-back cold starts (no gap), where the replacement may still be
+ * starting when the next one comes.
+ */
+async function coldStart(): Promise<void> {
+  const withStems = createNodeRuntime({ ...baseOptions, stemCells: 1 });
+  const without = createNodeRuntime({ ...baseOptions, stemCells: 0 });
+  try {
+    const stem: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      await sleep(COLD_GAP_MS);
+      if (i % 2 === 0) {
+        stem.push(await oneColdStart(withStems, `stem-${i}`));
+        await sleep(COLD_GAP_MS);
+        plain.push(await oneColdStart(without, `plain-${i}`));
+      } else {
+        plain.push(await oneColdStart(without, `plain-${i}`));
+        await sleep(COLD_GAP_MS);
+        stem.push(await oneColdStart(withStems, `stem-${i}`));
+      }
+    }
+    const p50 = (t: number[]) =>
+      percentile(
+        [...t].sort((a, b) => a - b),
+        50,
+      );
+    console.log(`cold start (invoke -> first result), ${COLD_RUNS} runs each, ${COLD_GAP_MS} ms apart:`);
+    console.log(`  stem cells 1 (default): ${summary(stem)}`);
+    console.log(`  stem cells 0:           ${summary(plain)}`);
+    console.log(`  ratio of p50s (1 / 0): ${(p50(stem) / p50(plain)).toFixed(2)}`);
+    await sleep(COLD_GAP_MS);
+    const burst: number[] = [];
+    for (let i = 0; i < 10; i++) burst.push(await oneColdStart(withStems, `burst-${i}`));
+    console.log(`  stem cells 1, 10 back-to-back (no gap): ${summary(burst)}`);
+  } finally {
+    await Promise.all([withStems.close(), without.close()]);
+  }
 }
 
 /** Context for the cold-start figure: how long this machine takes to start and stop a bare Node at all. */
 async function bareNode(): Promise<void> {
   const times: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
@@ -121,10 +182,7 @@ async function bareNode(): Promise<void> {
     });
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  console.log(
-    `baseline: spawn of a bare \`node -e 0\` until exit, 10 runs: p50 ${fmt(percentile(times, 50))}`,
-  );
+  console.log(`baseline: spawn of a bare \`node -e 0\` until exit, 20 runs: ${summary(times)}`);
 }
 
 async function main(): Promise<void> {
@@ -133,23 +191,29 @@ async function main(): Promise<void> {
     `machine: ${cpu[0]?.model ?? 'unknown cpu'} x ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
       `node ${process.version}, ${process.platform}/${process.arch}`,
   );
-  const rt = createNodeRuntime({
-    maxInstancesPerFunction: CONCURRENCY,
-    maxQueuedPerFunction: 1000,
-    idleTimeoutMs: 60_000,
-    maxLogBytes: 4 * 1024 * 1024,
-    logFormat: 'scf',
-    region: 'ap-guangzhou',
-  });
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const rt = createNodeRuntime({ ...baseOptions, stemCells: 1 });
   try {
     await warmOverhead(rt);
     await warmThroughput(rt);
-    await coldStart(rt);
-    await bareNode();
   } finally {
     await rt.close();
+  }
+  try {
+    await coldStart();
+    await bareNode();
+  } finally {
     rmSync(codeDir, { recursive: true, force: true });
   }
+  console.log(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

@@ -1,7 +1,10 @@
 /**
  * The child side of a Node.js instance: one OS process per instance, started by `instance.ts` as
- * `node [--max-old-space-size=N] dist/src/runtime/node/bootstrap.js` with `cwd` = the code folder and
- * `stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc']`.
+ * `node [--max-old-space-size=N] dist/src/runtime/node/bootstrap.js` with
+ * `stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc']`, and either `cwd` = the code folder and the function's
+ * environment (a fresh start) or `/` and the base environment only (a stem cell, bound to a function later).
+ * Nothing here depends on the function until `init`, which sets the cwd and the whole environment: both kinds
+ * of start then look the same to the function.
  *
  * It receives `init` then `invoke` messages over IPC, and answers on fd 3 with synchronous NDJSON frames
  * (see `protocol.ts` for why). It loads the user module lazily, inside the first invocation, so module
@@ -22,6 +25,8 @@ import { type ChildFrame, type InitMessage, type InvokeMessage, parseParentMessa
 const FRAME_FD = 3;
 /** Exit code when the parent talks nonsense or disappears: the instance cannot be trusted any more. */
 const EXIT_PROTOCOL = 70;
+/** Exit code when `init` cannot be applied (the code folder is missing): reported on fd 2 to the parent. */
+const EXIT_INIT = 71;
 
 // ---------------------------------------------------------------------------------------------------
 // Frames out
@@ -484,11 +489,31 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
+/**
+ * Binds this process to its function: enters the code folder and replaces the whole environment (deleting
+ * every variable, then assigning the function's in order, so even the key order matches a fresh start).
+ * Runs before any user code. A failure goes to fd 2 directly (not through the captured stream: no
+ * invocation owns it), where the parent reads it while the instance is still starting.
+ */
+function bind(msg: InitMessage): void {
+  if (init) process.exit(EXIT_PROTOCOL);
+  try {
+    process.chdir(msg.codeDir);
+  } catch (err) {
+    writeSync(2, `cannot enter the code folder: ${(err as Error).message}\n`);
+    process.exit(EXIT_INIT);
+  }
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, msg.env);
+  init = msg;
+  send({ t: 'bound' });
+}
+
 process.on('message', (raw: unknown) => {
   const msg = parseParentMessage(raw);
   if (!msg) process.exit(EXIT_PROTOCOL);
   if (msg.t === 'init') {
-    init = msg;
+    bind(msg);
     return;
   }
   void invoke(msg);

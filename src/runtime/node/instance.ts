@@ -2,9 +2,11 @@
  * The parent side of one Node.js instance: one child process running `bootstrap.js`, its state machine, and
  * the bookkeeping of the one invocation it runs at a time (frames, raw output, timeout, memory, exit).
  *
- * States: starting -> idle <-> busy -> stopping -> dead. `starting` = spawned, waiting for the child's
- * `ready` frame; `stopping` = SIGKILL sent (or the process exited), waiting for its stdio to close so no byte
- * it wrote is lost; `dead` = gone for good. Every wait on the child is raced against its exit and a deadline.
+ * States: starting -> [stem -> starting ->] busy <-> idle, then stopping -> dead. `starting` = spawned, until
+ * the child said `ready` and acknowledged its function (`init` -> `bound`); `stem` = a stem cell: ready but
+ * bound to no function yet (see `stemcells.ts`), back to `starting` while it is bound; `stopping` = SIGKILL
+ * sent (or the process exited), waiting for its stdio to close so no byte it wrote is lost; `dead` = gone for
+ * good. Every wait on the child is raced against its exit and a deadline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -15,15 +17,18 @@ import { buildFinalLog, LogCollector, type LogFormat, userLogBudget } from '../l
 import { type MemoryWatchdog, readStatusBytes, type Watched } from '../memory.js';
 import type { FunctionRunSpec, RunRequest, RunResult } from '../types.js';
 import {
+  type BoundFrame,
   type ChildFrame,
   type DoneErrorFrame,
   type DoneOkFrame,
   type InitMessage,
   parseChildFrame,
+  type ReadyFrame,
 } from './protocol.js';
 
 export const InstanceState = {
   Starting: 'starting',
+  Stem: 'stem',
   Idle: 'idle',
   Busy: 'busy',
   Stopping: 'stopping',
@@ -34,7 +39,7 @@ export type InstanceState = (typeof InstanceState)[keyof typeof InstanceState];
 /** retCode of an invocation cut short by `close()`. */
 export const RET_INTERRUPTED = 3;
 
-/** Deadline for a new process to say `ready` (generous: the machine may be busy). */
+/** Deadline for a new process to say `ready`, and for `bound` after `init` (generous: the machine may be busy). */
 const START_DEADLINE_MS = 15_000;
 /** After SIGKILL, deadline for the exit itself (a process in uninterruptible sleep may take a while). */
 const KILL_DEADLINE_MS = 5_000;
@@ -50,8 +55,8 @@ const BASE_ENV: Readonly<Record<string, string>> = {
   TZ: 'UTC',
 };
 
+/** What every instance of a runtime shares. */
 export interface InstanceOptions {
-  fn: FunctionRunSpec;
   nodePath: string;
   bootstrapPath: string;
   region: string;
@@ -60,12 +65,58 @@ export interface InstanceOptions {
   maxLogBytes: number;
   logFormat: LogFormat;
   watchdog: MemoryWatchdog;
-  /** Called as soon as the process exists (before it is ready), so `close()` can reach it. */
+  /** Called as soon as a process exists (before it is ready), so `close()` can reach it. */
   onSpawn: (instance: NodeInstance) => void;
+}
+
+/**
+ * Who hears about the end of a process: the pool of its function, or the stem-cell reserve while it is bound
+ * to none. Replaced when a stem cell is bound.
+ */
+export interface InstanceHooks {
   /** Called once when the process is gone or going (exit, kill, failure): the pool drops it. */
   onGone: (instance: NodeInstance) => void;
   /** Called once when the process has exited and its stdio is closed. */
   onDead: (instance: NodeInstance) => void;
+}
+
+/** The whole environment of a function's process, in order: base, the function's own, then SCF's. */
+export function functionEnv(
+  fn: FunctionRunSpec,
+  opts: Pick<InstanceOptions, 'region' | 'appId' | 'uin'>,
+): Record<string, string> {
+  return {
+    ...BASE_ENV,
+    ...fn.environment,
+    SCF_RUNTIME: fn.runtime,
+    SCF_NAMESPACE: fn.namespace,
+    SCF_FUNCTIONNAME: fn.functionName,
+    SCF_FUNCTIONVERSION: '$LATEST',
+    SCF_MEMORYSIZE: String(fn.memorySize),
+    SCF_TIMEOUT: String(fn.timeout),
+    SCF_CODE: fn.codeDir,
+    TENCENTCLOUD_REGION: opts.region,
+    TENCENTCLOUD_APPID: opts.appId,
+    TENCENTCLOUD_UIN: opts.uin,
+    TENCENTCLOUD_RUNENV: 'SCF',
+  };
+}
+
+/** How one process is spawned. */
+interface SpawnSpec {
+  memorySize: number;
+  cwd: string;
+  env: Record<string, string>;
+  /** For error messages: the function's name, or what the process is for. */
+  label: string;
+  /** A stem cell: it must not hold the server's event loop while it waits (like an idle instance). */
+  stem: boolean;
+}
+
+/** A frame the parent is waiting for (`ready`, then `bound`). */
+interface Expectation {
+  frame: (ReadyFrame | BoundFrame)['t'];
+  arrived: () => void;
 }
 
 type Ending =
@@ -110,14 +161,19 @@ export function errorJson(
 }
 
 export class NodeInstance implements Watched {
-  readonly fn: FunctionRunSpec;
   readonly pid: number;
+  /** MB: the V8 heap cap it was spawned with, which no later `init` can change. */
+  readonly memorySize: number;
   readonly memoryLimitBytes: number;
   readonly #opts: InstanceOptions;
   readonly #child: ChildProcess;
+  #hooks: InstanceHooks;
+  /** The function it runs; undefined while it is a stem cell. */
+  #fn: FunctionRunSpec | undefined;
+  #label: string;
   #state: InstanceState = InstanceState.Starting;
   #frameTail = '';
-  #onReady: (() => void) | undefined;
+  #expecting: Expectation | undefined;
   #current: Invocation | undefined;
   #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   #exitWaiters: (() => void)[] = [];
@@ -131,16 +187,30 @@ export class NodeInstance implements Watched {
   #interrupted = false;
   #goneNotified = false;
 
-  private constructor(opts: InstanceOptions, child: ChildProcess, pid: number) {
+  private constructor(
+    opts: InstanceOptions,
+    hooks: InstanceHooks,
+    child: ChildProcess,
+    pid: number,
+    spec: SpawnSpec,
+  ) {
     this.#opts = opts;
-    this.fn = opts.fn;
+    this.#hooks = hooks;
     this.#child = child;
     this.pid = pid;
-    this.memoryLimitBytes = opts.fn.memorySize * 1024 * 1024;
+    this.memorySize = spec.memorySize;
+    this.memoryLimitBytes = spec.memorySize * 1024 * 1024;
+    this.#label = spec.label;
   }
 
   get state(): InstanceState {
     return this.#state;
+  }
+
+  /** The function it runs (only asked of bound instances: the pool never sees a stem cell). */
+  get fn(): FunctionRunSpec {
+    if (!this.#fn) throw new ScfError('InternalError', `${this.#label} is bound to no function`);
+    return this.#fn;
   }
 
   get revision(): number {
@@ -148,31 +218,52 @@ export class NodeInstance implements Watched {
   }
 
   /**
-   * Spawns the process and waits for its `ready` frame, raced against its exit and a deadline. Rejects with
-   * InternalError when the process cannot be started; the process is then gone.
+   * Spawns a process for `fn` with its cwd and environment, waits for `ready`, binds it (`init` -> `bound`),
+   * each raced against its exit and a deadline. Resolves busy. Rejects with InternalError when the process
+   * cannot be started; the process is then gone.
    */
-  static async start(opts: InstanceOptions): Promise<NodeInstance> {
-    const { fn } = opts;
-    const env: Record<string, string> = {
-      ...BASE_ENV,
-      ...fn.environment,
-      SCF_RUNTIME: fn.runtime,
-      SCF_NAMESPACE: fn.namespace,
-      SCF_FUNCTIONNAME: fn.functionName,
-      SCF_FUNCTIONVERSION: '$LATEST',
-      SCF_MEMORYSIZE: String(fn.memorySize),
-      SCF_TIMEOUT: String(fn.timeout),
-      SCF_CODE: fn.codeDir,
-      TENCENTCLOUD_REGION: opts.region,
-      TENCENTCLOUD_APPID: opts.appId,
-      TENCENTCLOUD_UIN: opts.uin,
-      TENCENTCLOUD_RUNENV: 'SCF',
-    };
+  static async start(
+    opts: InstanceOptions,
+    fn: FunctionRunSpec,
+    hooks: InstanceHooks,
+  ): Promise<NodeInstance> {
+    const inst = await NodeInstance.#spawn(opts, hooks, {
+      memorySize: fn.memorySize,
+      cwd: fn.codeDir,
+      env: functionEnv(fn, opts),
+      label: fn.functionName,
+      stem: false,
+    });
+    await inst.bind(fn, hooks);
+    return inst;
+  }
+
+  /**
+   * Spawns a stem cell: a process bound to no function yet, cwd `/`, the base environment only, the V8 heap
+   * cap of `memorySize`. Resolves once it is ready (state `stem`); it never holds the event loop until bound.
+   */
+  static async startStem(
+    opts: InstanceOptions,
+    memorySize: number,
+    hooks: InstanceHooks,
+  ): Promise<NodeInstance> {
+    const inst = await NodeInstance.#spawn(opts, hooks, {
+      memorySize,
+      cwd: '/',
+      env: { ...BASE_ENV },
+      label: `a stem cell (${memorySize} MB)`,
+      stem: true,
+    });
+    inst.#state = InstanceState.Stem;
+    return inst;
+  }
+
+  static async #spawn(opts: InstanceOptions, hooks: InstanceHooks, spec: SpawnSpec): Promise<NodeInstance> {
     let child: ChildProcess;
     try {
-      child = spawn(opts.nodePath, [`--max-old-space-size=${fn.memorySize}`, opts.bootstrapPath], {
-        cwd: fn.codeDir,
-        env,
+      child = spawn(opts.nodePath, [`--max-old-space-size=${spec.memorySize}`, opts.bootstrapPath], {
+        cwd: spec.cwd,
+        env: spec.env,
         // fd 3 = frames from the child, fd 4 = IPC to the child (see protocol.ts).
         stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc'],
         serialization: 'json',
@@ -180,7 +271,7 @@ export class NodeInstance implements Watched {
         detached: true,
       });
     } catch (err) {
-      throw new ScfError('InternalError', `cannot start a process for ${fn.functionName}`, { cause: err });
+      throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause: err });
     }
     const pid = child.pid;
     if (pid === undefined) {
@@ -189,15 +280,66 @@ export class NodeInstance implements Watched {
         child.once('error', resolve);
         setTimeout(() => resolve(undefined), 1000).unref();
       });
-      throw new ScfError('InternalError', `cannot start a process for ${fn.functionName}`, { cause });
+      throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause });
     }
-    const inst = new NodeInstance(opts, child, pid);
+    const inst = new NodeInstance(opts, hooks, child, pid, spec);
     opts.onSpawn(inst);
-    await inst.#waitReady();
+    inst.#listen();
+    if (spec.stem) inst.#holdLoop(false);
+    await inst.#handshake('ready');
     return inst;
   }
 
-  #waitReady(): Promise<void> {
+  /**
+   * Binds a ready process to `fn`: sends `init` (cwd, environment, context facts) and waits for `bound`,
+   * raced against its exit and a deadline; from then on `hooks` hear about its end. Resolves busy. Rejects
+   * with InternalError (the process is then stopped) when it died or cannot enter the code folder, or when
+   * it is not a ready, unbound process of `fn`'s memory size.
+   */
+  async bind(fn: FunctionRunSpec, hooks: InstanceHooks): Promise<void> {
+    const bindable =
+      this.#fn === undefined &&
+      this.#expecting === undefined &&
+      this.#exit === undefined &&
+      !this.#interrupted;
+    if (
+      !bindable ||
+      fn.memorySize !== this.memorySize ||
+      (this.#state !== InstanceState.Starting && this.#state !== InstanceState.Stem)
+    ) {
+      throw new ScfError(
+        'InternalError',
+        `${this.#label} cannot be bound to ${fn.functionName} (${this.#state})`,
+      );
+    }
+    this.#fn = fn;
+    this.#hooks = hooks;
+    this.#label = fn.functionName;
+    this.#state = InstanceState.Starting;
+    this.#startupStderr = '';
+    this.#holdLoop(true);
+    const bound = this.#handshake('bound');
+    const init: InitMessage = {
+      t: 'init',
+      namespace: fn.namespace,
+      functionName: fn.functionName,
+      handler: fn.handler,
+      codeDir: fn.codeDir,
+      memorySize: fn.memorySize,
+      timeout: fn.timeout,
+      region: this.#opts.region,
+      appId: this.#opts.appId,
+      uin: this.#opts.uin,
+      environment: fn.environment,
+      env: functionEnv(fn, this.#opts),
+      maxLogBytes: userLogBudget(this.#opts.maxLogBytes),
+    };
+    this.#child.send(init);
+    await bound;
+    this.#state = InstanceState.Busy;
+  }
+
+  #listen(): void {
     const child = this.#child;
     const frames = child.stdio[3] as Readable | null;
     if (!frames || !child.stdout || !child.stderr) throw new ScfError('InternalError', 'child stdio missing');
@@ -216,55 +358,51 @@ export class NodeInstance implements Watched {
     child.on('error', () => this.#kill());
     child.on('disconnect', () => {
       this.#noReuse = true;
-      if (this.#state === InstanceState.Idle) void this.stop();
+      if (this.#state === InstanceState.Idle || this.#state === InstanceState.Stem) void this.stop();
     });
+  }
 
+  /**
+   * Waits for the child's next handshake frame, raced against its exit, a deadline and `close()`. On failure
+   * the process is stopped and the error carries what it printed to stderr meanwhile.
+   */
+  #handshake(frame: Expectation['frame']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const fail = (why: string) => {
         clearTimeout(deadline);
-        this.#onReady = undefined;
+        if (this.#expecting === expectation) this.#expecting = undefined;
         void this.stop();
         const detail = this.#startupStderr.trim();
         reject(
           new ScfError(
             'InternalError',
-            `instance of ${this.fn.functionName} failed to start: ${why}${detail ? `: ${detail}` : ''}`,
+            `instance of ${this.#label} failed to start: ${why}${detail ? `: ${detail}` : ''}`,
           ),
         );
       };
+      const expectation: Expectation = {
+        frame,
+        arrived: () => {
+          clearTimeout(deadline);
+          this.#expecting = undefined;
+          if (this.#interrupted) fail('runtime closed');
+          else resolve();
+        },
+      };
+      // Unref'd: whoever waits on a process holds the loop through its handles; a stem cell must not.
       const deadline = setTimeout(
-        () => fail(`no ready signal within ${START_DEADLINE_MS} ms`),
+        () => fail(`no ${frame} signal within ${START_DEADLINE_MS} ms`),
         START_DEADLINE_MS,
       );
+      deadline.unref();
+      this.#expecting = expectation;
+      if (this.#exit) {
+        fail(`process exited (${this.#describeExit()})`);
+        return;
+      }
       this.#exitWaiters.push(() => {
-        if (this.#onReady) fail(`process exited (${this.#describeExit()})`);
+        if (this.#expecting === expectation) fail(`process exited (${this.#describeExit()})`);
       });
-      this.#onReady = () => {
-        clearTimeout(deadline);
-        this.#onReady = undefined;
-        if (this.#interrupted) {
-          fail('runtime closed');
-          return;
-        }
-        const { fn } = this;
-        const init: InitMessage = {
-          t: 'init',
-          namespace: fn.namespace,
-          functionName: fn.functionName,
-          handler: fn.handler,
-          codeDir: fn.codeDir,
-          memorySize: fn.memorySize,
-          timeout: fn.timeout,
-          region: this.#opts.region,
-          appId: this.#opts.appId,
-          uin: this.#opts.uin,
-          environment: fn.environment,
-          maxLogBytes: userLogBudget(this.#opts.maxLogBytes),
-        };
-        this.#child.send(init);
-        this.#state = InstanceState.Busy;
-        resolve();
-      };
     });
   }
 
@@ -368,8 +506,9 @@ export class NodeInstance implements Watched {
         this.#current?.log.addFormatted(frame.d);
         return;
       case 'ready':
-        if (this.#onReady) this.#onReady();
-        else this.#protocolFault('unexpected ready frame');
+      case 'bound':
+        if (this.#expecting?.frame === frame.t) this.#expecting.arrived();
+        else this.#protocolFault(`unexpected ${frame.t} frame`);
         return;
       case 'done':
         this.#onDone(frame);
@@ -561,7 +700,7 @@ export class NodeInstance implements Watched {
   #notifyGone(): void {
     if (this.#goneNotified) return;
     this.#goneNotified = true;
-    this.#opts.onGone(this);
+    this.#hooks.onGone(this);
   }
 
   /**
@@ -611,7 +750,7 @@ export class NodeInstance implements Watched {
       if (this.#child.connected) this.#child.disconnect();
       this.#state = InstanceState.Dead;
       this.#notifyGone();
-      this.#opts.onDead(this);
+      this.#hooks.onDead(this);
     })();
     return this.#gone;
   }

@@ -15,7 +15,12 @@
  * a protocol fault, never trusted. This file imports nothing: the bootstrap may import only it.
  */
 
-/** Static facts about the function, sent once per instance right after it is ready. */
+/**
+ * Binds the instance to a function: static facts about it, sent once per instance after `ready`. The child
+ * enters `codeDir`, replaces its whole `process.env` with `env`, then answers `bound`. A fresh process was
+ * spawned with that cwd and env already (so this changes nothing); a stem cell (a process started ahead of
+ * demand, before its function was known) gets them here, and ends up indistinguishable from a fresh one.
+ */
 export interface InitMessage {
   t: 'init';
   namespace: string;
@@ -31,6 +36,8 @@ export interface InitMessage {
   uin: string;
   /** The function's own environment variables (for `context.environment` / `context.environ`). */
   environment: Record<string, string>;
+  /** The process's whole environment (base + function + SCF variables), in order. */
+  env: Record<string, string>;
   /** Cap on the user log bytes the child sends per invocation (the rest is counted, not sent). */
   maxLogBytes: number;
 }
@@ -52,6 +59,11 @@ export type ParentMessage = InitMessage | InvokeMessage;
 export interface ReadyFrame {
   t: 'ready';
   pid: number;
+}
+
+/** The child applied `init` (cwd, environment): it now runs that function. */
+export interface BoundFrame {
+  t: 'bound';
 }
 
 /** Formatted user log text of the running invocation (prefixed lines; may end mid-line). */
@@ -90,11 +102,12 @@ export interface DoneErrorFrame extends DoneBase {
   fatal: boolean;
 }
 
-export type ChildFrame = ReadyFrame | LogFrame | DoneOkFrame | DoneErrorFrame;
+export type ChildFrame = ReadyFrame | BoundFrame | LogFrame | DoneOkFrame | DoneErrorFrame;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStrRecord = (v: unknown): v is Record<string, string> => isObj(v) && Object.values(v).every(isStr);
 
 /** Parses and checks one frame line from the child; undefined when it is not a valid frame. */
 export function parseChildFrame(line: string): ChildFrame | undefined {
@@ -110,6 +123,8 @@ export function parseChildFrame(line: string): ChildFrame | undefined {
       return isStr(v['d']) ? (v as unknown as LogFrame) : undefined;
     case 'ready':
       return isNum(v['pid']) ? (v as unknown as ReadyFrame) : undefined;
+    case 'bound':
+      return { t: 'bound' };
     case 'done': {
       if (!isStr(v['id']) || !isNum(v['dur']) || !isNum(v['mem']) || !isNum(v['drop'])) return undefined;
       if (v['ok'] === true) return isStr(v['ret']) ? (v as unknown as DoneOkFrame) : undefined;
@@ -144,6 +159,7 @@ export function parseParentMessage(v: unknown): ParentMessage | undefined {
       isStr(v['appId']) &&
       isStr(v['uin']) &&
       isObj(v['environment']) &&
+      isStrRecord(v['env']) &&
       isNum(v['maxLogBytes']);
     return ok ? (v as unknown as InitMessage) : undefined;
   }

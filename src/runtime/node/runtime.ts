@@ -1,5 +1,6 @@
 /**
- * The Node.js Runtime: one FunctionPool per function, NodeInstance processes, one shared memory watchdog.
+ * The Node.js Runtime: one FunctionPool per function, NodeInstance processes, a reserve of stem cells
+ * (pre-started processes bound to a function at its cold start), one shared memory watchdog.
  * Implements the `Runtime` contract of `../types.ts`.
  */
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,15 @@ import { buildFinalLog, type LogFormat } from '../log.js';
 import { MemoryWatchdog } from '../memory.js';
 import { FunctionPool, type Lease } from '../pool.js';
 import type { FunctionRunSpec, RunRequest, RunResult, Runtime, RuntimeStats } from '../types.js';
-import { errorJson, InstanceState, NodeInstance, RET_INTERRUPTED } from './instance.js';
+import {
+  errorJson,
+  type InstanceHooks,
+  type InstanceOptions,
+  InstanceState,
+  NodeInstance,
+  RET_INTERRUPTED,
+} from './instance.js';
+import { StemCells } from './stemcells.js';
 
 export interface NodeRuntimeOptions {
   /** Concurrency limit of one function (`runtime.maxInstancesPerFunction`). */
@@ -30,6 +39,10 @@ export interface NodeRuntimeOptions {
   uin?: string;
   /** RSS watchdog period; 0 leaves only V8's heap cap. Default 25 ms. */
   memoryWatchIntervalMs?: number;
+  /** Pre-started processes kept for cold starts (`runtime.stemCells`); 0 disables. */
+  stemCells: number;
+  /** The memory size (MB) stem cells are started for; they serve only functions of that size. */
+  stemCellMemorySize: number;
 }
 
 /** The compiled bootstrap next to this file (`dist/src/runtime/node/bootstrap.js`). */
@@ -47,12 +60,31 @@ class NodeRuntime implements Runtime {
   /** Every process not yet dead, whatever its state: what `close()` must stop. */
   readonly #all = new Set<NodeInstance>();
   readonly #watchdog: MemoryWatchdog;
+  readonly #instanceOpts: InstanceOptions;
+  readonly #stems: StemCells;
   #closed = false;
   #closing: Promise<void> | undefined;
 
   constructor(opts: NodeRuntimeOptions) {
     this.#opts = opts;
     this.#watchdog = new MemoryWatchdog(opts.memoryWatchIntervalMs ?? 25);
+    this.#instanceOpts = {
+      nodePath: opts.nodePath ?? process.execPath,
+      bootstrapPath: BOOTSTRAP_PATH,
+      region: opts.region,
+      appId: opts.appId ?? '0',
+      uin: opts.uin ?? '0',
+      maxLogBytes: opts.maxLogBytes,
+      logFormat: opts.logFormat,
+      watchdog: this.#watchdog,
+      onSpawn: (i) => this.#all.add(i),
+    };
+    this.#stems = new StemCells({
+      count: opts.stemCells,
+      memorySize: opts.stemCellMemorySize,
+      start: (memorySize, hooks) => NodeInstance.startStem(this.#instanceOpts, memorySize, hooks),
+      onDead: (i) => this.#all.delete(i),
+    });
   }
 
   async invoke(req: RunRequest): Promise<RunResult> {
@@ -72,26 +104,12 @@ class NodeRuntime implements Runtime {
     }
     let inst: NodeInstance;
     let coldStart = false;
+    const stemmed = 'spawn' in lease && this.#stems.serves(fn);
     if ('spawn' in lease) {
       try {
-        inst = await NodeInstance.start({
-          fn,
-          nodePath: this.#opts.nodePath ?? process.execPath,
-          bootstrapPath: BOOTSTRAP_PATH,
-          region: this.#opts.region,
-          appId: this.#opts.appId ?? '0',
-          uin: this.#opts.uin ?? '0',
-          maxLogBytes: this.#opts.maxLogBytes,
-          logFormat: this.#opts.logFormat,
-          watchdog: this.#watchdog,
-          onSpawn: (i) => this.#all.add(i),
-          onGone: (i) => pool.remove(i),
-          onDead: (i) => {
-            this.#all.delete(i);
-            if (pool.empty && this.#pools.get(poolKey(fn)) === pool) this.#pools.delete(poolKey(fn));
-          },
-        });
+        inst = await this.#coldStart(fn, pool, stemmed);
       } catch (err) {
+        if (stemmed) this.#stems.replenish();
         pool.startFailed();
         if (this.#closed) return interruptedResult(req, startTime, this.#opts);
         throw err;
@@ -101,9 +119,47 @@ class NodeRuntime implements Runtime {
     } else {
       inst = lease.instance;
     }
-    const result = await inst.run(req, { startTime, coldStart });
+    const running = inst.run(req, { startTime, coldStart });
+    // The invoke message is on its way: now start the replacement stem cell, whose spawn (a fork, a few ms of
+    // this thread) would otherwise delay this invocation.
+    if (stemmed) this.#stems.replenish();
+    const result = await running;
     this.#afterRun(pool, inst);
     return result;
+  }
+
+  /**
+   * A new instance of `fn`, busy: a stem cell bound to it when one serves, else a fresh process. A stem cell
+   * that turns out dead (or cannot be bound) costs nothing but the fallback: a fresh start, which reports
+   * the function's own failure if there is one (a missing code folder, say).
+   */
+  async #coldStart(
+    fn: FunctionRunSpec,
+    pool: FunctionPool<NodeInstance>,
+    stemmed: boolean,
+  ): Promise<NodeInstance> {
+    const hooks: InstanceHooks = {
+      onGone: (i) => pool.remove(i),
+      onDead: (i) => {
+        this.#all.delete(i);
+        if (pool.empty && this.#pools.get(poolKey(fn)) === pool) this.#pools.delete(poolKey(fn));
+      },
+    };
+    const stem = stemmed ? this.#stems.take() : undefined;
+    if (stem) {
+      // A cell still starting holds no event loop handle (it was a cache): this invocation must keep the server
+      // alive while it waits for it; binding then refs the process's own handles.
+      const keepAlive = setInterval(() => {}, 60_000);
+      try {
+        const inst = await stem.finally(() => clearInterval(keepAlive));
+        await inst.bind(fn, hooks);
+        return inst;
+      } catch (err) {
+        // Fall back to a fresh start (the cell is stopped already), unless the runtime is closing.
+        if (this.#closed) throw err;
+      }
+    }
+    return NodeInstance.start(this.#instanceOpts, fn, hooks);
   }
 
   #afterRun(pool: FunctionPool<NodeInstance>, inst: NodeInstance): void {
@@ -145,6 +201,7 @@ class NodeRuntime implements Runtime {
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
+    this.#stems.close();
     for (const pool of this.#pools.values()) pool.close(closedError());
     this.#closing = Promise.all([...this.#all].map((i) => i.interrupt())).then(() => {
       this.#watchdog.close();

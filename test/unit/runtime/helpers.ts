@@ -1,7 +1,7 @@
 /** Shared helpers of the runtime tests: fixture functions, a runtime that is closed after the test. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createNodeRuntime, type NodeRuntimeOptions } from '../../../src/runtime/index.js';
@@ -42,18 +42,34 @@ export const DEFAULT_OPTIONS: NodeRuntimeOptions = {
   maxLogBytes: 1024 * 1024,
   logFormat: 'scf',
   region: 'ap-guangzhou',
+  // The production defaults: every runtime test runs its 128 MB functions through stem cells.
+  stemCells: 1,
+  stemCellMemorySize: 128,
 };
 
-/** A runtime closed when the test ends, which then checks that no child process is left behind. */
+/** The runtimes each test made, closed together when it ends. */
+const runtimesOf = new WeakMap<Pick<TestContext, 'after'>, Runtime[]>();
+
+/**
+ * A runtime closed when the test ends; once every runtime of the test is closed, checks that no child
+ * process is left behind.
+ */
 export function makeRuntime(
   t: Pick<TestContext, 'after'>,
   overrides: Partial<NodeRuntimeOptions> = {},
 ): Runtime {
   const runtime = createNodeRuntime({ ...DEFAULT_OPTIONS, ...overrides });
-  t.after(async () => {
-    await runtime.close();
-    assert.deepEqual(childPids(), [], 'no function process outlives runtime.close()');
-  });
+  let runtimes = runtimesOf.get(t);
+  if (!runtimes) {
+    const mine: Runtime[] = [];
+    runtimes = mine;
+    runtimesOf.set(t, mine);
+    t.after(async () => {
+      await Promise.all(mine.map((r) => r.close()));
+      assert.deepEqual(childPids(), [], 'no function process outlives runtime.close()');
+    });
+  }
+  runtimes.push(runtime);
   return runtime;
 }
 
@@ -91,6 +107,26 @@ export function childPids(): number[] {
     if (Number(fields[1]) === process.pid && fields[0] !== 'Z') pids.push(Number(entry));
   }
   return pids;
+}
+
+/**
+ * Pids of the live children bound to a function: waiting stem cells (cwd `/` until bound, see
+ * `stemcells.ts`) excluded.
+ */
+export function functionPids(): number[] {
+  return childPids().filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/cwd`) !== '/';
+    } catch {
+      return false; // exited while we looked
+    }
+  });
+}
+
+/** Pids of the waiting stem cells among this process's children. */
+export function stemPids(): number[] {
+  const bound = new Set(functionPids());
+  return childPids().filter((pid) => !bound.has(pid));
 }
 
 /** Waits until `cond()` holds, checking every 10 ms, failing after `timeoutMs` (for events with no hook). */

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScfError } from '../../../src/errors/index.js';
 import type { RunResult } from '../../../src/runtime/types.js';
-import { alive, childPids, eventually, fixture, makeRuntime, request, userMessages } from './helpers.js';
+import {
+  alive,
+  childPids,
+  eventually,
+  fixture,
+  functionPids,
+  makeRuntime,
+  request,
+  userMessages,
+} from './helpers.js';
 
 const pidOf = (r: RunResult): number => (JSON.parse(r.retMsg) as { pid: number }).pid;
 
@@ -31,7 +40,7 @@ test('concurrency limit: N instances at once, a FIFO queue, then ConcurrencyLimi
     'queued invocations reuse the warm instances',
   );
   assert.deepEqual(rt.stats(), { instances: 2, busy: 0, queued: 0 });
-  assert.equal(childPids().length, 2, 'never more processes than the limit');
+  assert.equal(functionPids().length, 2, 'never more function processes than the limit');
 });
 
 test('functions have separate pools', async (t) => {
@@ -83,14 +92,14 @@ test('retire() stops the idle instances of a function; running ones finish first
   const busy = rt.invoke(request(fn, { event: '{"ms":1000}' }));
   const other = rt.invoke(request(fn, { event: '{"ms":1}' }));
   const otherResult = await other;
-  assert.equal(childPids().length, 2, 'one busy, one idle');
+  assert.equal(functionPids().length, 2, 'one busy, one idle');
   await rt.retire('default', 'basics');
-  assert.equal(childPids().length, 1, 'retire() resolves once the idle instance is gone');
+  assert.equal(functionPids().length, 1, 'retire() resolves once the idle instance is gone');
   const busyResult = await busy;
   assert.equal(busyResult.retCode, 0, 'the running invocation finished normally');
   assert.equal(otherResult.retCode, 0);
   assert.equal(rt.stats().instances, 0);
-  await eventually(() => childPids().length === 0, 3000, 'retired processes to exit');
+  await eventually(() => functionPids().length === 0, 3000, 'retired processes to exit');
   const next = await rt.invoke(request(fn, { event: '{"ms":1}' }));
   assert.equal(next.coldStart, true);
 });
@@ -110,7 +119,7 @@ test('close(): running invocations end with retCode 3, queued ones are refused, 
   );
   await lineSeen; // the handler is running in the child
   const pids = childPids();
-  assert.equal(pids.length, 1);
+  assert.equal(functionPids().length, 1);
   await rt.close();
   await rt.close(); // idempotent
   const r = await running;

@@ -603,7 +603,10 @@ export class NodeInstance implements Watched {
     inv.ending = ending;
     clearTimeout(inv.timer);
     this.#opts.watchdog.unwatch(this);
-    const duration = performance.now() - inv.t0;
+    const elapsed = performance.now() - inv.t0;
+    // libuv timers run on a millisecond loop clock and can fire a fraction of a ms before the monotonic
+    // clock says the timeout has passed; a timed-out invocation ran at least its whole limit.
+    const duration = ending.kind === 'timeout' ? Math.max(elapsed, inv.req.fn.timeout * 1000) : elapsed;
     const hwm = this.#exit ? undefined : readStatusBytes(this.pid, 'VmHWM');
     const memUsage = Math.max(hwm ?? 0, inv.maxRss);
     this.#state = InstanceState.Stopping;

@@ -61,10 +61,12 @@ function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, 
       'Authentication failed: the signature does not match (see the signature method in the docs)',
     );
   }
-  // The documented replay key is Timestamp and Nonce together: qcloudapi-sdk draws Nonce from 0..65535 only,
-  // so keying on the Nonce alone would reject a legitimate request every few hundred calls.
+  // A replay is the same signed request sent again, so the key is (Timestamp, Nonce, Signature):
+  // qcloudapi-sdk draws Nonce from 0..65535 only, and two different requests made in the same second may
+  // share a Nonce (a birthday collision every few hundred calls at a few dozen calls per second); their
+  // signatures differ, an exact replay's does not.
   try {
-    ctx.replay.useNonce(secretId, `${timestampText}/${nonce}`);
+    ctx.replay.useNonce(secretId, `${timestampText}/${nonce}/${expected}`);
   } catch (err) {
     throw new Err(
       'NonceReused',

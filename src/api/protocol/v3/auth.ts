@@ -301,9 +301,10 @@ function authenticateV1(req: WireRequest, ctx: ProtocolContext): AuthenticatedCa
     }
   }
   if (!ok) throw new ScfError('SignatureFailure', SIGNATURE_FAILURE_MESSAGE);
-  // A replay is the same signed request again, so the key is (Timestamp, Nonce): SDKs draw the nonce from
-  // only 65536 values, and keying on the nonce alone would reject honest calls made minutes apart.
-  ctx.replay.useNonce(secretId, `${timestamp}/${nonce}`);
+  // A replay is the same signed request again, so the key is (Timestamp, Nonce, Signature): SDKs draw the
+  // nonce from only 65536 values, so different requests in the same second can share one (their
+  // signatures differ; an exact replay's does not).
+  ctx.replay.useNonce(secretId, `${timestamp}/${nonce}/${signature}`);
 
   checkVersion(all.get('Version'));
   const action = all.get('Action');

@@ -78,11 +78,17 @@ function setup() {
   let nonce = 0;
   const send = async (
     params: Record<string, string | number>,
-    options: { method?: 'GET' | 'POST'; key?: string; hash?: 'sha1' | 'sha256' } = {},
+    options: { method?: 'GET' | 'POST'; key?: string; hash?: 'sha1' | 'sha256'; nonce?: number } = {},
   ) => {
     const method = options.method ?? 'GET';
     const encoded = signRequest(
-      { SecretId: 'AKIDtest', Timestamp: NOW / 1000, Nonce: ++nonce, Region: 'gz', ...params },
+      {
+        SecretId: 'AKIDtest',
+        Timestamp: NOW / 1000,
+        Nonce: options.nonce ?? ++nonce,
+        Region: 'gz',
+        ...params,
+      },
       { method, host: HOST, secretKey: options.key ?? 'secret', hash: options.hash ?? 'sha1' },
     );
     const req: WireRequest = {
@@ -103,6 +109,17 @@ function setup() {
 }
 
 describe('v2 handler with fake operations', () => {
+  test('two different requests may share Timestamp and Nonce; the same request twice is a replay', async () => {
+    const { send, calls } = setup();
+    const a = await send({ Action: 'GetFunctionLogs', functionName: 'a' }, { nonce: 7 });
+    const b = await send({ Action: 'GetFunctionLogs', functionName: 'b' }, { nonce: 7 });
+    assert.equal(a['code'], 0);
+    assert.equal(b['code'], 0, 'a different request that drew the same nonce in the same second');
+    const again = await send({ Action: 'GetFunctionLogs', functionName: 'a' }, { nonce: 7 });
+    assert.equal(again['code'], 4500);
+    assert.equal(calls.length, 2, 'the replay was not acted on');
+  });
+
   test('GetFunctionLogs maps every parameter to the operation input', async () => {
     const { send, calls } = setup();
     const res = await send({

@@ -219,6 +219,15 @@ test('v1 form signing: HmacSHA256 POST and HmacSHA1 GET; nonces are single-use',
   const ts = Math.floor(Date.now() / 1000);
   assert.equal((await call(v1('GetFunctionLogs', {}, { nonce: 5, timestamp: ts }))).Error, undefined);
   assert.equal((await call(v1('GetFunctionLogs', {}, { nonce: 5, timestamp: ts - 1 }))).Error, undefined);
+  // So is a different request that drew the same nonce in the same second; the same one again is not.
+  assert.equal(
+    (await call(v1('GetFunctionLogs', { Limit: 3 }, { nonce: 5, timestamp: ts }))).Error,
+    undefined,
+  );
+  assert.equal(
+    await errorCode(v1('GetFunctionLogs', { Limit: 3 }, { nonce: 5, timestamp: ts })),
+    'AuthFailure.InvalidAuthorization',
+  );
 });
 
 test('authentication failures, each with its code', async () => {

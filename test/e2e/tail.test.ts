@@ -299,7 +299,11 @@ test('tail: a line printed by a running handler reaches the follower while it ru
 
   const { requestId } = await platform.invoker.invoke({ functionName: 'slow', event: '{}' });
   await json.until(() => json.lines.some((l) => l.event === 'end'), 'the end event');
-  await human.until(() => human.raw.some((l) => /\sok\s/.test(l.text)), 'the final row');
+  // The final row and the lines printed under it may arrive in separate chunks: wait for the last one.
+  await human.until(
+    () => human.raw.some((l) => /Report RequestId/.test(l.text)),
+    'the final row and its lines',
+  );
 
   const at = (f: Follower, re: RegExp): number => {
     const hit = f.raw.find((l) => re.test(l.text));

@@ -4,5 +4,5 @@
  */
 export * from './functions.js';
 export { invoke, TAIL_BYTES, tailLog } from './invoke.js';
-export { getFunctionLogs, getRequestStatus, MAX_OFFSET_PLUS_LIMIT } from './logs.js';
+export { DEFAULT_LIMIT, getFunctionLogs, getRequestStatus, MAX_OFFSET_PLUS_LIMIT } from './logs.js';
 export type * from './types.js';

@@ -8,6 +8,7 @@ import { ScfError } from '../../../errors/index.js';
 import type { ListFunctionsInput } from '../../../functions/types.js';
 import type { Order, OrderBy, RetCodeFilter, StoredRecord } from '../../../store/types.js';
 import type * as operations from '../../actions/index.js';
+import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../actions/index.js';
 import type { ActionContext, GetFunctionLogsInput, InvokeInput } from '../../actions/types.js';
 import { formatApiTime, parseApiTime } from '../../time.js';
 import type { ParamReader } from './reader.js';
@@ -30,9 +31,9 @@ export type V2Body = Record<string, unknown>;
 
 export type V2Action = (r: ParamReader, ops: V2Operations, ctx: ActionContext) => Promise<V2Body>;
 
-/** SCF: offset + limit of GetFunctionLogs must not exceed 10000. */
-export const MAX_LOG_WINDOW = 10_000;
-export const DEFAULT_LOG_LIMIT = 20;
+// SCF's GetFunctionLogs limits are the action layer's; the wire layer only names them in v2 spelling.
+const MAX_LOG_WINDOW = MAX_OFFSET_PLUS_LIMIT;
+const DEFAULT_LOG_LIMIT = DEFAULT_LIMIT;
 
 /** Drops undefined properties, so operations see absent fields as absent. */
 function compact<T extends object>(o: T): T {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ScfError } from '../../../errors/index.js';
 import type { OrderBy, RetCodeFilter, StoredRecord } from '../../../store/types.js';
+import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../actions/index.js';
 import type {
   CreateFunctionInput,
   CreateNamespaceInput,
@@ -40,8 +41,7 @@ export interface MappingEnv {
 }
 
 /** SCF's window limits. */
-export const MAX_OFFSET_PLUS_LIMIT = 10_000;
-export const DEFAULT_LOG_LIMIT = 20;
+const DEFAULT_LOG_LIMIT = DEFAULT_LIMIT;
 export const ONE_DAY_MS = 24 * 3600_000;
 export const REQUEST_STATUS_DEFAULT_WINDOW_MS = 15 * 60_000;
 /** Invocation payload limits (SCF status 406 beyond). */

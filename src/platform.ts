@@ -73,6 +73,7 @@ export class Platform {
     const runtimeOptions = { ...config.runtime, region: config.region };
     this.runtime = createNodeRuntime(runtimeOptions);
     this.functions = new FunctionRegistry(dataDir, {
+      extract: config.functions,
       onChange: (ns, name) => {
         // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
         void this.runtime.retire(ns, name).catch(() => {});

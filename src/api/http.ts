@@ -1,24 +1,40 @@
 /**
  * The HTTP server: Fastify, bodies kept raw (signatures cover their exact bytes), each path handed to its
  * wire protocol. `/v2/index.php` is the legacy v2 API; `/` is API 3.0. Every API answer is HTTP 200 JSON.
+ * Each API request passes admission (`admission.ts`) before and while its body is read.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { toScfError } from '../errors/index.js';
-import type { ProtocolContext, ProtocolHandler, WireRequest } from './wire.js';
-
-/** Bodies up to 70 MB: a 50 MB zip arrives base64-encoded inside a signed request. */
-export const BODY_LIMIT_BYTES = 70 * 1024 * 1024;
+import { createAdmission } from './admission.js';
+import { v2Admission } from './protocol/v2/index.js';
+import { v3Admission } from './protocol/v3/index.js';
+import type {
+  ProtocolAdmission,
+  ProtocolContext,
+  ProtocolHandler,
+  WireHead,
+  WireRequest,
+  WireResponse,
+} from './wire.js';
 
 export interface HttpServerOptions {
   context: ProtocolContext;
   v2: ProtocolHandler;
   v3: ProtocolHandler;
+  /** The protocols' admission checks (default the real ones). */
+  v2Admission?: ProtocolAdmission;
+  v3Admission?: ProtocolAdmission;
   /** Extra routes (e.g. the live-tail stream), registered after the API routes. */
   extend?: (app: FastifyInstance) => void;
 }
 
 /** A Fastify request as the protocols see it (also used by the live-tail stream to verify signatures). */
 export function toWire(req: FastifyRequest): WireRequest {
+  return { ...toHead(req), body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
+}
+
+/** The request line and headers as the protocols see them (what admission checks before the body). */
+export function toHead(req: FastifyRequest): WireHead {
   const url = req.raw.url ?? '/';
   const q = url.indexOf('?');
   const headers: Record<string, string> = {};
@@ -31,8 +47,33 @@ export function toWire(req: FastifyRequest): WireRequest {
     path: q >= 0 ? url.slice(0, q) : url,
     rawQuery: q >= 0 ? url.slice(q + 1) : '',
     headers,
-    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
   };
+}
+
+/** How long a connection whose body was refused stays open (unread) so the client reads the answer. */
+const LINGER_MS = 1000;
+
+/**
+ * Before a refusal is sent while the client is still sending its body: stop reading it (only what is
+ * already in the socket's buffers is ever taken, bounded by the stream's high-water mark) and close the
+ * connection a moment after the answer. Closing at once would reset a connection with unread data, and
+ * the client would see the reset instead of the answer; draining it (Node's default) would read the
+ * whole body. Nothing of it is kept either way.
+ */
+function closeUnread(raw: FastifyRequest['raw']): void {
+  if (raw.complete) return;
+  raw.removeAllListeners('data');
+  raw.pause();
+  // Marks the body as being consumed, so Node does not drain it once the answer is sent.
+  raw.read(0);
+  const timer = setTimeout(() => raw.socket?.destroy(), LINGER_MS);
+  timer.unref();
+  raw.socket?.once('close', () => clearTimeout(timer));
+}
+
+/** A protocol's whole response, sent as bytes (see the note in `route`). */
+function sendWire(reply: FastifyReply, res: WireResponse): void {
+  void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body, 'utf8'));
 }
 
 function sendJson(reply: FastifyReply, body: unknown): void {
@@ -43,31 +84,70 @@ function sendJson(reply: FastifyReply, body: unknown): void {
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
-  // Keep every body as raw bytes; the protocols parse (and verify) them.
+  const limits = options.context.actions.config.api;
+  const admission = createAdmission(limits, options.context);
+  const protocols = {
+    v2: options.v2Admission ?? v2Admission,
+    v3: options.v3Admission ?? v3Admission,
+  };
+  const app = Fastify({ logger: false, bodyLimit: limits.maxUploadBodyBytes, return503OnClosing: true });
+  // Keep every body as raw bytes, read within the request's admitted limits; the protocols parse (and
+  // verify) them.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (req, payload, done) => {
+    admission.readBody(req.raw, payload).then(
+      (body) => done(null, body),
+      (err: Error) => done(err, undefined),
+    );
+  });
 
+  const admit = (protocol: ProtocolAdmission) => async (req: FastifyRequest, reply: FastifyReply) => {
+    // The budget a request holds is given back once its response is sent (or its connection is gone).
+    reply.raw.once('close', () => admission.done(req.raw));
+    const refusal = admission.check(req.raw, toHead(req), protocol);
+    if (refusal) {
+      // The body is never read: the connection closes shortly after the answer.
+      closeUnread(req.raw);
+      sendWire(reply, refusal);
+      return reply;
+    }
+    return undefined;
+  };
   const route = (handler: ProtocolHandler) => async (req: FastifyRequest, reply: FastifyReply) => {
     const res = await handler(toWire(req), options.context);
     // A Buffer body keeps Content-Type exactly `application/json`: Fastify appends `; charset=utf-8` to
     // strings, and the Python SDK reads error bodies only when the type is exactly application/json.
-    void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body, 'utf8'));
+    sendWire(reply, res);
     return reply;
   };
   const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
-  app.route({ method: [...methods], url: '/v2/index.php', handler: route(options.v2) });
-  app.route({ method: [...methods], url: '/', handler: route(options.v3) });
+  app.route({
+    method: [...methods],
+    url: '/v2/index.php',
+    onRequest: admit(protocols.v2),
+    handler: route(options.v2),
+  });
+  app.route({ method: [...methods], url: '/', onRequest: admit(protocols.v3), handler: route(options.v3) });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   // A protocol handler answers every error in its own envelope; this is the last resort for a fault
-  // outside them (e.g. an unreadable body), answered as JSON with the 3.0 shape.
-  app.setErrorHandler((err, _req, reply) => {
+  // outside them: a body refused while it streamed in (answered in the route's protocol envelope), or
+  // e.g. an unreadable body (the 3.0 shape).
+  app.setErrorHandler((err, req, reply) => {
+    const path = (req.raw.url ?? '/').split('?')[0];
+    const protocol = path === '/v2/index.php' ? protocols.v2 : path === '/' ? protocols.v3 : undefined;
     const e = toScfError(err);
+    if (protocol && e.code !== 'InternalError') {
+      // Fastify asks to close at once after a body it could not read; `closeUnread` does, a moment later.
+      reply.removeHeader('connection');
+      closeUnread(req.raw);
+      sendWire(reply, protocol.errorResponse(e));
+      return;
+    }
     const status = (err as { statusCode?: number }).statusCode;
     if (status === 413) {
       sendJson(reply, {
-        Response: { Error: { Code: 'InvalidParameter', Message: 'request body too large' } },
+        Response: { Error: { Code: 'RequestSizeLimitExceeded', Message: 'request body too large' } },
       });
       return;
     }

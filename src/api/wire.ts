@@ -21,6 +21,27 @@ export interface WireRequest {
   body: Buffer;
 }
 
+/** A request before its body is read: what admission checks see. */
+export type WireHead = Omit<WireRequest, 'body'>;
+
+/**
+ * What a protocol's pre-body check concludes (it throws a coded ScfError to refuse): the action the
+ * request names (undefined when it names none yet), or that its credentials are in the body.
+ */
+export type AdmissionCheck = { action: string | undefined } | 'params-in-body';
+
+/** A protocol's part in request admission (see `api/admission.ts`). */
+export interface ProtocolAdmission {
+  /** Checks the request line and headers; throws a coded ScfError to refuse before the body is read. */
+  precheck(head: WireHead, ctx: ProtocolContext): AdmissionCheck;
+  /** Checks the common parameters found at the start of a form body (SecretId, Timestamp, Action). */
+  precheckParams(params: ReadonlyMap<string, string>, ctx: ProtocolContext): { action: string | undefined };
+  /** Actions whose bodies may be code-upload sized. */
+  readonly uploadActions: ReadonlySet<string>;
+  /** The protocol's own error envelope for a refusal. */
+  errorResponse(err: unknown): WireResponse;
+}
+
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;

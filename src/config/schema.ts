@@ -30,6 +30,79 @@ export const configSchema = z.strictObject({
       credentials: z.array(credential).default([]),
       /** Largest allowed |Timestamp - now| in seconds (SCF: 300). Nonces are remembered for this long. */
       maxSkewSeconds: z.number().int().min(1).default(300),
+      /**
+       * Refuse API 3.0 TC3 requests whose SignedHeaders leave out `x-tc-action`. The official SDKs sign only
+       * `content-type;host`, so the action of a request captured in flight can be changed (see
+       * docs/security-api.md); the scf-local CLI signs it. Off by default so the SDKs keep working.
+       */
+      requireSignedAction: z.boolean().default(false),
+    })
+    .prefault({}),
+
+  /** What the API reads and writes per request (docs/security-api.md). */
+  api: z
+    .strictObject({
+      /**
+       * Largest request body of every action but code uploads, in bytes: a 6 MB event with its JSON or form
+       * encoding (API 3.0 also caps TC3 POST bodies at 10 MB).
+       */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .default(10 * 1024 * 1024),
+      /** Largest body of a code upload (CreateFunction, UpdateFunctionCode): a 50 MB zip as base64 in JSON. */
+      maxUploadBodyBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .default(70 * 1024 * 1024),
+      /**
+       * Request body bytes the server holds at once, all requests together; a body that would pass it is
+       * refused with RequestLimitExceeded (retry later) instead of being read. Bounds memory under many
+       * concurrent uploads.
+       */
+      maxBufferedBodyBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .default(256 * 1024 * 1024),
+      /**
+       * Bytes of a form body (v2, and v1 signing on `/`, whose SecretId is in the body) read before its
+       * SecretId and Timestamp must have been seen; a body that has not named them by then is refused. 1 MB:
+       * API 3.0's own limit for v1-signed POSTs, and the tencentcloud SDKs put the common parameters last.
+       */
+      preAuthBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+      /** Bytes of such not-yet-checked form bodies held at once, all requests together. */
+      maxPreAuthBufferedBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .default(16 * 1024 * 1024),
+      /** Largest GetFunctionLogs response, in bytes (SCF caps responses at 6 MB); see docs/api-v3.md. */
+      maxResponseBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .default(6 * 1024 * 1024),
+    })
+    .prefault({}),
+
+  /** Code packages. */
+  functions: z
+    .strictObject({
+      /** Largest unpacked size of a code package, in bytes (SCF: 500 MB). */
+      maxUnpackedBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(500 * 1024 * 1024),
+      /** Most entries (files and folders) in a code package. */
+      maxFiles: z.number().int().min(1).default(20_000),
     })
     .prefault({}),
 

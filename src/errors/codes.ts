@@ -77,7 +77,7 @@ export const ERROR_CODES = {
     4500,
     'ReplayAttack',
     'AuthFailure.InvalidAuthorization',
-    'The Nonce was already used by the same SecretId within the timestamp window (replay).',
+    'A replay: the same signed request (Timestamp, Nonce and Signature; for TC3, Timestamp and Signature) was already accepted within the timestamp window.',
   ),
   InvalidAuthorization: user(
     4100,
@@ -136,6 +136,20 @@ export const ERROR_CODES = {
     'UnsupportedOperation',
     'UnsupportedOperation',
     'Not supported by scf-local.',
+  ),
+
+  // --- request admission: refused before the body is read (docs/security-api.md)
+  RequestSizeLimitExceeded: user(
+    4000,
+    'RequestSizeLimitExceeded',
+    'RequestSizeLimitExceeded',
+    "The request body is larger than its action's limit (api.maxBodyBytes; code uploads api.maxUploadBodyBytes), or a form body does not name SecretId and Timestamp within its first api.preAuthBodyBytes.",
+  ),
+  RequestLimitExceeded: user(
+    4400,
+    'LimitExceeded',
+    'RequestLimitExceeded',
+    'Too many request body bytes in flight at once (api.maxBufferedBodyBytes); retry later.',
   ),
 
   // --- system

@@ -3,10 +3,11 @@
  * extracted folder the runtime runs from. Directories are zipped on deploy so both paths are the same.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
-import { unzipSync, type Zippable, zipSync } from 'fflate';
-import { invalidValue, ScfError } from '../errors/index.js';
+import { Worker } from 'node:worker_threads';
+import { Unzip, UnzipInflate, type Zippable, zipSync } from 'fflate';
+import { type ErrorCode, invalidValue, ScfError } from '../errors/index.js';
 import type { CodeInput } from './types.js';
 
 /** SCF: a code package is at most 500 MB unpacked. */
@@ -64,41 +65,146 @@ export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Extracts a zip into `dest` (created), refusing entries that escape it and oversized packages. */
-export function extractZip(zip: Uint8Array, dest: string): void {
+/** Caps on what a code package may unpack to (config `functions.*`). */
+export interface ExtractLimits {
+  /** Largest total of the entries' actual (inflated) bytes. */
+  maxUnpackedBytes: number;
+  /** Most entries (files and folders). */
+  maxFiles: number;
+}
+
+export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = {
+  maxUnpackedBytes: MAX_UNPACKED_BYTES,
+  maxFiles: 20_000,
+};
+
+/** Zip bytes pushed to the streaming unzipper at a time (bounds its recursion and each inflate step). */
+const PUSH_CHUNK = 64 * 1024;
+
+/**
+ * Extracts a zip into `dest` (created) on the calling thread, streaming: each entry is inflated in chunks
+ * and written as it comes, and the bytes actually inflated are counted (a zip's declared sizes are not
+ * trusted), so a bomb stops at `maxUnpackedBytes` having held at most one chunk. Refuses entries that
+ * escape `dest`. On refusal `dest` may hold a partial extraction: the caller removes it (the registry
+ * extracts into a staging folder). Use `extractZipOffThread` for packages that arrive over the API.
+ */
+export function extractZip(
+  zip: Uint8Array,
+  dest: string,
+  limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS,
+): void {
   if (zip.byteLength > MAX_ZIP_BYTES) {
     throw invalidValue('ZipFile', `code package is ${zip.byteLength} bytes, more than ${MAX_ZIP_BYTES}`);
   }
-  let entries: Record<string, Uint8Array>;
-  let unpacked = 0;
-  try {
-    entries = unzipSync(zip, {
-      filter: (f) => {
-        unpacked += f.originalSize;
-        if (unpacked > MAX_UNPACKED_BYTES) throw new Error('too large');
-        return true;
-      },
-    });
-  } catch (err) {
-    if (unpacked > MAX_UNPACKED_BYTES) {
-      throw invalidValue('ZipFile', `code package unpacks to more than ${MAX_UNPACKED_BYTES} bytes`);
-    }
-    throw new ScfError('InvalidParameterValue', 'code package is not a valid zip file', {
-      field: 'ZipFile',
-      cause: err,
-    });
-  }
   mkdirSync(dest, { recursive: true });
-  for (const [name, data] of Object.entries(entries)) {
-    const target = normalize(join(dest, name));
-    if (target !== dest && !target.startsWith(dest + sep)) {
-      throw invalidValue('ZipFile', `zip entry ${JSON.stringify(name)} points outside the package`);
+  let unpacked = 0;
+  let entries = 0;
+  let failure: ScfError | undefined;
+  const open = new Set<number>();
+  const notZip = (cause: unknown): ScfError =>
+    new ScfError('InvalidParameterValue', 'code package is not a valid zip file', {
+      field: 'ZipFile',
+      cause,
+    });
+  const unzip = new Unzip((file) => {
+    if (failure) return;
+    entries += 1;
+    if (entries > limits.maxFiles) {
+      failure = invalidValue('ZipFile', `code package holds more than ${limits.maxFiles} entries`);
+      return;
     }
-    if (name.endsWith('/')) {
+    const target = normalize(join(dest, file.name));
+    if (target !== dest && !target.startsWith(dest + sep)) {
+      failure = invalidValue('ZipFile', `zip entry ${JSON.stringify(file.name)} points outside the package`);
+      return;
+    }
+    if (file.name.endsWith('/')) {
       mkdirSync(target, { recursive: true });
-      continue;
+      return;
     }
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
+    const fd = openSync(target, 'w');
+    open.add(fd);
+    const closeFd = (): void => {
+      if (open.delete(fd)) closeSync(fd);
+    };
+    file.ondata = (err, chunk, final) => {
+      if (failure) return;
+      if (err) {
+        failure = notZip(err);
+        closeFd();
+        return;
+      }
+      unpacked += chunk.byteLength;
+      if (unpacked > limits.maxUnpackedBytes) {
+        failure = invalidValue(
+          'ZipFile',
+          `code package unpacks to more than ${limits.maxUnpackedBytes} bytes`,
+        );
+        closeFd();
+        file.terminate();
+        return;
+      }
+      writeSync(fd, chunk);
+      if (final) closeFd();
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
+  try {
+    for (let at = 0; at < zip.byteLength && !failure; at += PUSH_CHUNK) {
+      const end = Math.min(at + PUSH_CHUNK, zip.byteLength);
+      unzip.push(zip.subarray(at, end), end === zip.byteLength);
+    }
+    if (zip.byteLength === 0) unzip.push(new Uint8Array(0), true);
+  } catch (err) {
+    failure ??= notZip(err);
+  } finally {
+    for (const fd of open) closeSync(fd);
+    open.clear();
   }
+  if (failure) throw failure;
+  if (entries === 0) throw notZip(undefined);
+}
+
+/** What the extraction worker answers. */
+export type ExtractReply = { ok: true } | { ok: false; code: ErrorCode; message: string; field?: string };
+
+/**
+ * `extractZip` in a worker thread, so a large or hostile package never stalls the event loop (and a
+ * bomb's inflating happens off it). Resolves when every file is written; rejects with the worker's coded
+ * error, or InternalError when the worker dies.
+ */
+export function extractZipOffThread(zip: Uint8Array, dest: string, limits: ExtractLimits): Promise<void> {
+  if (zip.byteLength > MAX_ZIP_BYTES) {
+    return Promise.reject(
+      invalidValue('ZipFile', `code package is ${zip.byteLength} bytes, more than ${MAX_ZIP_BYTES}`),
+    );
+  }
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(new URL('./unzip-worker.js', import.meta.url), {
+      workerData: { zip, dest, limits },
+      // Inflating streams through small buffers: a worker that needs more is broken, not busy.
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+    });
+    let settled = false;
+    worker.once('message', (reply: ExtractReply) => {
+      settled = true;
+      if (reply.ok) resolvePromise();
+      else
+        reject(
+          new ScfError(reply.code, reply.message, reply.field === undefined ? {} : { field: reply.field }),
+        );
+    });
+    worker.once('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(new ScfError('InternalError', 'code extraction failed', { cause: err }));
+    });
+    worker.once('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      reject(new ScfError('InternalError', `code extraction worker exited with code ${code}`));
+    });
+  });
 }

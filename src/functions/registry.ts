@@ -7,11 +7,24 @@
  * FunctionNotFound, FunctionInUse, NamespaceNotFound, NamespaceInUse). Writes are atomic per file
  * (write + rename). `onChange(namespace, name)` is called after a function's code or configuration changed
  * or it was deleted, so running instances can be retired.
+ *
+ * Code is extracted with the `extract` caps. The `*Async` methods (what the API calls) extract in a worker
+ * thread, so a big or hostile package never stalls the event loop; they are serialised per function among
+ * themselves. The synchronous ones extract on the calling thread and are for trusted callers (embedding,
+ * tests): do not mix both kinds on the same function at the same time.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ScfError } from '../errors/index.js';
-import { codeToZip, extractZip, sha256Hex } from './code.js';
+import {
+  codeToZip,
+  DEFAULT_EXTRACT_LIMITS,
+  type ExtractLimits,
+  extractZip,
+  extractZipOffThread,
+  sha256Hex,
+} from './code.js';
 import {
   type CodeInput,
   type CreateFunctionInput,
@@ -41,6 +54,8 @@ import {
 export interface FunctionRegistryOptions {
   /** Called after a function's code or configuration changed, or it was deleted. */
   onChange?: (namespace: string, functionName: string) => void;
+  /** Caps on unpacked code (config `functions.maxUnpackedBytes`, `functions.maxFiles`). */
+  extract?: ExtractLimits;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -59,12 +74,18 @@ export class FunctionRegistry {
   readonly #namespaces = new Map<string, NamespaceDefinition>();
   readonly #onChange: (namespace: string, functionName: string) => void;
   readonly #now: () => number;
+  readonly #extract: ExtractLimits;
+  /** Functions being created by `createAsync` (name reserved while their code is extracted). */
+  readonly #creating = new Set<string>();
+  /** Per function, the tail of its chain of async changes. */
+  readonly #chains = new Map<string, Promise<unknown>>();
 
   /** Loads every namespace and function found under `<dataDir>/functions`. */
   constructor(dataDir: string, options: FunctionRegistryOptions = {}) {
     this.#root = resolve(dataDir, 'functions');
     this.#onChange = options.onChange ?? (() => {});
     this.#now = options.now ?? Date.now;
+    this.#extract = options.extract ?? DEFAULT_EXTRACT_LIMITS;
     mkdirSync(this.#root, { recursive: true });
     // Node decides whether a .js file is CommonJS or ESM from the nearest package.json. Without this one,
     // code extracted under a data folder inside an ESM project (scf-local's own repo, with `npm start`)
@@ -122,18 +143,40 @@ export class FunctionRegistry {
     return name;
   }
 
-  /** Writes the zip and extracts it for `revision`; removes older extracted revisions. */
-  #storeCode(def: FunctionDefinition, zip: Uint8Array): void {
+  /** A fresh staging folder in the function's directory (unique, so concurrent stagings never meet). */
+  #stagingDir(def: FunctionDefinition): string {
     const dir = this.#fnDir(def.namespace, def.functionName);
     mkdirSync(dir, { recursive: true });
-    const staging = join(dir, `.staging-r${def.revision}`);
-    rmSync(staging, { recursive: true, force: true });
+    return join(dir, `.staging-${randomUUID()}`);
+  }
+
+  /** Writes the zip and extracts it for `revision` on this thread; removes older extracted revisions. */
+  #storeCode(def: FunctionDefinition, zip: Uint8Array): void {
+    const staging = this.#stagingDir(def);
     try {
-      extractZip(zip, staging);
+      extractZip(zip, staging, this.#extract);
     } catch (err) {
       rmSync(staging, { recursive: true, force: true });
       throw err;
     }
+    this.#installCode(def, staging, zip);
+  }
+
+  /** `#storeCode` with the extraction in a worker thread; a refused package leaves nothing behind. */
+  async #storeCodeOffThread(def: FunctionDefinition, zip: Uint8Array): Promise<void> {
+    const staging = this.#stagingDir(def);
+    try {
+      await extractZipOffThread(zip, staging, this.#extract);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    this.#installCode(def, staging, zip);
+  }
+
+  /** Moves an extracted staging folder into place as `revision` and keeps the zip beside it. */
+  #installCode(def: FunctionDefinition, staging: string, zip: Uint8Array): void {
+    const dir = this.#fnDir(def.namespace, def.functionName);
     const target = this.codeDir(def);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
@@ -146,6 +189,19 @@ export class FunctionRegistry {
       const m = /^code-r(\d+)$/.exec(entry);
       if (m && Number(m[1]) < def.revision - 1) rmSync(join(dir, entry), { recursive: true, force: true });
     }
+  }
+
+  /** Runs `task` after every earlier async change of the same function has settled. */
+  #serial<T>(namespace: string, functionName: string, task: () => Promise<T>): Promise<T> {
+    const k = key(namespace, functionName);
+    const run = (this.#chains.get(k) ?? Promise.resolve()).then(task, task);
+    // The chain's tail must not reject (the next task runs either way); callers get `run` itself.
+    const tail = run.catch(() => {});
+    this.#chains.set(k, tail);
+    void tail.then(() => {
+      if (this.#chains.get(k) === tail) this.#chains.delete(k);
+    });
+    return run;
   }
 
   #save(def: FunctionDefinition): void {
@@ -173,16 +229,18 @@ export class FunctionRegistry {
     return readFileSync(join(this.#fnDir(def.namespace, def.functionName), 'code.zip'));
   }
 
-  create(input: CreateFunctionInput): FunctionDefinition {
+  /** A new function's validated definition (code not yet stored); FunctionInUse if the name is taken. */
+  #define(input: CreateFunctionInput): FunctionDefinition {
     const functionName = validateFunctionName(input.functionName);
     const namespace = this.#requireNamespace(input.namespace);
-    if (this.#functions.has(key(namespace, functionName))) {
+    const k = key(namespace, functionName);
+    if (this.#functions.has(k) || this.#creating.has(k)) {
       throw new ScfError(
         'FunctionInUse',
         `function ${functionName} already exists in namespace ${namespace}`,
       );
     }
-    const def: FunctionDefinition = {
+    return {
       namespace,
       functionName,
       handler: validateHandler(input.handler ?? DEFAULT_HANDLER),
@@ -197,6 +255,17 @@ export class FunctionRegistry {
       modTime: this.#now(),
       revision: 1,
     };
+  }
+
+  /** Removes what a failed create left, unless the function exists (then the folder is its own). */
+  #undoCreate(def: FunctionDefinition): void {
+    if (!this.#functions.has(key(def.namespace, def.functionName))) {
+      rmSync(this.#fnDir(def.namespace, def.functionName), { recursive: true, force: true });
+    }
+  }
+
+  create(input: CreateFunctionInput): FunctionDefinition {
+    const def = this.#define(input);
     const zip = codeToZip(input.code);
     def.codeSize = zip.byteLength;
     def.codeSha256 = sha256Hex(zip);
@@ -204,15 +273,33 @@ export class FunctionRegistry {
       this.#storeCode(def, zip);
       this.#save(def);
     } catch (err) {
-      if (!this.#functions.has(key(namespace, functionName))) {
-        rmSync(this.#fnDir(namespace, functionName), { recursive: true, force: true });
-      }
+      this.#undoCreate(def);
       throw err;
     }
     return def;
   }
 
-  updateCode(input: UpdateFunctionCodeInput): FunctionDefinition {
+  /** `create`, with the code extracted off the event loop (the API's path). */
+  async createAsync(input: CreateFunctionInput): Promise<FunctionDefinition> {
+    const def = this.#define(input);
+    const k = key(def.namespace, def.functionName);
+    this.#creating.add(k);
+    try {
+      const zip = codeToZip(input.code);
+      def.codeSize = zip.byteLength;
+      def.codeSha256 = sha256Hex(zip);
+      await this.#storeCodeOffThread(def, zip);
+      this.#save(def);
+      return def;
+    } catch (err) {
+      this.#undoCreate(def);
+      throw err;
+    } finally {
+      this.#creating.delete(k);
+    }
+  }
+
+  #codeUpdate(input: UpdateFunctionCodeInput): { def: FunctionDefinition; zip: Uint8Array } {
     const prev = this.get(input.functionName, input.namespace);
     const zip = codeToZip(input.code as CodeInput);
     const def: FunctionDefinition = {
@@ -223,15 +310,32 @@ export class FunctionRegistry {
       modTime: this.#now(),
       revision: prev.revision + 1,
     };
+    return { def, zip };
+  }
+
+  updateCode(input: UpdateFunctionCodeInput): FunctionDefinition {
+    const { def, zip } = this.#codeUpdate(input);
     this.#storeCode(def, zip);
     this.#save(def);
     this.#onChange(def.namespace, def.functionName);
     return def;
   }
 
-  updateConfiguration(input: UpdateFunctionConfigurationInput): FunctionDefinition {
+  /** `updateCode`, with the code extracted off the event loop (the API's path). */
+  updateCodeAsync(input: UpdateFunctionCodeInput): Promise<FunctionDefinition> {
+    const ns = input.namespace ?? DEFAULT_NAMESPACE;
+    return this.#serial(ns, input.functionName, async () => {
+      const { def, zip } = this.#codeUpdate(input);
+      await this.#storeCodeOffThread(def, zip);
+      this.#save(def);
+      this.#onChange(def.namespace, def.functionName);
+      return def;
+    });
+  }
+
+  #configurationUpdate(input: UpdateFunctionConfigurationInput): FunctionDefinition {
     const prev = this.get(input.functionName, input.namespace);
-    const def: FunctionDefinition = {
+    return {
       ...prev,
       handler: input.handler === undefined ? prev.handler : validateHandler(input.handler),
       runtime: input.runtime === undefined ? prev.runtime : validateRuntime(input.runtime),
@@ -244,12 +348,29 @@ export class FunctionRegistry {
       modTime: this.#now(),
       revision: prev.revision + 1,
     };
+  }
+
+  updateConfiguration(input: UpdateFunctionConfigurationInput): FunctionDefinition {
+    const def = this.#configurationUpdate(input);
     // The code folder is per revision: carry the current code over to the new revision.
     const dir = this.#fnDir(def.namespace, def.functionName);
     this.#storeCode(def, readFileSync(join(dir, 'code.zip')));
     this.#save(def);
     this.#onChange(def.namespace, def.functionName);
     return def;
+  }
+
+  /** `updateConfiguration`, with the carried-over code extracted off the event loop (the API's path). */
+  updateConfigurationAsync(input: UpdateFunctionConfigurationInput): Promise<FunctionDefinition> {
+    const ns = input.namespace ?? DEFAULT_NAMESPACE;
+    return this.#serial(ns, input.functionName, async () => {
+      const def = this.#configurationUpdate(input);
+      const dir = this.#fnDir(def.namespace, def.functionName);
+      await this.#storeCodeOffThread(def, readFileSync(join(dir, 'code.zip')));
+      this.#save(def);
+      this.#onChange(def.namespace, def.functionName);
+      return def;
+    });
   }
 
   delete(functionName: string, namespace?: string): void {

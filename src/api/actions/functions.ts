@@ -20,21 +20,21 @@ export async function createFunction(
   ctx: ActionContext,
   input: CreateFunctionInput,
 ): Promise<FunctionDefinition> {
-  return ctx.functions.create(input);
+  return ctx.functions.createAsync(input);
 }
 
 export async function updateFunctionCode(
   ctx: ActionContext,
   input: UpdateFunctionCodeInput,
 ): Promise<FunctionDefinition> {
-  return ctx.functions.updateCode(input);
+  return ctx.functions.updateCodeAsync(input);
 }
 
 export async function updateFunctionConfiguration(
   ctx: ActionContext,
   input: UpdateFunctionConfigurationInput,
 ): Promise<FunctionDefinition> {
-  return ctx.functions.updateConfiguration(input);
+  return ctx.functions.updateConfigurationAsync(input);
 }
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {

@@ -1,7 +1,8 @@
 /** GetFunctionLogs and GetRequestStatus: queries over the invocation records. */
 import { invalidValue, ScfError } from '../../errors/index.js';
 import { DEFAULT_NAMESPACE } from '../../functions/types.js';
-import type { LogQuery } from '../../store/types.js';
+import type { LogQuery, StoredRecord } from '../../store/types.js';
+import { fitPage } from './budget.js';
 import type {
   ActionContext,
   GetFunctionLogsInput,
@@ -59,9 +60,32 @@ export async function getFunctionLogs(
   if (input.startTime !== undefined) q.startTimeFrom = input.startTime;
   if (input.endTime !== undefined) q.startTimeTo = input.endTime;
   if (input.keyword !== undefined && input.keyword.trim() !== '') q.keyword = input.keyword;
-  const page = await ctx.store.query(q);
-  return { total: page.total, items: page.items };
+  // Never more than api.maxResponseBytes: records past the budget are left for the next page (see
+  // budget.ts). The page is read in slices, so a page of large logs is not loaded whole only to be cut:
+  // the first slice is small, the next ones sized by what the records so far took.
+  const budget = ctx.config.api.maxResponseBytes;
+  const items: StoredRecord[] = [];
+  let total = 0;
+  let bytes = 0;
+  let slice = Math.min(limit, FIRST_SLICE);
+  for (let at = offset; at < offset + limit; ) {
+    const page = await ctx.store.query({ ...q, offset: at, limit: slice });
+    if (at === offset) total = page.total;
+    items.push(...page.items);
+    const fitted = fitPage(items, budget);
+    if (fitted.length < items.length || page.items.length < slice) {
+      return { total, items: fitted };
+    }
+    for (const r of page.items) bytes += r.log.length + r.retMsg.length + 256;
+    at += page.items.length;
+    const average = bytes / items.length;
+    slice = Math.max(1, Math.min(offset + limit - at, Math.ceil((budget - bytes) / average)));
+  }
+  return { total, items: fitPage(items, budget) };
 }
+
+/** Records read in the first slice of a GetFunctionLogs page. */
+const FIRST_SLICE = 10;
 
 export async function getRequestStatus(
   ctx: ActionContext,

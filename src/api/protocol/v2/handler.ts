@@ -13,14 +13,17 @@
  */
 import { ScfError as Err, type ScfError, toScfError } from '../../../errors/index.js';
 import {
+  type AdmissionCheck,
   jsonResponse,
+  type ProtocolAdmission,
   type ProtocolContext,
   type ProtocolHandler,
+  type WireHead,
   type WireRequest,
   type WireResponse,
 } from '../../wire.js';
 import { V2_ACTIONS, type V2Body, type V2Operations } from './actions.js';
-import { parseParams } from './params.js';
+import { lookupName, parseParams } from './params.js';
 import { ParamReader } from './reader.js';
 import { computeSignature, hashOf, signatureMatches, stringToSign } from './signature.js';
 
@@ -32,12 +35,7 @@ export function errorBody(err: ScfError): Record<string, unknown> {
   return { code: err.spec.v2, message: err.message, codeDesc: err.spec.v2Desc };
 }
 
-function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, ctx: ProtocolContext): void {
-  const reader = new ParamReader(params.byName);
-  const secretId = reader.required('SecretId');
-  const signature = reader.required('Signature');
-  const timestampText = reader.required('Timestamp');
-  const nonce = reader.required('Nonce');
+function checkTimestampFormat(timestampText: string): void {
   if (!/^\d{1,12}$/.test(timestampText)) {
     throw new Err(
       'InvalidParameter',
@@ -47,11 +45,70 @@ function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, 
       },
     );
   }
+}
+
+/** SecretId known (4104), then Timestamp within the skew (4500). Returns the SecretKey. */
+function checkCredential(secretId: string, timestampText: string, ctx: ProtocolContext): string {
   const secretKey = ctx.credentials.secretKey(secretId);
   if (secretKey === undefined) {
     throw new Err('SecretIdNotFound', 'Authentication failed. SecretId does not exist');
   }
   ctx.replay.checkTimestamp(Number(timestampText));
+  return secretKey;
+}
+
+/**
+ * Before the body is read: the method, then SecretId and Timestamp (present, well-formed, known, within
+ * the skew) from the query. A POST whose query has no SecretId carries its parameters in the form body:
+ * `params-in-body`, and the server calls `precheckParams` on the form's first parameters.
+ */
+export function precheck(head: WireHead, ctx: ProtocolContext): AdmissionCheck {
+  if (head.method !== 'GET' && head.method !== 'POST') {
+    throw new Err(
+      'UnsupportedProtocol',
+      `unexpected http method ${head.method}, only GET or POST is supported`,
+    );
+  }
+  const query = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(head.rawQuery)) {
+    if (!query.has(lookupName(name))) query.set(lookupName(name), value);
+  }
+  if (head.method === 'POST' && (query.get('SecretId') ?? '') === '') return 'params-in-body';
+  return precheckParams(query, ctx);
+}
+
+/** SecretId and Timestamp checked from parameters (by lookup name); returns the Action they name. */
+export function precheckParams(
+  params: ReadonlyMap<string, string>,
+  ctx: ProtocolContext,
+): { action: string | undefined } {
+  const reader = new ParamReader(params);
+  const secretId = reader.required('SecretId');
+  const timestampText = reader.required('Timestamp');
+  checkTimestampFormat(timestampText);
+  checkCredential(secretId, timestampText, ctx);
+  return { action: reader.str('Action') };
+}
+
+/** v2 actions whose bodies may be code-upload sized (`code=@<base64 zip>`). */
+export const V2_UPLOAD_ACTIONS: ReadonlySet<string> = new Set(['CreateFunction', 'UpdateFunction']);
+
+/** v2's part in request admission. */
+export const v2Admission: ProtocolAdmission = {
+  precheck,
+  precheckParams,
+  uploadActions: V2_UPLOAD_ACTIONS,
+  errorResponse: (err) => jsonResponse(errorBody(toScfError(err))),
+};
+
+function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, ctx: ProtocolContext): void {
+  const reader = new ParamReader(params.byName);
+  const secretId = reader.required('SecretId');
+  const signature = reader.required('Signature');
+  const timestampText = reader.required('Timestamp');
+  const nonce = reader.required('Nonce');
+  checkTimestampFormat(timestampText);
+  const secretKey = checkCredential(secretId, timestampText, ctx);
   const text = stringToSign({ method: req.method, host: req.host, path: req.path, params: params.list });
   const expected = computeSignature(text, secretKey, hashOf(reader.str('SignatureMethod')));
   // A client that forgot to URL-encode the Signature has its `+` decoded as a space; Base64 has no spaces.

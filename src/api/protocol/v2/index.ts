@@ -6,7 +6,7 @@ import * as operations from '../../actions/index.js';
 import { createV2Handler } from './handler.js';
 
 export { logItem, V2_ACTIONS, type V2Operations } from './actions.js';
-export { createV2Handler, errorBody, successBody } from './handler.js';
+export { createV2Handler, errorBody, successBody, V2_UPLOAD_ACTIONS, v2Admission } from './handler.js';
 export { lookupName, parseParams, type V2Param } from './params.js';
 export {
   computeSignature,

@@ -17,7 +17,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { ScfError } from '../../../errors/index.js';
-import type { ProtocolContext, WireRequest } from '../../wire.js';
+import type { AdmissionCheck, ProtocolContext, WireHead, WireRequest } from '../../wire.js';
+import { isWriteAction } from './operations.js';
 import { type Json, missing, unflatten } from './params.js';
 import {
   TC3_ALGORITHM,
@@ -164,8 +165,19 @@ export function parseTc3Authorization(header: string): Tc3Authorization {
   return { secretId, date, service, signedHeaders, signature: signature.toLowerCase() };
 }
 
+/** `auth.requireSignedAction`: the action must be bound by the signature. */
+function checkSignedAction(auth: Tc3Authorization, ctx: ProtocolContext): void {
+  if (ctx.actions.config.auth.requireSignedAction && !auth.signedHeaders.includes('x-tc-action')) {
+    throw new ScfError(
+      'InvalidAuthorization',
+      'SignedHeaders must include x-tc-action on this server (auth.requireSignedAction).',
+    );
+  }
+}
+
 function authenticateTc3(req: WireRequest, ctx: ProtocolContext, authorization: string): AuthenticatedCall {
   const auth = parseTc3Authorization(authorization);
+  checkSignedAction(auth, ctx);
   const timestamp = checkTimestamp(req.headers['x-tc-timestamp'], ctx, 'X-TC-Timestamp');
   const secretKey = secretKeyOf(auth.secretId, ctx);
   if (auth.date !== tc3Date(timestamp)) {
@@ -210,9 +222,10 @@ function authenticateTc3(req: WireRequest, ctx: ProtocolContext, authorization: 
     }
   }
   if (!ok) throw new ScfError('SignatureFailure', SIGNATURE_FAILURE_MESSAGE);
+  const action = req.headers['x-tc-action'];
+  ctx.replay.useSignature(auth.secretId, timestamp, auth.signature, { write: isWriteAction(action) });
 
   checkVersion(req.headers['x-tc-version']);
-  const action = req.headers['x-tc-action'];
   if (action === undefined || action === '') throw new ScfError('InvalidAction', 'X-TC-Action is missing.');
   return {
     action,
@@ -254,10 +267,7 @@ function authenticateV1(req: WireRequest, ctx: ProtocolContext): AuthenticatedCa
   const pairs = parseFormPairs(req.rawQuery);
   if (method === 'POST') {
     if (type.startsWith('application/json')) {
-      throw new ScfError(
-        'InvalidAuthorization',
-        'A JSON request must be signed with TC3-HMAC-SHA256 in the Authorization header.',
-      );
+      throw new ScfError('InvalidAuthorization', JSON_NEEDS_TC3);
     }
     pairs.push(...parseFormPairs(req.body.toString('utf8')));
   }
@@ -311,6 +321,63 @@ function authenticateV1(req: WireRequest, ctx: ProtocolContext): AuthenticatedCa
   if (action === undefined || action === '') throw new ScfError('InvalidAction', 'Action is missing.');
   const actionPairs = [...all].filter(([k]) => !V1_COMMON.has(k));
   return { action, region: all.get('Region'), secretId, signing: signMethod, params: unflatten(actionPairs) };
+}
+
+const JSON_NEEDS_TC3 = 'A JSON request must be signed with TC3-HMAC-SHA256 in the Authorization header.';
+
+/**
+ * The checks that need no body, run before it is read: method, the authorization's shape and algorithm,
+ * timestamp window, SecretId known (the same order and errors as `authenticate`). Returns the action named
+ * in X-TC-Action or the query, or `params-in-body` for a v1 form POST (its SecretId is in the body; the
+ * server then calls `precheckParams` on the form's first parameters).
+ */
+export function precheck(head: WireHead, ctx: ProtocolContext): AdmissionCheck {
+  const method = head.method.toUpperCase();
+  if (method !== 'GET' && method !== 'POST') {
+    throw new ScfError('UnsupportedProtocol', `HTTP method ${method} is not supported; use GET or POST.`);
+  }
+  const authorization = head.headers['authorization'];
+  if (authorization !== undefined && authorization !== '') {
+    if (!/^TC3-HMAC-SHA256\b/i.test(authorization.trim())) {
+      throw new ScfError(
+        'InvalidAuthorization',
+        'Only TC3-HMAC-SHA256 is supported in the Authorization header.',
+      );
+    }
+    const auth = parseTc3Authorization(authorization);
+    checkSignedAction(auth, ctx);
+    checkTimestamp(head.headers['x-tc-timestamp'], ctx, 'X-TC-Timestamp');
+    secretKeyOf(auth.secretId, ctx);
+    return { action: head.headers['x-tc-action'] };
+  }
+  const type = (head.headers['content-type'] ?? '').toLowerCase();
+  if (method === 'POST' && type.startsWith('application/json')) {
+    throw new ScfError('InvalidAuthorization', JSON_NEEDS_TC3);
+  }
+  const query = new Map<string, string>();
+  for (const [k, v] of parseFormPairs(head.rawQuery)) if (!query.has(k)) query.set(k, v);
+  if (method === 'POST' && !query.has('SecretId')) return 'params-in-body';
+  return precheckParams(query, ctx);
+}
+
+/** v1 signing: SecretId and Timestamp (from the query or a form body's first parameters) checked. */
+export function precheckParams(
+  params: ReadonlyMap<string, string>,
+  ctx: ProtocolContext,
+): { action: string | undefined } {
+  const secretId = params.get('SecretId');
+  if (secretId === undefined || secretId === '') {
+    if (!params.has('Signature')) {
+      throw new ScfError(
+        'InvalidAuthorization',
+        'The request is not signed: send an Authorization header (TC3-HMAC-SHA256) or Signature (HmacSHA1/HmacSHA256).',
+      );
+    }
+    throw missing('SecretId');
+  }
+  checkTimestamp(params.get('Timestamp'), ctx, 'Timestamp');
+  secretKeyOf(secretId, ctx);
+  return { action: params.get('Action') };
 }
 
 /** Authenticates a request and returns its action and parameters; throws a coded ScfError otherwise. */

@@ -7,12 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ScfError, toScfError } from '../../../errors/index.js';
-import { jsonResponse, type ProtocolHandler, type WireResponse } from '../../wire.js';
-import { authenticate } from './auth.js';
-import { OPERATIONS, UNSUPPORTED_ACTIONS } from './operations.js';
+import { jsonResponse, type ProtocolAdmission, type ProtocolHandler, type WireResponse } from '../../wire.js';
+import { authenticate, precheck, precheckParams } from './auth.js';
+import { OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './operations.js';
 
-export { API_VERSION, type AuthenticatedCall, authenticate } from './auth.js';
-export { OPERATIONS, UNSUPPORTED_ACTIONS } from './operations.js';
+export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
+export { IDEMPOTENT_ACTIONS, OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './operations.js';
 
 export interface V3HandlerOptions {
   /** Where unexpected faults are reported (default console.error). */
@@ -70,3 +70,11 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
 
 /** The API 3.0 protocol handler that `http.ts` mounts at `/`. */
 export const handleV3: ProtocolHandler = createV3Handler();
+
+/** API 3.0's part in request admission: its pre-body checks, upload actions and error envelope. */
+export const v3Admission: ProtocolAdmission = {
+  precheck,
+  precheckParams,
+  uploadActions: UPLOAD_ACTIONS,
+  errorResponse: (err) => errorResponse(err, randomUUID()),
+};

@@ -57,6 +57,23 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
 };
 
 /** Actions of SCF 3.0 (`tencentcloud-sdk-nodejs` 4.x scf client) that scf-local does not implement. */
+/** Code uploads: their bodies may be as large as `api.maxUploadBodyBytes` (every other action: `api.maxBodyBytes`). */
+export const UPLOAD_ACTIONS: ReadonlySet<string> = new Set(['CreateFunction', 'UpdateFunctionCode']);
+
+/** Reads without effects: a TC3 signature seen before is answered again for them (see ReplayGuard). */
+export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([
+  'GetFunction',
+  'GetFunctionLogs',
+  'GetRequestStatus',
+  'ListFunctions',
+  'ListNamespaces',
+]);
+
+/** An action that changes or runs something: a TC3 signature may be used for one of them only once. */
+export function isWriteAction(action: string | undefined): boolean {
+  return action !== undefined && Object.hasOwn(OPERATIONS, action) && !IDEMPOTENT_ACTIONS.has(action);
+}
+
 export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'UpdateAlias',
   'UpdateNamespace',

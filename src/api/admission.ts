@@ -101,21 +101,35 @@ const tooBusy = (): ScfError =>
  */
 class FormPrefixScanner {
   readonly found = new Map<string, string>();
+  /** The pair being read, while it may still be a scanned one (bounded by MAX_PAIR). */
   #partial = '';
+  /** True while the rest of a pair that cannot be a scanned one is passed over (up to the next `&`). */
+  #skipping = false;
 
   /** Feeds a chunk; returns true once every scanned name has been seen. */
   feed(chunk: Buffer): boolean {
     // latin1 maps bytes 1:1, so a multi-byte character split across chunks cannot corrupt the ASCII names.
-    const parts = (this.#partial + chunk.toString('latin1')).split('&');
-    this.#partial = parts.pop() ?? '';
-    for (const part of parts) this.#take(part);
+    const text = chunk.toString('latin1');
+    let at = 0;
+    while (at < text.length) {
+      const amp = text.indexOf('&', at);
+      const end = amp < 0 ? text.length : amp;
+      if (!this.#skipping) {
+        this.#partial += text.slice(at, end);
+        // A long pair is never one of ours (a name of a few letters, a short value): stop keeping it, so a
+        // large value costs nothing here.
+        if (this.#partial.length > MAX_PAIR) {
+          this.#partial = '';
+          this.#skipping = true;
+        }
+      }
+      if (amp < 0) break;
+      if (!this.#skipping) this.#take(this.#partial);
+      this.#partial = '';
+      this.#skipping = false;
+      at = amp + 1;
+    }
     return this.done;
-  }
-
-  /** The body ended: its last pair is complete. */
-  end(): void {
-    this.#take(this.#partial);
-    this.#partial = '';
   }
 
   get done(): boolean {
@@ -126,7 +140,6 @@ class FormPrefixScanner {
     if (pair === '') return;
     const eq = pair.indexOf('=');
     const rawName = eq < 0 ? pair : pair.slice(0, eq);
-    if (rawName.length > 32) return;
     let name: string;
     let value: string;
     try {
@@ -139,6 +152,9 @@ class FormPrefixScanner {
     if ((SCANNED as readonly string[]).includes(name) && !this.found.has(name)) this.found.set(name, value);
   }
 }
+
+/** Longest `name=value` pair the scanner keeps (SecretId=<id>, Timestamp=<digits>, Action=<name>). */
+const MAX_PAIR = 512;
 
 export interface Admission {
   /** The `onRequest` check of one protocol's route. Resolves to a response when the request is refused. */

@@ -122,6 +122,12 @@ export function extractZip(
       mkdirSync(target, { recursive: true });
       return;
     }
+    // An honest header that already says too much is refused before anything is inflated; sizes that lie
+    // are caught by the count below.
+    if (file.originalSize !== undefined && unpacked + file.originalSize > limits.maxUnpackedBytes) {
+      failure = invalidValue('ZipFile', `code package unpacks to more than ${limits.maxUnpackedBytes} bytes`);
+      return;
+    }
     mkdirSync(dirname(target), { recursive: true });
     const fd = openSync(target, 'w');
     open.add(fd);

@@ -50,25 +50,40 @@ export function toHead(req: FastifyRequest): WireHead {
   };
 }
 
-/** How long a connection whose body was refused stays open (unread) so the client reads the answer. */
+/** A refused body is read and dropped up to this many bytes: a small one ends and the connection stays. */
+const DISCARD_BYTES = 64 * 1024;
+/** How long a connection whose larger body was refused stays open (unread) so the client reads the answer. */
 const LINGER_MS = 1000;
 
 /**
- * Before a refusal is sent while the client is still sending its body: stop reading it (only what is
- * already in the socket's buffers is ever taken, bounded by the stream's high-water mark) and close the
- * connection a moment after the answer. Closing at once would reset a connection with unread data, and
- * the client would see the reset instead of the answer; draining it (Node's default) would read the
- * whole body. Nothing of it is kept either way.
+ * When a refusal is sent before the body was read: read and drop up to DISCARD_BYTES of it, so a small
+ * body ends and its keep-alive connection stays usable; past that, stop reading (only what is already in
+ * the socket's buffers is taken, bounded by the stream's high-water mark) and close the connection a
+ * moment after the answer. Closing at once would reset a connection with unread data, and the client
+ * would see the reset instead of the answer; draining it (Node's default) would read the whole body.
+ * Nothing of it is kept either way.
  */
 function closeUnread(raw: FastifyRequest['raw']): void {
   if (raw.complete) return;
   raw.removeAllListeners('data');
-  raw.pause();
-  // Marks the body as being consumed, so Node does not drain it once the answer is sent.
-  raw.read(0);
-  const timer = setTimeout(() => raw.socket?.destroy(), LINGER_MS);
-  timer.unref();
-  raw.socket?.once('close', () => clearTimeout(timer));
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const onData = (chunk: Buffer): void => {
+    dropped += chunk.length;
+    if (dropped <= DISCARD_BYTES || timer) return;
+    raw.off('data', onData);
+    raw.pause();
+    timer = setTimeout(() => raw.socket?.destroy(), LINGER_MS);
+    timer.unref();
+  };
+  const clear = (): void => {
+    if (timer) clearTimeout(timer);
+  };
+  raw.on('data', onData);
+  raw.once('end', clear);
+  raw.socket?.once('close', clear);
+  // Reading also marks the body as consumed, so Node does not drain it once the answer is sent.
+  raw.resume();
 }
 
 /** A protocol's whole response, sent as bytes (see the note in `route`). */

@@ -10,6 +10,7 @@ import { registerLogStream } from '../../../src/api/stream/index.js';
 import { ApiClient, RemoteError } from '../../../src/cli/client.js';
 import { readSse, type SseMessage } from '../../../src/cli/sse.js';
 import { signTc3 } from '../../../src/cli/tc3.js';
+import { loadConfig } from '../../../src/config/index.js';
 import { InvocationEventHub } from '../../../src/invocations/events.js';
 import type { InvocationRecord } from '../../../src/store/types.js';
 
@@ -40,7 +41,7 @@ async function server(
   const hub = new InvocationEventHub({ epoch: 'ep' });
   const app = Fastify();
   const context = {
-    actions: {} as ActionContext,
+    actions: { config: loadConfig({ env: {} }) } as ActionContext,
     credentials: new CredentialStore([CRED]),
     replay: new ReplayGuard({ maxSkewSeconds: 300 }),
   };

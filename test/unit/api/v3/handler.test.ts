@@ -11,6 +11,7 @@ import { CredentialStore, ReplayGuard } from '../../../../src/api/auth/index.js'
 import { hostVariants, parseTc3Authorization } from '../../../../src/api/protocol/v3/auth.js';
 import { createV3Handler } from '../../../../src/api/protocol/v3/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
+import { loadConfig } from '../../../../src/config/index.js';
 import type { LogQuery, StoredRecord } from '../../../../src/store/types.js';
 
 const Sign = signModule.default;
@@ -133,7 +134,7 @@ function setup(options: { failStore?: boolean } = {}) {
   const queries: LogQuery[] = [];
   const internal: unknown[] = [];
   const actions = {
-    config: { apiTimeZoneOffsetMinutes: 480 },
+    config: loadConfig({ env: {}, overrides: { apiTimeZoneOffsetMinutes: 480 } }),
     functions: {
       get: () => ({}),
       getNamespace: () => ({ name: 'default' }),

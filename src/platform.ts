@@ -1,8 +1,10 @@
 /**
- * Composition root: config -> store -> runtime -> functions -> invoker -> API. Wiring only; it owns the
- * start and stop order. Stop order matters: the HTTP server stops taking requests, the runtime stops
- * (invocations still running end as interrupted), their final records are written, the writer flushes,
- * then the store closes.
+ * Composition root: config -> data folder lock -> store -> runtime -> functions -> invoker -> API. Wiring
+ * only; it owns the start and stop order. Start order matters: the data folder's lock comes before anything
+ * in the folder is opened (a second server on the folder must change nothing, least of all mark the first
+ * one's running invocations interrupted). Stop order matters: the HTTP server stops taking requests, the
+ * runtime stops (invocations still running end as interrupted), their final records are written, the writer
+ * flushes, the store closes, and the lock goes last.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +16,7 @@ import { handleV2 } from './api/protocol/v2/index.js';
 import { handleV3 } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
+import { type DataDirLock, lockDataDir } from './datadir/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
@@ -54,6 +57,7 @@ export class Platform {
   /** Running records found at start (left by a crash) and turned into interrupted ones. */
   readonly recoveredInterrupted: number;
   readonly http: FastifyInstance;
+  readonly #lock: DataDirLock;
   #closing: Promise<void> | undefined;
 
   /** Use `createPlatform()`. */
@@ -62,16 +66,17 @@ export class Platform {
     dataDir: string;
     store: LogStore;
     recovered: number;
+    lock: DataDirLock;
   }) {
     const { config, dataDir, store } = parts;
+    this.#lock = parts.lock;
     this.config = config;
     this.dataDir = dataDir;
     this.store = store;
     this.recoveredInterrupted = parts.recovered;
     this.events = new InvocationEventHub();
     this.writer = new RecordWriter(store, { batchMaxSize: config.store.batchMaxSize });
-    const runtimeOptions = { ...config.runtime, region: config.region };
-    this.runtime = createNodeRuntime(runtimeOptions);
+    // What reads the folder (and can fail on it) comes before the runtime, which starts processes.
     this.functions = new FunctionRegistry(dataDir, {
       extract: config.functions,
       onChange: (ns, name) => {
@@ -79,17 +84,20 @@ export class Platform {
         void this.runtime.retire(ns, name).catch(() => {});
       },
     });
+    const creds = setupCredentials(config.auth.credentials, dataDir);
+    this.credentials = creds.store;
+    this.generatedCredentialsAt = creds.generatedAt;
+    const runtimeOptions = { ...config.runtime, region: config.region };
+    this.runtime = createNodeRuntime(runtimeOptions);
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },
       {
         billingGranularityMs: config.runtime.billingGranularityMs,
+        logFormat: config.runtime.logFormat,
         onRecord: (e) => this.events.publish(e),
         onLog: (e) => this.events.publish(e),
       },
     );
-    const creds = setupCredentials(config.auth.credentials, dataDir);
-    this.credentials = creds.store;
-    this.generatedCredentialsAt = creds.generatedAt;
     const actions: ActionContext = { config, functions: this.functions, invoker: this.invoker, store };
     const context = {
       actions,
@@ -124,12 +132,17 @@ export class Platform {
       this.events.close();
       await this.writer.close();
       await this.store.close();
-    })();
+    })().finally(() => this.#lock.release());
     return this.#closing;
   }
 }
 
-/** Loads config, opens the store (recovering records a crash left running) and wires the platform. */
+/**
+ * Loads config, locks the data folder, opens the store (recovering records a crash left running) and wires
+ * the platform. Rejects with ScfError `DataDirInUse` (naming the holder's pid, having changed nothing) when
+ * another platform, in this process or another, holds the folder. On any failure everything it opened is
+ * closed again and the lock released.
+ */
 export async function createPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const loadOptions: Parameters<typeof loadConfig>[0] = {};
   if (options.config) loadOptions.overrides = options.config;
@@ -138,14 +151,17 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   const config = loadConfig(loadOptions);
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const store = createLogStore(config, { dataDir });
-  await store.open();
-  let recovered: number;
+  const lock = lockDataDir(dataDir);
+  let store: LogStore | undefined;
   try {
-    recovered = await store.recoverInterrupted();
+    store = createLogStore(config, { dataDir });
+    await store.open();
+    const recovered = await store.recoverInterrupted();
+    return new Platform({ config, dataDir, store, recovered, lock });
   } catch (err) {
-    await store.close();
+    // The first failure is the one to report; closing what was opened is best effort after it.
+    await store?.close().catch(() => {});
+    lock.release();
     throw err;
   }
-  return new Platform({ config, dataDir, store, recovered });
 }

@@ -1,9 +1,18 @@
-/** `scf-local serve`: starts the platform in this process until SIGINT/SIGTERM. */
+/**
+ * `scf-local serve`: starts the platform in this process until SIGINT/SIGTERM.
+ *
+ * Start-up either succeeds or ends the process promptly with one line on stderr, having changed nothing:
+ * exit 2 when the data folder is held by another server (its pid named) or the configuration is wrong,
+ * exit 1 for anything else (the port taken, an unreadable folder or database). The port is tried before the
+ * data folder is touched; whatever was opened before a later failure is closed before exiting.
+ */
+import { createServer } from 'node:net';
 import type { Command } from 'commander';
 import { credentialsPath } from '../api/auth/index.js';
 import { STREAM_PATH } from '../api/stream/protocol.js';
-import type { ConfigInput } from '../config/index.js';
-import { createPlatform } from '../platform.js';
+import { type ConfigInput, loadConfig } from '../config/index.js';
+import { ScfError } from '../errors/index.js';
+import { createPlatform, type Platform } from '../platform.js';
 
 interface ServeFlags {
   host?: string;
@@ -44,8 +53,25 @@ export function registerServe(program: Command): void {
       if (Object.keys(runtime).length > 0) overrides['runtime'] = runtime;
       const options: Parameters<typeof createPlatform>[0] = { config: overrides as ConfigInput };
       if (flags.config) options.configFile = flags.config;
-      const platform = await createPlatform(options);
-      const { url } = await platform.listen();
+      let platform: Platform | undefined;
+      let url: string;
+      try {
+        // Config first (it names the port and folder), then the port, then the platform: a port someone
+        // else holds fails here, before anything in the data folder is created or changed.
+        const loadOptions: Parameters<typeof loadConfig>[0] = { overrides: options.config ?? {} };
+        if (options.configFile) loadOptions.file = options.configFile;
+        const config = loadConfig(loadOptions);
+        await probePort(config.host, config.port);
+        platform = await createPlatform(options);
+        ({ url } = await platform.listen());
+      } catch (err) {
+        // Close what was opened (processes, store, the folder's lock) so the process can end; a failure
+        // to close is not the news, the start-up failure is.
+        await platform?.close().catch(() => {});
+        const { line, exitCode } = startupFailure(err);
+        process.stderr.write(`scf-local: ${line}\n`);
+        process.exit(exitCode);
+      }
       const out = process.stdout;
       out.write(`scf-local listening on ${url}\n`);
       out.write(
@@ -77,4 +103,38 @@ export function registerServe(program: Command): void {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
+}
+
+/** Binds and releases `host:port`, so a port already in use fails before the data folder is touched. */
+async function probePort(host: string, port: number): Promise<void> {
+  // Port 0 takes any free port: nothing to probe. Another process may still take the port between the
+  // probe and the real bind; that start then fails at listen, after the folder was opened (and closed).
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/** One line for a failed start, and the exit code: 2 for what the user must change, 1 otherwise. */
+function startupFailure(err: unknown): { line: string; exitCode: number } {
+  if (err instanceof ScfError) {
+    return { line: `cannot start: ${err.message}`, exitCode: err.isUserError ? 2 : 1 };
+  }
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
+    const where =
+      e.address === undefined ? '' : ` ${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}`;
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'the address is already in use (another server on that port? pick one with --port)'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : 'the address is not available on this machine';
+    return { line: `cannot listen on${where}: ${why} (${e.code})`, exitCode: 1 };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { line: `cannot start: ${message.split('\n')[0]}${e?.code ? ` (${e.code})` : ''}`, exitCode: 1 };
 }

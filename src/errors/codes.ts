@@ -152,6 +152,14 @@ export const ERROR_CODES = {
     'Too many request body bytes in flight at once (api.maxBufferedBodyBytes); retry later.',
   ),
 
+  // --- server start
+  DataDirInUse: user(
+    4000,
+    'ResourceInUse',
+    'ResourceInUse.DataDir',
+    'Server start only, never sent over the API: another scf-local server (its pid is in the message) holds the data folder; `scf-local serve` exits 2.',
+  ),
+
   // --- system
   ServerUnreachable: {
     v2: 6000,

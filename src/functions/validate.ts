@@ -44,11 +44,23 @@ export function validateNamespace(ns: unknown): string {
   return ns;
 }
 
+/**
+ * A handler is `file.export`, where `file` is a path inside the code folder: relative, `/`-separated, no
+ * empty, `.` or `..` segment (so it cannot start with `/`, nor resolve outside the folder, e.g.
+ * `../other/code/index.main_handler`), and no backslash. The runtime joins it to the code folder as is.
+ */
 export function validateHandler(handler: unknown): string {
   if (typeof handler !== 'string' || handler.length < 2 || handler.length > 60 || !HANDLER_RE.test(handler)) {
     throw invalidValue(
       'Handler',
       `Handler ${JSON.stringify(handler)} is invalid: expected file.export, e.g. index.main_handler`,
+    );
+  }
+  const file = handler.slice(0, handler.lastIndexOf('.'));
+  if (file.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw invalidValue(
+      'Handler',
+      `Handler ${JSON.stringify(handler)} is invalid: its file must be a relative path inside the code folder, without "." or ".." segments (e.g. src/index.main_handler)`,
     );
   }
   return handler;

@@ -5,10 +5,10 @@
  * it arrives (`onLog`), for the live tail. A synchronous caller is answered only once the final record is durable; an
  * asynchronous (Event) caller once the running record is durable.
  */
-import { toScfError } from '../errors/index.js';
+import { type ScfError, toScfError } from '../errors/index.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { FunctionDefinition } from '../functions/types.js';
-import type { FunctionRunSpec, RunResult, Runtime } from '../runtime/types.js';
+import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
 import { type InvocationRecord, RET_CODE } from '../store/types.js';
 import type { RecordWriter } from '../store/writer.js';
 import { uuidv7 } from './request-id.js';
@@ -51,6 +51,11 @@ export interface InvokerOptions {
    * final record's log stays the authoritative whole (it adds the platform lines). Must not throw.
    */
   onLog?: (event: LogEvent) => void;
+  /**
+   * The runtime's log format (`runtime.logFormat`), for the one record the Invoker writes a log for itself:
+   * an instance the runtime failed to start and reported by rejecting. Default `scf`.
+   */
+  logFormat?: 'scf' | 'legacy';
 }
 
 export interface RecordEvent {
@@ -82,6 +87,15 @@ export function billDuration(duration: number, granularityMs: number): number {
   return Math.max(granularityMs, Math.ceil(duration / granularityMs - 1e-9) * granularityMs);
 }
 
+/** Calls `f`, turning a synchronous throw into a rejection. */
+function settle<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return f();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 export class Invoker {
   readonly #deps: InvokerDeps;
   readonly #options: InvokerOptions;
@@ -107,14 +121,19 @@ export class Invoker {
   }
 
   /**
-   * Runs one invocation. Rejects (ScfError) only when it cannot start: FunctionNotFound,
-   * ConcurrencyLimitReached, or a store fault; whatever the function does is in the record.
+   * Runs one invocation. Rejects (ScfError) only when it never started (FunctionNotFound, or the runtime
+   * refused it before giving it an instance slot: ConcurrencyLimitReached, runtime closed) or on a store
+   * fault. Whatever the function does is in the record, and so is a runtime that fails to start or run an
+   * instance after `onStart`: it should resolve with a result then, but if it rejects instead the
+   * invocation still ends in a final record (retCode 439, "instance failed to start: ...").
    */
   async invoke(req: InvokeRequest): Promise<InvokeOutcome> {
     const def = this.#deps.functions.get(req.functionName, req.namespace);
     const requestId = uuidv7();
     const qualifier = req.qualifier ?? LATEST;
     const { writer } = this.#deps;
+    /** Set by onStart: from then on the invocation has a record, which must end final. */
+    let startTime: number | undefined;
     let began: Promise<void> | undefined;
     let startedResolve!: () => void;
     const started = new Promise<void>((r) => {
@@ -138,54 +157,72 @@ export class Invoker {
       });
     };
 
-    const run = this.#deps.runtime
-      .invoke({
-        fn: this.#spec(def),
-        requestId,
-        qualifier,
-        event: req.event,
-        onStart: ({ startTime }) => {
-          const running = {
-            requestId,
-            namespace: def.namespace,
-            functionName: def.functionName,
-            qualifier,
-            startTime,
-            duration: 0,
-            billDuration: 0,
-            memUsage: 0,
-            retCode: RET_CODE.RUNNING,
-            retMsg: '',
-            invokeFinished: 0,
-            retryNum: 0,
-            log: '',
-          };
-          began = writer.begin(running);
-          const onRecord = this.#options.onRecord;
-          // A failed begin surfaces through `began` (async callers) and the final write; the event is
-          // simply not emitted.
-          if (onRecord || onLogHook) {
-            began
-              .then(() => {
-                onRecord?.({ type: 'start', record: running });
-                liveLog = 'live';
-                for (const text of held) reportLog(text);
-                held = [];
-              })
-              .catch(() => {
-                liveLog = 'off';
-                held = [];
-              });
-          }
-          startedResolve();
-        },
-        onLog: (text) => {
+    const runRequest: RunRequest = {
+      fn: this.#spec(def),
+      requestId,
+      qualifier,
+      event: req.event,
+      onStart: (info) => {
+        startTime = info.startTime;
+        const running = {
+          requestId,
+          namespace: def.namespace,
+          functionName: def.functionName,
+          qualifier,
+          startTime: info.startTime,
+          duration: 0,
+          billDuration: 0,
+          memUsage: 0,
+          retCode: RET_CODE.RUNNING,
+          retMsg: '',
+          invokeFinished: 0,
+          retryNum: 0,
+          log: '',
+        };
+        began = writer.begin(running);
+        const onRecord = this.#options.onRecord;
+        // Always observed here: a failed begin also surfaces through `began` (async callers) and through
+        // the final write (its batch fails too, or the finish replaces the record anyway); the `start`
+        // event is then simply not emitted.
+        began.then(
+          () => {
+            onRecord?.({ type: 'start', record: running });
+            liveLog = 'live';
+            for (const text of held) reportLog(text);
+            held = [];
+          },
+          () => {
+            liveLog = 'off';
+            held = [];
+          },
+        );
+        startedResolve();
+      },
+      onLog: (text) => {
+        try {
           writer.appendLog(requestId, text);
-          if (!onLogHook) return;
-          if (liveLog === 'live') reportLog(text);
-          else if (liveLog === 'holding') held.push(text);
+        } catch {
+          // Only a closed writer throws here; this callback runs inside the runtime's message handling,
+          // where a throw would escape as an uncaught exception. The final write reports the closed writer.
+        }
+        if (!onLogHook) return;
+        if (liveLog === 'live') reportLog(text);
+        else if (liveLog === 'holding') held.push(text);
+      },
+    };
+
+    const run = settle(() => this.#deps.runtime.invoke(runRequest))
+      .then(
+        (result) => result,
+        (err: unknown) => {
+          const e = toScfError(err);
+          // Refused before the invocation got its instance slot (throttled, or the runtime is closing; see
+          // the runtime contract): nothing ran and no record was begun, so the caller gets the coded error.
+          if (startTime === undefined) throw e;
+          // After onStart a running record exists: it must end final, whatever the runtime did.
+          return this.#failedStart(def, requestId, startTime, e);
         },
-      })
+      )
       .then(async (result) => {
         const record = this.#record(def, requestId, qualifier, result);
         await writer.finish(record);
@@ -193,18 +230,61 @@ export class Invoker {
         return { record, errMsg: result.errMsg };
       });
 
-    const tracked = run.finally(() => this.#inFlight.delete(tracked));
+    // `drain()` waits for every invocation to settle; its outcome is observed below (caller or
+    // onBackgroundError), so the tracking promise itself must never reject.
+    const tracked: Promise<void> = run.then(
+      () => {
+        this.#inFlight.delete(tracked);
+      },
+      () => {
+        this.#inFlight.delete(tracked);
+      },
+    );
     this.#inFlight.add(tracked);
 
     if (!req.async) {
       const { record, errMsg } = await run;
       return { requestId, record, errMsg };
     }
-    // Async: answer once the running record is durable; report later faults to the server log.
-    run.catch((err: unknown) => (this.#options.onBackgroundError ?? console.error)(toScfError(err)));
-    await Promise.race([started, run.then(() => undefined)]);
+    // Async: answer once the running record is durable (or the invocation is over, or refused); faults
+    // after the answer go to the server log.
+    run.catch((err: unknown) => {
+      if (startTime !== undefined) (this.#options.onBackgroundError ?? console.error)(toScfError(err));
+    });
+    await Promise.race([started, run]);
     if (began) await began;
     return { requestId };
+  }
+
+  /**
+   * The result of an invocation whose instance the runtime could neither start nor run, and reported by
+   * rejecting instead of with a result: a 439 with the platform's reason. The log has only the platform
+   * lines: text the function printed before is in the runtime's hands, not the Invoker's.
+   */
+  #failedStart(def: FunctionDefinition, requestId: string, startTime: number, err: ScfError): RunResult {
+    const cause = err.cause instanceof Error ? err.cause.message : undefined;
+    // Formatting only (the code decides nothing on it): the runtime's own wording often says "... failed
+    // to start: <why>" already, which would read twice after this record's fixed prefix.
+    const detail = err.message.replace(/^.*?failed to start: /, '');
+    const message = `instance failed to start: ${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
+    const duration = Math.max(0, Date.now() - startTime);
+    const id = requestId;
+    const log =
+      this.#options.logFormat === 'legacy'
+        ? ''
+        : `START RequestId: ${id}\nERROR RequestId: ${id} Result: ${message}\nEND RequestId: ${id}\n` +
+          `Report RequestId: ${id} Duration:${Math.round(duration)}ms Memory:${def.memorySize}MB MemUsage:0.000000MB\n`;
+    return {
+      startTime,
+      duration,
+      memUsage: 0,
+      retCode: RET_CODE.PROCESS_EXITED,
+      // SCF's error JSON, as the runtime writes it for its own 439s.
+      retMsg: JSON.stringify({ errorCode: -1, errorMessage: message, requestId, statusCode: 439 }),
+      errMsg: message,
+      log,
+      coldStart: true,
+    };
   }
 
   #record(def: FunctionDefinition, requestId: string, qualifier: string, r: RunResult): InvocationRecord {

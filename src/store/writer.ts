@@ -155,7 +155,12 @@ export class RecordWriter {
     } catch (cause) {
       const err = new ScfError('InternalError', `committing ${ops.length} record writes failed`, { cause });
       for (const w of waiters) w.reject(err);
-      this.#onError?.(err);
+      try {
+        this.#onError?.(err);
+      } catch {
+        // A throwing onError must not reject the batch chain (#inFlight, which nothing may have to observe)
+        // nor stop the next batch; the batch's own promises already carry the failure.
+      }
       return;
     }
     for (const w of waiters) w.resolve();

@@ -8,6 +8,7 @@
 import { type ScfError, toScfError } from '../errors/index.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { FunctionDefinition } from '../functions/types.js';
+import { processlessResult } from '../runtime/results.js';
 import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
 import { type InvocationRecord, RET_CODE } from '../store/types.js';
 import type { RecordWriter } from '../store/writer.js';
@@ -266,25 +267,18 @@ export class Invoker {
     // Formatting only (the code decides nothing on it): the runtime's own wording often says "... failed
     // to start: <why>" already, which would read twice after this record's fixed prefix.
     const detail = err.message.replace(/^.*?failed to start: /, '');
-    const message = `instance failed to start: ${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
-    const duration = Math.max(0, Date.now() - startTime);
-    const id = requestId;
-    const log =
-      this.#options.logFormat === 'legacy'
-        ? ''
-        : `START RequestId: ${id}\nERROR RequestId: ${id} Result: ${message}\nEND RequestId: ${id}\n` +
-          `Report RequestId: ${id} Duration:${Math.round(duration)}ms Memory:${def.memorySize}MB MemUsage:0.000000MB\n`;
-    return {
+    const why = `${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
+    const req = { fn: this.#spec(def), requestId, qualifier: LATEST, event: '' };
+    return processlessResult(
+      req,
       startTime,
-      duration,
-      memUsage: 0,
-      retCode: RET_CODE.PROCESS_EXITED,
-      // SCF's error JSON, as the runtime writes it for its own 439s.
-      retMsg: JSON.stringify({ errorCode: -1, errorMessage: message, requestId, statusCode: 439 }),
-      errMsg: message,
-      log,
-      coldStart: true,
-    };
+      { kind: 'start', why },
+      {
+        logFormat: this.#options.logFormat ?? 'scf',
+        // The log holds only the platform lines: no cap can be reached.
+        maxLogBytes: Number.MAX_SAFE_INTEGER,
+      },
+    );
   }
 
   #record(def: FunctionDefinition, requestId: string, qualifier: string, r: RunResult): InvocationRecord {

@@ -3,7 +3,12 @@
  * output formatted here), the cap with its visible marker, and the SCF platform lines around it.
  */
 
+import { cutUtf8 } from './node/utf8.js';
+
 export type LogFormat = 'scf' | 'legacy';
+
+/** A raw line longer than this (no newline in sight) is cut into lines, so no flood grows in memory. */
+const MAX_RAW_LINE = 64 * 1024;
 
 /**
  * Bytes kept out of the user budget for the platform lines (START, ERROR, END, Report: ~350 bytes with
@@ -51,7 +56,12 @@ export class LogCollector {
     const all = (this.#rawPartial[idx] ?? '') + text;
     const nl = all.lastIndexOf('\n');
     if (nl < 0) {
-      this.#rawPartial[idx] = all;
+      if (all.length <= MAX_RAW_LINE) {
+        this.#rawPartial[idx] = all;
+        return;
+      }
+      this.#rawPartial[idx] = '';
+      this.#addRawLines(`${all}\n`);
       return;
     }
     this.#rawPartial[idx] = all.slice(nl + 1);
@@ -116,15 +126,6 @@ export class LogCollector {
     if (this.#openLine) this.#push('\n', 1);
     return { text: this.#chunks.join(''), dropped: this.#dropped + extraDropped };
   }
-}
-
-/** Cuts a string to at most `maxBytes` UTF-8 bytes without splitting a character. */
-export function cutUtf8(s: string, maxBytes: number): string {
-  const buf = Buffer.from(s, 'utf8');
-  if (buf.length <= maxBytes) return s;
-  let end = maxBytes;
-  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end).toString('utf8');
 }
 
 export interface FinalLogParts {

@@ -1,34 +1,20 @@
 /**
- * Reading a process's memory from /proc, and the one shared RSS watchdog that enforces memorySize on busy
- * instances. V8's own heap cap (`--max-old-space-size`) cannot see Buffers and native allocations, which live
- * outside the heap; the watchdog sees the whole resident set.
+ * The one shared memory watchdog that enforces memorySize on busy instances. V8's own heap cap
+ * (`--max-old-space-size`) cannot see Buffers, native allocations or subprocesses; the watchdog sees the
+ * resident memory of every process of the instance (see `sandbox/tree.ts`).
  */
-import { readFileSync } from 'node:fs';
-
-/** A `/proc/<pid>/status` field in bytes (`VmRSS`, `VmHWM`), or undefined when unreadable (gone). */
-export function readStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/status`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const at = text.indexOf(`${field}:`);
-  if (at < 0) return undefined;
-  const m = /^\w+:\s+(\d+) kB/.exec(text.slice(at, at + 40));
-  return m?.[1] ? Number(m[1]) * 1024 : undefined;
-}
 
 /** What the watchdog needs from an instance. */
 export interface Watched {
-  readonly pid: number;
-  /** Called with each VmRSS sample; the instance compares it with its limit (and keeps the peak). */
+  /** Total resident memory of the instance now, bytes; undefined once it is gone. */
+  rss(): number | undefined;
+  /** Called with each sample; the instance compares it with its limit (and keeps the peak). */
   onMemorySample(rss: number): void;
 }
 
 /**
- * Samples VmRSS of the watched (busy) instances every `intervalMs` with one timer, which runs only while
- * something is watched. Interval 0 disables it (V8's heap cap still applies).
+ * Samples the watched (busy) instances every `intervalMs` with one timer, which runs only while something
+ * is watched. Interval 0 disables it (V8's heap cap and the end-of-invocation check still apply).
  */
 export class MemoryWatchdog {
   readonly #intervalMs: number;
@@ -59,7 +45,7 @@ export class MemoryWatchdog {
 
   #sample(): void {
     for (const w of [...this.#watched]) {
-      const rss = readStatusBytes(w.pid, 'VmRSS');
+      const rss = w.rss();
       if (rss !== undefined) w.onMemorySample(rss);
     }
   }

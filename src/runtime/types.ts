@@ -5,9 +5,10 @@
  * Contract:
  * - `invoke()` never rejects for anything the function does (throw, hang, OOM, exit, flood): those are
  *   results with their retCode. It rejects only with a ScfError for platform conditions
- *   (ConcurrencyLimitReached when the function's pool and queue are full; InternalError when a process
- *   cannot be started at all), or when the runtime is closed (InternalError; also for invocations still
- *   queued at `close()`, which never started).
+ *   (ConcurrencyLimitReached when the function's pool and queue are full) before `onStart`, or when the
+ *   runtime is closed (InternalError; also for invocations still queued at `close()`, which never started).
+ *   Once `onStart` was called it always resolves: an instance that cannot start is a result (retCode 439,
+ *   "the instance failed to start: ...").
  * - `onStart` is called when the invocation gets its instance slot (after queueing, before the cold start)
  *   with the invocation's start time, which is also the result's `startTime`; on a warm instance the handler
  *   starts within a fraction of a millisecond of it. `onLog` receives the invocation's user log text
@@ -61,13 +62,15 @@ export interface RunResult {
   /** Epoch ms UTC. */
   startTime: number;
   /**
-   * ms, monotonic clock, sub-ms precision; handler start to end as measured in the instance (a cold start's
-   * module load included; process start excluded). For a killed invocation, the parent's measure.
+   * ms, the parent's monotonic clock, sub-ms precision: from the `invoke` message to the result (a cold
+   * start's module load included; process start excluded). Never what the function's process claims.
    */
   duration: number;
-  /** Bytes: peak RSS of the instance during this invocation. */
+  /** Bytes: peak resident memory of every process of the instance during this invocation. */
   memUsage: number;
-  /** 0, 430, 433, 434, 437, 439, or 3 (interrupted by shutdown). */
+  /** CPU time (user + system) of every process of the instance during this invocation, ms. */
+  cpuTime: number;
+  /** 0, 407, 430, 433, 434, 437, 439, or 3 (interrupted by shutdown): see `results.ts`. */
   retCode: number;
   /** JSON of the return value, or SCF's error JSON. */
   retMsg: string;
@@ -85,8 +88,18 @@ export interface RuntimeStats {
   queued: number;
 }
 
+/** Whether function instances are isolated, and if not why (shown at start-up and by `/healthz`). */
+export interface SandboxStatus {
+  isolated: boolean;
+  /** The sandbox's network when isolated: `slirp` (outbound, no host loopback) or `none`. */
+  network?: 'slirp' | 'none';
+  /** Why not isolated, or what is degraded. */
+  reason?: string;
+}
+
 export interface Runtime {
   invoke(req: RunRequest): Promise<RunResult>;
+  sandboxStatus(): SandboxStatus;
   retire(namespace: string, functionName: string): Promise<void>;
   stats(): RuntimeStats;
   close(): Promise<void>;

@@ -54,16 +54,8 @@ export interface StoredRecord extends InvocationRecord {
   seq: number;
 }
 
-export const RET_CODE = {
-  SUCCESS: 0,
-  RUNNING: 2,
-  INTERRUPTED: 3,
-  USER_CODE_EXCEPTION: 430,
-  TIMEOUT: 433,
-  MEMORY_LIMIT: 434,
-  HANDLER_NOT_FOUND: 437,
-  PROCESS_EXITED: 439,
-} as const;
+/** The retCodes (defined once, by the runtime that produces them). */
+export { RET_CODE } from '../runtime/results.js';
 
 /**
  * retCode classes accepted by GetFunctionLogs' filter:

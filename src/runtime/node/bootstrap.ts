@@ -13,13 +13,14 @@
  * It imports nothing of the project but its own message types: it must stay a small, dependency-free
  * program whose behaviour does not change with the server's code.
  */
-import { openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { type ChildFrame, type InitMessage, type InvokeMessage, parseParentMessage } from './protocol.js';
+import { cutUtf8 } from './utf8.js';
 
 /** The frame pipe (see protocol.ts). */
 const FRAME_FD = 3;
@@ -84,16 +85,6 @@ let pendingBytes = 0;
 let pendingDropped = 0;
 
 const userCap = (): number => init?.maxLogBytes ?? 1024 * 1024;
-
-/** Cuts a string to at most `maxBytes` UTF-8 bytes without splitting a character. */
-function cutUtf8(s: string, maxBytes: number): string {
-  const buf = Buffer.from(s, 'utf8');
-  if (buf.length <= maxBytes) return s;
-  let end = maxBytes;
-  // Back off over continuation bytes (10xxxxxx) so the cut lands on a character boundary.
-  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end).toString('utf8');
-}
 
 /** Sends formatted text for the running invocation, or keeps it for the next one; enforces the cap. */
 function emit(text: string): void {
@@ -178,33 +169,6 @@ function captureStream(stream: NodeJS.WriteStream, fd: 1 | 2): void {
 
 captureStream(process.stdout, 1);
 captureStream(process.stderr, 2);
-
-// ---------------------------------------------------------------------------------------------------
-// Peak memory: the kernel's RSS high-water mark, reset at the start of each invocation by writing 5 to
-// /proc/self/clear_refs (Linux >= 4.0), read at the end. It is read through getrusage (maxRSS), which for a
-// live process is max(that mark, the peak of threads that already exited): ~5 us, where parsing
-// /proc/self/status costs ~60 us on the hot path. Caveat: once a thread of the process has exited (a worker
-// thread), its peak sticks in maxRSS; memUsage can then over-report for the rest of the instance's life.
-
-let clearRefsFd: number | undefined;
-try {
-  clearRefsFd = openSync('/proc/self/clear_refs', 'w');
-} catch {
-  // Not allowed here (some sandboxes): memUsage falls back to the peak since the instance started.
-  clearRefsFd = undefined;
-}
-
-function resetPeak(): void {
-  if (clearRefsFd === undefined) return;
-  try {
-    writeSync(clearRefsFd, '5');
-  } catch {
-    clearRefsFd = undefined;
-  }
-}
-
-/** Bytes. */
-const readPeak = (): number => process.resourceUsage().maxRSS * 1024;
 
 // ---------------------------------------------------------------------------------------------------
 // Loading the handler
@@ -403,11 +367,10 @@ function describeError(error: unknown): { msg: string; stack: string } {
 }
 
 /** Ends the running invocation with a user error (printed to its log like SCF does). */
-function sendError(code: 430 | 437, error: unknown, t0: number, fatal: boolean): void {
+function sendError(code: 430 | 437, error: unknown, fatal: boolean): void {
   const cur = running;
   if (!cur) return;
   userWrite(2, `${format(error)}\n`);
-  const dur = performance.now() - t0;
   const { msg, stack } = describeError(error);
   send({
     t: 'done',
@@ -417,15 +380,11 @@ function sendError(code: 430 | 437, error: unknown, t0: number, fatal: boolean):
     msg,
     stack,
     fatal,
-    dur,
-    mem: readPeak(),
     drop: cur.dropped,
   });
   running = undefined;
   atLineStart = true;
 }
-
-let invocationStart = 0;
 
 async function invoke(msg: InvokeMessage): Promise<void> {
   const spec = init;
@@ -442,35 +401,32 @@ async function invoke(msg: InvokeMessage): Promise<void> {
   for (const text of carried) emit(text);
   process.env['SCF_FUNCTIONVERSION'] = msg.q;
 
-  resetPeak();
   const t0 = performance.now();
-  invocationStart = t0;
   let completion: Completion;
   try {
     if (!handlerFn) handlerFn = await loadHandler(spec);
     const event: unknown = JSON.parse(msg.ev);
     completion = await runHandler(handlerFn, event, spec, msg, t0);
   } catch (err) {
-    if (err instanceof InitFailure) sendError(err.code, err.error, t0, true);
-    else sendError(430, err, t0, false);
+    if (err instanceof InitFailure) sendError(err.code, err.error, true);
+    else sendError(430, err, false);
     if (err instanceof InitFailure) process.exit(1);
     return;
   }
   if (!completion.ok) {
-    sendError(430, completion.error, t0, false);
+    sendError(430, completion.error, false);
     return;
   }
   let ret: string;
   try {
     ret = JSON.stringify(completion.value) ?? 'null';
   } catch (err) {
-    sendError(430, err, t0, false);
+    sendError(430, err, false);
     return;
   }
-  const dur = performance.now() - t0;
   const cur = running;
   if (!cur) return;
-  send({ t: 'done', id: cur.id, ok: true, ret, dur, mem: readPeak(), drop: cur.dropped });
+  send({ t: 'done', id: cur.id, ok: true, ret, drop: cur.dropped });
   running = undefined;
   atLineStart = true;
 }
@@ -484,7 +440,7 @@ async function invoke(msg: InvokeMessage): Promise<void> {
  * state can no longer be trusted. Between invocations it just ends the instance.
  */
 process.on('uncaughtException', (err) => {
-  if (running) sendError(430, err, invocationStart, true);
+  if (running) sendError(430, err, true);
   else userWrite(2, `Uncaught ${format(err)}\n`);
   process.exit(1);
 });

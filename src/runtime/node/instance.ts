@@ -1,29 +1,31 @@
 /**
- * The parent side of one Node.js instance: one child process running `bootstrap.js`, its state machine, and
- * the bookkeeping of the one invocation it runs at a time (frames, raw output, timeout, memory, exit).
+ * The parent side of one Node.js instance: its state machine and the one invocation it runs at a time. The
+ * parts live next to it: `child.ts` (the process, its sandbox, kill and waits), `frames.ts` (reading the
+ * frame pipe), `invocation.ts` (timer, figures, results), `../results.ts` (retCodes and messages).
  *
  * States: starting -> [stem -> starting ->] busy <-> idle, then stopping -> dead. `starting` = spawned, until
  * the child said `ready` and acknowledged its function (`init` -> `bound`); `stem` = a stem cell: ready but
- * bound to no function yet (see `stemcells.ts`), back to `starting` while it is bound; `stopping` = SIGKILL
- * sent (or the process exited), waiting for its stdio to close so no byte it wrote is lost; `dead` = gone for
- * good. Every wait on the child is raced against its exit and a deadline.
+ * bound to no function yet (see `stemcells.ts`), back to `starting` while it is bound; `idle` = frozen
+ * (every process of the instance stopped with SIGSTOP until its next invocation); `stopping` = SIGKILL
+ * sent (or the process exited), waiting for its stdio to close so no byte it wrote is lost; `dead` = gone
+ * for good. Every wait on the child is raced against its exit and a deadline.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import { ScfError } from '../../errors/index.js';
-import { buildFinalLog, LogCollector, type LogFormat, userLogBudget } from '../log.js';
-import { type MemoryWatchdog, readStatusBytes, type Watched } from '../memory.js';
+import { userLogBudget } from '../log.js';
+import type { MemoryWatchdog, Watched } from '../memory.js';
+import { type Ending, errorJson, MAX_RESULT_BYTES, RET_CODE } from '../results.js';
+import { fillSlot } from '../sandbox/launcher.js';
 import type { FunctionRunSpec, RunRequest, RunResult } from '../types.js';
-import {
-  type BoundFrame,
-  type ChildFrame,
-  type DoneErrorFrame,
-  type DoneOkFrame,
-  type InitMessage,
-  parseChildFrame,
-  type ReadyFrame,
+import { InstanceProcess, type SandboxRuntime } from './child.js';
+import { FrameReader } from './frames.js';
+import { Invocation, type InvocationSettings } from './invocation.js';
+import type {
+  BoundFrame,
+  ChildFrame,
+  DoneErrorFrame,
+  DoneOkFrame,
+  InitMessage,
+  ReadyFrame,
 } from './protocol.js';
 
 export const InstanceState = {
@@ -36,15 +38,12 @@ export const InstanceState = {
 } as const;
 export type InstanceState = (typeof InstanceState)[keyof typeof InstanceState];
 
-/** retCode of an invocation cut short by `close()`. */
-export const RET_INTERRUPTED = 3;
-
 /** Deadline for a new process to say `ready`, and for `bound` after `init` (generous: the machine may be busy). */
 const START_DEADLINE_MS = 15_000;
-/** After SIGKILL, deadline for the exit itself (a process in uninterruptible sleep may take a while). */
-const KILL_DEADLINE_MS = 5_000;
-/** After the exit, deadline for stdio to close (a grandchild outside the process group may hold it). */
-const STDIO_GRACE_MS = 2_000;
+
+/** Paths of the code and the bootstrap inside a sandbox. */
+const SANDBOX_CODE_DIR = '/var/user';
+const SANDBOX_BOOTSTRAP = '/var/runtime/node/bootstrap.js';
 
 /** The fixed base environment of a function process: the server's own environment is never inherited. */
 const BASE_ENV: Readonly<Record<string, string>> = {
@@ -56,14 +55,15 @@ const BASE_ENV: Readonly<Record<string, string>> = {
 };
 
 /** What every instance of a runtime shares. */
-export interface InstanceOptions {
+export interface InstanceOptions extends InvocationSettings {
   nodePath: string;
+  /** Host path of bootstrap.js (used as is without a sandbox). */
   bootstrapPath: string;
+  /** The sandbox every instance runs in; undefined = plain processes (`runtime.sandbox: "off"`). */
+  sandbox: SandboxRuntime | undefined;
   region: string;
   appId: string;
   uin: string;
-  maxLogBytes: number;
-  logFormat: LogFormat;
   watchdog: MemoryWatchdog;
   /** Called as soon as a process exists (before it is ready), so `close()` can reach it. */
   onSpawn: (instance: NodeInstance) => void;
@@ -83,7 +83,7 @@ export interface InstanceHooks {
 /** The whole environment of a function's process, in order: base, the function's own, then SCF's. */
 export function functionEnv(
   fn: FunctionRunSpec,
-  opts: Pick<InstanceOptions, 'region' | 'appId' | 'uin'>,
+  opts: Pick<InstanceOptions, 'region' | 'appId' | 'uin' | 'sandbox'>,
 ): Record<string, string> {
   return {
     ...BASE_ENV,
@@ -94,23 +94,12 @@ export function functionEnv(
     SCF_FUNCTIONVERSION: '$LATEST',
     SCF_MEMORYSIZE: String(fn.memorySize),
     SCF_TIMEOUT: String(fn.timeout),
-    SCF_CODE: fn.codeDir,
+    SCF_CODE: opts.sandbox ? SANDBOX_CODE_DIR : fn.codeDir,
     TENCENTCLOUD_REGION: opts.region,
     TENCENTCLOUD_APPID: opts.appId,
     TENCENTCLOUD_UIN: opts.uin,
     TENCENTCLOUD_RUNENV: 'SCF',
   };
-}
-
-/** How one process is spawned. */
-interface SpawnSpec {
-  memorySize: number;
-  cwd: string;
-  env: Record<string, string>;
-  /** For error messages: the function's name, or what the process is for. */
-  label: string;
-  /** A stem cell: it must not hold the server's event loop while it waits (like an idle instance). */
-  stem: boolean;
 }
 
 /** A frame the parent is waiting for (`ready`, then `bound`). */
@@ -119,92 +108,49 @@ interface Expectation {
   arrived: () => void;
 }
 
-type Ending =
-  | { kind: 'timeout' }
-  | { kind: 'memory'; rss: number }
-  | { kind: 'interrupt' }
-  | { kind: 'exit' }
-  | { kind: 'protocol'; why: string };
-
-interface Invocation {
-  req: RunRequest;
-  startTime: number;
-  coldStart: boolean;
-  t0: number;
-  log: LogCollector;
-  timer: NodeJS.Timeout;
-  /** Highest VmRSS the watchdog saw during this invocation (the only figure left once a process died). */
-  maxRss: number;
-  ending: Ending | undefined;
-  resolve: (r: RunResult) => void;
-}
-
-const delay = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
-
-/** SCF's error JSON (`retMsg` of a failed invocation), keys in SCF's order. */
-export function errorJson(
-  message: string,
-  requestId: string,
-  statusCode: number,
-  stackTrace?: string,
-): string {
-  return JSON.stringify({
-    errorCode: -1,
-    errorMessage: message,
-    requestId,
-    ...(stackTrace === undefined ? {} : { stackTrace }),
-    statusCode,
-  });
-}
-
 export class NodeInstance implements Watched {
-  readonly pid: number;
   /** MB: the V8 heap cap it was spawned with, which no later `init` can change. */
   readonly memorySize: number;
   readonly memoryLimitBytes: number;
   readonly #opts: InstanceOptions;
-  readonly #child: ChildProcess;
+  #proc!: InstanceProcess;
+  readonly #frames: FrameReader;
   #hooks: InstanceHooks;
   /** The function it runs; undefined while it is a stem cell. */
   #fn: FunctionRunSpec | undefined;
   #label: string;
   #state: InstanceState = InstanceState.Starting;
-  #frameTail = '';
   #expecting: Expectation | undefined;
   #current: Invocation | undefined;
-  #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  #exitWaiters: (() => void)[] = [];
-  #closed = false;
-  #closeWaiters: (() => void)[] = [];
-  #gone: Promise<void> | undefined;
   #heapOom = false;
   #startupStderr = '';
   /** The function was retired, or the child dropped its IPC channel: do not reuse after this invocation. */
   #noReuse = false;
   #interrupted = false;
   #goneNotified = false;
+  #dead: Promise<void> | undefined;
+  /** The code slot already holds the function's code (a fresh start fills it before spawning). */
+  #slotFilled = false;
 
-  private constructor(
-    opts: InstanceOptions,
-    hooks: InstanceHooks,
-    child: ChildProcess,
-    pid: number,
-    spec: SpawnSpec,
-  ) {
+  private constructor(opts: InstanceOptions, hooks: InstanceHooks, memorySize: number, label: string) {
     this.#opts = opts;
     this.#hooks = hooks;
-    this.#child = child;
-    this.pid = pid;
-    this.memorySize = spec.memorySize;
-    this.memoryLimitBytes = spec.memorySize * 1024 * 1024;
-    this.#label = spec.label;
+    this.memorySize = memorySize;
+    this.memoryLimitBytes = memorySize * 1024 * 1024;
+    this.#label = label;
+    this.#frames = new FrameReader(
+      (f) => this.#onFrame(f),
+      (why) => this.#protocolFault(why),
+    );
   }
 
   get state(): InstanceState {
     return this.#state;
+  }
+
+  /** Host pid of the function's main process. */
+  get pid(): number {
+    return this.#proc.pid;
   }
 
   /** The function it runs (only asked of bound instances: the pool never sees a stem cell). */
@@ -218,90 +164,86 @@ export class NodeInstance implements Watched {
   }
 
   /**
-   * Spawns a process for `fn` with its cwd and environment, waits for `ready`, binds it (`init` -> `bound`),
-   * each raced against its exit and a deadline. Resolves busy. Rejects with InternalError when the process
-   * cannot be started; the process is then gone.
+   * Spawns a process for `fn` (its code mounted, its environment set), waits for `ready`, binds it (`init`
+   * -> `bound`), each raced against its exit and a deadline. Resolves busy. Rejects with InternalError when
+   * the process cannot be started; the process is then gone.
    */
   static async start(
     opts: InstanceOptions,
     fn: FunctionRunSpec,
     hooks: InstanceHooks,
   ): Promise<NodeInstance> {
-    const inst = await NodeInstance.#spawn(opts, hooks, {
-      memorySize: fn.memorySize,
-      cwd: fn.codeDir,
-      env: functionEnv(fn, opts),
-      label: fn.functionName,
-      stem: false,
-    });
+    const inst = await NodeInstance.#spawn(opts, hooks, fn.memorySize, fn.functionName, fn);
     await inst.bind(fn, hooks);
     return inst;
   }
 
   /**
-   * Spawns a stem cell: a process bound to no function yet, cwd `/`, the base environment only, the V8 heap
-   * cap of `memorySize`. Resolves once it is ready (state `stem`); it never holds the event loop until bound.
+   * Spawns a stem cell: a process bound to no function yet (an empty code slot in a sandbox, cwd `/`
+   * without), the base environment only, the V8 heap cap of `memorySize`. Resolves once it is ready (state
+   * `stem`); it never holds the event loop until bound.
    */
   static async startStem(
     opts: InstanceOptions,
     memorySize: number,
     hooks: InstanceHooks,
   ): Promise<NodeInstance> {
-    const inst = await NodeInstance.#spawn(opts, hooks, {
+    const inst = await NodeInstance.#spawn(
+      opts,
+      hooks,
       memorySize,
-      cwd: '/',
-      env: { ...BASE_ENV },
-      label: `a stem cell (${memorySize} MB)`,
-      stem: true,
-    });
+      `a stem cell (${memorySize} MB)`,
+      undefined,
+    );
     inst.#state = InstanceState.Stem;
     return inst;
   }
 
-  static async #spawn(opts: InstanceOptions, hooks: InstanceHooks, spec: SpawnSpec): Promise<NodeInstance> {
-    let child: ChildProcess;
-    try {
-      child = spawn(opts.nodePath, [`--max-old-space-size=${spec.memorySize}`, opts.bootstrapPath], {
-        cwd: spec.cwd,
-        env: spec.env,
-        // fd 3 = frames from the child, fd 4 = IPC to the child (see protocol.ts).
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc'],
-        serialization: 'json',
-        // Own process group: a kill takes the function's subprocesses with it.
-        detached: true,
-      });
-    } catch (err) {
-      throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause: err });
-    }
-    const pid = child.pid;
-    if (pid === undefined) {
-      // spawn failed (ENOENT, EACCES, missing cwd): the error event carries why.
-      const cause = await new Promise<unknown>((resolve) => {
-        child.once('error', resolve);
-        setTimeout(() => resolve(undefined), 1000).unref();
-      });
-      throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause });
-    }
-    const inst = new NodeInstance(opts, hooks, child, pid, spec);
+  static async #spawn(
+    opts: InstanceOptions,
+    hooks: InstanceHooks,
+    memorySize: number,
+    label: string,
+    fn: FunctionRunSpec | undefined,
+  ): Promise<NodeInstance> {
+    const inst = new NodeInstance(opts, hooks, memorySize, label);
+    inst.#proc = await InstanceProcess.spawn(
+      {
+        nodePath: opts.nodePath,
+        bootstrapPath: opts.sandbox ? SANDBOX_BOOTSTRAP : opts.bootstrapPath,
+        memorySize,
+        codeDir: fn?.codeDir,
+        env: fn ? functionEnv(fn, opts) : { ...BASE_ENV },
+        label,
+        sandbox: opts.sandbox,
+      },
+      {
+        frames: (chunk) => inst.#frames.push(chunk),
+        raw: (fd, chunk) => inst.#onRaw(fd, chunk),
+        exit: () => inst.#onExit(),
+        disconnect: () => {
+          inst.#noReuse = true;
+          if (inst.#state === InstanceState.Idle || inst.#state === InstanceState.Stem) void inst.stop();
+        },
+      },
+    );
+    inst.#slotFilled = fn !== undefined;
     opts.onSpawn(inst);
-    inst.#listen();
-    if (spec.stem) inst.#holdLoop(false);
+    if (!fn) inst.#proc.holdLoop(false);
     await inst.#handshake('ready');
     return inst;
   }
 
   /**
-   * Binds a ready process to `fn`: sends `init` (cwd, environment, context facts) and waits for `bound`,
-   * raced against its exit and a deadline; from then on `hooks` hear about its end. Resolves busy. Rejects
-   * with InternalError (the process is then stopped) when it died or cannot enter the code folder, or when
-   * it is not a ready, unbound process of `fn`'s memory size.
+   * Binds a ready process to `fn`: (in a sandbox, a stem cell's slot gets the code) sends `init` (cwd,
+   * environment, context facts) and waits for `bound`, raced against its exit and a deadline; from then on
+   * `hooks` hear about its end. Resolves busy. Rejects with InternalError (the process is then stopped)
+   * when it died or cannot enter the code folder, or when it is not a ready, unbound process of `fn`'s
+   * memory size.
    */
   async bind(fn: FunctionRunSpec, hooks: InstanceHooks): Promise<void> {
     const bindable =
-      this.#fn === undefined &&
-      this.#expecting === undefined &&
-      this.#exit === undefined &&
-      !this.#interrupted;
+      this.#fn === undefined && this.#expecting === undefined && !this.#proc.exited && !this.#interrupted;
     if (
       !bindable ||
       fn.memorySize !== this.memorySize ||
@@ -317,14 +259,28 @@ export class NodeInstance implements Watched {
     this.#label = fn.functionName;
     this.#state = InstanceState.Starting;
     this.#startupStderr = '';
-    this.#holdLoop(true);
+    this.#proc.holdLoop(true);
+    if (this.#proc.slot && this.#opts.sandbox && !this.#slotFilled) {
+      try {
+        fillSlot(fn.codeDir, this.#proc.slot);
+      } catch (err) {
+        void this.stop();
+        throw new ScfError(
+          'InternalError',
+          `cannot give ${fn.functionName} its code: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
     const bound = this.#handshake('bound');
     const init: InitMessage = {
       t: 'init',
       namespace: fn.namespace,
       functionName: fn.functionName,
       handler: fn.handler,
-      codeDir: fn.codeDir,
+      codeDir: this.#opts.sandbox ? SANDBOX_CODE_DIR : fn.codeDir,
       memorySize: fn.memorySize,
       timeout: fn.timeout,
       region: this.#opts.region,
@@ -334,32 +290,9 @@ export class NodeInstance implements Watched {
       env: functionEnv(fn, this.#opts),
       maxLogBytes: userLogBudget(this.#opts.maxLogBytes),
     };
-    this.#child.send(init);
+    this.#proc.send(init);
     await bound;
     this.#state = InstanceState.Busy;
-  }
-
-  #listen(): void {
-    const child = this.#child;
-    const frames = child.stdio[3] as Readable | null;
-    if (!frames || !child.stdout || !child.stderr) throw new ScfError('InternalError', 'child stdio missing');
-    frames.setEncoding('utf8');
-    frames.on('data', (chunk: string) => this.#onFrameData(chunk));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => this.#onRaw(1, chunk));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => this.#onRaw(2, chunk));
-    child.on('exit', (code, signal) => this.#onExit(code, signal));
-    child.on('close', () => {
-      this.#closed = true;
-      for (const w of this.#closeWaiters.splice(0)) w();
-    });
-    // Errors on the IPC channel (send after the child died, EPIPE): the exit handler does the cleanup.
-    child.on('error', () => this.#kill());
-    child.on('disconnect', () => {
-      this.#noReuse = true;
-      if (this.#state === InstanceState.Idle || this.#state === InstanceState.Stem) void this.stop();
-    });
   }
 
   /**
@@ -368,7 +301,10 @@ export class NodeInstance implements Watched {
    */
   #handshake(frame: Expectation['frame']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      let settled = false;
       const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(deadline);
         if (this.#expecting === expectation) this.#expecting = undefined;
         void this.stop();
@@ -383,10 +319,14 @@ export class NodeInstance implements Watched {
       const expectation: Expectation = {
         frame,
         arrived: () => {
+          if (settled) return;
           clearTimeout(deadline);
           this.#expecting = undefined;
           if (this.#interrupted) fail('runtime closed');
-          else resolve();
+          else {
+            settled = true;
+            resolve();
+          }
         },
       };
       // Unref'd: whoever waits on a process holds the loop through its handles; a stem cell must not.
@@ -396,12 +336,8 @@ export class NodeInstance implements Watched {
       );
       deadline.unref();
       this.#expecting = expectation;
-      if (this.#exit) {
-        fail(`process exited (${this.#describeExit()})`);
-        return;
-      }
-      this.#exitWaiters.push(() => {
-        if (this.#expecting === expectation) fail(`process exited (${this.#describeExit()})`);
+      this.#proc.onExit(() => {
+        if (this.#expecting === expectation) fail(`process exited (${this.#proc.describeExit()})`);
       });
     });
   }
@@ -423,32 +359,37 @@ export class NodeInstance implements Watched {
 
   /**
    * Runs one invocation. Resolves with the result whatever the function does; the instance is then `idle`
-   * (reusable) or on its way out (`stopping`/`dead`).
+   * (frozen, reusable) or on its way out (`stopping`/`dead`).
    */
   run(req: RunRequest, opts: { startTime: number; coldStart: boolean }): Promise<RunResult> {
     return new Promise<RunResult>((resolve) => {
-      const log = new LogCollector(req.requestId, userLogBudget(this.#opts.maxLogBytes), req.onLog);
-      const inv: Invocation = {
+      const proc = this.#proc;
+      proc.tree.thaw();
+      proc.resetPeak();
+      const inv = new Invocation(
         req,
-        startTime: opts.startTime,
-        coldStart: opts.coldStart,
-        t0: performance.now(),
-        log,
-        timer: setTimeout(() => this.#abort({ kind: 'timeout' }), req.fn.timeout * 1000),
-        maxRss: 0,
-        ending: undefined,
-        resolve,
-      };
+        { ...opts, cpu0: proc.tree.cpu(), onTimeout: () => this.#abort({ kind: 'timeout' }) },
+        this.#opts,
+      );
+      this.#resolve = resolve;
       this.#current = inv;
       this.#state = InstanceState.Busy;
-      if (this.#interrupted || this.#exit) {
-        this.#abort(this.#interrupted ? { kind: 'interrupt' } : { kind: 'exit' });
+      if (this.#interrupted || proc.exited) {
+        this.#abort(this.#interrupted ? { kind: 'interrupt' } : { kind: 'exit', how: proc.describeExit() });
         return;
       }
-      this.#holdLoop(true);
+      proc.holdLoop(true);
       this.#opts.watchdog.watch(this);
-      this.#child.send({ t: 'invoke', id: req.requestId, q: req.qualifier, ev: req.event });
+      if (!proc.send({ t: 'invoke', id: req.requestId, q: req.qualifier, ev: req.event })) {
+        this.#abort({ kind: 'protocol', why: 'the instance no longer listens' });
+      }
     });
+  }
+
+  #resolve: ((r: RunResult) => void) | undefined;
+
+  rss(): number | undefined {
+    return this.#proc.tree.rss();
   }
 
   /** Watchdog sample: remembers the peak; kills the invocation when over memorySize. */
@@ -456,17 +397,18 @@ export class NodeInstance implements Watched {
     const inv = this.#current;
     if (!inv) return;
     if (rss > inv.maxRss) inv.maxRss = rss;
-    if (rss > this.memoryLimitBytes) this.#abort({ kind: 'memory', rss });
+    if (rss > this.memoryLimitBytes) this.#abort({ kind: 'memory' });
   }
 
-  /** Stops the process (SIGKILL to its group); resolves once it is dead. A running invocation ends as 439. */
+  /** Stops the process (SIGKILL to everything in it); resolves once it is dead. A running invocation ends as 439. */
   stop(): Promise<void> {
     if (this.#current && !this.#current.ending) {
-      this.#abort({ kind: 'exit' });
+      this.#abort({ kind: 'exit', how: 'stopped by the platform' });
       return this.#waitGone();
     }
     if (this.#state !== InstanceState.Dead) this.#state = InstanceState.Stopping;
-    this.#kill();
+    this.#notifyGone();
+    this.#proc.kill();
     return this.#waitGone();
   }
 
@@ -481,23 +423,6 @@ export class NodeInstance implements Watched {
   }
 
   // --------------------------------------------------------------------------------------------------
-
-  #onFrameData(chunk: string): void {
-    const buf = this.#frameTail + chunk;
-    let start = 0;
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n', start)) {
-      const line = buf.slice(start, nl);
-      start = nl + 1;
-      if (line.length === 0) continue;
-      const frame = parseChildFrame(line);
-      if (!frame) {
-        this.#protocolFault('malformed frame');
-        continue;
-      }
-      this.#onFrame(frame);
-    }
-    this.#frameTail = buf.slice(start);
-  }
 
   #onFrame(frame: ChildFrame): void {
     switch (frame.t) {
@@ -524,7 +449,7 @@ export class NodeInstance implements Watched {
       return;
     }
     if (this.#state === InstanceState.Starting && this.#startupStderr.length < 2000) {
-      this.#startupStderr += text;
+      this.#startupStderr += text.slice(0, 2000);
     }
     // Otherwise raw output between invocations (a subprocess left running) belongs to no invocation and is
     // dropped; the child's own formatted output between invocations is carried into the next one instead.
@@ -535,6 +460,17 @@ export class NodeInstance implements Watched {
     else void this.stop();
   }
 
+  /** Figures of an invocation that reached its end in a live process. */
+  #figures(inv: Invocation): { duration: number; memUsage: number; cpuTime: number } {
+    const tree = this.#proc.tree;
+    const peak = tree.peak();
+    return {
+      duration: inv.elapsed(),
+      memUsage: Math.max(peak ?? 0, inv.maxRss),
+      cpuTime: inv.cpuSince(tree.cpu()),
+    };
+  }
+
   #onDone(frame: DoneOkFrame | DoneErrorFrame): void {
     const inv = this.#current;
     if (!inv || frame.id !== inv.req.requestId) {
@@ -543,53 +479,70 @@ export class NodeInstance implements Watched {
     }
     // A result written after we decided to kill is ignored: the decision stands (timeout wins a tie).
     if (inv.ending) return;
-    clearTimeout(inv.timer);
+    const figures = this.#figures(inv);
+    // The peak at the end counts as much as a sample: a short burst past the limit between two samples is
+    // still a memory failure, not a success that reports more memory than the function has.
+    if (figures.memUsage > this.memoryLimitBytes) {
+      if (figures.memUsage > inv.maxRss) inv.maxRss = figures.memUsage;
+      this.#abort({ kind: 'memory' });
+      return;
+    }
+    inv.stopTimer();
     this.#opts.watchdog.unwatch(this);
     this.#current = undefined;
-    const requestId = inv.req.requestId;
-    const base = { duration: frame.dur, memUsage: frame.mem };
     let result: RunResult;
-    if (frame.ok) {
-      result = this.#result(inv, { ...base, retCode: 0, retMsg: frame.ret, errMsg: '', drop: frame.drop });
+    const retBytes = frame.ok ? Buffer.byteLength(frame.ret, 'utf8') : 0;
+    if (frame.ok && retBytes > MAX_RESULT_BYTES) {
+      inv.ending = { kind: 'too-large', bytes: retBytes };
+      result = inv.endedResult(figures);
+    } else if (frame.ok) {
+      result = inv.result(
+        { ok: true, retCode: RET_CODE.SUCCESS, retMsg: frame.ret, errMsg: '', drop: frame.drop },
+        figures,
+      );
     } else {
-      result = this.#result(inv, {
-        ...base,
-        retCode: frame.code,
-        retMsg: errorJson(frame.msg, requestId, frame.code, frame.stack),
-        errMsg: frame.msg,
-        drop: frame.drop,
-      });
+      result = inv.result(
+        {
+          ok: false,
+          retCode: frame.code,
+          retMsg: errorJson(frame.msg, inv.req.requestId, frame.code, frame.stack),
+          errMsg: frame.msg,
+          drop: frame.drop,
+        },
+        figures,
+      );
     }
     const fatal = !frame.ok && frame.fatal;
-    if (fatal || this.#noReuse || this.#interrupted || this.#exit) {
+    if (fatal || this.#noReuse || this.#interrupted || this.#proc.exited) {
       // The child exits by itself after a fatal result; the kill makes sure of it.
       this.#state = InstanceState.Stopping;
       this.#notifyGone();
-      this.#kill();
+      this.#proc.kill();
       void this.#waitGone();
     } else {
       this.#state = InstanceState.Idle;
-      this.#holdLoop(false);
+      this.#proc.tree.freeze();
+      this.#proc.holdLoop(false);
     }
-    inv.resolve(result);
+    this.#settle(result);
   }
 
-  #onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.#exit = { code, signal };
-    for (const w of this.#exitWaiters.splice(0)) w();
+  #settle(result: RunResult): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(result);
+  }
+
+  #onExit(): void {
+    // An exit while the process is still being set up is reported by `InstanceProcess.spawn` itself.
+    if (this.#proc === undefined) return;
     if (this.#current && !this.#current.ending) {
-      this.#abort({ kind: 'exit' });
+      this.#abort({ kind: 'exit', how: this.#proc.describeExit() });
       return;
     }
     if (this.#state !== InstanceState.Dead) this.#state = InstanceState.Stopping;
     this.#notifyGone();
     void this.#waitGone();
-  }
-
-  #describeExit(): string {
-    const e = this.#exit;
-    if (!e) return 'still running';
-    return e.signal ? `signal ${e.signal}` : `exit code ${e.code}`;
   }
 
   /**
@@ -600,104 +553,21 @@ export class NodeInstance implements Watched {
   #abort(ending: Ending): void {
     const inv = this.#current;
     if (!inv || inv.ending) return;
-    inv.ending = ending;
-    clearTimeout(inv.timer);
+    // A V8 heap abort shows as an exit (SIGABRT) with its message on stderr: that is a memory failure.
+    inv.ending = ending.kind === 'exit' && this.#heapOom ? { kind: 'memory' } : ending;
+    inv.stopTimer();
     this.#opts.watchdog.unwatch(this);
-    const elapsed = performance.now() - inv.t0;
-    // libuv timers run on a millisecond loop clock and can fire a fraction of a ms before the monotonic
-    // clock says the timeout has passed; a timed-out invocation ran at least its whole limit.
-    const duration = ending.kind === 'timeout' ? Math.max(elapsed, inv.req.fn.timeout * 1000) : elapsed;
-    const hwm = this.#exit ? undefined : readStatusBytes(this.pid, 'VmHWM');
-    const memUsage = Math.max(hwm ?? 0, inv.maxRss);
+    const live = this.#proc.exited ? undefined : this.#figures(inv);
+    const figures = live ?? { duration: inv.elapsed(), memUsage: inv.maxRss, cpuTime: 0 };
+    figures.memUsage = Math.max(figures.memUsage, inv.maxRss);
     this.#state = InstanceState.Stopping;
     this.#notifyGone();
-    this.#kill();
+    this.#proc.kill();
     void this.#waitGone().then(() => {
       this.#current = undefined;
-      inv.resolve(this.#killedResult(inv, ending, duration, memUsage));
+      if (inv.ending?.kind === 'exit' && this.#heapOom) inv.ending = { kind: 'memory' };
+      this.#settle(inv.endedResult(figures));
     });
-  }
-
-  #killedResult(inv: Invocation, ending: Ending, duration: number, memUsage: number): RunResult {
-    const { fn, requestId } = inv.req;
-    let retCode: number;
-    let message: string;
-    let platformError: string | undefined;
-    let kind = ending.kind;
-    const why = ending.kind === 'protocol' ? ending.why : '';
-    // A V8 heap abort shows as an exit (SIGABRT) with its message on stderr: that is a memory failure.
-    if (kind === 'exit' && this.#heapOom) kind = 'memory';
-    switch (kind) {
-      case 'timeout':
-        retCode = 433;
-        message = `Invoking task timed out after ${fn.timeout} seconds`;
-        platformError = message;
-        break;
-      case 'memory':
-        retCode = 434;
-        message = `Task memory exceeded ${fn.memorySize} MB`;
-        platformError = message;
-        break;
-      case 'interrupt':
-        retCode = RET_INTERRUPTED;
-        message = 'Invocation interrupted: scf-local is shutting down';
-        platformError = message;
-        break;
-      case 'protocol':
-        retCode = 439;
-        message = `User process exit when running (instance protocol violated: ${why})`;
-        platformError = message;
-        break;
-      default:
-        retCode = 439;
-        message = `User process exit when running (${this.#describeExit()})`;
-        platformError = message;
-    }
-    return this.#result(inv, {
-      duration,
-      memUsage,
-      retCode,
-      retMsg: errorJson(message, requestId, retCode),
-      errMsg: message,
-      drop: 0,
-      platformError,
-    });
-  }
-
-  #result(
-    inv: Invocation,
-    r: {
-      duration: number;
-      memUsage: number;
-      retCode: number;
-      retMsg: string;
-      errMsg: string;
-      drop: number;
-      platformError?: string;
-    },
-  ): RunResult {
-    const { text, dropped } = inv.log.finish(r.drop);
-    const log = buildFinalLog({
-      format: this.#opts.logFormat,
-      requestId: inv.req.requestId,
-      user: text,
-      dropped,
-      maxLogBytes: this.#opts.maxLogBytes,
-      platformError: r.platformError,
-      duration: r.duration,
-      memorySize: inv.req.fn.memorySize,
-      memUsage: r.memUsage,
-    });
-    return {
-      startTime: inv.startTime,
-      duration: r.duration,
-      memUsage: r.memUsage,
-      retCode: r.retCode,
-      retMsg: r.retMsg,
-      errMsg: r.errMsg,
-      log,
-      coldStart: inv.coldStart,
-    };
   }
 
   #notifyGone(): void {
@@ -706,55 +576,12 @@ export class NodeInstance implements Watched {
     this.#hooks.onGone(this);
   }
 
-  /**
-   * An idle instance is a cache: it must not keep the server's event loop alive by itself (a process that
-   * is otherwise done may exit; its children then see the IPC channel close and exit too). While an
-   * invocation runs, or while it is being stopped, its handles hold the loop so the result is delivered.
-   */
-  #holdLoop(hold: boolean): void {
-    const c = this.#child;
-    const handles: ({ ref(): unknown; unref(): unknown } | null | undefined)[] = [
-      c,
-      c.channel,
-      // The stdio ends are net.Sockets (pipes), which can be unref'd.
-      ...(c.stdio as unknown as (Socket | null)[]),
-    ];
-    for (const h of handles) {
-      if (hold) h?.ref();
-      else h?.unref();
-    }
-  }
-
-  #kill(): void {
-    this.#holdLoop(true);
-    if (this.#exit) return;
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      // No such group (already reaped, or setsid not done yet): kill the process itself.
-      this.#child.kill('SIGKILL');
-    }
-  }
-
-  /** Resolves when the process has exited and its stdio is drained (each raced against a deadline). */
   #waitGone(): Promise<void> {
-    if (this.#gone) return this.#gone;
-    this.#gone = (async () => {
-      if (!this.#exit) {
-        const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
-        await Promise.race([exited, delay(KILL_DEADLINE_MS)]);
-      }
-      if (!this.#closed) {
-        const closed = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
-        await Promise.race([closed, delay(STDIO_GRACE_MS)]);
-      }
-      // Whatever is still open after the deadlines is abandoned so no handle outlives the instance.
-      for (const s of this.#child.stdio) s?.destroy();
-      if (this.#child.connected) this.#child.disconnect();
+    this.#dead ??= this.#proc.waitGone().then(() => {
       this.#state = InstanceState.Dead;
       this.#notifyGone();
       this.#hooks.onDead(this);
-    })();
-    return this.#gone;
+    });
+    return this.#dead;
   }
 }

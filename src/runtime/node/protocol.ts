@@ -76,10 +76,6 @@ export interface LogFrame {
 interface DoneBase {
   /** Request id this result belongs to. */
   id: string;
-  /** ms, monotonic, handler (plus module load on a cold start) to completion. */
-  dur: number;
-  /** Bytes, peak RSS during the invocation (VmHWM after resetting it). */
-  mem: number;
   /** User log bytes the child dropped because of the cap. */
   drop: number;
 }
@@ -126,7 +122,7 @@ export function parseChildFrame(line: string): ChildFrame | undefined {
     case 'bound':
       return { t: 'bound' };
     case 'done': {
-      if (!isStr(v['id']) || !isNum(v['dur']) || !isNum(v['mem']) || !isNum(v['drop'])) return undefined;
+      if (!isStr(v['id']) || !isNum(v['drop'])) return undefined;
       if (v['ok'] === true) return isStr(v['ret']) ? (v as unknown as DoneOkFrame) : undefined;
       if (v['ok'] !== false) return undefined;
       const okShape =

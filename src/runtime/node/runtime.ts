@@ -3,20 +3,26 @@
  * (pre-started processes bound to a function at its cold start), one shared memory watchdog.
  * Implements the `Runtime` contract of `../types.ts`.
  */
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScfError } from '../../errors/index.js';
-import { buildFinalLog, type LogFormat } from '../log.js';
+import type { LogFormat } from '../log.js';
 import { MemoryWatchdog } from '../memory.js';
 import { FunctionPool, type Lease } from '../pool.js';
-import type { FunctionRunSpec, RunRequest, RunResult, Runtime, RuntimeStats } from '../types.js';
-import {
-  errorJson,
-  type InstanceHooks,
-  type InstanceOptions,
-  InstanceState,
-  NodeInstance,
-  RET_INTERRUPTED,
-} from './instance.js';
+import { processlessResult } from '../results.js';
+import { probeSandbox, type SandboxMode, type SandboxNetwork, sandboxIds } from '../sandbox/detect.js';
+import { SandboxLauncher } from '../sandbox/launcher.js';
+import type {
+  FunctionRunSpec,
+  RunRequest,
+  RunResult,
+  Runtime,
+  RuntimeStats,
+  SandboxStatus,
+} from '../types.js';
+import type { SandboxRuntime } from './child.js';
+import { type InstanceHooks, type InstanceOptions, InstanceState, NodeInstance } from './instance.js';
 import { StemCells } from './stemcells.js';
 
 export interface NodeRuntimeOptions {
@@ -43,10 +49,86 @@ export interface NodeRuntimeOptions {
   stemCells: number;
   /** The memory size (MB) stem cells are started for; they serve only functions of that size. */
   stemCellMemorySize: number;
+  /**
+   * `auto` (default): sandbox every instance when bubblewrap works here, else run plain processes and say
+   * so loudly; `required`: refuse to start without it; `off`: plain processes (trusted code only).
+   */
+  sandbox?: SandboxMode;
+  /** The sandbox's network: `slirp` (outbound only, not the host's loopback; default) or `none`. */
+  sandboxNetwork?: SandboxNetwork;
+  /** Size of each instance's private /tmp, MB (SCF: 512). */
+  tmpSizeMb?: number;
+  /** Host uid (and gid) sandboxed instances run as when scf-local runs as root (default 65534, nobody). */
+  sandboxUid?: number;
+  /** Folder for the sandbox's own files (code slots of stem cells, its /etc); default a temp folder. */
+  workDir?: string;
 }
 
 /** The compiled bootstrap next to this file (`dist/src/runtime/node/bootstrap.js`). */
 const BOOTSTRAP_PATH = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
+
+/** The files the bootstrap loads (it imports nothing else): what a sandbox gets of the runtime. */
+const BOOTSTRAP_FILES = ['bootstrap.js', 'protocol.js', 'utf8.js'] as const;
+
+/**
+ * True when `uid` can traverse every folder down to `dir` (or `dir` does not exist yet below folders it
+ * can traverse): checked on the "other" bits, as the sandbox user is nobody's owner.
+ */
+function openToOthers(dir: string): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      // Not there yet: created later, with an open mode.
+    }
+    if (dirname(d) === d) return true;
+  }
+}
+
+/**
+ * Decides, once per runtime, whether instances are sandboxed (see `NodeRuntimeOptions.sandbox`). Throws a
+ * coded error when `required` and bubblewrap cannot work here.
+ */
+function setUpSandbox(
+  opts: NodeRuntimeOptions,
+  nodePath: string,
+): { sandbox: SandboxRuntime | undefined; status: SandboxStatus } {
+  const mode = opts.sandbox ?? 'auto';
+  if (mode === 'off')
+    return { sandbox: undefined, status: { isolated: false, reason: 'runtime.sandbox is "off"' } };
+  const uid = opts.sandboxUid ?? 65534;
+  const probe = probeSandbox(uid);
+  if (!probe.bwrap) {
+    const reason = probe.problem ?? 'bubblewrap is unavailable';
+    if (mode === 'required') {
+      throw new ScfError('InternalError', `runtime.sandbox is "required" but ${reason}`);
+    }
+    return { sandbox: undefined, status: { isolated: false, reason } };
+  }
+  let network = opts.sandboxNetwork ?? 'slirp';
+  let reason: string | undefined;
+  if (network === 'slirp' && !probe.slirp4netns) {
+    // Isolation holds without it; only outbound networking is lost, and that is said.
+    network = 'none';
+    reason = 'slirp4netns is not installed: functions have no network';
+  }
+  const runtimeDir = dirname(BOOTSTRAP_PATH);
+  const launcher = new SandboxLauncher({
+    bwrap: probe.bwrap,
+    network,
+    tmpBytes: (opts.tmpSizeMb ?? 512) * 1024 * 1024,
+    runtimeDir,
+    runtimeFiles: BOOTSTRAP_FILES,
+    nodePath,
+    // Under the data folder when bwrap (the sandbox user) can reach it there (hard links then stay on one
+    // file system), else a temp folder.
+    workDir: opts.workDir && openToOthers(opts.workDir) ? opts.workDir : undefined,
+  });
+  return {
+    sandbox: { launcher, slirp4netns: probe.slirp4netns, ids: sandboxIds(uid) },
+    status: { isolated: true, network, ...(reason ? { reason } : {}) },
+  };
+}
 
 const closedError = (): ScfError => new ScfError('InternalError', 'runtime closed');
 
@@ -59,30 +141,44 @@ class NodeRuntime implements Runtime {
   readonly #pools = new Map<string, FunctionPool<NodeInstance>>();
   /** Every process not yet dead, whatever its state: what `close()` must stop. */
   readonly #all = new Set<NodeInstance>();
+  /** Process starts under way (a sandbox takes a while to set up): `close()` waits for them too. */
+  readonly #starting = new Set<Promise<unknown>>();
   readonly #watchdog: MemoryWatchdog;
   readonly #instanceOpts: InstanceOptions;
   readonly #stems: StemCells;
+  readonly #sandbox: SandboxRuntime | undefined;
+  readonly #status: SandboxStatus;
   #closed = false;
   #closing: Promise<void> | undefined;
 
   constructor(opts: NodeRuntimeOptions) {
     this.#opts = opts;
     this.#watchdog = new MemoryWatchdog(opts.memoryWatchIntervalMs ?? 25);
+    const nodePath = opts.nodePath ?? process.execPath;
+    const { sandbox, status } = setUpSandbox(opts, nodePath);
+    this.#sandbox = sandbox;
+    this.#status = status;
     this.#instanceOpts = {
-      nodePath: opts.nodePath ?? process.execPath,
+      nodePath,
       bootstrapPath: BOOTSTRAP_PATH,
+      sandbox,
       region: opts.region,
       appId: opts.appId ?? '0',
       uin: opts.uin ?? '0',
       maxLogBytes: opts.maxLogBytes,
       logFormat: opts.logFormat,
       watchdog: this.#watchdog,
-      onSpawn: (i) => this.#all.add(i),
+      onSpawn: (i) => {
+        this.#all.add(i);
+        // Started while the runtime closed: nothing will ever use it.
+        if (this.#closed) void i.interrupt();
+      },
     };
     this.#stems = new StemCells({
       count: opts.stemCells,
       memorySize: opts.stemCellMemorySize,
-      start: (memorySize, hooks) => NodeInstance.startStem(this.#instanceOpts, memorySize, hooks),
+      start: (memorySize, hooks) =>
+        this.#track(NodeInstance.startStem(this.#instanceOpts, memorySize, hooks)),
       onDead: (i) => this.#all.delete(i),
     });
   }
@@ -111,8 +207,11 @@ class NodeRuntime implements Runtime {
       } catch (err) {
         if (stemmed) this.#stems.replenish();
         pool.startFailed();
-        if (this.#closed) return interruptedResult(req, startTime, this.#opts);
-        throw err;
+        // The invocation has started (its record exists): it ends with a result, never a rejection.
+        const ending = this.#closed
+          ? ({ kind: 'interrupt' } as const)
+          : ({ kind: 'start', why: err instanceof ScfError ? err.message : String(err) } as const);
+        return processlessResult(req, startTime, ending, this.#opts);
       }
       pool.adopt(inst);
       coldStart = true;
@@ -159,7 +258,17 @@ class NodeRuntime implements Runtime {
         if (this.#closed) throw err;
       }
     }
-    return NodeInstance.start(this.#instanceOpts, fn, hooks);
+    return this.#track(NodeInstance.start(this.#instanceOpts, fn, hooks));
+  }
+
+  #track<T>(start: Promise<T>): Promise<T> {
+    const settled = start.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#starting.add(settled);
+    void settled.then(() => this.#starting.delete(settled));
+    return start;
   }
 
   #afterRun(pool: FunctionPool<NodeInstance>, inst: NodeInstance): void {
@@ -186,6 +295,10 @@ class NodeRuntime implements Runtime {
     await this.#pools.get(`${namespace}/${functionName}`)?.retire();
   }
 
+  sandboxStatus(): SandboxStatus {
+    return this.#status;
+  }
+
   stats(): RuntimeStats {
     let instances = 0;
     let busy = 0;
@@ -203,38 +316,24 @@ class NodeRuntime implements Runtime {
     this.#closed = true;
     this.#stems.close();
     for (const pool of this.#pools.values()) pool.close(closedError());
-    this.#closing = Promise.all([...this.#all].map((i) => i.interrupt())).then(() => {
+    this.#closing = (async () => {
+      // Starts under way end first (each interrupts itself on arrival, see onSpawn), then everything stops.
+      // Stem cells hold no event loop handle while they start: this wait must, or the process could exit
+      // with close() unresolved.
+      const keepAlive = setInterval(() => {}, 60_000);
+      try {
+        while (this.#starting.size > 0) await Promise.all([...this.#starting]);
+      } finally {
+        clearInterval(keepAlive);
+      }
+      await Promise.all([...this.#all].map((i) => i.interrupt()));
+    })().then(() => {
       this.#watchdog.close();
       this.#pools.clear();
+      this.#sandbox?.launcher.close();
     });
     return this.#closing;
   }
 }
 
 const poolKey = (fn: FunctionRunSpec): string => `${fn.namespace}/${fn.functionName}`;
-
-/** Result of an invocation whose instance was still starting when the runtime closed. */
-function interruptedResult(req: RunRequest, startTime: number, opts: NodeRuntimeOptions): RunResult {
-  const message = 'Invocation interrupted: scf-local is shutting down';
-  const duration = Date.now() - startTime;
-  return {
-    startTime,
-    duration,
-    memUsage: 0,
-    retCode: RET_INTERRUPTED,
-    retMsg: errorJson(message, req.requestId, RET_INTERRUPTED),
-    errMsg: message,
-    log: buildFinalLog({
-      format: opts.logFormat,
-      requestId: req.requestId,
-      user: '',
-      dropped: 0,
-      maxLogBytes: opts.maxLogBytes,
-      platformError: message,
-      duration,
-      memorySize: req.fn.memorySize,
-      memUsage: 0,
-    }),
-    coldStart: true,
-  };
-}

@@ -270,6 +270,7 @@ describe('Invoker live events', () => {
               errMsg: '',
               log: 'START\nearly 1\nearly 2\nlate\nEND\n',
               coldStart: false,
+              cpuTime: 0,
             });
         }),
     } as unknown as Runtime;

@@ -1,0 +1,224 @@
+/**
+ * Every process of one instance, read from the host's side without trusting anything the function says.
+ *
+ * A sandboxed instance is a pid namespace: PID 1 is bwrap's init (host pid `init`, platform machinery, not
+ * counted), PID 2 the function's main process, then whatever it starts. The namespace's own procfs, reached
+ * from the host as `/proc/<init>/root/proc`, lists exactly the processes inside (a readdir of a handful of
+ * entries): that is how the watchdog sums the memory of all of them, children, setsid'd daemons and all.
+ * Signalling needs host pids: the main one is found once (the child of the init), the others, only when
+ * there are any, by matching `/proc/<pid>/ns/pid` of the host's processes with the instance's namespace.
+ *
+ * Without a sandbox (`runtime.sandbox: "off"`) the instance is its process group: only the main process is
+ * measured and frozen (children are not, as documented in docs/security.md).
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** Bytes of a `/proc/.../status` field (`VmRSS`, `VmHWM`), or undefined when unreadable (gone). */
+export function statusBytes(path: string, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const at = text.indexOf(`${field}:`);
+  if (at < 0) return undefined;
+  const m = /^\w+:\s+(\d+) kB/.exec(text.slice(at, at + 40));
+  return m?.[1] ? Number(m[1]) * 1024 : undefined;
+}
+
+/**
+ * CPU time (user + system, of the process and of its children it reaped), clock ticks, or undefined.
+ * `childrenOnly`: only the reaped children's part.
+ */
+export function cpuTicks(pid: number, childrenOnly = false): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may contain spaces and parentheses): state is field 3.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14-17, i.e. rest[11..14].
+  let sum = 0;
+  for (let i = childrenOnly ? 13 : 11; i <= 14; i++) sum += Number(rest[i] ?? 0);
+  return Number.isFinite(sum) ? sum : undefined;
+}
+
+/** Linux's USER_HZ: /proc reports CPU times in these ticks (100 on every mainstream architecture). */
+export const TICKS_PER_SECOND = 100;
+
+/** The pid of the namespace's main process, in the namespace's own numbering (bwrap's init is 1). */
+const MAIN = 2;
+
+export class ProcessTree {
+  /** Host pid of the main process. */
+  readonly root: number;
+  /** Host pid of bwrap's init (the namespace's PID 1); undefined without a sandbox. */
+  readonly #init: number | undefined;
+  #pidns: string | undefined;
+  /** Host pids stopped by `freeze()`, continued by `thaw()`. */
+  #frozen: number[] = [];
+
+  /** `root` = the main process's host pid; `init` = the namespace's PID 1 host pid, when sandboxed. */
+  constructor(root: number, init?: number) {
+    this.root = root;
+    this.#init = init;
+  }
+
+  /**
+   * The host pid of the child of `init` (the main process of a sandbox), or undefined: a scan of /proc,
+   * done once per instance when it starts.
+   */
+  static findChild(init: number): number | undefined {
+    let names: string[];
+    try {
+      names = readdirSync('/proc');
+    } catch {
+      return undefined;
+    }
+    for (const name of names) {
+      const c = name.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === init) return Number(name);
+      } catch {
+        // Gone while we looked.
+      }
+    }
+    return undefined;
+  }
+
+  /** Pids inside the namespace but its init (its own numbering; 2 = the main process). */
+  #inside(): number[] {
+    if (this.#init === undefined) return [MAIN];
+    try {
+      const out: number[] = [];
+      for (const name of readdirSync(`/proc/${this.#init}/root/proc`)) {
+        const c = name.charCodeAt(0);
+        if (c >= 48 && c <= 57 && name !== '1') out.push(Number(name));
+      }
+      return out;
+    } catch {
+      return [];
+    }
+  }
+
+  /** Total resident memory of every process of the instance, bytes; undefined once it is gone. */
+  rss(): number | undefined {
+    const inside = this.#inside();
+    if (inside.length <= 1) return statusBytes(`/proc/${this.root}/status`, 'VmRSS');
+    let total = 0;
+    for (const pid of inside) {
+      total += statusBytes(`/proc/${this.#init}/root/proc/${pid}/status`, 'VmRSS') ?? 0;
+    }
+    return total;
+  }
+
+  /**
+   * Memory the instance holds at the end of an invocation, bytes: the main process's high-water mark
+   * (reset by `resetPeak()` at the start) plus what every other process of the instance holds now.
+   */
+  peak(): number | undefined {
+    const main = statusBytes(`/proc/${this.root}/status`, 'VmHWM');
+    if (main === undefined) return undefined;
+    const inside = this.#inside();
+    let others = 0;
+    for (const pid of inside) {
+      if (pid === MAIN) continue;
+      others += statusBytes(`/proc/${this.#init}/root/proc/${pid}/status`, 'VmRSS') ?? 0;
+    }
+    return main + others;
+  }
+
+  /**
+   * CPU ticks used so far by every process of the instance: the main process with the children it reaped,
+   * the others alive now, and (through the init's reaped-children count) the orphans that already ended.
+   */
+  cpu(): number {
+    let total = cpuTicks(this.root) ?? 0;
+    if (this.#init !== undefined) {
+      total += cpuTicks(this.#init, true) ?? 0;
+      if (this.#inside().length > 1) {
+        for (const pid of this.#hostPids()) if (pid !== this.root) total += cpuTicks(pid) ?? 0;
+      }
+    }
+    return total;
+  }
+
+  /** Host pids of every process in the namespace but its init (the main process first). */
+  #hostPids(): number[] {
+    if (this.#init === undefined) return [this.root];
+    const ns = this.#namespace();
+    if (ns === undefined) return [];
+    const out = [this.root];
+    let names: string[];
+    try {
+      names = readdirSync('/proc');
+    } catch {
+      return out;
+    }
+    for (const name of names) {
+      const c = name.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const pid = Number(name);
+      if (pid === this.root || pid === this.#init) continue;
+      try {
+        if (readlinkSync(`/proc/${pid}/ns/pid`) === ns) out.push(pid);
+      } catch {
+        // Gone, or not ours to read: not in the namespace either way.
+      }
+    }
+    return out;
+  }
+
+  #namespace(): string | undefined {
+    if (this.#pidns) return this.#pidns;
+    try {
+      this.#pidns = readlinkSync(`/proc/${this.root}/ns/pid`);
+    } catch {
+      return undefined;
+    }
+    return this.#pidns;
+  }
+
+  /**
+   * Stops every process of the instance (SIGSTOP): between invocations it uses no CPU and cannot grow, as
+   * SCF and Lambda freeze their instances. A process cannot fork while stopped, so a second look that finds
+   * nothing new means the whole namespace is stopped.
+   */
+  freeze(): void {
+    const stopped = new Set<number>();
+    const stop = (pid: number) => {
+      if (stopped.has(pid)) return;
+      try {
+        process.kill(pid, 'SIGSTOP');
+        stopped.add(pid);
+      } catch {
+        // Gone already.
+      }
+    };
+    stop(this.root);
+    let count = this.#inside().length;
+    for (let round = 0; count > stopped.size && round < 10; round++) {
+      for (const pid of this.#hostPids()) stop(pid);
+      count = this.#inside().length;
+    }
+    this.#frozen = [...stopped];
+  }
+
+  /** Continues what `freeze()` stopped (timers then fire, work resumes). */
+  thaw(): void {
+    for (const pid of this.#frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone: nothing to continue.
+      }
+    }
+    this.#frozen = [];
+  }
+}

@@ -7,7 +7,7 @@
  * flushes, the store closes, and the lock goes last.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ActionContext } from './api/actions/types.js';
 import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
@@ -87,7 +87,8 @@ export class Platform {
     const creds = setupCredentials(config.auth.credentials, dataDir);
     this.credentials = creds.store;
     this.generatedCredentialsAt = creds.generatedAt;
-    const runtimeOptions = { ...config.runtime, region: config.region };
+    // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
+    const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
     this.runtime = createNodeRuntime(runtimeOptions);
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },
@@ -110,6 +111,13 @@ export class Platform {
       v2: handleV2,
       v3: handleV3,
       extend: (app) => registerLogStream(app, stream),
+      health: () => {
+        const sandbox = this.runtime.sandboxStatus();
+        return {
+          isolation: sandbox.isolated ? 'sandboxed' : 'NOT ISOLATED',
+          sandbox,
+        };
+      },
     });
   }
 

@@ -24,6 +24,8 @@ export interface HttpServerOptions {
   /** The protocols' admission checks (default the real ones). */
   v2Admission?: ProtocolAdmission;
   v3Admission?: ProtocolAdmission;
+  /** Facts added to `/healthz` (whether functions are isolated). */
+  health?: () => Record<string, unknown>;
   /** Extra routes (e.g. the live-tail stream), registered after the API routes. */
   extend?: (app: FastifyInstance) => void;
 }
@@ -143,7 +145,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     handler: route(options.v2),
   });
   app.route({ method: [...methods], url: '/', onRequest: admit(protocols.v3), handler: route(options.v3) });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok', ...(options.health?.() ?? {}) }));
 
   // A protocol handler answers every error in its own envelope; this is the last resort for a fault
   // outside them: a body refused while it streamed in (answered in the route's protocol envelope), or

@@ -78,6 +78,18 @@ export function registerServe(program: Command): void {
         `  v2 API:   ${url}/v2/index.php\n  API 3.0:  ${url}/\n  tail:     ${url}${STREAM_PATH} (scf-local logs <name> --follow)\n`,
       );
       out.write(`  data:     ${platform.dataDir} (store: ${platform.config.store.backend})\n`);
+      const sandbox = platform.runtime.sandboxStatus();
+      if (sandbox.isolated) {
+        const net = sandbox.network === 'slirp' ? 'outbound only, not the host loopback' : 'no network';
+        out.write(
+          `  functions: sandboxed (bubblewrap; network: ${net})${sandbox.reason ? `; ${sandbox.reason}` : ''}\n`,
+        );
+      } else {
+        process.stderr.write(
+          `WARNING: functions are NOT ISOLATED: ${sandbox.reason}. Any function can read this folder's credentials and records.\n` +
+            '  Install bubblewrap (apt-get install bubblewrap slirp4netns) or set runtime.sandbox to "required" to refuse this.\n',
+        );
+      }
       if (platform.generatedCredentialsAt) {
         out.write(
           `  generated credentials in ${platform.generatedCredentialsAt} (owner-only); the CLI uses them\n`,

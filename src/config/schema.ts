@@ -167,6 +167,21 @@ export const configSchema = z.strictObject({
       stemCells: z.number().int().min(0).max(16).default(1),
       /** Memory size (MB) stem cells are started for: they serve only functions of that size (SCF's default). */
       stemCellMemorySize: z.number().int().min(64).max(3072).default(128),
+      /**
+       * Function isolation (docs/security.md). `auto`: every instance in a bubblewrap sandbox when bwrap works
+       * here, else plain processes with a loud warning (start-up and /healthz); `required`: refuse to start
+       * without it; `off`: plain processes, for code you trust.
+       */
+      sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
+      /**
+       * The sandbox's network: `slirp` (slirp4netns: other hosts reachable, the host's loopback not) or
+       * `none` (no network at all).
+       */
+      sandboxNetwork: z.enum(['slirp', 'none']).default('slirp'),
+      /** Size of each instance's private /tmp, MB (SCF gives 512). */
+      tmpSizeMb: z.number().int().min(1).max(65536).default(512),
+      /** Host uid/gid sandboxed instances run as when scf-local runs as root (65534 = nobody). */
+      sandboxUid: z.number().int().min(1).default(65534),
     })
     .prefault({}),
 });

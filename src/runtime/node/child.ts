@@ -9,7 +9,7 @@
  * process waits there until slirp4netns has configured its network).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -131,6 +131,10 @@ export class InstanceProcess {
           ...(sandbox.ids ?? {}),
         });
       } else {
+        // spawn reports a missing cwd as the binary's ENOENT: say which is missing.
+        if (spec.codeDir !== undefined && !existsSync(spec.codeDir)) {
+          throw new Error(`the code folder ${spec.codeDir} does not exist`);
+        }
         child = spawn(spec.nodePath, nodeArgs, {
           cwd: spec.codeDir ?? '/',
           env: spec.env,

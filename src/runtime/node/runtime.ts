@@ -210,7 +210,7 @@ class NodeRuntime implements Runtime {
         // The invocation has started (its record exists): it ends with a result, never a rejection.
         const ending = this.#closed
           ? ({ kind: 'interrupt' } as const)
-          : ({ kind: 'start', why: err instanceof ScfError ? err.message : String(err) } as const);
+          : ({ kind: 'start', why: startFailure(err) } as const);
         return processlessResult(req, startTime, ending, this.#opts);
       }
       pool.adopt(inst);
@@ -337,3 +337,10 @@ class NodeRuntime implements Runtime {
 }
 
 const poolKey = (fn: FunctionRunSpec): string => `${fn.namespace}/${fn.functionName}`;
+
+/** Words for a failed start: the error and what caused it (`spawn ... ENOENT`, a missing folder). */
+function startFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+  return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
+}

@@ -169,7 +169,10 @@ test('environment: function variables and SCF variables, none of the server secr
   assert.equal(v.env['TZ'], 'UTC');
   assert.equal(v.env['SCF_LOCAL_TEST_SERVER_SECRET'], undefined);
   assert.equal(v.env['NODE_CHANNEL_FD'], undefined);
-  assert.equal(v.cwd, fn.codeDir);
+  // In a sandbox the code is mounted at SCF's own path; without one the process enters the folder itself.
+  const codeDir = rt.sandboxStatus().isolated ? '/var/user' : fn.codeDir;
+  assert.equal(v.cwd, codeDir);
+  assert.equal(v.env['SCF_CODE'], codeDir);
 });
 
 test('ES modules: "type": "module" package and .mjs file', async (t) => {

@@ -16,8 +16,15 @@ import {
 
 const pidOf = (r: RunResult): number => (JSON.parse(r.retMsg) as { pid: number }).pid;
 
+/**
+ * Pool mechanics are checked on plain processes: these tests tell instances apart by the pid each reports
+ * and look for them on the host, and inside a sandbox every function's pid is 2. The sandboxed path runs
+ * the same pool code (failures/invoke/numbers tests, test/security/).
+ */
+const PLAIN = { sandbox: 'off' } as const;
+
 test('concurrency limit: N instances at once, a FIFO queue, then ConcurrencyLimitReached', async (t) => {
-  const rt = makeRuntime(t, { maxInstancesPerFunction: 2, maxQueuedPerFunction: 2 });
+  const rt = makeRuntime(t, { ...PLAIN, maxInstancesPerFunction: 2, maxQueuedPerFunction: 2 });
   const fn = fixture('basics', { handler: 'index.sleep' });
   const order: string[] = [];
   const call = (name: string, ms: number) =>
@@ -44,7 +51,7 @@ test('concurrency limit: N instances at once, a FIFO queue, then ConcurrencyLimi
 });
 
 test('functions have separate pools', async (t) => {
-  const rt = makeRuntime(t, { maxInstancesPerFunction: 1, maxQueuedPerFunction: 0 });
+  const rt = makeRuntime(t, { ...PLAIN, maxInstancesPerFunction: 1, maxQueuedPerFunction: 0 });
   const a = rt.invoke(
     request(fixture('basics', { functionName: 'a', handler: 'index.sleep' }), { event: '{"ms":50}' }),
   );
@@ -59,7 +66,7 @@ test('functions have separate pools', async (t) => {
 });
 
 test('idle instances are reaped after idleTimeoutMs; the next invocation starts a new one', async (t) => {
-  const rt = makeRuntime(t, { idleTimeoutMs: 150 });
+  const rt = makeRuntime(t, { ...PLAIN, idleTimeoutMs: 150 });
   const fn = fixture('basics');
   const first = await rt.invoke(request(fn));
   const pid = pidOf(first);
@@ -73,7 +80,7 @@ test('idle instances are reaped after idleTimeoutMs; the next invocation starts 
 });
 
 test('a new revision never reuses an older instance, which is stopped', async (t) => {
-  const rt = makeRuntime(t);
+  const rt = makeRuntime(t, PLAIN);
   const v1 = fixture('basics');
   const v2 = { ...v1, revision: v1.revision + 1 };
   const a = await rt.invoke(request(v1));
@@ -86,7 +93,7 @@ test('a new revision never reuses an older instance, which is stopped', async (t
 });
 
 test('retire() stops the idle instances of a function; running ones finish first', async (t) => {
-  const rt = makeRuntime(t, { maxInstancesPerFunction: 2 });
+  const rt = makeRuntime(t, { ...PLAIN, maxInstancesPerFunction: 2 });
   const fn = fixture('basics', { handler: 'index.sleep' });
   await rt.invoke(request(fn, { event: '{"ms":1}' }));
   const busy = rt.invoke(request(fn, { event: '{"ms":1000}' }));
@@ -105,7 +112,7 @@ test('retire() stops the idle instances of a function; running ones finish first
 });
 
 test('close(): running invocations end with retCode 3, queued ones are refused, no process left', async (t) => {
-  const rt = makeRuntime(t, { maxInstancesPerFunction: 1, maxQueuedPerFunction: 5 });
+  const rt = makeRuntime(t, { ...PLAIN, maxInstancesPerFunction: 1, maxQueuedPerFunction: 5 });
   const fn = fixture('timeouts', { handler: 'index.neverResolves', timeout: 30 });
   let sawLine: () => void = () => {};
   const lineSeen = new Promise<void>((resolve) => {
@@ -134,7 +141,7 @@ test('close(): running invocations end with retCode 3, queued ones are refused, 
 });
 
 test('close() during a cold start: the invocation ends with retCode 3', async (t) => {
-  const rt = makeRuntime(t);
+  const rt = makeRuntime(t, PLAIN);
   let started: () => void = () => {};
   const onStart = new Promise<void>((resolve) => {
     started = resolve;
@@ -147,17 +154,22 @@ test('close() during a cold start: the invocation ends with retCode 3', async (t
   assert.equal(r.coldStart, true);
 });
 
-test('a process that cannot start: InternalError, and the slot is free again', async (t) => {
-  const rt = makeRuntime(t, { maxInstancesPerFunction: 1, maxQueuedPerFunction: 0 });
-  const missing = fixture('basics', { codeDir: '/nonexistent/scf-local-code' });
-  await assert.rejects(rt.invoke(request(missing)), (err: unknown) => {
-    assert.ok(err instanceof ScfError);
-    assert.equal(err.code, 'InternalError');
-    return true;
-  });
-  assert.deepEqual(rt.stats(), { instances: 0, busy: 0, queued: 0 });
-  const bad = makeRuntime(t, { nodePath: '/nonexistent/node' });
-  await assert.rejects(bad.invoke(request(fixture('basics'))), (err: unknown) => err instanceof ScfError);
-  const ok = await rt.invoke(request(fixture('basics')));
-  assert.equal(ok.retCode, 0);
+test('a process that cannot start: a 439 result saying why, and the slot is free again', async (t) => {
+  for (const sandbox of ['off', 'auto'] as const) {
+    const rt = makeRuntime(t, { sandbox, maxInstancesPerFunction: 1, maxQueuedPerFunction: 0 });
+    const missing = fixture('basics', { codeDir: '/nonexistent/scf-local-code' });
+    const failed = await rt.invoke(request(missing));
+    assert.equal(failed.retCode, 439, sandbox);
+    assert.match(failed.errMsg, /the instance failed to start: .*\/nonexistent\/scf-local-code/, sandbox);
+    assert.match(
+      failed.log,
+      /^START RequestId: .*\nERROR RequestId: .* Result: User process exit when running/,
+    );
+    assert.deepEqual(rt.stats(), { instances: 0, busy: 0, queued: 0 });
+    const bad = makeRuntime(t, { sandbox, nodePath: '/nonexistent/node' });
+    const noNode = await bad.invoke(request(fixture('basics')));
+    assert.equal(noNode.retCode, 439, sandbox);
+    const ok = await rt.invoke(request(fixture('basics')));
+    assert.equal(ok.retCode, 0, `${sandbox}: ${ok.retMsg}`);
+  }
 });

@@ -27,6 +27,12 @@ interface ContextReport {
 
 const report = (r: RunResult): ContextReport => JSON.parse(r.retMsg) as ContextReport;
 
+/**
+ * The stem-cell mechanics are checked on plain processes, where the host can tell a waiting cell from a
+ * bound one by its pid and cwd; the last test checks stem cells inside sandboxes the function's way.
+ */
+const PLAIN = { sandbox: 'off' } as const;
+
 /** Waits for exactly one waiting stem cell and returns its pid. */
 async function waitingStem(): Promise<number> {
   await eventually(() => stemPids().length === 1, 5000, 'a waiting stem cell');
@@ -42,8 +48,8 @@ async function coldContext(rt: Runtime, fn: FunctionRunSpec): Promise<{ r: RunRe
 }
 
 test('a 128 MB cold start binds a pre-started process that looks exactly like a fresh one', async (t) => {
-  const withStems = makeRuntime(t);
-  const fresh = makeRuntime(t, { stemCells: 0 });
+  const withStems = makeRuntime(t, PLAIN);
+  const fresh = makeRuntime(t, { ...PLAIN, stemCells: 0 });
   const fnA = fixture('basics', {
     functionName: 'stem-a',
     handler: 'index.context',
@@ -99,8 +105,8 @@ test('a 128 MB cold start binds a pre-started process that looks exactly like a 
 });
 
 test('a time zone set by the function applies in a stem cell as in a fresh process', async (t) => {
-  const withStems = makeRuntime(t);
-  const fresh = makeRuntime(t, { stemCells: 0 });
+  const withStems = makeRuntime(t, PLAIN);
+  const fresh = makeRuntime(t, { ...PLAIN, stemCells: 0 });
   const fn = fixture('basics', { handler: 'index.startup', environment: { TZ: 'Asia/Shanghai' } });
   const stem = await waitingStem();
   const a = await withStems.invoke(request(fn));
@@ -114,7 +120,7 @@ test('a time zone set by the function applies in a stem cell as in a fresh proce
 });
 
 test('other memory sizes, and functions setting start-up variables (NODE_OPTIONS), start fresh', async (t) => {
-  const rt = makeRuntime(t);
+  const rt = makeRuntime(t, PLAIN);
   const stem = await waitingStem();
   const big = await rt.invoke(request(fixture('basics', { memorySize: 256 })));
   assert.equal(big.retCode, 0, big.retMsg);
@@ -132,7 +138,7 @@ test('other memory sizes, and functions setting start-up variables (NODE_OPTIONS
 });
 
 test('stemCells: 0 starts nothing ahead of demand', async (t) => {
-  const rt = makeRuntime(t, { stemCells: 0 });
+  const rt = makeRuntime(t, { ...PLAIN, stemCells: 0 });
   assert.deepEqual(childPids(), []);
   const r = await rt.invoke(request(fixture('basics')));
   assert.equal(r.retCode, 0);
@@ -141,7 +147,7 @@ test('stemCells: 0 starts nothing ahead of demand', async (t) => {
 });
 
 test('a stem cell that dies while waiting is replaced; a cold start that took it falls back', async (t) => {
-  const rt = makeRuntime(t);
+  const rt = makeRuntime(t, PLAIN);
   const first = await waitingStem();
   process.kill(first, 'SIGKILL');
   // Taken before its death was noticed, or after: the invocation succeeds either way.
@@ -156,21 +162,20 @@ test('a stem cell that dies while waiting is replaced; a cold start that took it
   await eventually(() => stemPids().length === 1 && stemPids()[0] !== next, 5000, 'a replacement');
 });
 
-test('a missing code folder is still InternalError with a stem cell (bound, then a fresh start)', async (t) => {
-  const rt = makeRuntime(t, { maxInstancesPerFunction: 1, maxQueuedPerFunction: 0 });
+test('a missing code folder is still a 439 result with a stem cell (bound, then a fresh start)', async (t) => {
+  const rt = makeRuntime(t, { ...PLAIN, maxInstancesPerFunction: 1, maxQueuedPerFunction: 0 });
   await waitingStem();
   const missing = fixture('basics', { codeDir: '/nonexistent/scf-local-code' });
-  await assert.rejects(rt.invoke(request(missing)), (err: unknown) => {
-    assert.ok(err instanceof ScfError && err.code === 'InternalError');
-    return true;
-  });
+  const failed = await rt.invoke(request(missing));
+  assert.equal(failed.retCode, 439);
+  assert.match(failed.errMsg, /failed to start/);
   assert.deepEqual(rt.stats(), { instances: 0, busy: 0, queued: 0 });
   const ok = await rt.invoke(request(fixture('basics', { functionName: 'after' })));
   assert.equal(ok.retCode, 0);
 });
 
 test('close() stops stem cells, even one still starting', async (t) => {
-  const rt = makeRuntime(t, { stemCells: 2 });
+  const rt = makeRuntime(t, { ...PLAIN, stemCells: 2 });
   const pids = childPids();
   assert.equal(pids.length, 2);
   await rt.close();
@@ -210,4 +215,37 @@ test('stem cells never keep the server process alive', async () => {
   assert.equal(retCode, 0);
   assert.ok(pids.length >= 2, `an instance and stem cells were running: ${pids.join(' ')}`);
   await eventually(() => pids.every((p) => !alive(p)), 5000, 'the orphaned processes to exit');
+});
+
+test('in a sandbox, a stem cell bound at a cold start looks exactly like a fresh sandbox', async (t) => {
+  const withStems = makeRuntime(t, { sandbox: 'auto' });
+  if (!withStems.sandboxStatus().isolated) {
+    t.skip(`no sandbox here: ${withStems.sandboxStatus().reason}`);
+    return;
+  }
+  const fresh = makeRuntime(t, { sandbox: 'auto', stemCells: 0 });
+  const fn = fixture('basics', {
+    functionName: 'sandboxed-stem',
+    handler: 'index.context',
+    environment: { GREETING: 'hi' },
+  });
+  // The reserve's cell is ready once a first cold start has been served from it and replaced: warm it up
+  // with another function, then wait for the replacement (a bwrap child of this process) to be there.
+  await coldContext(withStems, fixture('basics', { functionName: 'warm-up', handler: 'index.context' }));
+  await eventually(() => childPids().length >= 2, 10_000, 'the replacement stem cell');
+  await new Promise((r) => setTimeout(r, 300));
+  const stem = await coldContext(withStems, fn);
+  const ref = await coldContext(fresh, fn);
+  assert.deepEqual(Object.entries(stem.v.env), Object.entries(ref.v.env), 'process.env, key order included');
+  assert.equal(stem.v.cwd, '/var/user');
+  assert.equal(ref.v.cwd, '/var/user');
+  assert.equal(stem.v.env['SCF_CODE'], '/var/user');
+  assert.equal(stem.v.pid, 2, "PID 2 of the sandbox's namespace (bwrap's init is 1)");
+  const { request_id: _a, ...stemFields } = stem.v.fields;
+  const { request_id: _b, ...refFields } = ref.v.fields;
+  assert.deepEqual(stemFields, refFields);
+  assert.deepEqual(userMessages(stem.r.log), ['module loaded'], 'module code ran in the first invocation');
+  const again = await withStems.invoke(request(fn));
+  assert.equal(again.coldStart, false);
+  assert.deepEqual(userMessages(again.log), []);
 });

@@ -20,7 +20,7 @@ import { type DataDirLock, lockDataDir } from './datadir/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
-import { createNodeRuntime } from './runtime/index.js';
+import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
 import { createLogStore } from './store/index.js';
 import type { LogStore } from './store/types.js';
@@ -162,6 +162,8 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   const lock = lockDataDir(dataDir);
   let store: LogStore | undefined;
   try {
+    // A sandbox that is required but cannot work refuses the start before anything in the folder changes.
+    if (config.runtime.sandbox === 'required') assertSandbox(config.runtime.sandboxUid);
     store = createLogStore(config, { dataDir });
     await store.open();
     const recovered = await store.recoverInterrupted();

@@ -364,7 +364,10 @@ function wire(child: ChildProcess, events: ChildEvents): void {
   child.on('disconnect', () => events.disconnect());
 }
 
-/** Reads bwrap's info JSON (`{"child-pid": N, ...}`) from its info pipe. */
+/**
+ * Reads bwrap's info JSON (`{"child-pid": N, ...}`) from its info pipe, to its end: bwrap writes the
+ * namespace ids after the pid, and a pipe closed under it would kill it with SIGPIPE.
+ */
 function readChildPid(child: ChildProcess, fd: number): Promise<number> {
   const pipe = child.stdio[fd] as Readable | null;
   return new Promise<number>((resolve, reject) => {
@@ -373,10 +376,11 @@ function readChildPid(child: ChildProcess, fd: number): Promise<number> {
       return;
     }
     let text = '';
+    let settled = false;
     const done = (err: Error | undefined, pid?: number) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(deadline);
-      pipe.removeAllListeners('data');
-      pipe.destroy();
       if (err) reject(err);
       else resolve(pid as number);
     };
@@ -384,9 +388,17 @@ function readChildPid(child: ChildProcess, fd: number): Promise<number> {
     deadline.unref();
     pipe.setEncoding('utf8');
     pipe.on('data', (chunk: string) => {
+      if (settled) return; // the rest is drained and ignored
       text += chunk;
-      const m = /"child-pid":\s*(\d+)/.exec(text);
-      if (m?.[1]) done(undefined, Number(m[1]));
+      let info: { 'child-pid'?: unknown };
+      try {
+        info = JSON.parse(text) as { 'child-pid'?: unknown };
+      } catch {
+        return; // not whole yet
+      }
+      const pid = info['child-pid'];
+      if (typeof pid === 'number') done(undefined, pid);
+      else done(new Error('bwrap gave no child pid'));
     });
     pipe.once('end', () => done(new Error(`bwrap exited before starting the function's process`)));
     child.once('exit', () => done(new Error('bwrap exited')));

@@ -219,10 +219,10 @@ class NodeRuntime implements Runtime {
       inst = lease.instance;
     }
     const running = inst.run(req, { startTime, coldStart });
-    // The invoke message is on its way: now start the replacement stem cell, whose spawn (a fork, a few ms of
-    // this thread) would otherwise delay this invocation.
-    if (stemmed) this.#stems.replenish();
+    // The replacement stem cell is started once this invocation is over: its spawn and sandbox set-up take
+    // a few ms of this thread, which would otherwise delay the very cold start it replaces.
     const result = await running;
+    if (stemmed) this.#stems.replenish();
     this.#afterRun(pool, inst);
     return result;
   }

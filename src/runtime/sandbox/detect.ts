@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { ScfError } from '../../errors/index.js';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 export type SandboxNetwork = 'slirp' | 'none';
@@ -90,4 +91,15 @@ export function probeSandbox(uid: number): SandboxProbe {
     cached = { bwrap: undefined, slirp4netns, problem: `bubblewrap cannot create a sandbox here: ${why}` };
   }
   return cached;
+}
+
+/** Throws a coded error when bubblewrap cannot sandbox instances here (`runtime.sandbox: "required"`). */
+export function assertSandbox(uid: number): void {
+  const probe = probeSandbox(uid);
+  if (!probe.bwrap) {
+    throw new ScfError(
+      'InternalError',
+      `runtime.sandbox is "required" but ${probe.problem ?? 'bubblewrap is unavailable'}`,
+    );
+  }
 }

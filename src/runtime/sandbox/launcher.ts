@@ -30,6 +30,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,6 +113,9 @@ export class SandboxLauncher {
       writeFileSync(join(this.#etcDir, name), text, { mode: 0o644 });
       chmodSync(join(this.#etcDir, name), 0o644);
     }
+    // UTC, as the environment's TZ says: without it, setting TZ makes ICU search all of /usr/share/zoneinfo.
+    rmSync(join(this.#etcDir, 'localtime'), { force: true });
+    symlinkSync('/usr/share/zoneinfo/UTC', join(this.#etcDir, 'localtime'));
     // Mount points for the host's certificate folders (TLS from functions).
     for (const d of ['ssl', 'ca-certificates']) mkdirSync(join(this.#etcDir, d), { recursive: true });
     // The bootstrap's own files, as ES modules.

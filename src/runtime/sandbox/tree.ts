@@ -46,6 +46,16 @@ export function cpuTicks(pid: number, childrenOnly = false): number | undefined 
   return Number.isFinite(sum) ? sum : undefined;
 }
 
+/** The parent pid of a host process, or undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Linux's USER_HZ: /proc reports CPU times in these ticks (100 on every mainstream architecture). */
 export const TICKS_PER_SECOND = 100;
 
@@ -72,6 +82,8 @@ export class ProcessTree {
    * done once per instance when it starts.
    */
   static findChild(init: number): number | undefined {
+    // Pids are handed out in order: the child is almost always one of the next few.
+    for (let pid = init + 1; pid <= init + 8; pid++) if (parentOf(pid) === init) return pid;
     let names: string[];
     try {
       names = readdirSync('/proc');
@@ -81,13 +93,7 @@ export class ProcessTree {
     for (const name of names) {
       const c = name.charCodeAt(0);
       if (c < 48 || c > 57) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === init) return Number(name);
-      } catch {
-        // Gone while we looked.
-      }
+      if (parentOf(Number(name)) === init) return Number(name);
     }
     return undefined;
   }

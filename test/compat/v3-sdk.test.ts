@@ -340,7 +340,7 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
         'InvalidParameterValue.DateTime',
       );
       // Invoke first: the SDK signs only content-type and host, so an Invoke with the same body as a request
-      // made before it in the same second is refused as a replay (docs/security-api.md); reads are not.
+      // made before it in the same second is refused as a replay (docs/security.md); reads are not.
       assert.equal(await codeOf(c.Invoke({ FunctionName: 'nope-nope' })), 'ResourceNotFound.Function');
       assert.equal(
         await codeOf(c.GetFunctionLogs({ FunctionName: 'nope-nope' })),
@@ -391,7 +391,7 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
     test('DeleteFunction', async () => {
       // GetRequestStatus' test read GetFunctionLogs with this same body: signed in the same second, the
       // SDK's DeleteFunction would carry the same signature and be refused as a replayed request with its
-      // action changed (docs/security-api.md). Sign it in the next second.
+      // action changed (docs/security.md). Sign it in the next second.
       await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
       await c.DeleteFunction({ FunctionName: `${fn}-b` });
       await c.DeleteFunction({ FunctionName: fn });

@@ -135,7 +135,7 @@ describe('TC3 replay and action swap', () => {
     }
     assert.equal((await sdk(port).GetFunction({ FunctionName: 'victim' })).FunctionName, 'victim');
     assert.equal((await sdk(port).GetFunctionLogs({ FunctionName: 'victim' })).TotalCount, 1);
-    // What remains (docs/security-api.md): the read itself may be repeated, answering what it answered.
+    // What remains (docs/security.md): the read itself may be repeated, answering what it answered.
     const again = JSON.parse((await send(port, read)).body) as { Response: { FunctionName?: string } };
     assert.equal(again.Response.FunctionName, 'victim');
   });

@@ -116,7 +116,7 @@ export class ApiClient {
   ): Record<string, string> {
     const timestamp = Math.floor(Date.now() / 1000);
     // The action is signed too, so a captured request cannot be resent as another action (the SDKs leave
-    // it out; see docs/security-api.md).
+    // it out; see docs/security.md).
     const signed = { 'content-type': contentType, host: this.#url.host, 'x-tc-action': action };
     const { authorization } = signTc3({
       method,

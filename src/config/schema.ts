@@ -33,13 +33,13 @@ export const configSchema = z.strictObject({
       /**
        * Refuse API 3.0 TC3 requests whose SignedHeaders leave out `x-tc-action`. The official SDKs sign only
        * `content-type;host`, so the action of a request captured in flight can be changed (see
-       * docs/security-api.md); the scf-local CLI signs it. Off by default so the SDKs keep working.
+       * docs/security.md); the scf-local CLI signs it. Off by default so the SDKs keep working.
        */
       requireSignedAction: z.boolean().default(false),
     })
     .prefault({}),
 
-  /** What the API reads and writes per request (docs/security-api.md). */
+  /** What the API reads and writes per request (docs/security.md). */
   api: z
     .strictObject({
       /**

@@ -138,7 +138,7 @@ export const ERROR_CODES = {
     'Not supported by scf-local.',
   ),
 
-  // --- request admission: refused before the body is read (docs/security-api.md)
+  // --- request admission: refused before the body is read (docs/security.md)
   RequestSizeLimitExceeded: user(
     4000,
     'RequestSizeLimitExceeded',

@@ -49,7 +49,9 @@ export async function startSandboxed(
     config: {
       port: 0,
       dataDir,
-      auth: { credentials: opts.generatedCredentials ? [] : [{ secretId: SECRET_ID, secretKey: SECRET_KEY }] },
+      auth: {
+        credentials: opts.generatedCredentials ? [] : [{ secretId: SECRET_ID, secretKey: SECRET_KEY }],
+      },
       runtime: { sandbox: 'required', ...(opts.runtime ?? {}) },
     },
     env: {},
@@ -164,7 +166,9 @@ export function pidsWithCmdline(needle: string): number[] {
 }
 
 /** What the host sees of one process: state letter, CPU ticks (utime+stime), VmRSS bytes, uid. */
-export function hostView(pid: number): { state: string; ticks: number; rss: number; uid: number } | undefined {
+export function hostView(
+  pid: number,
+): { state: string; ticks: number; rss: number; uid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

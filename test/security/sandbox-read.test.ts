@@ -80,8 +80,9 @@ describe('sandbox: reading what is not its own', () => {
 
   before(async () => {
     s = await startSandboxed(scope, { generatedCredentials: true });
-    secretKey = (JSON.parse(readFileSync(join(s.dataDir, 'credentials.json'), 'utf8')) as { secretKey: string })
-      .secretKey;
+    secretKey = (
+      JSON.parse(readFileSync(join(s.dataDir, 'credentials.json'), 'utf8')) as { secretKey: string }
+    ).secretKey;
     await deploy(scope, s.c, 'victim', { source: VICTIM, env: { VICTIM_SECRET } });
     await deploy(scope, s.c, 'attacker');
     victimDir = join(s.dataDir, 'functions', 'default', 'victim');

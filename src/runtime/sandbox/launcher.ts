@@ -33,6 +33,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SandboxNetwork } from './detect.js';
@@ -69,6 +70,39 @@ export interface LaunchPlan {
   blockFd: number | undefined;
   /** The instance's code slot (removed when the instance dies). */
   slot: string;
+}
+
+interface FsExt {
+  fcntlSync(fd: number, cmd: 'getfd' | 'setfd', arg?: number): number;
+}
+const { fcntlSync } = createRequire(import.meta.url)('fs-ext') as FsExt;
+/** FD_CLOEXEC of fcntl(2) (1 on Linux). */
+const FD_CLOEXEC = 1;
+
+/**
+ * Marks every descriptor of this process above stdio close-on-exec. Node, libuv and SQLite open their own
+ * that way, so the only ones without it are those the server inherited (from a shell, a supervisor, a test
+ * runner): a child process would inherit them in turn, and bwrap passes them into the sandbox (its init
+ * and the function's process), where a function could read or write them. A readdir and one fcntl per
+ * descriptor, before each sandbox is spawned.
+ */
+export function closeInheritedOnExec(): void {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return;
+  }
+  for (const name of fds) {
+    const fd = Number(name);
+    if (fd <= 2) continue;
+    try {
+      const flags = fcntlSync(fd, 'getfd');
+      if ((flags & FD_CLOEXEC) === 0) fcntlSync(fd, 'setfd', flags | FD_CLOEXEC);
+    } catch {
+      // Closed meanwhile (the readdir's own descriptor among them).
+    }
+  }
 }
 
 /** The minimal /etc of a sandbox: names resolve, `nobody` exists, nothing of the host's users is shown. */
@@ -140,6 +174,7 @@ export class SandboxLauncher {
    */
   plan(codeDir: string | undefined, command: string[]): LaunchPlan {
     const o = this.#opts;
+    closeInheritedOnExec();
     // stdio layout: 0-2 standard, 3 frames, 4 IPC, 5 info, 6 block (slirp only).
     const infoFd = 5;
     const blockFd = o.network === 'slirp' ? 6 : undefined;

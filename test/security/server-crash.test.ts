@@ -85,7 +85,8 @@ describe('server crash paths', () => {
       Environment: { Variables: [{ Key: 'NODE_OPTIONS', Value: '--no-such-flag' }] },
     });
     for (let attempt = 0; attempt < 2; attempt++) {
-      const r = await c.Invoke({ FunctionName: 'badopts', ClientContext: '{}' });
+      // Distinct payloads: TC3 replay protection refuses a write signed identically in the same second.
+      const r = await c.Invoke({ FunctionName: 'badopts', ClientContext: JSON.stringify({ attempt }) });
       assert.equal(r.Result?.InvokeResult, 439, 'the caller is answered with the platform failure');
       assert.match(r.Result?.ErrMsg ?? '', /start/i);
       const rec = await recordOf(c, 'badopts', r.Result!.FunctionRequestId!);
@@ -96,7 +97,11 @@ describe('server crash paths', () => {
       assert.match(rec.Log ?? '', /--no-such-flag|start/);
     }
     // Asynchronously too: the caller gets its request id, the record ends final.
-    const a = await c.Invoke({ FunctionName: 'badopts', InvocationType: 'Event', ClientContext: '{}' });
+    const a = await c.Invoke({
+      FunctionName: 'badopts',
+      InvocationType: 'Event',
+      ClientContext: '{"async":1}',
+    });
     const rid = a.Result!.FunctionRequestId!;
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -130,7 +135,7 @@ describe('server crash paths', () => {
       },
     });
     for (let call = 1; call <= 3; call++) {
-      const r = await c.Invoke({ FunctionName: 'selfdelete', ClientContext: '{}' });
+      const r = await c.Invoke({ FunctionName: 'selfdelete', ClientContext: JSON.stringify({ call }) });
       assert.equal(r.Result?.InvokeResult, 439, `call ${call}: ${r.Result?.ErrMsg}`);
       assert.notEqual(r.Result?.ErrMsg, '');
       const rec = await recordOf(c, 'selfdelete', r.Result!.FunctionRequestId!);

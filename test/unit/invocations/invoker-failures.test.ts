@@ -75,7 +75,10 @@ describe('Invoker when the runtime rejects', () => {
     const { requestId, record, errMsg } = await s.invoker.invoke({ functionName: 'fn', event: '{}' });
     assert.equal(record?.retCode, 439);
     assert.equal(record?.invokeFinished, 1);
-    assert.equal(errMsg, 'instance failed to start: cannot start a process for fn: spawn node ENOENT');
+    assert.equal(
+      errMsg,
+      'User process exit when running (the instance failed to start: cannot start a process for fn: spawn node ENOENT)',
+    );
     assert.equal(JSON.parse(record?.retMsg ?? '{}').errorMessage, errMsg);
     assert.match(record?.log ?? '', /ERROR RequestId: \S+ Result: instance failed to start/);
     const stored = await s.store.get(requestId);

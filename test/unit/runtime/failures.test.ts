@@ -1,8 +1,9 @@
 /** Everything a function can do wrong, with real processes: each ends as a result, never as a rejection. */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Runtime } from '../../../src/runtime/types.js';
-import { alive, fixture, makeRuntime, request, userMessages } from './helpers.js';
+import { alive, childPids, fixture, makeRuntime, request, userMessages } from './helpers.js';
 
 interface ErrorBody {
   errorCode: number;
@@ -180,11 +181,60 @@ test('a 100 MB flood: the log is capped with a marker, little crosses the pipe, 
 test('an instance killed while idle is replaced; the runtime keeps serving', async (t) => {
   const rt = makeRuntime(t);
   const fn = fixture('basics');
-  const first = JSON.parse((await rt.invoke(request(fn))).retMsg) as { pid: number };
-  process.kill(first.pid, 'SIGKILL');
-  while (alive(first.pid)) await new Promise((r) => setImmediate(r));
+  const first = await rt.invoke(request(fn));
+  assert.equal(first.retCode, 0);
+  // Inside a sandbox the function's pid is its namespace's; from the host, the instance is the bwrap
+  // process this runtime started (killing every child takes the stem cell too, which is replaced).
+  const victims = rt.sandboxStatus().isolated
+    ? childPids()
+    : [(JSON.parse(first.retMsg) as { pid: number }).pid];
+  for (const pid of victims) process.kill(pid, 'SIGKILL');
+  while (victims.some(alive)) await new Promise((r) => setTimeout(r, 5));
   const r = await rt.invoke(request(fn));
-  assert.equal(r.retCode, 0);
-  const second = JSON.parse(r.retMsg) as { pid: number };
-  assert.notEqual(second.pid, first.pid);
+  assert.equal(r.retCode, 0, r.retMsg);
+  assert.equal(r.coldStart, true, 'a new instance');
+});
+
+test('an idle instance is frozen: its timers and subprocesses use no CPU until the next invocation', async (t) => {
+  const rt = makeRuntime(t);
+  if (!rt.sandboxStatus().isolated) {
+    t.skip(`no sandbox here: ${rt.sandboxStatus().reason}`);
+    return;
+  }
+  const marker = `idler-${process.pid}-${Date.now()}`;
+  const fn = fixture('waits', { handler: 'index.idler', timeout: 10 });
+  const first = JSON.parse((await rt.invoke(request(fn, { event: JSON.stringify({ marker }) }))).retMsg) as {
+    after: number;
+  };
+  assert.ok(first.after >= 5, `the timer ran while the invocation did: ${first.after}`);
+  // The spinning shell, seen from the host: stopped (state T), and no CPU over a second of idleness.
+  const shell = (): { state: string; ticks: number } | undefined => {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(marker)) continue;
+        const f = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? [];
+        return { state: f[0] ?? '?', ticks: Number(f[11]) + Number(f[12]) };
+      } catch {
+        // Gone while we looked.
+      }
+    }
+    return undefined;
+  };
+  const before = shell();
+  assert.ok(before, 'the detached shell exists');
+  await new Promise((r) => setTimeout(r, 1000));
+  const later = shell();
+  assert.equal(later?.state, 'T', 'stopped between invocations');
+  assert.ok(
+    (later?.ticks ?? 0) - before.ticks <= 1,
+    `CPU ticks while idle: ${before.ticks} -> ${later?.ticks}`,
+  );
+  // Thawed by the next invocation: the timer barely ran while idle (a second would be ~100 runs), runs again.
+  const next = JSON.parse((await rt.invoke(request(fn, { event: JSON.stringify({ marker }) }))).retMsg) as {
+    at: number;
+    after: number;
+  };
+  assert.ok(next.at <= first.after + 5, `timer runs while idle: ${first.after} -> ${next.at}`);
+  assert.ok(next.after >= next.at + 5, `the timer resumed: ${next.at} -> ${next.after}`);
 });

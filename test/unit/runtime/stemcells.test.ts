@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ScfError } from '../../../src/errors/index.js';
 import type { FunctionRunSpec, RunResult, Runtime } from '../../../src/runtime/types.js';
 import {
   alive,

@@ -55,7 +55,7 @@ export function toHead(req: FastifyRequest): WireHead {
 /** A refused body is read and dropped up to this many bytes: a small one ends and the connection stays. */
 const DISCARD_BYTES = 64 * 1024;
 /** How long a connection whose larger body was refused stays open (unread) so the client reads the answer. */
-const LINGER_MS = 1000;
+const LINGER_MS = 5000;
 
 /**
  * When a refusal is sent before the body was read: read and drop up to DISCARD_BYTES of it, so a small

@@ -80,7 +80,10 @@ describe('Invoker when the runtime rejects', () => {
       'User process exit when running (the instance failed to start: cannot start a process for fn: spawn node ENOENT)',
     );
     assert.equal(JSON.parse(record?.retMsg ?? '{}').errorMessage, errMsg);
-    assert.match(record?.log ?? '', /ERROR RequestId: \S+ Result: instance failed to start/);
+    assert.match(
+      record?.log ?? '',
+      /ERROR RequestId: \S+ Result: User process exit when running \(the instance failed to start/,
+    );
     const stored = await s.store.get(requestId);
     assert.equal(stored?.retCode, 439, 'the stored record is final, not running');
     assert.deepEqual(s.ends, [439]);

@@ -347,12 +347,37 @@ function wire(child: ChildProcess, events: ChildEvents): void {
   for (const s of child.stdio) s?.on('error', () => {});
   const frames = child.stdio[3] as Readable | null;
   if (!frames || !child.stdout || !child.stderr) throw new ScfError('InternalError', 'child stdio missing');
+  // A fault of ours while handling what a child sent must not take the server down (it would be an
+  // uncaught exception in a socket handler): the instance is killed instead, and its invocation ends as an
+  // exit with every line it wrote before.
+  const guarded =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch {
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+    };
   frames.setEncoding('utf8');
-  frames.on('data', (chunk: string) => events.frames(chunk));
+  frames.on(
+    'data',
+    guarded((chunk: string) => events.frames(chunk)),
+  );
   child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => events.raw(1, chunk));
+  child.stdout.on(
+    'data',
+    guarded((chunk: string) => events.raw(1, chunk)),
+  );
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => events.raw(2, chunk));
+  child.stderr.on(
+    'data',
+    guarded((chunk: string) => events.raw(2, chunk)),
+  );
   // Errors on the IPC channel (send after the child died, EPIPE): the exit handler does the cleanup.
   child.on('error', () => {
     try {

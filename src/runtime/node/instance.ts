@@ -129,6 +129,10 @@ export class NodeInstance implements Watched {
   #interrupted = false;
   #goneNotified = false;
   #dead: Promise<void> | undefined;
+  /** `ready` arrived before `#handshake('ready')` began waiting for it. */
+  #readySeen = false;
+  /** A protocol fault seen while the process was still being set up (acted on once it exists). */
+  #earlyFault: string | undefined;
   /** The code slot already holds the function's code (a fresh start fills it before spawning). */
   #slotFilled = false;
 
@@ -228,6 +232,10 @@ export class NodeInstance implements Watched {
       },
     );
     inst.#slotFilled = fn !== undefined;
+    if (inst.#earlyFault !== undefined) {
+      void inst.stop();
+      throw new ScfError('InternalError', `instance of ${label} failed to start: ${inst.#earlyFault}`);
+    }
     opts.onSpawn(inst);
     if (!fn) inst.#proc.holdLoop(false);
     await inst.#handshake('ready');
@@ -335,6 +343,12 @@ export class NodeInstance implements Watched {
         START_DEADLINE_MS,
       );
       deadline.unref();
+      if (frame === 'ready' && this.#readySeen) {
+        clearTimeout(deadline);
+        settled = true;
+        resolve();
+        return;
+      }
       this.#expecting = expectation;
       this.#proc.onExit(() => {
         if (this.#expecting === expectation) fail(`process exited (${this.#proc.describeExit()})`);
@@ -402,6 +416,8 @@ export class NodeInstance implements Watched {
 
   /** Stops the process (SIGKILL to everything in it); resolves once it is dead. A running invocation ends as 439. */
   stop(): Promise<void> {
+    // Still being set up: InstanceProcess.spawn cleans up after itself when it fails.
+    if (this.#proc === undefined) return Promise.resolve();
     if (this.#current && !this.#current.ending) {
       this.#abort({ kind: 'exit', how: 'stopped by the platform' });
       return this.#waitGone();
@@ -433,7 +449,10 @@ export class NodeInstance implements Watched {
       case 'ready':
       case 'bound':
         if (this.#expecting?.frame === frame.t) this.#expecting.arrived();
-        else this.#protocolFault(`unexpected ${frame.t} frame`);
+        // A sandbox's process can be ready before its set-up finished on this side (before the wait began).
+        else if (frame.t === 'ready' && this.#state === InstanceState.Starting && !this.#readySeen) {
+          this.#readySeen = true;
+        } else this.#protocolFault(`unexpected ${frame.t} frame`);
         return;
       case 'done':
         this.#onDone(frame);
@@ -456,6 +475,10 @@ export class NodeInstance implements Watched {
   }
 
   #protocolFault(why: string): void {
+    if (this.#proc === undefined) {
+      this.#earlyFault = why;
+      return;
+    }
     if (this.#current && !this.#current.ending) this.#abort({ kind: 'protocol', why });
     else void this.stop();
   }

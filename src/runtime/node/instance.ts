@@ -485,10 +485,12 @@ export class NodeInstance implements Watched {
 
   /** Figures of an invocation that reached its end in a live process. */
   #figures(inv: Invocation): { duration: number; memUsage: number; cpuTime: number } {
+    // The clock first: the /proc reads after it are not the function's time.
+    const duration = inv.elapsed();
     const tree = this.#proc.tree;
     const peak = tree.peak();
     return {
-      duration: inv.elapsed(),
+      duration,
       memUsage: Math.max(peak ?? 0, inv.maxRss),
       cpuTime: inv.cpuSince(tree.cpu()),
     };

@@ -22,10 +22,12 @@ test('duration: a handler sleeping 200 ms measures 200 ms (monotonic, sub-ms)', 
   assert.equal(r.retCode, 0);
   assert.equal(r.coldStart, false);
   // The handler measured its own sleep: a timer never fires early, and on a loaded machine it fires late,
-  // so the recorded duration is compared with what the handler itself saw, within a few ms.
+  // so the recorded duration is compared with what the handler itself saw. The platform measures on its
+  // own clock (the function's word is not taken), from the invoke message to the result, so the pipe and
+  // the server's own scheduling are in it: a few ms, more when CI loads both cores.
   const { slept } = JSON.parse(r.retMsg) as { slept: number };
   assert.ok(slept >= 199, `slept ${slept}`);
-  assert.ok(r.duration >= slept && r.duration - slept < 5, `duration ${r.duration} vs slept ${slept}`);
+  assert.ok(r.duration >= slept && r.duration - slept < 20, `duration ${r.duration} vs slept ${slept}`);
   assert.ok(r.duration < 400, `duration ${r.duration}`);
   assert.notEqual(r.duration, Math.round(r.duration), 'sub-millisecond precision');
   assert.equal(r.startTime, started, 'onStart and the result agree on startTime');

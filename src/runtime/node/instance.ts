@@ -14,7 +14,7 @@ import { ScfError } from '../../errors/index.js';
 import { userLogBudget } from '../log.js';
 import type { MemoryWatchdog, Watched } from '../memory.js';
 import { type Ending, errorJson, MAX_RESULT_BYTES, RET_CODE } from '../results.js';
-import { fillSlot } from '../sandbox/launcher.js';
+import { CODE_MOUNT, fillSlot, RUNTIME_MOUNT } from '../sandbox/launcher.js';
 import type { FunctionRunSpec, RunRequest, RunResult } from '../types.js';
 import { InstanceProcess, type SandboxRuntime } from './child.js';
 import { FrameReader } from './frames.js';
@@ -41,9 +41,8 @@ export type InstanceState = (typeof InstanceState)[keyof typeof InstanceState];
 /** Deadline for a new process to say `ready`, and for `bound` after `init` (generous: the machine may be busy). */
 const START_DEADLINE_MS = 15_000;
 
-/** Paths of the code and the bootstrap inside a sandbox. */
-const SANDBOX_CODE_DIR = '/var/user';
-const SANDBOX_BOOTSTRAP = '/var/runtime/node/bootstrap.js';
+/** The bootstrap as a sandboxed process sees it. */
+const SANDBOX_BOOTSTRAP = `${RUNTIME_MOUNT}/node/bootstrap.js`;
 
 /** The fixed base environment of a function process: the server's own environment is never inherited. */
 const BASE_ENV: Readonly<Record<string, string>> = {
@@ -94,7 +93,7 @@ export function functionEnv(
     SCF_FUNCTIONVERSION: '$LATEST',
     SCF_MEMORYSIZE: String(fn.memorySize),
     SCF_TIMEOUT: String(fn.timeout),
-    SCF_CODE: opts.sandbox ? SANDBOX_CODE_DIR : fn.codeDir,
+    SCF_CODE: opts.sandbox ? CODE_MOUNT : fn.codeDir,
     TENCENTCLOUD_REGION: opts.region,
     TENCENTCLOUD_APPID: opts.appId,
     TENCENTCLOUD_UIN: opts.uin,
@@ -288,7 +287,7 @@ export class NodeInstance implements Watched {
       namespace: fn.namespace,
       functionName: fn.functionName,
       handler: fn.handler,
-      codeDir: this.#opts.sandbox ? SANDBOX_CODE_DIR : fn.codeDir,
+      codeDir: this.#opts.sandbox ? CODE_MOUNT : fn.codeDir,
       memorySize: fn.memorySize,
       timeout: fn.timeout,
       region: this.#opts.region,

@@ -164,10 +164,6 @@ export class SandboxLauncher {
     }
   }
 
-  get network(): SandboxNetwork {
-    return this.#opts.network;
-  }
-
   /**
    * The bwrap command line for one instance. `codeDir` is bound at `/var/user`; undefined for a stem cell,
    * which gets an empty slot instead. `command` runs inside (node and its arguments).

@@ -46,6 +46,22 @@ export function cpuTicks(pid: number, childrenOnly = false): number | undefined 
   return Number.isFinite(sum) ? sum : undefined;
 }
 
+/** The pids listed in a procfs folder (its numeric entries); empty when it cannot be read (gone). */
+function pidsIn(proc: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(proc);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out;
+}
+
 /** The parent pid of a host process, or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
   try {
@@ -84,33 +100,13 @@ export class ProcessTree {
   static findChild(init: number): number | undefined {
     // Pids are handed out in order: the child is almost always one of the next few.
     for (let pid = init + 1; pid <= init + 8; pid++) if (parentOf(pid) === init) return pid;
-    let names: string[];
-    try {
-      names = readdirSync('/proc');
-    } catch {
-      return undefined;
-    }
-    for (const name of names) {
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
-      if (parentOf(Number(name)) === init) return Number(name);
-    }
-    return undefined;
+    return pidsIn('/proc').find((pid) => parentOf(pid) === init);
   }
 
   /** Pids inside the namespace but its init (its own numbering; 2 = the main process). */
   #inside(): number[] {
     if (this.#init === undefined) return [MAIN];
-    try {
-      const out: number[] = [];
-      for (const name of readdirSync(`/proc/${this.#init}/root/proc`)) {
-        const c = name.charCodeAt(0);
-        if (c >= 48 && c <= 57 && name !== '1') out.push(Number(name));
-      }
-      return out;
-    } catch {
-      return [];
-    }
+    return pidsIn(`/proc/${this.#init}/root/proc`).filter((pid) => pid !== 1);
   }
 
   /** Total resident memory of every process of the instance, bytes; undefined once it is gone. */
@@ -161,16 +157,7 @@ export class ProcessTree {
     const ns = this.#namespace();
     if (ns === undefined) return [];
     const out = [this.root];
-    let names: string[];
-    try {
-      names = readdirSync('/proc');
-    } catch {
-      return out;
-    }
-    for (const name of names) {
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
-      const pid = Number(name);
+    for (const pid of pidsIn('/proc')) {
       if (pid === this.root || pid === this.#init) continue;
       try {
         if (readlinkSync(`/proc/${pid}/ns/pid`) === ns) out.push(pid);

@@ -332,18 +332,8 @@ const JSON_NEEDS_TC3 = 'A JSON request must be signed with TC3-HMAC-SHA256 in th
  * server then calls `precheckParams` on the form's first parameters).
  */
 export function precheck(head: WireHead, ctx: ProtocolContext): AdmissionCheck {
-  const method = head.method.toUpperCase();
-  if (method !== 'GET' && method !== 'POST') {
-    throw new ScfError('UnsupportedProtocol', `HTTP method ${method} is not supported; use GET or POST.`);
-  }
-  const authorization = head.headers['authorization'];
-  if (authorization !== undefined && authorization !== '') {
-    if (!/^TC3-HMAC-SHA256\b/i.test(authorization.trim())) {
-      throw new ScfError(
-        'InvalidAuthorization',
-        'Only TC3-HMAC-SHA256 is supported in the Authorization header.',
-      );
-    }
+  const { method, authorization } = readHead(head);
+  if (authorization !== undefined) {
     const auth = parseTc3Authorization(authorization);
     checkSignedAction(auth, ctx);
     checkTimestamp(head.headers['x-tc-timestamp'], ctx, 'X-TC-Timestamp');
@@ -382,19 +372,26 @@ export function precheckParams(
 
 /** Authenticates a request and returns its action and parameters; throws a coded ScfError otherwise. */
 export function authenticate(req: WireRequest, ctx: ProtocolContext): AuthenticatedCall {
-  const method = req.method.toUpperCase();
+  const { authorization } = readHead(req);
+  return authorization !== undefined ? authenticateTc3(req, ctx, authorization) : authenticateV1(req, ctx);
+}
+
+/**
+ * What `precheck` and `authenticate` both check first: the method (GET or POST) and, when an Authorization
+ * header is given, that it is TC3-HMAC-SHA256 (returned; undefined = v1 signing in the parameters).
+ */
+function readHead(head: WireHead): { method: string; authorization: string | undefined } {
+  const method = head.method.toUpperCase();
   if (method !== 'GET' && method !== 'POST') {
     throw new ScfError('UnsupportedProtocol', `HTTP method ${method} is not supported; use GET or POST.`);
   }
-  const authorization = req.headers['authorization'];
-  if (authorization !== undefined && authorization !== '') {
-    if (!/^TC3-HMAC-SHA256\b/i.test(authorization.trim())) {
-      throw new ScfError(
-        'InvalidAuthorization',
-        'Only TC3-HMAC-SHA256 is supported in the Authorization header.',
-      );
-    }
-    return authenticateTc3(req, ctx, authorization);
+  const authorization = head.headers['authorization'];
+  if (authorization === undefined || authorization === '') return { method, authorization: undefined };
+  if (!/^TC3-HMAC-SHA256\b/i.test(authorization.trim())) {
+    throw new ScfError(
+      'InvalidAuthorization',
+      'Only TC3-HMAC-SHA256 is supported in the Authorization header.',
+    );
   }
-  return authenticateV1(req, ctx);
+  return { method, authorization };
 }

@@ -63,6 +63,8 @@ export class InstanceProcess {
   #pid: number;
   /** Host pid of bwrap's init, PID 1 of the sandbox's namespace. */
   #init: number | undefined;
+  /** `kill()` went through the namespace's init (bwrap follows it). */
+  #killedInit = false;
   /** The first bytes the process wrote to stderr (bwrap's own complaints land there). */
   #stderr = '';
   tree: ProcessTree;
@@ -269,14 +271,18 @@ export class InstanceProcess {
     this.holdLoop(true);
     if (!this.#exit) {
       if (this.#init !== undefined) {
-        // PID 1 of the namespace: its death kills every process left inside.
+        // PID 1 of the namespace: its death kills every process left inside, and bwrap, its parent, then
+        // reaps it and exits (we reap bwrap). Killing bwrap at the same time would leave the init's corpse
+        // to the host's PID 1, in the namespace, until that one gets round to reaping it.
         try {
           process.kill(this.#init, 'SIGKILL');
+          this.#killedInit = true;
         } catch {
-          // Already gone.
+          killGroup(this.#child.pid ?? this.#pid, this.#child);
         }
+      } else {
+        killGroup(this.#child.pid ?? this.#pid, this.#child);
       }
-      killGroup(this.#child.pid ?? this.#pid, this.#child);
     }
     void this.#slirp?.stop();
   }
@@ -287,6 +293,11 @@ export class InstanceProcess {
       if (!this.#exit) {
         const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
         await Promise.race([exited, delay(KILL_DEADLINE_MS)]);
+        if (!this.#exit && this.#killedInit) {
+          // bwrap did not follow its init: kill it too.
+          killGroup(this.#child.pid ?? this.#pid, this.#child);
+          await Promise.race([exited, delay(KILL_DEADLINE_MS)]);
+        }
       }
       if (!this.#closed) {
         const closed = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));

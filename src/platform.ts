@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ActionContext } from './api/actions/types.js';
+import type { ActionContext } from './api/operations/types.js';
 import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
 import { handleV2 } from './api/protocol/v2/index.js';

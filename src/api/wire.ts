@@ -3,7 +3,7 @@
  * (raw body kept, since signatures cover its exact bytes) and returns a whole response. Protocols never
  * see Fastify; the server never sees a protocol's parameters.
  */
-import type { ActionContext } from './actions/types.js';
+import type { ActionContext } from './operations/types.js';
 import type { CredentialStore, ReplayGuard } from './auth/index.js';
 
 export interface WireRequest {

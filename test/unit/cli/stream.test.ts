@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import Fastify from 'fastify';
-import type { ActionContext } from '../../../src/api/actions/types.js';
+import type { ActionContext } from '../../../src/api/operations/types.js';
 import { CredentialStore, ReplayGuard } from '../../../src/api/auth/index.js';
 import { registerLogStream } from '../../../src/api/stream/index.js';
 import { ApiClient, RemoteError } from '../../../src/cli/client.js';

@@ -7,9 +7,9 @@
 import { ScfError } from '../../../errors/index.js';
 import type { ListFunctionsInput } from '../../../functions/types.js';
 import type { Order, OrderBy, RetCodeFilter, StoredRecord } from '../../../store/types.js';
-import type * as operations from '../../actions/index.js';
-import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../actions/index.js';
-import type { ActionContext, GetFunctionLogsInput, InvokeInput } from '../../actions/types.js';
+import type * as operations from '../../operations/index.js';
+import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../operations/index.js';
+import type { ActionContext, GetFunctionLogsInput, InvokeInput } from '../../operations/types.js';
 import { formatApiTime, parseApiTime } from '../../time.js';
 import type { ParamReader } from './reader.js';
 

@@ -2,7 +2,7 @@
  * The legacy v2 API (`/v2/index.php`): the signed query/form protocol of scf.api.qcloud.com, over the
  * shared operations. `handleV2` is what the HTTP server routes to; the rest is for tests and clients.
  */
-import * as operations from '../../actions/index.js';
+import * as operations from '../../operations/index.js';
 import { createV2Handler } from './handler.js';
 
 export { logItem, V2_ACTIONS, type V2Operations } from './actions.js';

@@ -18,7 +18,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ScfError } from '../../../errors/index.js';
 import type { AdmissionCheck, ProtocolContext, WireHead, WireRequest } from '../../wire.js';
-import { isWriteAction } from './operations.js';
+import { isWriteAction } from './actions.js';
 import { type Json, missing, unflatten } from './params.js';
 import {
   TC3_ALGORITHM,

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { ScfError, toScfError } from '../../../errors/index.js';
 import { jsonResponse, type ProtocolAdmission, type ProtocolHandler, type WireResponse } from '../../wire.js';
 import { authenticate, precheck, precheckParams } from './auth.js';
-import { OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './operations.js';
+import { OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './actions.js';
 
 export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
-export { IDEMPOTENT_ACTIONS, OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './operations.js';
+export { IDEMPOTENT_ACTIONS, OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './actions.js';
 
 export interface V3HandlerOptions {
   /** Where unexpected faults are reported (default console.error). */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ScfError } from '../../../errors/index.js';
 import type { OrderBy, RetCodeFilter, StoredRecord } from '../../../store/types.js';
-import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../actions/index.js';
+import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../operations/index.js';
 import type {
   CreateFunctionInput,
   CreateNamespaceInput,
@@ -28,7 +28,7 @@ import type {
   NamespaceDefinition,
   UpdateFunctionCodeInput,
   UpdateFunctionConfigurationInput,
-} from '../../actions/types.js';
+} from '../../operations/types.js';
 import { formatApiTime, parseApiTime } from '../../time.js';
 import { badValue, type Json, missing, Params } from './params.js';
 

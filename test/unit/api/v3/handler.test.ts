@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import querystring from 'node:querystring';
 import { test } from 'node:test';
 import signModule from 'tencentcloud-sdk-nodejs/tencentcloud/common/sign.js';
-import type { ActionContext } from '../../../../src/api/actions/types.js';
+import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { CredentialStore, ReplayGuard } from '../../../../src/api/auth/index.js';
 import { hostVariants, parseTc3Authorization } from '../../../../src/api/protocol/v3/auth.js';
 import { createV3Handler } from '../../../../src/api/protocol/v3/index.js';

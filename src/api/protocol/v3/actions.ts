@@ -3,8 +3,8 @@
  * Names SCF 3.0 has but scf-local does not implement answer `UnsupportedOperation`; any other name is
  * `InvalidAction`, as the 3.0 gateway answers.
  */
-import * as actions from '../../actions/index.js';
-import type { ActionContext } from '../../actions/types.js';
+import * as actions from '../../operations/index.js';
+import type { ActionContext } from '../../operations/types.js';
 import type { MappingEnv } from './mapping.js';
 import * as map from './mapping.js';
 import type { Json } from './params.js';

@@ -93,7 +93,7 @@ describe('the wire record: v2 and API 3.0 answers are the recorded bytes', () =>
   after(async () => {
     await platform?.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (RECORD) writeFileSync(ANSWERS, `${JSON.stringify(Object.fromEntries(got), null, 1)}\n`);
+    if (RECORD) writeFileSync(ANSWERS, `${JSON.stringify(Object.fromEntries(got), null, 2)}\n`);
   });
 
   test('every case answered as recorded', { skip: RECORD ? 'recording' : false }, () => {

@@ -9,9 +9,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ActionContext } from './api/operations/types.js';
 import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
+import type { ActionContext } from './api/operations/types.js';
 import { handleV2 } from './api/protocol/v2/index.js';
 import { handleV3 } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { toScfError } from '../errors/index.js';
 import { createAdmission } from './admission.js';
 import { v2Admission } from './protocol/v2/index.js';
+import { v3Code } from './protocol/v3/errors.js';
 import { v3Admission } from './protocol/v3/index.js';
 import type {
   ProtocolAdmission,
@@ -169,7 +170,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return;
     }
     sendJson(reply, {
-      Response: { Error: { Code: e.v3Code, Message: e.isUserError ? e.message : 'internal error' } },
+      Response: { Error: { Code: v3Code(e), Message: e.isUserError ? e.message : 'internal error' } },
     });
   });
   options.extend?.(app);

@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { V3_CODES } from '../api/protocol/v3/errors.js';
 import { STREAM_ACTION, STREAM_PATH } from '../api/stream/protocol.js';
-import { ERROR_CODES, type ErrorCode, ScfError } from '../errors/index.js';
+import { type ErrorCode, ScfError } from '../errors/index.js';
 import { signTc3 } from './tc3.js';
 
 export const API_VERSION = '2018-04-16';
@@ -45,8 +46,8 @@ export class RemoteError extends ScfError {
 
 /** Maps a server's API 3.0 code to the local code table (exact match, then family), for exit codes. */
 function localCode(remote: string): { code: ErrorCode; field?: string } {
-  const entries = Object.entries(ERROR_CODES) as Array<[ErrorCode, (typeof ERROR_CODES)[ErrorCode]]>;
-  const exact = entries.find(([, spec]) => spec.v3 === remote);
+  const entries = Object.entries(V3_CODES) as Array<[ErrorCode, string]>;
+  const exact = entries.find(([, v3]) => v3 === remote);
   if (exact) return { code: exact[0] };
   const dot = remote.indexOf('.');
   const family = dot < 0 ? remote : remote.slice(0, dot);

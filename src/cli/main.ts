@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { v3Code } from '../api/protocol/v3/errors.js';
 import { ScfError } from '../errors/index.js';
 import { RemoteError } from './client.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -60,7 +61,7 @@ function report(err: unknown): number {
   }
   if (err instanceof ScfError) {
     console.error(
-      `scf-local: ${err.message}${err.code === 'InvalidParameter' || err.code === 'ServerUnreachable' ? '' : ` (${err.v3Code})`}`,
+      `scf-local: ${err.message}${err.code === 'InvalidParameter' || err.code === 'ServerUnreachable' ? '' : ` (${v3Code(err)})`}`,
     );
     return err.isUserError ? EXIT_USAGE : EXIT_FAILURE;
   }

@@ -1,29 +1,49 @@
 /**
  * The one coded error type. Every error that crosses a layer is a ScfError carrying an ErrorCode from
- * `codes.ts`; protocols map it to their own envelope. Never match on `message`.
+ * `codes.ts`; it knows no protocol: `field` is the parameter at fault in the operations' canonical
+ * (camelCase) spelling, `rule` names the SCF rule broken and `detail` its figures, so that each protocol
+ * (`api/protocol/v2/errors.ts`, `api/protocol/v3/errors.ts`) can spell the error its own way. Never match
+ * on `message`.
  */
 import { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './codes.js';
 
 export { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './codes.js';
 
+/** The operations' rules a protocol may word its own way (see `api/operations/limits.ts`). */
+export const RULE = {
+  /** Offset + Limit over the cap; detail `{offset, limit, max}`. */
+  offsetPlusLimit: 'offsetPlusLimit',
+  /** A time window whose start is after its end. */
+  timeOrder: 'timeOrder',
+  /** An invocation event over its size limit; detail `{size, limit, async}`. */
+  eventSize: 'eventSize',
+  /** An invocation event that is not JSON. */
+  eventJson: 'eventJson',
+} as const;
+
+export type Rule = (typeof RULE)[keyof typeof RULE];
+
 export interface ScfErrorOptions {
   cause?: unknown;
-  /**
-   * For InvalidParameterValue/MissingParameter/InvalidParameter: the parameter at fault in its API 3.0
-   * spelling (e.g. `Order`, `MemorySize`); the 3.0 code becomes `InvalidParameterValue.Order`.
-   */
+  /** The parameter at fault, canonical camelCase (`memorySize`, `event`); a protocol reader may give its own path. */
   field?: string;
+  rule?: Rule;
+  detail?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export class ScfError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
+  readonly rule: Rule | undefined;
+  readonly detail: Readonly<Record<string, string | number | boolean>> | undefined;
 
   constructor(code: ErrorCode, message: string, options: ScfErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ScfError';
     this.code = code;
     this.field = options.field;
+    this.rule = options.rule;
+    this.detail = options.detail;
   }
 
   get spec(): ErrorCodeSpec {
@@ -33,18 +53,6 @@ export class ScfError extends Error {
   /** True when the caller caused it (bad input, auth), false for a platform fault. */
   get isUserError(): boolean {
     return this.spec.user;
-  }
-
-  /** The API 3.0 Error.Code, with the field suffix where the code takes one. */
-  get v3Code(): string {
-    const base = this.spec.v3;
-    if (
-      this.field &&
-      (base === 'InvalidParameterValue' || base === 'MissingParameter' || base === 'InvalidParameter')
-    ) {
-      return `${base}.${this.field}`;
-    }
-    return base;
   }
 }
 

@@ -30,11 +30,11 @@ export function zipDirectory(dir: string): Uint8Array {
     st = statSync(dir);
   } catch (err) {
     throw new ScfError('InvalidParameterValue', `code directory ${dir} does not exist`, {
-      field: 'Code',
+      field: 'code',
       cause: err,
     });
   }
-  if (!st.isDirectory()) throw invalidValue('Code', `${dir} is not a directory`);
+  if (!st.isDirectory()) throw invalidValue('code', `${dir} is not a directory`);
   walk(dir);
   return zipSync(files, { level: 6 });
 }
@@ -45,7 +45,7 @@ export function codeToZip(code: CodeInput): Uint8Array {
   if ('zipBase64' in code) {
     const b64 = code.zipBase64.startsWith('@') ? code.zipBase64.slice(1) : code.zipBase64;
     if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64))
-      throw invalidValue('ZipFile', 'ZipFile is not valid base64');
+      throw invalidValue('zipFile', 'ZipFile is not valid base64');
     return Buffer.from(b64, 'base64');
   }
   if ('zipFile' in code) {
@@ -53,7 +53,7 @@ export function codeToZip(code: CodeInput): Uint8Array {
       return readFileSync(code.zipFile);
     } catch (err) {
       throw new ScfError('InvalidParameterValue', `cannot read zip file ${code.zipFile}`, {
-        field: 'ZipFile',
+        field: 'zipFile',
         cause: err,
       });
     }
@@ -94,7 +94,7 @@ export function extractZip(
   limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS,
 ): void {
   if (zip.byteLength > MAX_ZIP_BYTES) {
-    throw invalidValue('ZipFile', `code package is ${zip.byteLength} bytes, more than ${MAX_ZIP_BYTES}`);
+    throw invalidValue('zipFile', `code package is ${zip.byteLength} bytes, more than ${MAX_ZIP_BYTES}`);
   }
   mkdirSync(dest, { recursive: true });
   let unpacked = 0;
@@ -103,19 +103,19 @@ export function extractZip(
   const open = new Set<number>();
   const notZip = (cause: unknown): ScfError =>
     new ScfError('InvalidParameterValue', 'code package is not a valid zip file', {
-      field: 'ZipFile',
+      field: 'zipFile',
       cause,
     });
   const unzip = new Unzip((file) => {
     if (failure) return;
     entries += 1;
     if (entries > limits.maxFiles) {
-      failure = invalidValue('ZipFile', `code package holds more than ${limits.maxFiles} entries`);
+      failure = invalidValue('zipFile', `code package holds more than ${limits.maxFiles} entries`);
       return;
     }
     const target = normalize(join(dest, file.name));
     if (target !== dest && !target.startsWith(dest + sep)) {
-      failure = invalidValue('ZipFile', `zip entry ${JSON.stringify(file.name)} points outside the package`);
+      failure = invalidValue('zipFile', `zip entry ${JSON.stringify(file.name)} points outside the package`);
       return;
     }
     if (file.name.endsWith('/')) {
@@ -125,7 +125,7 @@ export function extractZip(
     // An honest header that already says too much is refused before anything is inflated; sizes that lie
     // are caught by the count below.
     if (file.originalSize !== undefined && unpacked + file.originalSize > limits.maxUnpackedBytes) {
-      failure = invalidValue('ZipFile', `code package unpacks to more than ${limits.maxUnpackedBytes} bytes`);
+      failure = invalidValue('zipFile', `code package unpacks to more than ${limits.maxUnpackedBytes} bytes`);
       return;
     }
     mkdirSync(dirname(target), { recursive: true });
@@ -144,7 +144,7 @@ export function extractZip(
       unpacked += chunk.byteLength;
       if (unpacked > limits.maxUnpackedBytes) {
         failure = invalidValue(
-          'ZipFile',
+          'zipFile',
           `code package unpacks to more than ${limits.maxUnpackedBytes} bytes`,
         );
         closeFd();
@@ -184,7 +184,7 @@ export type ExtractReply = { ok: true } | { ok: false; code: ErrorCode; message:
 export function extractZipOffThread(zip: Uint8Array, dest: string, limits: ExtractLimits): Promise<void> {
   if (zip.byteLength > MAX_ZIP_BYTES) {
     return Promise.reject(
-      invalidValue('ZipFile', `code package is ${zip.byteLength} bytes, more than ${MAX_ZIP_BYTES}`),
+      invalidValue('zipFile', `code package is ${zip.byteLength} bytes, more than ${MAX_ZIP_BYTES}`),
     );
   }
   return new Promise((resolvePromise, reject) => {

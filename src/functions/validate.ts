@@ -27,7 +27,7 @@ export const MAX_ENV_BYTES = 4096;
 export function validateFunctionName(name: unknown): string {
   if (typeof name !== 'string' || name.length < 2 || name.length > 60 || !NAME_RE.test(name)) {
     throw invalidValue(
-      'FunctionName',
+      'functionName',
       `FunctionName ${JSON.stringify(name)} is invalid: 2-60 characters, letters, digits, - and _, starting with a letter and not ending with - or _`,
     );
   }
@@ -37,7 +37,7 @@ export function validateFunctionName(name: unknown): string {
 export function validateNamespace(ns: unknown): string {
   if (typeof ns !== 'string' || ns.length < 1 || ns.length > 30 || !NAMESPACE_RE.test(ns)) {
     throw invalidValue(
-      'Namespace',
+      'namespace',
       `Namespace ${JSON.stringify(ns)} is invalid: 1-30 characters, letters, digits, - and _, starting with a letter or digit`,
     );
   }
@@ -52,14 +52,14 @@ export function validateNamespace(ns: unknown): string {
 export function validateHandler(handler: unknown): string {
   if (typeof handler !== 'string' || handler.length < 2 || handler.length > 60 || !HANDLER_RE.test(handler)) {
     throw invalidValue(
-      'Handler',
+      'handler',
       `Handler ${JSON.stringify(handler)} is invalid: expected file.export, e.g. index.main_handler`,
     );
   }
   const file = handler.slice(0, handler.lastIndexOf('.'));
   if (file.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
     throw invalidValue(
-      'Handler',
+      'handler',
       `Handler ${JSON.stringify(handler)} is invalid: its file must be a relative path inside the code folder, without "." or ".." segments (e.g. src/index.main_handler)`,
     );
   }
@@ -73,7 +73,7 @@ export function validateMemorySize(mb: unknown): number {
     !(mb === 64 || (mb >= 128 && mb <= 3072 && mb % 128 === 0))
   ) {
     throw invalidValue(
-      'MemorySize',
+      'memorySize',
       `MemorySize ${String(mb)} is invalid: 64, or 128 to 3072 in steps of 128 (MB)`,
     );
   }
@@ -82,14 +82,14 @@ export function validateMemorySize(mb: unknown): number {
 
 export function validateTimeout(s: unknown): number {
   if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 900) {
-    throw invalidValue('Timeout', `Timeout ${String(s)} is invalid: an integer from 1 to 900 (seconds)`);
+    throw invalidValue('timeout', `Timeout ${String(s)} is invalid: an integer from 1 to 900 (seconds)`);
   }
   return s;
 }
 
 export function validateDescription(d: unknown): string {
   if (typeof d !== 'string' || d.length > 1000) {
-    throw invalidValue('Description', 'Description must be a string of at most 1000 characters');
+    throw invalidValue('description', 'Description must be a string of at most 1000 characters');
   }
   return d;
 }
@@ -97,7 +97,7 @@ export function validateDescription(d: unknown): string {
 export function validateRuntime(r: unknown): string {
   if (typeof r !== 'string' || !(NODE_RUNTIMES as readonly string[]).includes(r)) {
     throw invalidValue(
-      'Runtime',
+      'runtime',
       `Runtime ${JSON.stringify(r)} is not supported: scf-local runs ${NODE_RUNTIMES.join(', ')} (all on the host's Node.js)`,
     );
   }
@@ -106,21 +106,21 @@ export function validateRuntime(r: unknown): string {
 
 export function validateEnvironment(env: unknown): Record<string, string> {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    throw invalidValue('Environment', 'Environment must map variable names to string values');
+    throw invalidValue('environment', 'Environment must map variable names to string values');
   }
   const out: Record<string, string> = {};
   let bytes = 0;
   for (const [k, v] of Object.entries(env)) {
     if (!ENV_KEY_RE.test(k))
-      throw invalidValue('Environment', `Environment variable name ${JSON.stringify(k)} is invalid`);
+      throw invalidValue('environment', `Environment variable name ${JSON.stringify(k)} is invalid`);
     if (typeof v !== 'string')
-      throw invalidValue('Environment', `Environment variable ${k} must be a string`);
+      throw invalidValue('environment', `Environment variable ${k} must be a string`);
     bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 1;
     out[k] = v;
   }
   if (bytes > MAX_ENV_BYTES) {
     throw invalidValue(
-      'Environment',
+      'environment',
       `Environment variables take ${bytes} bytes, more than the ${MAX_ENV_BYTES} allowed`,
     );
   }

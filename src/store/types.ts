@@ -62,14 +62,18 @@ export { RET_CODE } from '../runtime/results.js';
  * is0 = 0; not0 = anything else (running and interrupted included);
  * TimeLimitExceeded = 433; ResourceLimitExceeded = 434; UserCodeException = 430.
  */
-export type RetCodeFilter =
-  | 'is0'
-  | 'not0'
-  | 'TimeLimitExceeded'
-  | 'ResourceLimitExceeded'
-  | 'UserCodeException';
+export const RET_CODE_FILTERS = [
+  'is0',
+  'not0',
+  'TimeLimitExceeded',
+  'ResourceLimitExceeded',
+  'UserCodeException',
+] as const;
+export type RetCodeFilter = (typeof RET_CODE_FILTERS)[number];
 
-export type OrderBy = 'startTime' | 'functionName' | 'requestId' | 'duration' | 'memUsage';
+/** The orders GetFunctionLogs offers (each protocol spells them its own way, from this list). */
+export const ORDER_BYS = ['startTime', 'functionName', 'requestId', 'duration', 'memUsage'] as const;
+export type OrderBy = (typeof ORDER_BYS)[number];
 export type Order = 'asc' | 'desc';
 
 export interface LogQuery {

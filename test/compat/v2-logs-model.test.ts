@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { logItem } from '../../src/api/protocol/v2/index.js';
+import { recordView as logItem } from '../../src/api/record-view.js';
 import { formatApiTime } from '../../src/api/time.js';
 import type { LogQuery, Order, OrderBy, RetCodeFilter, WriteOp } from '../../src/store/types.js';
 import { LogModel } from '../helpers/model.js';

@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { v3Code } from '../../src/api/protocol/v3/errors.js';
 import { ScfError } from '../../src/errors/index.js';
 import { createPlatform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -157,7 +158,7 @@ describe('one server per data folder', () => {
       (err: unknown) =>
         err instanceof ScfError &&
         err.code === 'DataDirInUse' &&
-        err.v3Code === 'ResourceInUse.DataDir' &&
+        v3Code(err) === 'ResourceInUse.DataDir' &&
         err.message.includes(`pid ${first.pid}`),
     );
     assert.equal((await runningRecord())?.RetCode, 2);

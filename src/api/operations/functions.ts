@@ -1,5 +1,6 @@
 /** Function and namespace management. Thin: the registry holds the rules. */
 import type { FunctionDefinition } from '../../functions/types.js';
+import { DEFAULT_NAMESPACE_LIMIT } from './limits.js';
 import type {
   ActionContext,
   CreateFunctionInput,
@@ -67,7 +68,7 @@ export async function listNamespaces(
   const search = input.searchKey?.toLowerCase();
   const all = ctx.functions.listNamespaces().filter((n) => !search || n.name.toLowerCase().includes(search));
   const offset = input.offset ?? 0;
-  const limit = input.limit ?? 20;
+  const limit = input.limit ?? DEFAULT_NAMESPACE_LIMIT;
   return { total: all.length, namespaces: all.slice(offset, offset + limit) };
 }
 

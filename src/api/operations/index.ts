@@ -3,6 +3,7 @@
  * a typed output; it never sees HTTP or a wire spelling, and throws only ScfError.
  */
 export * from './functions.js';
-export { invoke, TAIL_BYTES, tailLog } from './invoke.js';
-export { DEFAULT_LIMIT, getFunctionLogs, getRequestStatus, MAX_OFFSET_PLUS_LIMIT } from './logs.js';
+export { invoke, tailLog } from './invoke.js';
+export * from './limits.js';
+export { getFunctionLogs, getRequestStatus } from './logs.js';
 export type * from './types.js';

@@ -1,12 +1,13 @@
 /** Invoke: runs a function synchronously (RequestResponse) or asynchronously (Event). */
-import { invalidValue, ScfError } from '../../errors/index.js';
+import { invalidValue, RULE, ScfError } from '../../errors/index.js';
+import {
+  LATEST,
+  MAX_ASYNC_EVENT_BYTES,
+  MAX_SYNC_EVENT_BYTES,
+  resolveQualifier,
+  TAIL_BYTES,
+} from './limits.js';
 import type { ActionContext, InvokeInput, InvokeOutput } from './types.js';
-
-/** SCF: Tail returns the last 4 KB of the log. */
-export const TAIL_BYTES = 4096;
-/** SCF: a synchronous event is at most 6 MB, an asynchronous one 128 KB. */
-export const MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024;
-export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
 
 /** The last `maxBytes` bytes of a log, cut at a line start where possible, never inside a character. */
 export function tailLog(log: string, maxBytes = TAIL_BYTES): string {
@@ -23,36 +24,38 @@ export async function invoke(ctx: ActionContext, input: InvokeInput): Promise<In
   const type = input.invocationType ?? 'RequestResponse';
   if (type !== 'RequestResponse' && type !== 'Event') {
     throw invalidValue(
-      'InvocationType',
+      'invocationType',
       `InvocationType must be RequestResponse or Event, got ${String(type)}`,
     );
   }
   const logType = input.logType ?? 'None';
   if (logType !== 'None' && logType !== 'Tail') {
-    throw invalidValue('LogType', `LogType must be None or Tail, got ${String(logType)}`);
+    throw invalidValue('logType', `LogType must be None or Tail, got ${String(logType)}`);
   }
   const event = input.event === undefined || input.event === '' ? '{}' : input.event;
-  const limit = type === 'Event' ? MAX_ASYNC_EVENT_BYTES : MAX_SYNC_EVENT_BYTES;
+  const async = type === 'Event';
+  const limit = async ? MAX_ASYNC_EVENT_BYTES : MAX_SYNC_EVENT_BYTES;
   const size = Buffer.byteLength(event, 'utf8');
   if (size > limit) {
     throw new ScfError(
       'RequestTooLarge',
-      `the event is ${size} bytes, more than the ${limit} bytes allowed for ${type === 'Event' ? 'asynchronous' : 'synchronous'} invocations`,
+      `the event is ${size} bytes, more than the ${limit} bytes allowed for ${async ? 'asynchronous' : 'synchronous'} invocations`,
+      { field: 'event', rule: RULE.eventSize, detail: { size, limit, async } },
     );
   }
   try {
     JSON.parse(event);
   } catch (err) {
     throw new ScfError('InvalidParameterValue', 'the event is not valid JSON', {
-      field: 'ClientContext',
+      field: 'event',
+      rule: RULE.eventJson,
       cause: err,
     });
   }
-  const qualifier =
-    input.qualifier === undefined || input.qualifier === '$DEFAULT' ? '$LATEST' : input.qualifier;
-  if (qualifier !== '$LATEST') {
+  const qualifier = resolveQualifier(input.qualifier) ?? LATEST;
+  if (qualifier !== LATEST) {
     throw invalidValue(
-      'Qualifier',
+      'qualifier',
       `Qualifier ${qualifier} does not exist: scf-local functions have only $LATEST`,
     );
   }

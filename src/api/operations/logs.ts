@@ -1,8 +1,15 @@
 /** GetFunctionLogs and GetRequestStatus: queries over the invocation records. */
-import { invalidValue, ScfError } from '../../errors/index.js';
+import { invalidValue, RULE, ScfError } from '../../errors/index.js';
 import { DEFAULT_NAMESPACE } from '../../functions/types.js';
 import type { LogQuery, StoredRecord } from '../../store/types.js';
 import { fitPage } from './budget.js';
+import {
+  DEFAULT_LOG_LIMIT,
+  MAX_OFFSET_PLUS_LIMIT,
+  REQUEST_STATUS_MAX_ITEMS,
+  REQUEST_STATUS_WINDOW_MS,
+  resolveQualifier,
+} from './limits.js';
 import type {
   ActionContext,
   GetFunctionLogsInput,
@@ -11,11 +18,15 @@ import type {
   GetRequestStatusOutput,
 } from './types.js';
 
-/** SCF: Offset + Limit must not exceed 10000. */
-export const MAX_OFFSET_PLUS_LIMIT = 10_000;
-export const DEFAULT_LIMIT = 20;
-/** GetRequestStatus: default window is the last 15 minutes. */
-export const REQUEST_STATUS_WINDOW_MS = 15 * 60_000;
+/** A window whose start is after its end: refused in the same words for every time-windowed query. */
+function checkTimeOrder(startTime: number | undefined, endTime: number | undefined): void {
+  if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+    throw new ScfError('InvalidParameterValue', 'startTime must not be later than endTime', {
+      field: 'timeRange',
+      rule: RULE.timeOrder,
+    });
+  }
+}
 
 function checkInt(field: string, value: number | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -29,17 +40,16 @@ export async function getFunctionLogs(
   ctx: ActionContext,
   input: GetFunctionLogsInput,
 ): Promise<GetFunctionLogsOutput> {
-  const offset = checkInt('Offset', input.offset, 0) ?? 0;
-  const limit = checkInt('Limit', input.limit, 1) ?? DEFAULT_LIMIT;
+  const offset = checkInt('offset', input.offset, 0) ?? 0;
+  const limit = checkInt('limit', input.limit, 1) ?? DEFAULT_LOG_LIMIT;
   if (offset + limit > MAX_OFFSET_PLUS_LIMIT) {
     throw new ScfError(
       'LimitExceededOffset',
-      `offset + limit must not exceed ${MAX_OFFSET_PLUS_LIMIT} (got ${offset} + ${limit})`,
+      `offset + limit must not exceed ${MAX_OFFSET_PLUS_LIMIT}, got ${offset} + ${limit}`,
+      { field: 'offset', rule: RULE.offsetPlusLimit, detail: { offset, limit, max: MAX_OFFSET_PLUS_LIMIT } },
     );
   }
-  if (input.startTime !== undefined && input.endTime !== undefined && input.startTime > input.endTime) {
-    throw invalidValue('DateTime', 'StartTime must not be later than EndTime');
-  }
+  checkTimeOrder(input.startTime, input.endTime);
   const namespace = input.namespace ?? (input.functionName !== undefined ? DEFAULT_NAMESPACE : undefined);
   if (input.functionName !== undefined) ctx.functions.get(input.functionName, namespace);
   else if (namespace !== undefined && !ctx.functions.getNamespace(namespace)) {
@@ -53,8 +63,8 @@ export async function getFunctionLogs(
   };
   if (namespace !== undefined) q.namespace = namespace;
   if (input.functionName !== undefined) q.functionName = input.functionName;
-  if (input.qualifier !== undefined)
-    q.qualifier = input.qualifier === '$DEFAULT' ? '$LATEST' : input.qualifier;
+  const qualifier = resolveQualifier(input.qualifier);
+  if (qualifier !== undefined) q.qualifier = qualifier;
   if (input.requestId !== undefined) q.requestId = input.requestId;
   if (input.retCode !== undefined) q.retCode = input.retCode;
   if (input.startTime !== undefined) q.startTimeFrom = input.startTime;
@@ -91,14 +101,14 @@ export async function getRequestStatus(
   ctx: ActionContext,
   input: GetRequestStatusInput,
 ): Promise<GetRequestStatusOutput> {
+  // The input is checked before anything is looked up.
+  if (!input.functionRequestId)
+    throw new ScfError('MissingParameter', 'functionRequestId is required', { field: 'functionRequestId' });
+  const endTime = input.endTime ?? Date.now();
+  const startTime = input.startTime ?? endTime - REQUEST_STATUS_WINDOW_MS;
+  checkTimeOrder(startTime, endTime);
   const namespace = input.namespace ?? DEFAULT_NAMESPACE;
   ctx.functions.get(input.functionName, namespace);
-  if (!input.functionRequestId)
-    throw new ScfError('MissingParameter', 'FunctionRequestId is required', { field: 'FunctionRequestId' });
-  const now = Date.now();
-  const endTime = input.endTime ?? now;
-  const startTime = input.startTime ?? endTime - REQUEST_STATUS_WINDOW_MS;
-  if (startTime > endTime) throw invalidValue('DateTime', 'StartTime must be earlier than EndTime');
   const page = await ctx.store.query({
     namespace,
     functionName: input.functionName,
@@ -108,7 +118,7 @@ export async function getRequestStatus(
     orderBy: 'startTime',
     order: 'desc',
     offset: 0,
-    limit: 100,
+    limit: REQUEST_STATUS_MAX_ITEMS,
   });
   return { total: page.total, items: page.items };
 }

@@ -13,6 +13,7 @@ import { ScfError, toScfError } from '../../errors/index.js';
 import type { EventFilter, HubEvent, InvocationEventHub } from '../../invocations/events.js';
 import { toWire } from '../http.js';
 import { authenticate } from '../protocol/v3/auth.js';
+import { v3Code, v3Error } from '../protocol/v3/errors.js';
 import type { ProtocolContext } from '../wire.js';
 import { type EndFrame, formatFrame, STREAM_ACTION, STREAM_PATH } from './protocol.js';
 
@@ -34,7 +35,7 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** HTTP status of a refused stream: the body is the API 3.0 error envelope. */
 function statusOf(err: ScfError): number {
-  if (err.v3Code.startsWith('AuthFailure')) return 401;
+  if (v3Code(err).startsWith('AuthFailure')) return 401;
   return err.isUserError ? 400 : 500;
 }
 
@@ -85,7 +86,7 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
       void reply
         .code(statusOf(e))
         .header('content-type', 'application/json')
-        .send(JSON.stringify({ Response: { Error: { Code: e.v3Code, Message: e.message } } }));
+        .send(JSON.stringify({ Response: { Error: { ...v3Error(e) } } }));
       return reply;
     }
 

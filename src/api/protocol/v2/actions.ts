@@ -1,17 +1,20 @@
 /**
- * The v2 actions: each reads its v2 parameters (lowerCamelCase, flattened with dots) into an operation's
- * typed input, calls the operation, and shapes its output as the v2 documents show it. No business rules
- * live here beyond the wire format: limits and existence are the operations' job.
+ * The v2 actions: each declares its v2 parameters (lowerCamelCase, flattened with dots) as a zod schema,
+ * read by the shared reader, turns them into an operation's typed input, calls the operation, and shapes
+ * its output as the v2 documents show it. No SCF rule lives here: limits, windows and defaults are the
+ * operations' (`api/operations/limits.ts`); this file only knows v2's spellings.
  */
-
+import { z } from 'zod';
 import { ScfError } from '../../../errors/index.js';
 import type { ListFunctionsInput } from '../../../functions/types.js';
-import type { Order, OrderBy, RetCodeFilter, StoredRecord } from '../../../store/types.js';
+import { ORDER_BYS, type Order, RET_CODE_FILTERS, type RetCodeFilter } from '../../../store/types.js';
 import type * as operations from '../../operations/index.js';
-import { DEFAULT_LIMIT, MAX_OFFSET_PLUS_LIMIT } from '../../operations/index.js';
+import { MAX_OFFSET_PLUS_LIMIT } from '../../operations/limits.js';
 import type { ActionContext, GetFunctionLogsInput, InvokeInput } from '../../operations/types.js';
+import { ms3, recordView } from '../../record-view.js';
 import { formatApiTime, parseApiTime } from '../../time.js';
-import type { ParamReader } from './reader.js';
+import { raw } from '../reader.js';
+import { readV2, v2, withPrefix } from './reader.js';
 
 /** The operations the v2 protocol calls (the real ones, or fakes in unit tests). */
 export type V2Operations = Pick<
@@ -29,11 +32,24 @@ export type V2Operations = Pick<
 /** An action's result: fields placed in the envelope after code/message/codeDesc. */
 export type V2Body = Record<string, unknown>;
 
-export type V2Action = (r: ParamReader, ops: V2Operations, ctx: ActionContext) => Promise<V2Body>;
+/**
+ * One v2 action: its parameters as a schema (names under `prefixes` are read by `run` itself) and what it
+ * does with them. The same shape as API 3.0's table (`../v3/actions.ts`).
+ */
+export interface V2Action<S extends z.ZodObject = z.ZodObject> {
+  params: S;
+  prefixes?: readonly string[];
+  run(p: z.output<S>, call: V2Call): Promise<V2Body>;
+}
 
-// SCF's GetFunctionLogs limits are the action layer's; the wire layer only names them in v2 spelling.
-const MAX_LOG_WINDOW = MAX_OFFSET_PLUS_LIMIT;
-const DEFAULT_LOG_LIMIT = DEFAULT_LIMIT;
+/** What a v2 action runs with: the operations, their context, and every parameter (for prefixed ones). */
+export interface V2Call {
+  ops: V2Operations;
+  ctx: ActionContext;
+  params: ReadonlyMap<string, string>;
+}
+
+const action = <S extends z.ZodObject>(a: V2Action<S>): V2Action => a as unknown as V2Action;
 
 /** Drops undefined properties, so operations see absent fields as absent. */
 function compact<T extends object>(o: T): T {
@@ -50,45 +66,19 @@ const LOG_ORDER = new Map<string, Order>([
   // The seed document's spelling.
   ['acs', 'asc'],
 ]);
-const LOG_ORDER_BY = new Map<string, OrderBy>([
-  ['starttime', 'startTime'],
-  ['functionname', 'functionName'],
-  ['requestid', 'requestId'],
-  ['duration', 'duration'],
-  ['memusage', 'memUsage'],
-]);
-const RET_CODE_FILTER = new Map<string, RetCodeFilter>([
-  ['is0', 'is0'],
-  ['not0', 'not0'],
-  ['timelimitexceeded', 'TimeLimitExceeded'],
-  ['resourcelimitexceeded', 'ResourceLimitExceeded'],
-  ['usercodeexception', 'UserCodeException'],
-]);
-const RET_CODE_SHOWN = ['is0', 'not0', 'TimeLimitExceeded', 'ResourceLimitExceeded', 'UserCodeException'];
+/** Sort fields in any case, snake_case too (`start_time`, `StartTime`). */
+const LOG_ORDER_BY = new Map(ORDER_BYS.map((o) => [o.toLowerCase(), o]));
+const RET_CODE_FILTER = new Map(RET_CODE_FILTERS.map((f) => [f.toLowerCase(), f]));
 
-/** Durations keep the seed's precision (µs, e.g. 2.735): rounding is monotonic, so sorts still hold. */
-const ms3 = (d: number): number => Math.round(d * 1000) / 1000;
-
-/** One GetFunctionLogs item: exactly the seed's fields, in the seed's order, with its JSON types. */
-export function logItem(r: StoredRecord, tzOffsetMinutes: number) {
-  return {
-    functionName: r.functionName,
-    retMsg: r.retMsg,
-    requestId: r.requestId,
-    startTime: formatApiTime(r.startTime, tzOffsetMinutes),
-    retCode: Math.trunc(r.retCode),
-    invokeFinished: Math.trunc(r.invokeFinished),
-    duration: ms3(r.duration),
-    billDuration: Math.round(r.billDuration),
-    memUsage: Math.round(r.memUsage),
-    log: r.log,
-  };
-}
-
-function readRetCodeFilter(r: ParamReader): RetCodeFilter | undefined {
-  const spellings = ['filter.retCode', 'filter.RetCode'].filter((n) => r.has(n));
-  const json = r.str('filter');
-  if (spellings.length + (json === undefined ? 0 : 1) > 1) {
+/** The retCode filter: `filter.retCode=...` (either casing), or `filter` holding JSON. */
+function retCodeFilter(p: {
+  filter?: string | undefined;
+  'filter.retCode'?: RetCodeFilter | undefined;
+  'filter.RetCode'?: RetCodeFilter | undefined;
+}): RetCodeFilter | undefined {
+  const given = [p['filter.retCode'], p['filter.RetCode']].filter((v) => v !== undefined);
+  const json = p.filter;
+  if (given.length + (json === undefined ? 0 : 1) > 1) {
     throw new ScfError(
       'InvalidParameter',
       'give the retCode filter once: filter.retCode=..., or filter as JSON',
@@ -97,8 +87,7 @@ function readRetCodeFilter(r: ParamReader): RetCodeFilter | undefined {
       },
     );
   }
-  const opts = { shown: RET_CODE_SHOWN, normalize: lower };
-  if (spellings[0] !== undefined) return r.oneOf(spellings[0], RET_CODE_FILTER, opts);
+  if (given[0] !== undefined) return given[0];
   if (json === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -135,7 +124,7 @@ function readRetCodeFilter(r: ParamReader): RetCodeFilter | undefined {
   if (!found) {
     throw new ScfError(
       'InvalidParameterValue',
-      `filter.retCode must be one of ${RET_CODE_SHOWN.join(', ')}, got ${JSON.stringify(value)}`,
+      `filter.retCode must be one of ${RET_CODE_FILTERS.join(', ')}, got ${JSON.stringify(value)}`,
       {
         field: 'filter.retCode',
       },
@@ -144,8 +133,7 @@ function readRetCodeFilter(r: ParamReader): RetCodeFilter | undefined {
   return found;
 }
 
-function readApiTime(r: ParamReader, name: string, tz: number): number | undefined {
-  const v = r.str(name);
+function readApiTime(v: string | undefined, name: string, tz: number): number | undefined {
   if (v === undefined) return undefined;
   const ms = parseApiTime(v, tz);
   if (ms === undefined) {
@@ -158,74 +146,54 @@ function readApiTime(r: ParamReader, name: string, tz: number): number | undefin
   return ms;
 }
 
-const getFunctionLogs: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('GetFunctionLogs', [
-    'functionName',
-    'namespace',
-    'qualifier',
-    'requestId',
-    'offset',
-    'limit',
-    'order',
-    'orderby',
-    'orderBy',
-    'filter',
-    'filter.retCode',
-    'filter.RetCode',
-    'startTime',
-    'endTime',
-    'keyword',
-  ]);
-  const tz = ctx.config.apiTimeZoneOffsetMinutes;
-  const offset = r.int('offset', { min: 0, max: MAX_LOG_WINDOW }) ?? 0;
-  const limit = r.int('limit', { min: 1, max: MAX_LOG_WINDOW }) ?? DEFAULT_LOG_LIMIT;
-  if (offset + limit > MAX_LOG_WINDOW) {
-    throw new ScfError(
-      'LimitExceededOffset',
-      `offset + limit must not exceed ${MAX_LOG_WINDOW}, got ${offset} + ${limit}`,
-      { field: 'offset' },
-    );
-  }
-  if (r.has('orderby') && r.has('orderBy')) {
-    throw new ScfError('InvalidParameter', 'give orderby once (orderby or orderBy)', { field: 'orderby' });
-  }
-  const orderByName = r.has('orderBy') ? 'orderBy' : 'orderby';
-  const startTime = readApiTime(r, 'startTime', tz);
-  // endTime names a whole second: records started anywhere in it are included.
-  const endSecond = readApiTime(r, 'endTime', tz);
-  const endTime = endSecond === undefined ? undefined : endSecond + 999;
-  if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
-    throw new ScfError('InvalidParameterValue', 'startTime must not be later than endTime', {
-      field: 'startTime',
+const orderBy = () => v2.oneOf(LOG_ORDER_BY, ORDER_BY_SHOWN, lowerNoUnderscore);
+const ORDER_BY_SHOWN = [...ORDER_BYS, '(or their snake_case spellings)'];
+const retCode = () => v2.oneOf(RET_CODE_FILTER, RET_CODE_FILTERS, lower);
+
+const getFunctionLogs = action({
+  params: z.object({
+    functionName: v2.str(),
+    namespace: v2.str(),
+    qualifier: v2.str(),
+    requestId: v2.str(),
+    offset: v2.int(0, MAX_OFFSET_PLUS_LIMIT),
+    limit: v2.int(1, MAX_OFFSET_PLUS_LIMIT),
+    order: v2.oneOf(LOG_ORDER, ['desc', 'asc'], lower),
+    orderby: orderBy(),
+    orderBy: orderBy(),
+    filter: v2.str(),
+    'filter.retCode': retCode(),
+    'filter.RetCode': retCode(),
+    startTime: v2.str(),
+    endTime: v2.str(),
+    keyword: v2.str(),
+  }),
+  run: async (p, { ops, ctx }) => {
+    if (p.orderby !== undefined && p.orderBy !== undefined) {
+      throw new ScfError('InvalidParameter', 'give orderby once (orderby or orderBy)', { field: 'orderby' });
+    }
+    const tz = ctx.config.apiTimeZoneOffsetMinutes;
+    const startTime = readApiTime(p.startTime, 'startTime', tz);
+    // endTime names a whole second: records started anywhere in it are included.
+    const endSecond = readApiTime(p.endTime, 'endTime', tz);
+    const input: GetFunctionLogsInput = compact({
+      functionName: p.functionName,
+      namespace: p.namespace,
+      qualifier: p.qualifier,
+      requestId: p.requestId,
+      keyword: p.keyword,
+      offset: p.offset,
+      limit: p.limit,
+      order: p.order,
+      orderBy: p.orderby ?? p.orderBy,
+      retCode: retCodeFilter(p),
+      startTime,
+      endTime: endSecond === undefined ? undefined : endSecond + 999,
     });
-  }
-  const input: GetFunctionLogsInput = compact({
-    functionName: r.str('functionName'),
-    namespace: r.str('namespace'),
-    qualifier: r.str('qualifier'),
-    requestId: r.str('requestId'),
-    keyword: r.str('keyword'),
-    offset,
-    limit,
-    order: r.oneOf('order', LOG_ORDER, { shown: ['desc', 'asc'], normalize: lower }),
-    orderBy: r.oneOf(orderByName, LOG_ORDER_BY, {
-      shown: [
-        'startTime',
-        'functionName',
-        'requestId',
-        'duration',
-        'memUsage',
-        '(or their snake_case spellings)',
-      ],
-      normalize: lowerNoUnderscore,
-    }),
-    retCode: readRetCodeFilter(r),
-    startTime,
-    endTime,
-  });
-  const page = await ops.getFunctionLogs(ctx, input);
-  return { total: page.total, data: page.items.map((item) => logItem(item, tz)) };
-};
+    const page = await ops.getFunctionLogs(ctx, input);
+    return { total: page.total, data: page.items.map((item) => recordView(item, tz)) };
+  },
+});
 
 const INVOKE_TYPE = new Map<string, 'RequestResponse' | 'Event'>([
   ['requestresponse', 'RequestResponse'],
@@ -236,42 +204,41 @@ const LOG_TYPE = new Map<string, 'None' | 'Tail'>([
   ['tail', 'Tail'],
 ]);
 
-const invokeFunction: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('InvokeFunction', [
-    'functionName',
-    'namespace',
-    'qualifier',
-    'invokeType',
-    'param',
-    'logType',
-  ]);
-  const input: InvokeInput = compact({
-    functionName: r.required('functionName'),
-    namespace: r.str('namespace'),
-    qualifier: r.str('qualifier'),
-    invocationType: r.oneOf('invokeType', INVOKE_TYPE, {
-      shown: ['RequestResponse', 'Event'],
-      normalize: lower,
-    }),
-    logType: r.oneOf('logType', LOG_TYPE, { shown: ['None', 'Tail'], normalize: lower }),
-    event: r.str('param'),
-  });
-  const out = await ops.invoke(ctx, input);
-  const res = out.result;
-  if (!res) return { data: { requestId: out.requestId } };
-  return {
-    data: {
-      requestId: out.requestId,
-      log: res.log,
-      retMsg: res.retMsg,
-      errMsg: res.errMsg,
-      memUsage: Math.round(res.memUsage),
-      duration: ms3(res.duration),
-      billDuration: Math.round(res.billDuration),
-      invokeResult: res.invokeResult,
-    },
-  };
-};
+const invokeFunction = action({
+  params: z.object({
+    functionName: v2.required(),
+    namespace: v2.str(),
+    qualifier: v2.str(),
+    invokeType: v2.oneOf(INVOKE_TYPE, ['RequestResponse', 'Event'], lower),
+    param: v2.str(),
+    logType: v2.oneOf(LOG_TYPE, ['None', 'Tail'], lower),
+  }),
+  run: async (p, { ops, ctx }) => {
+    const input: InvokeInput = compact({
+      functionName: p.functionName,
+      namespace: p.namespace,
+      qualifier: p.qualifier,
+      invocationType: p.invokeType,
+      logType: p.logType,
+      event: p.param,
+    });
+    const out = await ops.invoke(ctx, input);
+    const res = out.result;
+    if (!res) return { data: { requestId: out.requestId } };
+    return {
+      data: {
+        requestId: out.requestId,
+        log: res.log,
+        retMsg: res.retMsg,
+        errMsg: res.errMsg,
+        memUsage: Math.round(res.memUsage),
+        duration: ms3(res.duration),
+        billDuration: Math.round(res.billDuration),
+        invokeResult: res.invokeResult,
+      },
+    };
+  },
+});
 
 /**
  * The environment, in either v2 form: flattened like API 3.0's `Environment.Variables[{Key,Value}]`
@@ -279,9 +246,11 @@ const invokeFunction: V2Action = async (r, ops, ctx) => {
  * `{environment:{variables:[{key,value}]}}`), or one `environment` parameter holding JSON: that same object,
  * or a plain `{"A":"1"}` map. Key/Value may be capitalised as in 3.0.
  */
-function readEnvironment(r: ParamReader): Record<string, string> | undefined {
-  const json = r.str('environment');
-  const flat = r.withPrefix('environment');
+function readEnvironment(
+  json: string | undefined,
+  params: ReadonlyMap<string, string>,
+): Record<string, string> | undefined {
+  const flat = withPrefix(params, 'environment');
   if (json !== undefined && flat.length > 0) {
     throw new ScfError(
       'InvalidParameter',
@@ -337,20 +306,23 @@ function readEnvironment(r: ParamReader): Record<string, string> | undefined {
         `unexpected parameter ${name}; use environment.variables.N.key and environment.variables.N.value`,
       );
     const entry = entries.get(Number(m[1])) ?? {};
-    if (m[2]!.toLowerCase() === 'key') entry.key = value;
+    if (m[2]?.toLowerCase() === 'key') entry.key = value;
     else entry.value = value;
     entries.set(Number(m[1]), entry);
   }
   for (const i of [...entries.keys()].sort((a, b) => a - b)) {
-    const e = entries.get(i)!;
-    put(e.key, e.value);
+    const e = entries.get(i);
+    put(e?.key, e?.value);
   }
   return out;
 }
 
 /** `code` is `@` + base64 of the zip (not signed on POST); a bare base64 value is accepted too. */
-function readCode(r: ParamReader, required: boolean): { zipBase64: string } | undefined {
-  if (r.withPrefix('codeObject').length > 0 || r.str('codeType')?.toLowerCase() === 'cos') {
+function readCode(
+  p: { code?: string | undefined; codeType?: string | undefined },
+  params: ReadonlyMap<string, string>,
+): { zipBase64: string } | undefined {
+  if (withPrefix(params, 'codeObject').length > 0 || p.codeType?.toLowerCase() === 'cos') {
     throw new ScfError(
       'UnsupportedOperation',
       'code from COS (codeObject, codeType=Cos) is not supported by scf-local; send the zip as code=@<base64>',
@@ -359,124 +331,135 @@ function readCode(r: ParamReader, required: boolean): { zipBase64: string } | un
       },
     );
   }
-  const code = required ? r.required('code') : r.str('code');
-  if (code === undefined) return undefined;
-  return { zipBase64: code.startsWith('@') ? code.slice(1) : code };
+  if (p.code === undefined) return undefined;
+  return { zipBase64: p.code.startsWith('@') ? p.code.slice(1) : p.code };
 }
 
 const MAX_INT = 2 ** 31 - 1;
-const FUNCTION_FIELDS = [
-  'functionName',
-  'namespace',
-  'handler',
-  'runtime',
-  'memorySize',
-  'timeout',
-  'description',
-  'environment',
-  'code',
-];
+const CODE_TYPE = new Map([
+  ['inline', 'Inline'],
+  ['zipfile', 'Zipfile'],
+  ['cos', 'Cos'],
+]);
 
-const createFunction: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('CreateFunction', [...FUNCTION_FIELDS, 'codeType'], ['environment', 'codeObject']);
-  const functionName = r.required('functionName');
-  const code = readCode(r, true)!;
-  await ops.createFunction(
-    ctx,
-    compact({
-      functionName,
-      namespace: r.str('namespace'),
-      handler: r.str('handler'),
-      runtime: r.str('runtime'),
-      memorySize: r.int('memorySize', { min: 0, max: MAX_INT }),
-      timeout: r.int('timeout', { min: 0, max: MAX_INT }),
-      description: r.str('description'),
-      environment: readEnvironment(r),
-      code,
-    }),
-  );
-  return {};
-};
+/** CreateFunction's and UpdateFunction's parameters (environment.* and codeObject.* are read by prefix). */
+const functionParams = (code: 'required' | 'optional') =>
+  z.object({
+    functionName: v2.required(),
+    namespace: v2.str(),
+    handler: v2.str(),
+    runtime: v2.str(),
+    memorySize: v2.int(0, MAX_INT),
+    timeout: v2.int(0, MAX_INT),
+    // An empty description clears it, so presence (not emptiness) decides.
+    description: raw(),
+    environment: v2.str(),
+    // UpdateFunction checks the code type; CreateFunction only looks for Cos.
+    codeType: code === 'required' ? v2.str() : v2.oneOf(CODE_TYPE, ['Inline', 'Zipfile', 'Cos'], lower),
+    code: code === 'required' ? v2.required() : v2.str(),
+  });
+const FUNCTION_PREFIXES = ['environment', 'codeObject'];
+
+const createFunction = action({
+  params: functionParams('required'),
+  prefixes: FUNCTION_PREFIXES,
+  run: async (p, { ops, ctx, params }) => {
+    const code = readCode(p, params);
+    if (!code) throw new ScfError('MissingParameter', 'parameter code is required', { field: 'code' });
+    await ops.createFunction(
+      ctx,
+      compact({
+        functionName: p.functionName,
+        namespace: p.namespace,
+        handler: p.handler,
+        runtime: p.runtime,
+        memorySize: p.memorySize,
+        timeout: p.timeout,
+        description: p.description === '' ? undefined : p.description,
+        environment: readEnvironment(p.environment, params),
+        code,
+      }),
+    );
+    return {};
+  },
+});
 
 /**
  * UpdateFunction changes code and configuration in one v2 call; scf-local applies the code first, then
  * the configuration (two operations: a configuration error after a good code update keeps the new code).
  */
-const updateFunction: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('UpdateFunction', [...FUNCTION_FIELDS, 'codeType'], ['environment', 'codeObject']);
-  const functionName = r.required('functionName');
-  const namespace = r.str('namespace');
-  r.oneOf(
-    'codeType',
-    new Map([
-      ['inline', 1],
-      ['zipfile', 1],
-      ['cos', 1],
-    ]),
-    { shown: ['Inline', 'Zipfile', 'Cos'], normalize: lower },
-  );
-  const code = readCode(r, false);
-  const handler = r.str('handler');
-  const config = compact({
-    runtime: r.str('runtime'),
-    memorySize: r.int('memorySize', { min: 0, max: MAX_INT }),
-    timeout: r.int('timeout', { min: 0, max: MAX_INT }),
-    // An empty description clears it, so presence (not emptiness) decides here.
-    description: r.raw('description'),
-    environment: readEnvironment(r),
-    handler: code ? undefined : handler,
-  });
-  if (code) await ops.updateFunctionCode(ctx, compact({ functionName, namespace, handler, code }));
-  if (Object.keys(config).length > 0)
-    await ops.updateFunctionConfiguration(ctx, compact({ functionName, namespace, ...config }));
-  // Nothing to change still answers "not found" for an unknown function.
-  if (!code && Object.keys(config).length === 0)
-    await ops.getFunction(ctx, compact({ functionName, namespace }));
-  return {};
-};
+const updateFunction = action({
+  params: functionParams('optional'),
+  prefixes: FUNCTION_PREFIXES,
+  run: async (p, { ops, ctx, params }) => {
+    const { functionName, namespace, handler } = p;
+    const code = readCode(p, params);
+    const config = compact({
+      runtime: p.runtime,
+      memorySize: p.memorySize,
+      timeout: p.timeout,
+      description: p.description,
+      environment: readEnvironment(p.environment, params),
+      handler: code ? undefined : handler,
+    });
+    if (code) await ops.updateFunctionCode(ctx, compact({ functionName, namespace, handler, code }));
+    if (Object.keys(config).length > 0)
+      await ops.updateFunctionConfiguration(ctx, compact({ functionName, namespace, ...config }));
+    // Nothing to change still answers "not found" for an unknown function.
+    if (!code && Object.keys(config).length === 0)
+      await ops.getFunction(ctx, compact({ functionName, namespace }));
+    return {};
+  },
+});
 
-const getFunction: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('GetFunction', ['functionName', 'namespace', 'qualifier', 'code']);
-  const showCode = r.oneOf(
-    'code',
-    new Map([
-      ['0', false],
-      ['1', true],
-      ['false', false],
-      ['true', true],
-    ]),
-    { shown: ['0', '1'], normalize: lower },
-  );
-  const fn = await ops.getFunction(
-    ctx,
-    compact({
-      functionName: r.required('functionName'),
-      namespace: r.str('namespace'),
-      qualifier: r.str('qualifier'),
-      showCode,
-    }),
-  );
-  const tz = ctx.config.apiTimeZoneOffsetMinutes;
-  return {
-    data: compact({
-      modTime: formatApiTime(fn.modTime, tz),
-      addTime: formatApiTime(fn.addTime, tz),
-      functionName: fn.functionName,
-      namespace: fn.namespace,
-      handler: fn.handler,
-      codeSize: fn.codeSize,
-      memorySize: fn.memorySize,
-      version: 'LATEST',
-      timeout: fn.timeout,
-      runtime: fn.runtime,
-      description: fn.description,
-      environment: { variables: Object.entries(fn.environment).map(([key, value]) => ({ key, value })) },
-      // scf-local has no triggers; the field keeps the documented shape.
-      triggers: [],
-      code: fn.code,
-    }),
-  };
-};
+const getFunction = action({
+  params: z.object({
+    functionName: v2.required(),
+    namespace: v2.str(),
+    qualifier: v2.str(),
+    code: v2.oneOf(
+      new Map([
+        ['0', false],
+        ['1', true],
+        ['false', false],
+        ['true', true],
+      ]),
+      ['0', '1'],
+      lower,
+    ),
+  }),
+  run: async (p, { ops, ctx }) => {
+    const fn = await ops.getFunction(
+      ctx,
+      compact({
+        functionName: p.functionName,
+        namespace: p.namespace,
+        qualifier: p.qualifier,
+        showCode: p.code,
+      }),
+    );
+    const tz = ctx.config.apiTimeZoneOffsetMinutes;
+    return {
+      data: compact({
+        modTime: formatApiTime(fn.modTime, tz),
+        addTime: formatApiTime(fn.addTime, tz),
+        functionName: fn.functionName,
+        namespace: fn.namespace,
+        handler: fn.handler,
+        codeSize: fn.codeSize,
+        memorySize: fn.memorySize,
+        version: 'LATEST',
+        timeout: fn.timeout,
+        runtime: fn.runtime,
+        description: fn.description,
+        environment: { variables: Object.entries(fn.environment).map(([key, value]) => ({ key, value })) },
+        // scf-local has no triggers; the field keeps the documented shape.
+        triggers: [],
+        code: fn.code,
+      }),
+    };
+  },
+});
 
 const LIST_ORDER = new Map<string, 'ASC' | 'DESC'>([
   ['asc', 'ASC'],
@@ -488,43 +471,48 @@ const LIST_ORDER_BY = new Map<string, 'AddTime' | 'ModTime' | 'FunctionName'>([
   ['functionname', 'FunctionName'],
 ]);
 
-const listFunctions: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('ListFunctions', ['namespace', 'order', 'orderby', 'offset', 'limit', 'searchKey']);
-  const input: ListFunctionsInput = compact({
-    namespace: r.str('namespace'),
-    searchKey: r.str('searchKey'),
-    order: r.oneOf('order', LIST_ORDER, { shown: ['asc', 'desc'], normalize: lower }),
-    orderBy: r.oneOf('orderby', LIST_ORDER_BY, {
-      shown: ['addtime', 'modtime', 'functionname'],
-      normalize: lowerNoUnderscore,
-    }),
-    offset: r.int('offset', { min: 0, max: MAX_INT }),
-    limit: r.int('limit', { min: 1, max: MAX_INT }),
-  });
-  const out = await ops.listFunctions(ctx, input);
-  const tz = ctx.config.apiTimeZoneOffsetMinutes;
-  return {
-    data: {
-      functions: out.functions.map((f) => ({
-        modTime: formatApiTime(f.modTime, tz),
-        addTime: formatApiTime(f.addTime, tz),
-        runtime: f.runtime,
-        functionName: f.functionName,
-        namespace: f.namespace,
-      })),
-      total: out.total,
-    },
-  };
-};
+const listFunctions = action({
+  params: z.object({
+    namespace: v2.str(),
+    order: v2.oneOf(LIST_ORDER, ['asc', 'desc'], lower),
+    orderby: v2.oneOf(LIST_ORDER_BY, ['addtime', 'modtime', 'functionname'], lowerNoUnderscore),
+    offset: v2.int(0, MAX_INT),
+    limit: v2.int(1, MAX_INT),
+    searchKey: v2.str(),
+  }),
+  run: async (p, { ops, ctx }) => {
+    const input: ListFunctionsInput = compact({
+      namespace: p.namespace,
+      searchKey: p.searchKey,
+      order: p.order,
+      orderBy: p.orderby,
+      offset: p.offset,
+      limit: p.limit,
+    });
+    const out = await ops.listFunctions(ctx, input);
+    const tz = ctx.config.apiTimeZoneOffsetMinutes;
+    return {
+      data: {
+        functions: out.functions.map((f) => ({
+          modTime: formatApiTime(f.modTime, tz),
+          addTime: formatApiTime(f.addTime, tz),
+          runtime: f.runtime,
+          functionName: f.functionName,
+          namespace: f.namespace,
+        })),
+        total: out.total,
+      },
+    };
+  },
+});
 
-const deleteFunction: V2Action = async (r, ops, ctx) => {
-  r.rejectUnknown('DeleteFunction', ['functionName', 'namespace']);
-  await ops.deleteFunction(
-    ctx,
-    compact({ functionName: r.required('functionName'), namespace: r.str('namespace') }),
-  );
-  return {};
-};
+const deleteFunction = action({
+  params: z.object({ functionName: v2.required(), namespace: v2.str() }),
+  run: async (p, { ops, ctx }) => {
+    await ops.deleteFunction(ctx, compact({ functionName: p.functionName, namespace: p.namespace }));
+    return {};
+  },
+});
 
 /** Every v2 action scf-local serves, by its `Action` name. */
 export const V2_ACTIONS: ReadonlyMap<string, V2Action> = new Map([
@@ -536,3 +524,13 @@ export const V2_ACTIONS: ReadonlyMap<string, V2Action> = new Map([
   ['ListFunctions', listFunctions],
   ['DeleteFunction', deleteFunction],
 ]);
+
+/** Runs one v2 action over the request's parameters (by lookup name). */
+export function runV2Action(name: string, a: V2Action, call: V2Call): Promise<V2Body> {
+  const p = readV2(
+    a.params,
+    call.params,
+    a.prefixes ? { action: name, prefixes: a.prefixes } : { action: name },
+  );
+  return a.run(p, call);
+}

@@ -11,6 +11,7 @@
  *   4. Action known (InvalidAction), its parameters read (4000), then the operation runs.
  * Every answer is HTTP 200 JSON with the v2 envelope {code, message, codeDesc, ...}.
  */
+import { z } from 'zod';
 import { ScfError as Err, type ScfError, toScfError } from '../../../errors/index.js';
 import {
   type AdmissionCheck,
@@ -22,9 +23,10 @@ import {
   type WireRequest,
   type WireResponse,
 } from '../../wire.js';
-import { V2_ACTIONS, type V2Body, type V2Operations } from './actions.js';
+import { runV2Action, V2_ACTIONS, type V2Body, type V2Operations } from './actions.js';
+import { v2ErrorBody } from './errors.js';
 import { lookupName, parseParams } from './params.js';
-import { ParamReader } from './reader.js';
+import { readV2, v2 } from './reader.js';
 import { computeSignature, hashOf, signatureMatches, stringToSign } from './signature.js';
 
 export function successBody(fields: V2Body): Record<string, unknown> {
@@ -32,7 +34,7 @@ export function successBody(fields: V2Body): Record<string, unknown> {
 }
 
 export function errorBody(err: ScfError): Record<string, unknown> {
-  return { code: err.spec.v2, message: err.message, codeDesc: err.spec.v2Desc };
+  return v2ErrorBody(err);
 }
 
 function checkTimestampFormat(timestampText: string): void {
@@ -56,6 +58,18 @@ function checkCredential(secretId: string, timestampText: string, ctx: ProtocolC
   ctx.replay.checkTimestamp(Number(timestampText));
   return secretKey;
 }
+
+/** The common parameters checked before the body is read (SecretId and Timestamp first, in that order). */
+const ADMISSION_PARAMS = z.object({ SecretId: v2.required(), Timestamp: v2.required(), Action: v2.str() });
+
+/** The common parameters that authenticate a request. */
+const COMMON_PARAMS = z.object({
+  SecretId: v2.required(),
+  Signature: v2.required(),
+  Timestamp: v2.required(),
+  Nonce: v2.required(),
+  SignatureMethod: v2.str(),
+});
 
 /**
  * Before the body is read: the method, then SecretId and Timestamp (present, well-formed, known, within
@@ -82,12 +96,10 @@ export function precheckParams(
   params: ReadonlyMap<string, string>,
   ctx: ProtocolContext,
 ): { action: string | undefined } {
-  const reader = new ParamReader(params);
-  const secretId = reader.required('SecretId');
-  const timestampText = reader.required('Timestamp');
-  checkTimestampFormat(timestampText);
-  checkCredential(secretId, timestampText, ctx);
-  return { action: reader.str('Action') };
+  const p = readV2(ADMISSION_PARAMS, params);
+  checkTimestampFormat(p.Timestamp);
+  checkCredential(p.SecretId, p.Timestamp, ctx);
+  return { action: p.Action };
 }
 
 /** v2 actions whose bodies may be code-upload sized (`code=@<base64 zip>`). */
@@ -102,15 +114,17 @@ export const v2Admission: ProtocolAdmission = {
 };
 
 function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, ctx: ProtocolContext): void {
-  const reader = new ParamReader(params.byName);
-  const secretId = reader.required('SecretId');
-  const signature = reader.required('Signature');
-  const timestampText = reader.required('Timestamp');
-  const nonce = reader.required('Nonce');
+  const {
+    SecretId: secretId,
+    Signature: signature,
+    Timestamp: timestampText,
+    Nonce: nonce,
+    SignatureMethod: signatureMethod,
+  } = readV2(COMMON_PARAMS, params.byName);
   checkTimestampFormat(timestampText);
   const secretKey = checkCredential(secretId, timestampText, ctx);
   const text = stringToSign({ method: req.method, host: req.host, path: req.path, params: params.list });
-  const expected = computeSignature(text, secretKey, hashOf(reader.str('SignatureMethod')));
+  const expected = computeSignature(text, secretKey, hashOf(signatureMethod));
   // A client that forgot to URL-encode the Signature has its `+` decoded as a space; Base64 has no spaces.
   if (!signatureMatches(signature.replaceAll(' ', '+'), expected)) {
     throw new Err(
@@ -158,7 +172,7 @@ export function createV2Handler(ops: V2Operations): ProtocolHandler {
           { field: 'Action' },
         );
       }
-      const body = await action(new ParamReader(params.byName), ops, ctx.actions);
+      const body = await runV2Action(actionName, action, { ops, ctx: ctx.actions, params: params.byName });
       return jsonResponse(successBody(body));
     } catch (err) {
       return jsonResponse(errorBody(toScfError(err)));

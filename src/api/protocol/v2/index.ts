@@ -5,7 +5,8 @@
 import * as operations from '../../operations/index.js';
 import { createV2Handler } from './handler.js';
 
-export { logItem, V2_ACTIONS, type V2Operations } from './actions.js';
+export { V2_ACTIONS, type V2Operations } from './actions.js';
+export { v2ErrorBody } from './errors.js';
 export { createV2Handler, errorBody, successBody, V2_UPLOAD_ACTIONS, v2Admission } from './handler.js';
 export { lookupName, parseParams, type V2Param } from './params.js';
 export {

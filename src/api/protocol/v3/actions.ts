@@ -1,62 +1,160 @@
 /**
- * The API 3.0 action table: each name SCF 3.0 serves, bound to its parameter mapping and its action.
- * Names SCF 3.0 has but scf-local does not implement answer `UnsupportedOperation`; any other name is
- * `InvalidAction`, as the 3.0 gateway answers.
+ * The API 3.0 action table: each name SCF 3.0 serves, with its parameters as a schema and what it does with
+ * them — the same shape as v2's table (`../v2/actions.ts`). `fields` spells the canonical names of the
+ * operation's errors as this action's parameters (Invoke's event is `ClientContext`). Names SCF 3.0 has
+ * but scf-local does not implement answer `UnsupportedOperation`; any other name is `InvalidAction`.
  */
-import * as actions from '../../operations/index.js';
+import type { z } from 'zod';
+import * as ops from '../../operations/index.js';
 import type { ActionContext } from '../../operations/types.js';
 import type { MappingEnv } from './mapping.js';
 import * as map from './mapping.js';
 import type { Json } from './params.js';
+import { readV3 } from './params.js';
 
-export type Operation = (params: Json, ctx: ActionContext, env: MappingEnv) => Promise<Json>;
+/** What a 3.0 action runs with: the operations' context, the zone and clock, and the raw parameters. */
+export interface V3Call {
+  ctx: ActionContext;
+  env: MappingEnv;
+  params: Json;
+}
 
-export const OPERATIONS: Readonly<Record<string, Operation>> = {
-  GetFunctionLogs: async (params, ctx, env) => {
-    const input = map.parseGetFunctionLogs(params, env);
-    return map.getFunctionLogsResponse(await actions.getFunctionLogs(ctx, input), input, env);
-  },
-  GetRequestStatus: async (params, ctx, env) =>
-    map.getRequestStatusResponse(
-      await actions.getRequestStatus(ctx, map.parseGetRequestStatus(params, env)),
-      env,
-    ),
-  Invoke: async (params, ctx) => map.invokeResponse(await actions.invoke(ctx, map.parseInvoke(params))),
-  InvokeFunction: async (params, ctx) =>
-    map.invokeResponse(await actions.invoke(ctx, map.parseInvokeFunction(params))),
-  CreateFunction: async (params, ctx) => {
-    await actions.createFunction(ctx, map.parseCreateFunction(params));
-    return {};
-  },
-  UpdateFunctionCode: async (params, ctx) => {
-    await actions.updateFunctionCode(ctx, map.parseUpdateFunctionCode(params));
-    return {};
-  },
-  UpdateFunctionConfiguration: async (params, ctx) => {
-    await actions.updateFunctionConfiguration(ctx, map.parseUpdateFunctionConfiguration(params));
-    return {};
-  },
-  GetFunction: async (params, ctx, env) =>
-    map.getFunctionResponse(await actions.getFunction(ctx, map.parseGetFunction(params)), env),
-  ListFunctions: async (params, ctx, env) =>
-    map.listFunctionsResponse(await actions.listFunctions(ctx, map.parseListFunctions(params)), env),
-  DeleteFunction: async (params, ctx) => {
-    await actions.deleteFunction(ctx, map.parseFunctionRef(params));
-    return {};
-  },
-  CreateNamespace: async (params, ctx) => {
-    await actions.createNamespace(ctx, map.parseCreateNamespace(params));
-    return {};
-  },
-  ListNamespaces: async (params, ctx, env) =>
-    map.listNamespacesResponse(await actions.listNamespaces(ctx, map.parseListNamespaces(params)), env),
-  DeleteNamespace: async (params, ctx) => {
-    await actions.deleteNamespace(ctx, map.parseDeleteNamespace(params));
-    return {};
-  },
-};
+export interface V3Action<S extends z.ZodType = z.ZodType> {
+  params: S;
+  /** Canonical field -> this action's 3.0 parameter, where not just the name capitalised. */
+  fields?: Readonly<Record<string, string>>;
+  run(p: z.output<S>, call: V3Call): Promise<Json>;
+}
 
-/** Actions of SCF 3.0 (`tencentcloud-sdk-nodejs` 4.x scf client) that scf-local does not implement. */
+const action = <S extends z.ZodType>(a: V3Action<S>): V3Action => a as unknown as V3Action;
+const done = (): Json => ({});
+
+export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
+  [
+    'GetFunctionLogs',
+    action({
+      params: map.GET_FUNCTION_LOGS,
+      run: async (p, { ctx, env }) => {
+        const input = map.getFunctionLogsInput(p, env);
+        return map.getFunctionLogsResponse(await ops.getFunctionLogs(ctx, input), input, env);
+      },
+    }),
+  ],
+  [
+    'GetRequestStatus',
+    action({
+      params: map.GET_REQUEST_STATUS,
+      run: async (p, { ctx, env }) =>
+        map.getRequestStatusResponse(await ops.getRequestStatus(ctx, map.getRequestStatusInput(p, env)), env),
+    }),
+  ],
+  [
+    'Invoke',
+    action({
+      params: map.INVOKE,
+      fields: { event: 'ClientContext' },
+      run: async (p, { ctx }) => map.invokeResponse(await ops.invoke(ctx, map.invokeInput(p))),
+    }),
+  ],
+  [
+    'InvokeFunction',
+    action({
+      params: map.INVOKE_FUNCTION,
+      fields: { event: 'Event' },
+      run: async (p, { ctx }) => map.invokeResponse(await ops.invoke(ctx, map.invokeFunctionInput(p))),
+    }),
+  ],
+  [
+    'CreateFunction',
+    action({
+      params: map.CREATE_FUNCTION,
+      run: async (p, { ctx, params }) => {
+        await ops.createFunction(ctx, map.createFunctionInput(p, params));
+        return done();
+      },
+    }),
+  ],
+  [
+    'UpdateFunctionCode',
+    action({
+      params: map.UPDATE_FUNCTION_CODE,
+      run: async (p, { ctx, params }) => {
+        await ops.updateFunctionCode(ctx, map.updateFunctionCodeInput(p, params));
+        return done();
+      },
+    }),
+  ],
+  [
+    'UpdateFunctionConfiguration',
+    action({
+      params: map.UPDATE_FUNCTION_CONFIGURATION,
+      run: async (p, { ctx }) => {
+        await ops.updateFunctionConfiguration(ctx, map.updateFunctionConfigurationInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'GetFunction',
+    action({
+      params: map.GET_FUNCTION,
+      run: async (p, { ctx, env }) =>
+        map.getFunctionResponse(await ops.getFunction(ctx, map.getFunctionInput(p)), env),
+    }),
+  ],
+  [
+    'ListFunctions',
+    action({
+      params: map.LIST_FUNCTIONS,
+      run: async (p, { ctx, env }) =>
+        map.listFunctionsResponse(await ops.listFunctions(ctx, map.listFunctionsInput(p)), env),
+    }),
+  ],
+  [
+    'DeleteFunction',
+    action({
+      params: map.FUNCTION_REF,
+      run: async (p, { ctx }) => {
+        await ops.deleteFunction(ctx, map.functionRefInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'CreateNamespace',
+    action({
+      params: map.CREATE_NAMESPACE,
+      run: async (p, { ctx }) => {
+        await ops.createNamespace(ctx, map.createNamespaceInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'ListNamespaces',
+    action({
+      params: map.LIST_NAMESPACES,
+      run: async (p, { ctx, env }) =>
+        map.listNamespacesResponse(await ops.listNamespaces(ctx, map.listNamespacesInput(p)), env),
+    }),
+  ],
+  [
+    'DeleteNamespace',
+    action({
+      params: map.DELETE_NAMESPACE,
+      run: async (p, { ctx }) => {
+        await ops.deleteNamespace(ctx, { namespace: p.Namespace });
+        return done();
+      },
+    }),
+  ],
+]);
+
+/** Runs one 3.0 action over its parameters. */
+export function runV3Action(a: V3Action, call: V3Call): Promise<Json> {
+  return a.run(readV3(a.params, call.params), call);
+}
+
 /** Code uploads: their bodies may be as large as `api.maxUploadBodyBytes` (every other action: `api.maxBodyBytes`). */
 export const UPLOAD_ACTIONS: ReadonlySet<string> = new Set(['CreateFunction', 'UpdateFunctionCode']);
 
@@ -71,9 +169,10 @@ export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([
 
 /** An action that changes or runs something: a TC3 signature may be used for one of them only once. */
 export function isWriteAction(action: string | undefined): boolean {
-  return action !== undefined && Object.hasOwn(OPERATIONS, action) && !IDEMPOTENT_ACTIONS.has(action);
+  return action !== undefined && V3_ACTIONS.has(action) && !IDEMPOTENT_ACTIONS.has(action);
 }
 
+/** Actions of SCF 3.0 (`tencentcloud-sdk-nodejs` 4.x scf client) that scf-local does not implement. */
 export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'UpdateAlias',
   'UpdateNamespace',

@@ -8,11 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { ScfError, toScfError } from '../../../errors/index.js';
 import { jsonResponse, type ProtocolAdmission, type ProtocolHandler, type WireResponse } from '../../wire.js';
+import { runV3Action, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } from './actions.js';
 import { authenticate, precheck, precheckParams } from './auth.js';
-import { OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './actions.js';
+import { v3Error } from './errors.js';
 
+export { IDEMPOTENT_ACTIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } from './actions.js';
 export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
-export { IDEMPOTENT_ACTIONS, OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './actions.js';
+export { V3_CODES, v3Code, v3Error } from './errors.js';
 
 export interface V3HandlerOptions {
   /** Where unexpected faults are reported (default console.error). */
@@ -24,19 +26,26 @@ export interface V3HandlerOptions {
 const INTERNAL_MESSAGE =
   'An internal error has occurred. Retry your request, and if the problem persists, report it with the RequestId.';
 
-/** The error envelope for any thrown value. */
-export function errorResponse(err: unknown, requestId: string, options: V3HandlerOptions = {}): WireResponse {
+/**
+ * The error envelope for any thrown value; `fields` is the action's spelling of canonical field names.
+ */
+export function errorResponse(
+  err: unknown,
+  requestId: string,
+  options: V3HandlerOptions & { fields?: Readonly<Record<string, string>> } = {},
+): WireResponse {
   const e = toScfError(err);
+  const error = v3Error(e, options.fields);
   if (e.code === 'InternalError') {
     (options.onInternalError ?? ((x, id) => console.error(`[scf-local api3] ${id} internal error`, x)))(
       err,
       requestId,
     );
     return jsonResponse({
-      Response: { Error: { Code: e.v3Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
+      Response: { Error: { Code: error.Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
     });
   }
-  return jsonResponse({ Response: { Error: { Code: e.v3Code, Message: e.message }, RequestId: requestId } });
+  return jsonResponse({ Response: { Error: error, RequestId: requestId } });
 }
 
 /** Builds the 3.0 protocol handler (options are for tests; `handleV3` is the default one). */
@@ -44,9 +53,10 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
   const nextId = options.requestId ?? randomUUID;
   return async (req, ctx) => {
     const requestId = nextId();
+    let fields: Readonly<Record<string, string>> | undefined;
     try {
       const call = authenticate(req, ctx);
-      const op = Object.hasOwn(OPERATIONS, call.action) ? OPERATIONS[call.action] : undefined;
+      const op = V3_ACTIONS.get(call.action);
       if (op === undefined) {
         if (UNSUPPORTED_ACTIONS.has(call.action)) {
           throw new ScfError('UnsupportedOperation', `Action ${call.action} is not supported by scf-local.`);
@@ -60,10 +70,11 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
         timeZoneOffsetMinutes: ctx.actions.config.apiTimeZoneOffsetMinutes,
         now: Date.now(),
       };
-      const out = await op(call.params, ctx.actions, env);
+      fields = op.fields;
+      const out = await runV3Action(op, { ctx: ctx.actions, env, params: call.params });
       return jsonResponse({ Response: { ...out, RequestId: requestId } });
     } catch (err) {
-      return errorResponse(err, requestId, options);
+      return errorResponse(err, requestId, fields ? { ...options, fields } : options);
     }
   };
 }

@@ -1,12 +1,14 @@
 /**
  * API 3.0 action parameters: one JSON-shaped object whatever the transport. TC3 POST bodies are JSON
  * already; GET queries and v1 forms arrive flattened with dots (`Filter.RetCode`,
- * `Environment.Variables.0.Key`) and every value a string, so they are unflattened here and the readers
- * accept numeric strings where numbers are expected. Every bad value is an
- * `InvalidParameterValue.<Field>` naming the last segment of the parameter's path, as SCF does
+ * `Environment.Variables.0.Key`) and every value a string, so they are unflattened here, and 3.0's field
+ * types for the shared reader (`../reader.ts`) accept numeric strings where numbers are expected. Every bad
+ * value is an `InvalidParameterValue.<Field>` naming the last segment of the parameter's path, as SCF does
  * (`Filter.RetCode` -> `InvalidParameterValue.RetCode`).
  */
+import type { z } from 'zod';
 import { ScfError } from '../../../errors/index.js';
+import { type Check, field, type IssueFormatter, object, readParams, required } from '../reader.js';
 
 export type Json = Record<string, unknown>;
 
@@ -75,100 +77,86 @@ export function missing(path: string): ScfError {
   return new ScfError('MissingParameter', `The request is missing a required parameter \`${path}\`.`);
 }
 
-interface IntOptions {
-  min?: number;
-  max?: number;
-}
+/** A string; numbers and booleans are accepted as their text (forms carry only text anyway). */
+const text: Check<string> = (v) => {
+  if (typeof v === 'string') return { value: v };
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return { value: String(v) };
+  return { issue: { kind: 'string' } };
+};
 
-/**
- * Typed reads from one parameter object. Paths are dotted from the action's root (`Filter.RetCode`).
- * `null` and `''` read as absent: SDKs send both for "not set" (the Node SDK drops nulls, forms send '').
- */
-export class Params {
-  readonly #root: Json;
-
-  constructor(root: Json) {
-    this.#root = root;
-  }
-
-  /** The raw value at a dotted path, or undefined. */
-  raw(path: string): unknown {
-    let node: unknown = this.#root;
-    for (const seg of path.split('.')) {
-      if (!isPlainObject(node) || !Object.hasOwn(node, seg)) return undefined;
-      node = node[seg];
-    }
-    return node === null ? undefined : node;
-  }
-
-  has(path: string): boolean {
-    const v = this.raw(path);
-    return v !== undefined && v !== '';
-  }
-
-  /** A string; numbers and booleans are accepted as their text (forms carry only text anyway). */
-  str(path: string): string | undefined {
-    const v = this.raw(path);
-    if (v === undefined || v === '') return undefined;
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-    throw badValue(path, `${path} must be a string`);
-  }
-
-  requiredStr(path: string): string {
-    const v = this.str(path);
-    if (v === undefined) throw missing(path);
-    return v;
-  }
-
-  /** An integer, from a JSON number or a decimal string. */
-  int(path: string, options: IntOptions = {}): number | undefined {
-    const v = this.raw(path);
-    if (v === undefined || v === '') return undefined;
+/** An integer, from a JSON number or a decimal string, within the bounds given. */
+const integer =
+  (bounds: { min?: number; max?: number }): Check<number> =>
+  (v) => {
     let n: number;
     if (typeof v === 'number') n = v;
     else if (typeof v === 'bigint') n = Number(v);
     else if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) n = Number(v);
-    else throw badValue(path, `${path} must be an integer`);
-    if (!Number.isSafeInteger(n)) throw badValue(path, `${path} must be an integer`);
-    if (options.min !== undefined && n < options.min) {
-      throw badValue(path, `${path} must be at least ${options.min}, got ${n}`);
-    }
-    if (options.max !== undefined && n > options.max) {
-      throw badValue(path, `${path} must be at most ${options.max}, got ${n}`);
-    }
-    return n;
-  }
+    else return { issue: { kind: 'integer' } };
+    if (!Number.isSafeInteger(n)) return { issue: { kind: 'integer' } };
+    if (bounds.min !== undefined && n < bounds.min)
+      return { issue: { kind: 'range', min: bounds.min, value: n } };
+    if (bounds.max !== undefined && n > bounds.max)
+      return { issue: { kind: 'range', max: bounds.max, value: n } };
+    return { value: n };
+  };
 
+/** API 3.0's field types. */
+export const v3 = {
+  str: () => field(text),
+  required: () => required(text),
+  int: (bounds: { min?: number; max?: number } = {}) => field(integer(bounds)),
   /** One of `values`; `caseInsensitive` maps any casing onto the listed spelling. */
-  oneOf<T extends string>(
-    path: string,
-    values: readonly T[],
-    options: { caseInsensitive?: boolean } = {},
-  ): T | undefined {
-    const v = this.str(path);
-    if (v === undefined) return undefined;
-    const hit = options.caseInsensitive
-      ? values.find((x) => x.toLowerCase() === v.toLowerCase())
-      : values.find((x) => x === v);
-    if (hit === undefined)
-      throw badValue(path, `${path} must be one of ${values.join(', ')}; got ${JSON.stringify(v)}`);
-    return hit;
-  }
+  oneOf: <T extends string>(values: readonly T[], options: { caseInsensitive?: boolean } = {}) =>
+    field<T>((v) => {
+      const t = text(v);
+      if ('issue' in t) return t;
+      const hit = options.caseInsensitive
+        ? values.find((x) => x.toLowerCase() === t.value.toLowerCase())
+        : values.find((x) => x === t.value);
+      return hit === undefined ? { issue: { kind: 'oneOf', shown: values, got: t.value } } : { value: hit };
+    }),
+  list: () => field<unknown[]>((v) => (Array.isArray(v) ? { value: v } : { issue: { kind: 'array' } })),
+  object,
+};
 
-  /** An object (absent -> undefined). */
-  obj(path: string): Json | undefined {
-    const v = this.raw(path);
-    if (v === undefined || v === '') return undefined;
-    if (!isPlainObject(v)) throw badValue(path, `${path} must be an object`);
-    return v;
+export const formatV3Issue: IssueFormatter = (issue, path) => {
+  switch (issue.kind) {
+    case 'missing':
+      return missing(path);
+    case 'string':
+      return badValue(path, `${path} must be a string`);
+    case 'integer':
+      return badValue(path, `${path} must be an integer`);
+    case 'range':
+      return issue.min !== undefined && issue.value < issue.min
+        ? badValue(path, `${path} must be at least ${issue.min}, got ${issue.value}`)
+        : badValue(path, `${path} must be at most ${issue.max}, got ${issue.value}`);
+    case 'oneOf':
+      return badValue(
+        path,
+        `${path} must be one of ${issue.shown.join(', ')}; got ${JSON.stringify(issue.got)}`,
+      );
+    case 'object':
+      return badValue(path, `${path} must be an object`);
+    case 'array':
+      return badValue(path, `${path} must be an array`);
   }
+};
 
-  /** An array (absent -> undefined). */
-  list(path: string): unknown[] | undefined {
-    const v = this.raw(path);
-    if (v === undefined || v === '') return undefined;
-    if (!Array.isArray(v)) throw badValue(path, `${path} must be an array`);
-    return v;
-  }
+/** Reads one action's 3.0 parameters with its schema. */
+export function readV3<S extends z.ZodType>(schema: S, params: Json): z.output<S> {
+  return readParams(schema, params, formatV3Issue);
 }
+
+/** A string inside a list item (`Environment.Variables.N.Key`), read like a parameter. */
+export function itemText(item: unknown, key: string, path: string): string | undefined {
+  if (!isPlainObject(item) || !Object.hasOwn(item, key)) return undefined;
+  const v = item[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  const t = text(v);
+  if ('issue' in t) throw badValue(path, `${path} must be a string`);
+  return t.value;
+}
+
+export { isPlainObject };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { CredentialStore, ReplayGuard } from '../../../../src/api/auth/index.js';
+import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { createV2Handler, signRequest, type V2Operations } from '../../../../src/api/protocol/v2/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
 import { parseConfig } from '../../../../src/config/index.js';
@@ -189,10 +189,11 @@ describe('v2 handler with fake operations', () => {
     assert.deepEqual(
       calls.map(([, i]) => i),
       [
-        { offset: 0, limit: 20 },
-        { offset: 0, limit: 20, retCode: 'is0' },
-        { offset: 0, limit: 20, retCode: 'UserCodeException', orderBy: 'functionName' },
-        { offset: 0, limit: 20 },
+        // Defaults (offset 0, limit 20) are the operation's, not the protocol's.
+        {},
+        { retCode: 'is0' },
+        { retCode: 'UserCodeException', orderBy: 'functionName' },
+        {},
       ],
     );
   });

@@ -1,7 +1,9 @@
-/** Unflattening dotted parameters and the typed readers. */
+/** Unflattening dotted parameters and 3.0's field types for the shared reader. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Params, unflatten } from '../../../../src/api/protocol/v3/params.js';
+import { z } from 'zod';
+import { v3Code } from '../../../../src/api/protocol/v3/errors.js';
+import { readV3, unflatten, v3 } from '../../../../src/api/protocol/v3/params.js';
 import { ScfError } from '../../../../src/errors/index.js';
 
 const code = (fn: () => unknown): string => {
@@ -9,7 +11,7 @@ const code = (fn: () => unknown): string => {
     fn();
   } catch (err) {
     assert.ok(err instanceof ScfError, String(err));
-    return err.v3Code;
+    return v3Code(err);
   }
   assert.fail('expected a ScfError');
 };
@@ -78,41 +80,48 @@ test('unflatten rejects ambiguous and hostile names', () => {
   assert.equal(({} as Record<string, unknown>)['x'], undefined);
 });
 
-test('readers coerce form strings and name the field at fault', () => {
-  const p = new Params({
+test('3.0 field types coerce form strings and name the field at fault', () => {
+  const given = {
     Limit: '5',
     Offset: 3,
     Bad: 'x',
     Filter: { RetCode: 'nope' },
     Empty: '',
     Nul: null,
+  };
+  const read = (shape: z.ZodRawShape) => readV3(z.object(shape), given);
+  assert.deepEqual(read({ Limit: v3.int(), Offset: v3.int(), Empty: v3.int(), Nul: v3.str() }), {
+    Limit: 5,
+    Offset: 3,
+    Empty: undefined,
+    Nul: undefined,
   });
-  assert.equal(p.int('Limit'), 5);
-  assert.equal(p.int('Offset'), 3);
-  assert.equal(p.int('Empty'), undefined);
-  assert.equal(p.str('Nul'), undefined);
   assert.equal(
-    code(() => p.int('Bad')),
+    code(() => read({ Bad: v3.int() })),
     'InvalidParameterValue.Bad',
   );
   assert.equal(
-    code(() => p.int('Offset', { max: 2 })),
+    code(() => read({ Offset: v3.int({ max: 2 }) })),
     'InvalidParameterValue.Offset',
   );
   assert.equal(
-    code(() => p.oneOf('Filter.RetCode', ['is0', 'not0'])),
+    code(() => read({ Filter: v3.object({ RetCode: v3.oneOf(['is0', 'not0']) }) })),
     'InvalidParameterValue.RetCode',
   );
   assert.equal(
-    code(() => p.requiredStr('FunctionName')),
+    code(() => read({ FunctionName: v3.required() })),
     'MissingParameter',
   );
   assert.equal(
-    code(() => p.str('Filter')),
+    code(() => read({ Filter: v3.str() })),
     'InvalidParameterValue.Filter',
   );
-  assert.equal(
-    new Params({ O: 'DESC' }).oneOf('O', ['desc', 'asc'] as const, { caseInsensitive: true }),
-    'desc',
+  assert.deepEqual(
+    readV3(z.object({ O: v3.oneOf(['desc', 'asc'] as const, { caseInsensitive: true }) }), { O: 'DESC' }),
+    { O: 'desc' },
+  );
+  assert.throws(
+    () => read({ Limit: v3.int({ min: 6 }) }),
+    (err: unknown) => err instanceof ScfError && err.message === 'Limit must be at least 6, got 5',
   );
 });

@@ -1,8 +1,10 @@
 /**
- * Renders docs/errors.md from the code table, so the document cannot drift from the code:
+ * Renders docs/errors.md from the code table and the two protocols' spellings of it, so the document cannot drift from the code:
  * `npm run docs:errors` rewrites it and a unit test fails when it is stale.
  */
-import { ERROR_CODES } from './codes.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/index.js';
+import { V2_CODES } from './protocol/v2/errors.js';
+import { V3_CODES } from './protocol/v3/errors.js';
 
 export function renderErrorsDoc(): string {
   const lines = [
@@ -16,18 +18,19 @@ export function renderErrorsDoc(): string {
     'Both are answered with HTTP 200 and `Content-Type: application/json`, as SCF does (the SDKs read errors',
     'from the body). Codes ending in `.<Field>` name the parameter at fault (`InvalidParameterValue.Order`).',
     '',
-    'Generated from `src/errors/codes.ts` by `npm run docs:errors`; a test keeps it complete.',
+    'Generated from `src/errors/codes.ts` and `src/api/protocol/{v2,v3}/errors.ts` by `npm run docs:errors`; a test keeps it complete.',
     '',
     '| internal code | v2 code | v2 codeDesc | API 3.0 code | caused by | meaning |',
     '|---|---|---|---|---|---|',
   ];
-  for (const [name, spec] of Object.entries(ERROR_CODES)) {
-    const v3 =
-      spec.v3 === 'InvalidParameterValue' || spec.v3 === 'MissingParameter'
-        ? `${spec.v3}[.<Field>]`
-        : spec.v3;
+  for (const [name, spec] of Object.entries(ERROR_CODES) as Array<
+    [ErrorCode, (typeof ERROR_CODES)[ErrorCode]]
+  >) {
+    const [v2, v2Desc] = V2_CODES[name];
+    const code = V3_CODES[name];
+    const v3 = code === 'InvalidParameterValue' || code === 'MissingParameter' ? `${code}[.<Field>]` : code;
     lines.push(
-      `| ${name} | ${spec.v2} | ${spec.v2Desc} | \`${v3}\` | ${spec.user ? 'caller' : 'platform'} | ${spec.doc} |`,
+      `| ${name} | ${v2} | ${v2Desc} | \`${v3}\` | ${spec.user ? 'caller' : 'platform'} | ${spec.doc} |`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,0 +1,82 @@
+/**
+ * The API 3.0 spelling of every error: its `Error.Code` (with the parameter at fault as a suffix where the
+ * code takes one: `InvalidParameterValue.Order`) and, for the operations' rules, SCF 3.0's own wording.
+ * Canonical field names (the operations' camelCase input names) become 3.0 parameter names here.
+ */
+import { type ErrorCode, RULE, type ScfError, toScfError } from '../../../errors/index.js';
+
+export const V3_CODES: Readonly<Record<ErrorCode, string>> = {
+  InvalidParameter: 'InvalidParameter',
+  MissingParameter: 'MissingParameter',
+  UnknownParameter: 'UnknownParameter',
+  InvalidAction: 'InvalidAction',
+  UnsupportedProtocol: 'UnsupportedProtocol',
+  NoSuchVersion: 'NoSuchVersion',
+  RequestTooLarge: 'InvalidParameterValue',
+  SignatureFailure: 'AuthFailure.SignatureFailure',
+  SecretIdNotFound: 'AuthFailure.SecretIdNotFound',
+  SignatureExpire: 'AuthFailure.SignatureExpire',
+  NonceReused: 'AuthFailure.InvalidAuthorization',
+  InvalidAuthorization: 'AuthFailure.InvalidAuthorization',
+  InvalidParameterValue: 'InvalidParameterValue',
+  LimitExceededOffset: 'LimitExceeded.Offset',
+  FunctionNotFound: 'ResourceNotFound.Function',
+  NamespaceNotFound: 'ResourceNotFound.Namespace',
+  FunctionInUse: 'ResourceInUse.Function',
+  NamespaceInUse: 'ResourceInUse.Namespace',
+  ConcurrencyLimitReached: 'LimitExceeded.Concurrency',
+  UnsupportedOperation: 'UnsupportedOperation',
+  RequestSizeLimitExceeded: 'RequestSizeLimitExceeded',
+  RequestLimitExceeded: 'RequestLimitExceeded',
+  DataDirInUse: 'ResourceInUse.DataDir',
+  ServerUnreachable: 'InternalError',
+  InternalError: 'InternalError',
+};
+
+/** Codes that name the parameter at fault after a dot. */
+const FIELD_CODES = new Set(['InvalidParameterValue', 'MissingParameter', 'InvalidParameter']);
+
+/** Canonical names whose 3.0 spelling is not the name with its first letter upper-cased. */
+const SPELLING: Readonly<Record<string, string>> = { timeRange: 'DateTime' };
+
+/**
+ * A canonical field in 3.0 spelling. `fields` is the action's own map (e.g. Invoke's `event` is
+ * `ClientContext`, InvokeFunction's is `Event`); parameter paths from the 3.0 reader pass unchanged.
+ */
+export function spellField(field: string, fields: Readonly<Record<string, string>> = {}): string {
+  return fields[field] ?? SPELLING[field] ?? field.charAt(0).toUpperCase() + field.slice(1);
+}
+
+/** The 3.0 `Error.Code` of an error. */
+export function v3Code(err: ScfError, fields?: Readonly<Record<string, string>>): string {
+  const base = V3_CODES[err.code];
+  return err.field !== undefined && FIELD_CODES.has(base) ? `${base}.${spellField(err.field, fields)}` : base;
+}
+
+const num = (err: ScfError, key: string): string => String(err.detail?.[key] ?? '');
+
+/** SCF 3.0's wording of the operations' rules; any other error keeps its message. */
+function v3Message(err: ScfError, fields?: Readonly<Record<string, string>>): string {
+  const name = (field: string): string => spellField(field, fields);
+  switch (err.rule) {
+    case RULE.offsetPlusLimit:
+      return `Offset + Limit must not exceed ${num(err, 'max')} (got ${num(err, 'offset')} + ${num(err, 'limit')}).`;
+    case RULE.timeOrder:
+      return 'EndTime is earlier than StartTime.';
+    case RULE.eventSize:
+      return `${name('event')} is ${num(err, 'size')} bytes; ${err.detail?.['async'] ? 'asynchronous' : 'synchronous'} invocations take at most ${num(err, 'limit')} bytes.`;
+    case RULE.eventJson:
+      return `${name('event')} is not valid JSON.`;
+    default:
+      return err.message;
+  }
+}
+
+/** `{Code, Message}` of `Response.Error` for any thrown value (an internal fault's message is the caller's to hide). */
+export function v3Error(
+  err: unknown,
+  fields?: Readonly<Record<string, string>>,
+): { Code: string; Message: string } {
+  const e = toScfError(err);
+  return { Code: v3Code(e, fields), Message: v3Message(e, fields) };
+}

@@ -1,0 +1,321 @@
+/**
+ * API 3.0 spellings <-> the typed operation inputs and outputs for function and namespace management:
+ * each action's parameters as a zod schema of 3.0 field types, the canonical input built from them, and
+ * the 3.0 response models (`scf_models.d.ts` of tencentcloud-sdk-nodejs).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ScfError } from '../../../errors/index.js';
+import { LATEST } from '../../operations/limits.js';
+import type {
+  CreateFunctionInput,
+  CreateNamespaceInput,
+  FunctionDefinition,
+  FunctionRef,
+  GetFunctionInput,
+  GetFunctionOutput,
+  ListFunctionsInput,
+  ListFunctionsOutput,
+  ListNamespacesInput,
+  ListNamespacesOutput,
+  NamespaceDefinition,
+  UpdateFunctionCodeInput,
+  UpdateFunctionConfigurationInput,
+} from '../../operations/types.js';
+import { formatApiTime } from '../../time.js';
+import type { MappingEnv } from './mapping.js';
+import { badValue, isPlainObject, itemText, type Json, missing, readV3, v3 } from './params.js';
+
+type ConfigInput = Omit<UpdateFunctionConfigurationInput, 'functionName'>;
+
+/** Fields shared by CreateFunction and UpdateFunctionConfiguration. */
+const CONFIG = {
+  Namespace: v3.str(),
+  Runtime: v3.str(),
+  MemorySize: v3.int(),
+  Timeout: v3.int(),
+  // An empty Description clears it: presence decides (null reads as absent).
+  Description: z.optional(z.unknown()),
+  Environment: v3.object({ Variables: v3.list() }),
+  Handler: v3.str(),
+};
+
+function configInput(p: z.output<z.ZodObject<typeof CONFIG>>): ConfigInput {
+  const out: ConfigInput = {};
+  if (p.Namespace !== undefined) out.namespace = p.Namespace;
+  if (p.Runtime !== undefined) out.runtime = p.Runtime;
+  if (p.Handler !== undefined) out.handler = p.Handler;
+  if (p.MemorySize !== undefined) out.memorySize = p.MemorySize;
+  if (p.Timeout !== undefined) out.timeout = p.Timeout;
+  const d = p.Description;
+  if (d !== undefined && d !== null) {
+    if (typeof d === 'object') throw badValue('Description', 'Description must be a string');
+    out.description = String(d);
+  }
+  if (p.Environment !== undefined) {
+    const env: Record<string, string> = {};
+    for (const [i, item] of (p.Environment['Variables'] ?? []).entries()) {
+      const path = `Environment.Variables.${i}`;
+      const key = itemText(item, 'Key', `${path}.Key`);
+      if (key === undefined) throw badValue('Environment', `${path}.Key is missing`);
+      env[key] = itemText(item, 'Value', `${path}.Value`) ?? '';
+    }
+    out.environment = env;
+  }
+  return out;
+}
+
+const UNSUPPORTED_SOURCES = ['CosBucketName', 'CosObjectName', 'TempCosObjectName', 'DemoId', 'ImageConfig'];
+
+function unsupportedCodeSource(
+  where: Json | undefined,
+  prefix: string,
+  codeSource: string | undefined,
+): void {
+  for (const field of UNSUPPORTED_SOURCES) {
+    const v = where?.[field];
+    if (v !== undefined && v !== null && v !== '') {
+      throw new ScfError(
+        'UnsupportedOperation',
+        `${prefix}${field}: scf-local takes code only as a base64 zip (ZipFile); COS, demo and image code are not supported.`,
+      );
+    }
+  }
+  if (codeSource !== undefined && codeSource !== 'ZipFile') {
+    throw new ScfError(
+      'UnsupportedOperation',
+      `CodeSource ${codeSource} is not supported by scf-local; use ZipFile.`,
+    );
+  }
+}
+
+export const CREATE_FUNCTION = z.object({
+  FunctionName: v3.required(),
+  Code: v3.object({ ZipFile: v3.str() }, { required: true }),
+  CodeSource: v3.str(),
+  Type: v3.str(),
+  ...CONFIG,
+});
+
+export function createFunctionInput(p: z.output<typeof CREATE_FUNCTION>, params: Json): CreateFunctionInput {
+  const code = isPlainObject(params['Code']) ? params['Code'] : {};
+  unsupportedCodeSource(code, 'Code.', p.CodeSource);
+  const zip = p.Code?.ZipFile;
+  if (zip === undefined) throw missing('Code.ZipFile');
+  if (p.Type !== undefined && p.Type !== 'Event') {
+    throw new ScfError(
+      'UnsupportedOperation',
+      `function Type ${p.Type} is not supported by scf-local; only Event.`,
+    );
+  }
+  const input: CreateFunctionInput = {
+    functionName: p.FunctionName,
+    code: { zipBase64: zip },
+    ...configInput(p),
+  };
+  return input;
+}
+
+export const parseCreateFunction = (params: Json): CreateFunctionInput =>
+  createFunctionInput(readV3(CREATE_FUNCTION, params), params);
+
+export const UPDATE_FUNCTION_CODE = z.object({
+  FunctionName: v3.required(),
+  ZipFile: v3.str(),
+  Code: v3.object({ ZipFile: v3.str() }),
+  CodeSource: v3.str(),
+  Namespace: v3.str(),
+  Handler: v3.str(),
+});
+
+export function updateFunctionCodeInput(
+  p: z.output<typeof UPDATE_FUNCTION_CODE>,
+  params: Json,
+): UpdateFunctionCodeInput {
+  unsupportedCodeSource(params, '', p.CodeSource);
+  if (isPlainObject(params['Code'])) unsupportedCodeSource(params['Code'], 'Code.', undefined);
+  const zip = p.ZipFile ?? p.Code?.ZipFile;
+  if (zip === undefined) throw missing('ZipFile');
+  const input: UpdateFunctionCodeInput = { functionName: p.FunctionName, code: { zipBase64: zip } };
+  if (p.Namespace !== undefined) input.namespace = p.Namespace;
+  if (p.Handler !== undefined) input.handler = p.Handler;
+  return input;
+}
+
+export const parseUpdateFunctionCode = (params: Json): UpdateFunctionCodeInput =>
+  updateFunctionCodeInput(readV3(UPDATE_FUNCTION_CODE, params), params);
+
+export const UPDATE_FUNCTION_CONFIGURATION = z.object({ FunctionName: v3.required(), ...CONFIG });
+
+export function updateFunctionConfigurationInput(
+  p: z.output<typeof UPDATE_FUNCTION_CONFIGURATION>,
+): UpdateFunctionConfigurationInput {
+  return { functionName: p.FunctionName, ...configInput(p) };
+}
+
+export const parseUpdateFunctionConfiguration = (params: Json): UpdateFunctionConfigurationInput =>
+  updateFunctionConfigurationInput(readV3(UPDATE_FUNCTION_CONFIGURATION, params));
+
+export const FUNCTION_REF = z.object({ FunctionName: v3.required(), Namespace: v3.str() });
+
+export function functionRefInput(p: z.output<typeof FUNCTION_REF>): FunctionRef {
+  const ref: FunctionRef = { functionName: p.FunctionName };
+  if (p.Namespace !== undefined) ref.namespace = p.Namespace;
+  return ref;
+}
+
+export const parseFunctionRef = (params: Json): FunctionRef => functionRefInput(readV3(FUNCTION_REF, params));
+
+export const GET_FUNCTION = z.object({
+  FunctionName: v3.required(),
+  Namespace: v3.str(),
+  Qualifier: v3.str(),
+  ShowCode: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
+});
+
+export function getFunctionInput(p: z.output<typeof GET_FUNCTION>): GetFunctionInput {
+  const input: GetFunctionInput = functionRefInput(p);
+  if (p.Qualifier !== undefined) input.qualifier = p.Qualifier;
+  if (p.ShowCode !== undefined) input.showCode = p.ShowCode === 'TRUE';
+  return input;
+}
+
+export const parseGetFunction = (params: Json): GetFunctionInput =>
+  getFunctionInput(readV3(GET_FUNCTION, params));
+
+/** A stable SCF-looking id (`lam-` + 8 characters), derived so that it survives restarts. */
+export function functionId(def: Pick<FunctionDefinition, 'namespace' | 'functionName' | 'addTime'>): string {
+  const h = createHash('sha256').update(`${def.namespace}/${def.functionName}/${def.addTime}`).digest('hex');
+  return `lam-${h.slice(0, 8)}`;
+}
+
+function functionSummary(def: FunctionDefinition, env: MappingEnv): Json {
+  return {
+    ModTime: formatApiTime(def.modTime, env.timeZoneOffsetMinutes),
+    AddTime: formatApiTime(def.addTime, env.timeZoneOffsetMinutes),
+    Runtime: def.runtime,
+    FunctionName: def.functionName,
+    FunctionId: functionId(def),
+    Namespace: def.namespace,
+    Status: 'Active',
+    StatusDesc: '',
+    Description: def.description,
+    Tags: [],
+    Type: 'Event',
+    AsyncRunEnable: 'FALSE',
+    TraceEnable: 'FALSE',
+  };
+}
+
+export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Json {
+  return {
+    ...functionSummary(out, env),
+    CodeInfo: out.code ?? '',
+    Triggers: [],
+    Handler: out.handler,
+    CodeSize: out.codeSize,
+    Timeout: out.timeout,
+    FunctionVersion: LATEST,
+    MemorySize: out.memorySize,
+    VpcConfig: { VpcId: '', SubnetId: '' },
+    Environment: { Variables: Object.entries(out.environment).map(([Key, Value]) => ({ Key, Value })) },
+    CodeResult: 'success',
+    CodeError: '',
+    ErrNo: 0,
+    Role: '',
+    InstallDependency: 'FALSE',
+    ClsLogsetId: '',
+    ClsTopicId: '',
+    Layers: [],
+    AvailableStatus: 'Available',
+    Qualifier: LATEST,
+    InitTimeout: 65,
+    StatusReasons: [],
+  };
+}
+
+export const LIST_FUNCTIONS = z.object({
+  Namespace: v3.str(),
+  Order: v3.oneOf(['ASC', 'DESC'] as const, { caseInsensitive: true }),
+  Orderby: v3.oneOf(['AddTime', 'ModTime', 'FunctionName'] as const, { caseInsensitive: true }),
+  Offset: v3.int({ min: 0 }),
+  Limit: v3.int({ min: 0 }),
+  SearchKey: v3.str(),
+});
+
+export function listFunctionsInput(p: z.output<typeof LIST_FUNCTIONS>): ListFunctionsInput {
+  const input: ListFunctionsInput = {};
+  if (p.Namespace !== undefined) input.namespace = p.Namespace;
+  if (p.Order !== undefined) input.order = p.Order;
+  if (p.Orderby !== undefined) input.orderBy = p.Orderby;
+  if (p.Offset !== undefined) input.offset = p.Offset;
+  if (p.Limit !== undefined) input.limit = p.Limit;
+  if (p.SearchKey !== undefined) input.searchKey = p.SearchKey;
+  return input;
+}
+
+export const parseListFunctions = (params: Json): ListFunctionsInput =>
+  listFunctionsInput(readV3(LIST_FUNCTIONS, params));
+
+export function listFunctionsResponse(out: ListFunctionsOutput, env: MappingEnv): Json {
+  return { Functions: out.functions.map((f) => functionSummary(f, env)), TotalCount: out.total };
+}
+
+// ------------------------------------------------------------------------------------------ namespaces
+
+export const CREATE_NAMESPACE = z.object({ Namespace: v3.required(), Description: v3.str() });
+
+export function createNamespaceInput(p: z.output<typeof CREATE_NAMESPACE>): CreateNamespaceInput {
+  const input: CreateNamespaceInput = { namespace: p.Namespace };
+  if (p.Description !== undefined) input.description = p.Description;
+  return input;
+}
+
+export const parseCreateNamespace = (params: Json): CreateNamespaceInput =>
+  createNamespaceInput(readV3(CREATE_NAMESPACE, params));
+
+export const DELETE_NAMESPACE = z.object({ Namespace: v3.required() });
+
+export const parseDeleteNamespace = (params: Json): { namespace: string } => ({
+  namespace: readV3(DELETE_NAMESPACE, params).Namespace,
+});
+
+export const LIST_NAMESPACES = z.object({
+  Offset: v3.int({ min: 0 }),
+  Limit: v3.int({ min: 0 }),
+  SearchKey: v3.list(),
+});
+
+/** ListNamespaces' SearchKey is `[{Key, Value}]`; `Namespace` (or `Name`) keys search the name. */
+export function listNamespacesInput(p: z.output<typeof LIST_NAMESPACES>): ListNamespacesInput {
+  const input: ListNamespacesInput = {};
+  if (p.Offset !== undefined) input.offset = p.Offset;
+  if (p.Limit !== undefined) input.limit = p.Limit;
+  for (const [i, k] of (p.SearchKey ?? []).entries()) {
+    const key = itemText(k, 'Key', 'SearchKey');
+    if (key === undefined) throw badValue('SearchKey', `SearchKey.${i}.Key is missing`);
+    if (key !== 'Namespace' && key !== 'Name') {
+      throw badValue('SearchKey', `SearchKey.${i}.Key must be Namespace; got ${JSON.stringify(key)}`);
+    }
+    const value = itemText(k, 'Value', 'SearchKey');
+    if (value !== undefined) input.searchKey = value;
+  }
+  return input;
+}
+
+export const parseListNamespaces = (params: Json): ListNamespacesInput =>
+  listNamespacesInput(readV3(LIST_NAMESPACES, params));
+
+function namespaceItem(ns: NamespaceDefinition, env: MappingEnv): Json {
+  return {
+    ModTime: formatApiTime(ns.modTime, env.timeZoneOffsetMinutes),
+    AddTime: formatApiTime(ns.addTime, env.timeZoneOffsetMinutes),
+    Description: ns.description,
+    Name: ns.name,
+    Type: ns.name === 'default' ? 'default' : 'custom',
+  };
+}
+
+export function listNamespacesResponse(out: ListNamespacesOutput, env: MappingEnv): Json {
+  return { Namespaces: out.namespaces.map((n) => namespaceItem(n, env)), TotalCount: out.total };
+}

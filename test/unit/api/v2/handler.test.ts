@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { CredentialStore, ReplayGuard } from '../../../../src/api/auth/index.js';
+import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { createV2Handler, signRequest, type V2Operations } from '../../../../src/api/protocol/v2/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
 import { parseConfig } from '../../../../src/config/index.js';

@@ -3,20 +3,24 @@
  * form signing), dispatch to the shared actions, answer in the `{"Response": {..., "RequestId"}}`
  * envelope. Every answer is HTTP 200 `application/json`, errors included: the SDKs read `Response.Error`
  * only from a 200. An unexpected fault is `InternalError` with a generic message; its detail and stack go
- * to the server's error output, never onto the wire.
+ * to the server's log (`onInternalError`) with the RequestId of the answer, never onto the wire.
  */
 import { randomUUID } from 'node:crypto';
 import { ScfError, toScfError } from '../../../errors/index.js';
+import { stderrReport } from '../../../logger/index.js';
 import { jsonResponse, type ProtocolAdmission, type ProtocolHandler, type WireResponse } from '../../wire.js';
-import { authenticate, precheck, precheckParams } from './auth.js';
 import { OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './actions.js';
+import { authenticate, precheck, precheckParams } from './auth.js';
 
-export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
 export { IDEMPOTENT_ACTIONS, OPERATIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS } from './actions.js';
+export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
+
+/** Where an InternalError's detail goes (its answer says only that there was one, and its RequestId). */
+export type InternalErrorReport = (err: unknown, fields: { requestId: string }) => void;
 
 export interface V3HandlerOptions {
-  /** Where unexpected faults are reported (default console.error). */
-  onInternalError?: (err: unknown, requestId: string) => void;
+  /** Where unexpected faults are reported. Default: `error` lines on stderr. */
+  onInternalError?: InternalErrorReport;
   /** Request ids, for tests (default random UUIDs, as SCF's). */
   requestId?: () => string;
 }
@@ -24,14 +28,13 @@ export interface V3HandlerOptions {
 const INTERNAL_MESSAGE =
   'An internal error has occurred. Retry your request, and if the problem persists, report it with the RequestId.';
 
-/** The error envelope for any thrown value. */
-export function errorResponse(err: unknown, requestId: string, options: V3HandlerOptions = {}): WireResponse {
+const defaultReport = (): InternalErrorReport => stderrReport('API 3.0 internal error');
+
+/** The error envelope for any thrown value; an InternalError's detail goes to `report`, not the wire. */
+export function errorResponse(err: unknown, requestId: string, report: InternalErrorReport): WireResponse {
   const e = toScfError(err);
   if (e.code === 'InternalError') {
-    (options.onInternalError ?? ((x, id) => console.error(`[scf-local api3] ${id} internal error`, x)))(
-      err,
-      requestId,
-    );
+    report(err, { requestId });
     return jsonResponse({
       Response: { Error: { Code: e.v3Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
     });
@@ -39,9 +42,10 @@ export function errorResponse(err: unknown, requestId: string, options: V3Handle
   return jsonResponse({ Response: { Error: { Code: e.v3Code, Message: e.message }, RequestId: requestId } });
 }
 
-/** Builds the 3.0 protocol handler (options are for tests; `handleV3` is the default one). */
+/** Builds the 3.0 protocol handler (the platform passes its fault report; `handleV3` has the default one). */
 export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler {
   const nextId = options.requestId ?? randomUUID;
+  const report = options.onInternalError ?? defaultReport();
   return async (req, ctx) => {
     const requestId = nextId();
     try {
@@ -63,18 +67,26 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
       const out = await op(call.params, ctx.actions, env);
       return jsonResponse({ Response: { ...out, RequestId: requestId } });
     } catch (err) {
-      return errorResponse(err, requestId, options);
+      return errorResponse(err, requestId, report);
     }
   };
 }
 
-/** The API 3.0 protocol handler that `http.ts` mounts at `/`. */
+/** The API 3.0 protocol handler with the default fault report (the platform makes its own). */
 export const handleV3: ProtocolHandler = createV3Handler();
 
 /** API 3.0's part in request admission: its pre-body checks, upload actions and error envelope. */
-export const v3Admission: ProtocolAdmission = {
-  precheck,
-  precheckParams,
-  uploadActions: UPLOAD_ACTIONS,
-  errorResponse: (err) => errorResponse(err, randomUUID()),
-};
+export function createV3Admission(
+  options: Pick<V3HandlerOptions, 'onInternalError'> = {},
+): ProtocolAdmission {
+  const report = options.onInternalError ?? defaultReport();
+  return {
+    precheck,
+    precheckParams,
+    uploadActions: UPLOAD_ACTIONS,
+    errorResponse: (err) => errorResponse(err, randomUUID(), report),
+  };
+}
+
+/** The default admission (faults reported on stderr); the platform makes its own on its logger. */
+export const v3Admission: ProtocolAdmission = createV3Admission();

@@ -4,22 +4,25 @@
  * in the folder is opened (a second server on the folder must change nothing, least of all mark the first
  * one's running invocations interrupted). Stop order matters: the HTTP server stops taking requests, the
  * runtime stops (invocations still running end as interrupted), their final records are written, the writer
- * flushes, the store closes, and the lock goes last.
+ * flushes, the store closes, and the lock goes last. The server's one logger is made here (from `log`) and
+ * every part's fault report is wired to it.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
+import * as operations from './api/operations/index.js';
 import type { ActionContext } from './api/operations/types.js';
-import { handleV2 } from './api/protocol/v2/index.js';
-import { handleV3 } from './api/protocol/v3/index.js';
+import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
+import { createV3Admission, createV3Handler } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
 import { type DataDirLock, lockDataDir } from './datadir/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
+import { createLogger, type Logger, reportTo } from './logger/index.js';
 import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
 import { createLogStore } from './store/index.js';
@@ -33,6 +36,8 @@ export interface PlatformOptions {
   configFile?: string;
   /** Environment read for config; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The logger to use instead of one made from `config.log` (tests capture the server's log this way). */
+  logger?: Logger;
 }
 
 export interface ListenInfo {
@@ -43,6 +48,8 @@ export interface ListenInfo {
 
 export class Platform {
   readonly config: Config;
+  /** The server's one logger: Fastify's, and where every fault nobody awaits is reported. */
+  readonly logger: Logger;
   readonly dataDir: string;
   readonly store: LogStore;
   readonly writer: RecordWriter;
@@ -67,15 +74,20 @@ export class Platform {
     store: LogStore;
     recovered: number;
     lock: DataDirLock;
+    logger: Logger;
   }) {
-    const { config, dataDir, store } = parts;
+    const { config, dataDir, store, logger } = parts;
     this.#lock = parts.lock;
     this.config = config;
+    this.logger = logger;
     this.dataDir = dataDir;
     this.store = store;
     this.recoveredInterrupted = parts.recovered;
     this.events = new InvocationEventHub();
-    this.writer = new RecordWriter(store, { batchMaxSize: config.store.batchMaxSize });
+    this.writer = new RecordWriter(store, {
+      batchMaxSize: config.store.batchMaxSize,
+      onError: reportTo(logger, 'record writes lost: committing a batch failed'),
+    });
     // What reads the folder (and can fail on it) comes before the runtime, which starts processes.
     this.functions = new FunctionRegistry(dataDir, {
       extract: config.functions,
@@ -95,6 +107,7 @@ export class Platform {
       {
         billingGranularityMs: config.runtime.billingGranularityMs,
         logFormat: config.runtime.logFormat,
+        onBackgroundError: reportTo(logger, 'async invocation failed after its answer'),
         onRecord: (e) => this.events.publish(e),
         onLog: (e) => this.events.publish(e),
       },
@@ -106,10 +119,15 @@ export class Platform {
       replay: new ReplayGuard({ maxSkewSeconds: config.auth.maxSkewSeconds }),
     };
     const stream = { hub: this.events, context, apiTimeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes };
+    const v2 = { onInternalError: reportTo(logger, 'v2 API internal error') };
+    const v3 = { onInternalError: reportTo(logger, 'API 3.0 internal error') };
     this.http = createHttpServer({
       context,
-      v2: handleV2,
-      v3: handleV3,
+      logger,
+      v2: createV2Handler(operations, v2),
+      v3: createV3Handler(v3),
+      v2Admission: createV2Admission(v2),
+      v3Admission: createV3Admission(v3),
       extend: (app) => registerLogStream(app, stream),
       health: () => {
         const sandbox = this.runtime.sandboxStatus();
@@ -157,6 +175,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   if (options.configFile) loadOptions.file = options.configFile;
   if (options.env) loadOptions.env = options.env;
   const config = loadConfig(loadOptions);
+  const logger = options.logger ?? createLogger(config.log);
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
@@ -164,10 +183,13 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   try {
     // A sandbox that is required but cannot work refuses the start before anything in the folder changes.
     if (config.runtime.sandbox === 'required') assertSandbox(config.runtime.sandboxUid);
-    store = createLogStore(config, { dataDir });
+    store = createLogStore(config, {
+      dataDir,
+      onBackgroundError: reportTo(logger, 'full-text indexing failed (retried)'),
+    });
     await store.open();
     const recovered = await store.recoverInterrupted();
-    return new Platform({ config, dataDir, store, recovered, lock });
+    return new Platform({ config, dataDir, store, recovered, lock, logger });
   } catch (err) {
     // The first failure is the one to report; closing what was opened is best effort after it.
     await store?.close().catch(() => {});

@@ -2,8 +2,16 @@
  * The HTTP server: Fastify, bodies kept raw (signatures cover their exact bytes), each path handed to its
  * wire protocol. `/v2/index.php` is the legacy v2 API; `/` is API 3.0. Every API answer is HTTP 200 JSON.
  * Each API request passes admission (`admission.ts`) before and while its body is read.
+ * Fastify logs through the platform's logger, without its per-request lines (they cost throughput); a
+ * fault none of the protocols answered is logged here with Fastify's request id.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { toScfError } from '../errors/index.js';
 import { createAdmission } from './admission.js';
 import { v2Admission } from './protocol/v2/index.js';
@@ -20,6 +28,8 @@ import type {
 
 export interface HttpServerOptions {
   context: ProtocolContext;
+  /** The server's logger (pino; Fastify's own); the protocols report their faults through their options. */
+  logger: FastifyBaseLogger;
   v2: ProtocolHandler;
   v3: ProtocolHandler;
   /** The protocols' admission checks (default the real ones). */
@@ -108,7 +118,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     v2: options.v2Admission ?? v2Admission,
     v3: options.v3Admission ?? v3Admission,
   };
-  const app = Fastify({ logger: false, bodyLimit: limits.maxUploadBodyBytes, return503OnClosing: true });
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // No "incoming request" / "request completed" lines, at any level.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.maxUploadBodyBytes,
+    return503OnClosing: true,
+  });
   // Keep every body as raw bytes, read within the request's admitted limits; the protocols parse (and
   // verify) them.
   app.removeAllContentTypeParsers();
@@ -163,6 +179,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return;
     }
     const status = (err as { statusCode?: number }).statusCode;
+    // A fault of the server's own: not Fastify refusing a malformed request (4xx), nor a client that went
+    // away while its body was read (nobody gets this answer, and nothing failed here).
+    if (e.code === 'InternalError' && (status === undefined || status >= 500) && !req.raw.destroyed) {
+      req.log.error({ err }, 'internal error outside the API protocols');
+    }
     if (status === 413) {
       sendJson(reply, {
         Response: { Error: { Code: 'RequestSizeLimitExceeded', Message: 'request body too large' } },

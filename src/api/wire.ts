@@ -3,7 +3,6 @@
  * (raw body kept, since signatures cover its exact bytes) and returns a whole response. Protocols never
  * see Fastify; the server never sees a protocol's parameters.
  */
-
 import type { CredentialStore, ReplayGuard } from './auth/index.js';
 import type { ActionContext } from './operations/types.js';
 

@@ -107,7 +107,8 @@ export function registerServe(program: Command): void {
         platform.close().then(
           () => process.exit(0),
           (err: unknown) => {
-            console.error(err);
+            // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
+            platform.logger.fatal({ err }, 'stopping failed');
             process.exit(1);
           },
         );

@@ -47,6 +47,7 @@ const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' }> = 
   SCF_LOCAL_BILLING_GRANULARITY_MS: { path: ['runtime', 'billingGranularityMs'], type: 'number' },
   SCF_LOCAL_LOG_FORMAT: { path: ['runtime', 'logFormat'], type: 'string' },
   SCF_LOCAL_SANDBOX: { path: ['runtime', 'sandbox'], type: 'string' },
+  SCF_LOCAL_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
 };
 
 /** Reads config overrides from an environment (defaults to process.env). */

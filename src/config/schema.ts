@@ -184,6 +184,20 @@ export const configSchema = z.strictObject({
       sandboxUid: z.number().int().min(1).default(65534),
     })
     .prefault({}),
+
+  /** The server's own log (its faults, not functions' output): JSON lines on stderr. */
+  log: z
+    .strictObject({
+      /**
+       * Least severe level written. Faults (an API InternalError, a failed batch of record writes, indexing
+       * and async invocation failures) are `error`; requests are not logged at any level (it costs
+       * throughput). `warn` by default: Fastify's own `info` notices (its listening addresses, already in
+       * `serve`'s banner; each request refused while stopping) stay out, so stderr has only what is wrong.
+       * `silent` writes nothing.
+       */
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+    })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

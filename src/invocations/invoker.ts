@@ -8,6 +8,7 @@
 import { type ScfError, toScfError } from '../errors/index.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { FunctionDefinition } from '../functions/types.js';
+import { stderrReport } from '../logger/index.js';
 import { processlessResult } from '../runtime/results.js';
 import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
 import { type InvocationRecord, RET_CODE } from '../store/types.js';
@@ -38,8 +39,11 @@ export interface InvokeOutcome {
 export interface InvokerOptions {
   /** billDuration = ceil(duration / g) * g. */
   billingGranularityMs: number;
-  /** Where background (async) invocation faults are reported. Default: console.error. */
-  onBackgroundError?: (err: unknown) => void;
+  /**
+   * Where the faults of async invocations that come after their answer (the final record could not be
+   * written) are reported, with the invocation's request id. Default: `error` lines on stderr.
+   */
+  onBackgroundError?: (err: ScfError, fields: { requestId: string }) => void;
   /**
    * Called after a record is durable: `start` once the running record is committed, `end` once the
    * final one is. For one invocation `start` always comes before `end`. Must not throw.
@@ -100,11 +104,14 @@ function settle<T>(f: () => Promise<T>): Promise<T> {
 export class Invoker {
   readonly #deps: InvokerDeps;
   readonly #options: InvokerOptions;
+  readonly #onBackgroundError: NonNullable<InvokerOptions['onBackgroundError']>;
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(deps: InvokerDeps, options: InvokerOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#onBackgroundError =
+      options.onBackgroundError ?? stderrReport('async invocation failed after its answer');
   }
 
   #spec(def: FunctionDefinition): FunctionRunSpec {
@@ -142,7 +149,7 @@ export class Invoker {
     });
     // Live log chunks (onLog). `start` is reported only once the running record is durable, which is
     // usually after the function's first lines arrived (they come while the writer's batch commits, and a
-    // cold start's module-level console.log comes before the handler even runs). Chunks are held here
+    // cold start's module-level `console` output comes before the handler even runs). Chunks are held here
     // until then and reported right after `start`, rather than reported early: a follower then always
     // sees start, log..., end in cursor order (its per-invocation state machine relies on it), and a line
     // it shows belongs to an invocation the query API already knows. The hold lasts one batch commit and
@@ -250,7 +257,7 @@ export class Invoker {
     // Async: answer once the running record is durable (or the invocation is over, or refused); faults
     // after the answer go to the server log.
     run.catch((err: unknown) => {
-      if (startTime !== undefined) (this.#options.onBackgroundError ?? console.error)(toScfError(err));
+      if (startTime !== undefined) this.#onBackgroundError(toScfError(err), { requestId });
     });
     await Promise.race([started, run]);
     if (began) await began;

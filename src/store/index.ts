@@ -17,6 +17,11 @@ export { RecordWriter, type RecordWriterOptions } from './writer.js';
 export interface CreateLogStoreOptions {
   /** Overrides `config.dataDir` (where the default SQLite file goes). */
   dataDir?: string;
+  /**
+   * Where the backend reports the faults of work nobody awaits, which it retries by itself (SQLite: its
+   * full-text indexer failing). Default: the backend's own (`error` lines on stderr).
+   */
+  onBackgroundError?: (err: ScfError) => void;
 }
 
 /**
@@ -30,6 +35,7 @@ export function createLogStore(config: Config, options: CreateLogStoreOptions = 
       return new SqliteLogStore({
         path: config.store.sqlite.path ?? join(options.dataDir ?? config.dataDir, 'scf-local.db'),
         synchronous: config.store.sqlite.synchronous,
+        onIndexerError: options.onBackgroundError,
       });
     case 'postgres':
       throw new ScfError('UnsupportedOperation', 'the postgres store backend is not implemented yet');

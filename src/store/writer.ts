@@ -11,17 +11,23 @@
  *   with the next batch. `appendLog()` returns nothing: its text is coalesced with the record's other
  *   pending appends, dropped if a `finish` for the record follows in the same batch (the finish carries the
  *   full log), and a failure is reported only through `onError` (the later finish rewrites the log anyway).
+ * - Every failed batch is reported through `onError` once, with the request ids it concerned: nothing awaits
+ *   an append, so without it a lost append would leave no trace. Default: `error` lines on stderr.
  * - `close()` commits everything queued, then refuses new ops; idempotent. It does not close the store:
  *   whoever created the store closes it, after the writer.
  */
 import { ScfError } from '../errors/index.js';
+import { stderrReport } from '../logger/index.js';
 import type { BeginRecord, InvocationRecord, LogStore, WriteOp } from './types.js';
 
 export interface RecordWriterOptions {
   /** Most ops per transaction (config `store.batchMaxSize`). */
   batchMaxSize?: number;
-  /** Called once per failed batch, after its promises are rejected (e.g. to log it). */
-  onError?: (err: ScfError) => void;
+  /**
+   * Called once per failed batch, after its promises are rejected, with the request ids of the records the
+   * batch wrote to (each once, in queue order). Must not throw (if it does, the throw is ignored).
+   */
+  onError?: (err: ScfError, batch: { requestIds: string[] }) => void;
 }
 
 interface Waiter {
@@ -36,7 +42,7 @@ type Item =
 export class RecordWriter {
   readonly #store: LogStore;
   readonly #max: number;
-  readonly #onError: ((err: ScfError) => void) | undefined;
+  readonly #onError: (err: ScfError, batch: { requestIds: string[] }) => void;
   #pending: Item[] = [];
   /** The newest pending append item of each record, to which further appends are coalesced. */
   readonly #openAppends = new Map<string, Item & { kind: 'append' }>();
@@ -48,7 +54,7 @@ export class RecordWriter {
   constructor(store: LogStore, options: RecordWriterOptions = {}) {
     this.#store = store;
     this.#max = Math.max(1, Math.floor(options.batchMaxSize ?? 1000));
-    this.#onError = options.onError;
+    this.#onError = options.onError ?? stderrReport('record writes lost: committing a batch failed');
   }
 
   /** Queues the insertion of a running record; resolves once committed. */
@@ -155,8 +161,11 @@ export class RecordWriter {
     } catch (cause) {
       const err = new ScfError('InternalError', `committing ${ops.length} record writes failed`, { cause });
       for (const w of waiters) w.reject(err);
+      const requestIds = [
+        ...new Set(ops.map((op) => (op.op === 'appendLog' ? op.requestId : op.record.requestId))),
+      ];
       try {
-        this.#onError?.(err);
+        this.#onError(err, { requestIds });
       } catch {
         // A throwing onError must not reject the batch chain (#inFlight, which nothing may have to observe)
         // nor stop the next batch; the batch's own promises already carry the failure.

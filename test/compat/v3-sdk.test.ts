@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
 import { zipDirectory } from '../../src/functions/code.js';
+import { createLogger, type Logger } from '../../src/logger/index.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 import { freshNonce, sdkCall, sdkClient } from '../helpers/v2client.js';
@@ -65,18 +66,19 @@ interface Started {
  * A platform on port 0 for one suite. Call `suite()` synchronously in a describe body: it registers the
  * cleanup there (an `after` registered inside a `before` hook would run when that hook ends).
  */
-function suite(): () => Promise<Started> {
+function suite(): (logger?: Logger) => Promise<Started> {
   const cleanups: Array<() => unknown> = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c();
   });
-  return async () => {
+  return async (logger) => {
     const dataDir = tempDir({ after: (fn: () => unknown) => cleanups.push(fn) } as Parameters<
       typeof tempDir
     >[0]);
     const platform = await createPlatform({
       config: { port: 0, dataDir, auth: { credentials: [{ secretId: SECRET_ID, secretKey: SECRET_KEY }] } },
       env: {},
+      ...(logger ? { logger } : {}),
     });
     cleanups.push(() => platform.close());
     const { port } = await platform.listen();
@@ -500,24 +502,33 @@ describe('API 3.0 wire details', () => {
     }
   });
 
-  test('an unexpected fault is InternalError without internals', async (t) => {
-    const own = await start();
+  test('an unexpected fault is InternalError without internals', async () => {
+    // The server's log, captured: one JSON object per line.
+    const logged: Array<{ level: number; requestId?: string; err?: { message: string } }> = [];
+    const own = await start(
+      createLogger({ level: 'error' }, { write: (l: string) => void logged.push(JSON.parse(l)) }),
+    );
     const c = client(own.port);
     // Break the store underneath the running platform; its next query fails inside SQLite.
     const db = new Database(`${own.platform.dataDir}/scf-local.db`);
     db.exec('DROP TABLE invocations');
     db.close();
-    const errors: unknown[] = [];
-    t.mock.method(console, 'error', (...args: unknown[]) => errors.push(args));
+    let requestId: string | undefined;
     try {
       await c.GetFunctionLogs({ OrderBy: 'duration', Order: 'asc', Limit: 7 });
       assert.fail('expected InternalError');
     } catch (err) {
-      const e = err as { code?: string; message: string };
+      const e = err as { code?: string; message: string; requestId?: string };
       assert.equal(e.code, 'InternalError');
       assert.doesNotMatch(e.message, /invocations|sqlite|\n\s+at /i);
+      requestId = e.requestId;
     }
-    // The request's fault is logged; the full-text indexer may also report the dropped table meanwhile.
-    assert.ok(errors.length >= 1, 'the fault is logged on the server');
+    // The request's fault is logged with the answer's RequestId; the full-text indexer may also report the
+    // dropped table meanwhile (without one).
+    const fault = logged.filter((l) => l.requestId !== undefined);
+    assert.equal(fault.length, 1, 'the fault is logged on the server');
+    assert.equal(fault[0]!.requestId, requestId);
+    assert.equal(fault[0]!.level, 50, 'at error');
+    assert.match(fault[0]!.err?.message ?? '', /no such table: invocations/);
   });
 });

@@ -118,7 +118,7 @@ function emit(text: string): void {
 }
 
 /**
- * One write of user output (a `console.*` call is one write). A write that starts a line gets the SCF prefix
+ * One write of user output (a `console` call is one write). A write that starts a line gets the SCF prefix
  * `<ISO time>\t<requestId>\t`; the following lines of the same write are continuation lines, unprefixed. A
  * line left open by stdout is closed before stderr writes (and vice versa) so the streams never interleave
  * mid-line.
@@ -156,7 +156,7 @@ function chunkToString(chunk: unknown, encoding: unknown): string {
 
 type WriteFn = (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean;
 
-/** Routes a stdio stream's writes (and so `console.*`, which writes to them) into the log. */
+/** Routes a stdio stream's writes (and so `console` calls, which write to them) into the log. */
 function captureStream(stream: NodeJS.WriteStream, fd: 1 | 2): void {
   const write: WriteFn = (chunk, encoding, cb) => {
     userWrite(fd, chunkToString(chunk, encoding));

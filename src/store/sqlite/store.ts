@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
+import { stderrReport } from '../../logger/index.js';
 import { type KeywordTerm, matchKeyword } from '../keyword.js';
 import { searchText } from '../search-text.js';
 import type {
@@ -44,7 +45,7 @@ export interface SqliteLogStoreOptions {
   ftsIndexing?: 'worker' | 'inline';
   /**
    * Called when indexing fails (the indexer thread died, and is restarted with backoff; or an inline
-   * indexing transaction failed). Nothing is lost: the queue is durable. Default: console.error.
+   * indexing transaction failed). Nothing is lost: the queue is durable. Default: `error` lines on stderr.
    */
   onIndexerError?: (err: ScfError) => void;
 }
@@ -238,7 +239,7 @@ export class SqliteLogStore implements LogStore {
     if (this.#options.path === ':memory:') this.#options.ftsIndexing = 'inline';
     // Default report: indexing failures are not the caller's to handle (the indexer retries by itself),
     // but they must not pass silently either.
-    this.#onIndexerError = onIndexerError ?? ((err) => console.error('scf-local store:', err));
+    this.#onIndexerError = onIndexerError ?? stderrReport('full-text indexing failed');
   }
 
   async open(): Promise<void> {

@@ -125,12 +125,21 @@ describe('RecordWriter', () => {
     await w.close();
   });
 
-  it('a failed batch rejects its promises with InternalError and the writer goes on', async () => {
+  it('a failed batch rejects its promises with InternalError, is reported once, and the writer goes on', async () => {
     const store = new RecordingStore();
     const errors: ScfError[] = [];
-    const w = new RecordWriter(store, { batchMaxSize: 2, onError: (e) => errors.push(e) });
+    const reported: string[][] = [];
+    const w = new RecordWriter(store, {
+      batchMaxSize: 2,
+      onError: (e, batch) => {
+        errors.push(e);
+        reported.push(batch.requestIds);
+      },
+    });
     store.failNext = 1;
-    const first = [w.finish(rec()), w.finish(rec())];
+    const a = rec();
+    const b = rec();
+    const first = [w.finish(a), w.finish(b)];
     const second = w.finish(rec());
     const results = await Promise.allSettled([...first, second]);
     for (const r of results.slice(0, 2)) {
@@ -142,6 +151,11 @@ describe('RecordWriter', () => {
     }
     assert.equal(results[2]!.status, 'fulfilled');
     assert.equal(errors.length, 1);
+    assert.deepEqual(
+      reported,
+      [[a.requestId, b.requestId]],
+      'the report names the records of the failed batch',
+    );
     assert.equal(store.batches.length, 1);
     await w.close();
   });

@@ -9,10 +9,12 @@
  *      not used before (4500); the nonce is remembered only after the signature verified, so forged
  *      requests cannot burn nonces;
  *   4. Action known (InvalidAction), its parameters read (4000), then the operation runs.
- * Every answer is HTTP 200 JSON with the v2 envelope {code, message, codeDesc, ...}.
+ * Every answer is HTTP 200 JSON with the v2 envelope {code, message, codeDesc, ...}. An InternalError is
+ * also reported to `onInternalError` (the server's log), with its stack and cause.
  */
 import { z } from 'zod';
 import { ScfError as Err, type ScfError, toScfError } from '../../../errors/index.js';
+import { stderrReport } from '../../../logger/index.js';
 import {
   type AdmissionCheck,
   jsonResponse,
@@ -105,13 +107,40 @@ export function precheckParams(
 /** v2 actions whose bodies may be code-upload sized (`code=@<base64 zip>`). */
 export const V2_UPLOAD_ACTIONS: ReadonlySet<string> = new Set(['CreateFunction', 'UpdateFunction']);
 
-/** v2's part in request admission. */
-export const v2Admission: ProtocolAdmission = {
-  precheck,
-  precheckParams,
-  uploadActions: V2_UPLOAD_ACTIONS,
-  errorResponse: (err) => jsonResponse(errorBody(toScfError(err))),
-};
+export interface V2HandlerOptions {
+  /**
+   * Where unexpected faults (InternalError answers) are reported, with the Action when it was read (v2
+   * answers carry no request id). Default: `error` lines on stderr.
+   */
+  onInternalError?: (err: unknown, fields: { action?: string }) => void;
+}
+
+const defaultReport = () => stderrReport('v2 API internal error');
+
+/** The v2 envelope of a thrown value; an InternalError is reported first. */
+function errorResponse(
+  err: unknown,
+  report: NonNullable<V2HandlerOptions['onInternalError']>,
+  fields: { action?: string },
+): WireResponse {
+  const e = toScfError(err);
+  if (e.code === 'InternalError') report(err, fields);
+  return jsonResponse(errorBody(e));
+}
+
+/** v2's part in request admission (the platform makes its own, reporting on its logger). */
+export function createV2Admission(options: V2HandlerOptions = {}): ProtocolAdmission {
+  const report = options.onInternalError ?? defaultReport();
+  return {
+    precheck,
+    precheckParams,
+    uploadActions: V2_UPLOAD_ACTIONS,
+    errorResponse: (err) => errorResponse(err, report, {}),
+  };
+}
+
+/** The default admission (faults reported on stderr). */
+export const v2Admission: ProtocolAdmission = createV2Admission();
 
 function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, ctx: ProtocolContext): void {
   const {
@@ -150,8 +179,11 @@ function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, 
 }
 
 /** A v2 handler over the given operations (the real ones in `index.ts`, fakes in unit tests). */
-export function createV2Handler(ops: V2Operations): ProtocolHandler {
+export function createV2Handler(ops: V2Operations, options: V2HandlerOptions = {}): ProtocolHandler {
+  const report = options.onInternalError ?? defaultReport();
   return async (req: WireRequest, ctx: ProtocolContext): Promise<WireResponse> => {
+    /** Once read, for the report of an InternalError. */
+    let actionName: string | undefined;
     try {
       if (req.method !== 'GET' && req.method !== 'POST') {
         throw new Err(
@@ -161,7 +193,7 @@ export function createV2Handler(ops: V2Operations): ProtocolHandler {
       }
       const params = parseParams(req);
       authenticate(req, params, ctx);
-      const actionName = params.byName.get('Action') ?? '';
+      actionName = params.byName.get('Action') ?? '';
       if (actionName === '')
         throw new Err('InvalidAction', 'parameter Action is required', { field: 'Action' });
       const action = V2_ACTIONS.get(actionName);
@@ -175,7 +207,7 @@ export function createV2Handler(ops: V2Operations): ProtocolHandler {
       const body = await runV2Action(actionName, action, { ops, ctx: ctx.actions, params: params.byName });
       return jsonResponse(successBody(body));
     } catch (err) {
-      return jsonResponse(errorBody(toScfError(err)));
+      return errorResponse(err, report, actionName ? { action: actionName } : {});
     }
   };
 }

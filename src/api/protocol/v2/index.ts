@@ -1,13 +1,22 @@
 /**
  * The legacy v2 API (`/v2/index.php`): the signed query/form protocol of scf.api.qcloud.com, over the
- * shared operations. `handleV2` is what the HTTP server routes to; the rest is for tests and clients.
+ * shared operations. The platform mounts `createV2Handler(operations, ...)` with its fault report; `handleV2`
+ * is that handler with the default report (stderr). The rest is for tests and clients.
  */
 import * as operations from '../../operations/index.js';
 import { createV2Handler } from './handler.js';
 
 export { V2_ACTIONS, type V2Operations } from './actions.js';
 export { v2ErrorBody } from './errors.js';
-export { createV2Handler, errorBody, successBody, V2_UPLOAD_ACTIONS, v2Admission } from './handler.js';
+export {
+  createV2Admission,
+  createV2Handler,
+  errorBody,
+  successBody,
+  V2_UPLOAD_ACTIONS,
+  type V2HandlerOptions,
+  v2Admission,
+} from './handler.js';
 export { lookupName, parseParams, type V2Param } from './params.js';
 export {
   computeSignature,

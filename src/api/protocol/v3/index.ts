@@ -3,10 +3,11 @@
  * form signing), dispatch to the shared actions, answer in the `{"Response": {..., "RequestId"}}`
  * envelope. Every answer is HTTP 200 `application/json`, errors included: the SDKs read `Response.Error`
  * only from a 200. An unexpected fault is `InternalError` with a generic message; its detail and stack go
- * to the server's error output, never onto the wire.
+ * to the server's log (`onInternalError`) with the RequestId of the answer, never onto the wire.
  */
 import { randomUUID } from 'node:crypto';
 import { ScfError, toScfError } from '../../../errors/index.js';
+import { stderrReport } from '../../../logger/index.js';
 import { jsonResponse, type ProtocolAdmission, type ProtocolHandler, type WireResponse } from '../../wire.js';
 import { runV3Action, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } from './actions.js';
 import { authenticate, precheck, precheckParams } from './auth.js';
@@ -16,9 +17,12 @@ export { IDEMPOTENT_ACTIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } f
 export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
 export { V3_CODES, v3Code, v3Error } from './errors.js';
 
+/** Where an InternalError's detail goes (its answer says only that there was one, and its RequestId). */
+export type InternalErrorReport = (err: unknown, fields: { requestId: string }) => void;
+
 export interface V3HandlerOptions {
-  /** Where unexpected faults are reported (default console.error). */
-  onInternalError?: (err: unknown, requestId: string) => void;
+  /** Where unexpected faults are reported. Default: `error` lines on stderr. */
+  onInternalError?: InternalErrorReport;
   /** Request ids, for tests (default random UUIDs, as SCF's). */
   requestId?: () => string;
 }
@@ -26,21 +30,22 @@ export interface V3HandlerOptions {
 const INTERNAL_MESSAGE =
   'An internal error has occurred. Retry your request, and if the problem persists, report it with the RequestId.';
 
+const defaultReport = (): InternalErrorReport => stderrReport('API 3.0 internal error');
+
 /**
- * The error envelope for any thrown value; `fields` is the action's spelling of canonical field names.
+ * The error envelope for any thrown value; an InternalError's detail goes to `report`, not the wire.
+ * `fields` is the action's spelling of canonical field names (Invoke's `event` is `ClientContext`).
  */
 export function errorResponse(
   err: unknown,
   requestId: string,
-  options: V3HandlerOptions & { fields?: Readonly<Record<string, string>> } = {},
+  report: InternalErrorReport,
+  fields?: Readonly<Record<string, string>>,
 ): WireResponse {
   const e = toScfError(err);
-  const error = v3Error(e, options.fields);
+  const error = v3Error(e, fields);
   if (e.code === 'InternalError') {
-    (options.onInternalError ?? ((x, id) => console.error(`[scf-local api3] ${id} internal error`, x)))(
-      err,
-      requestId,
-    );
+    report(err, { requestId });
     return jsonResponse({
       Response: { Error: { Code: error.Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
     });
@@ -48,9 +53,10 @@ export function errorResponse(
   return jsonResponse({ Response: { Error: error, RequestId: requestId } });
 }
 
-/** Builds the 3.0 protocol handler (options are for tests; `handleV3` is the default one). */
+/** Builds the 3.0 protocol handler (the platform passes its fault report; `handleV3` has the default one). */
 export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler {
   const nextId = options.requestId ?? randomUUID;
+  const report = options.onInternalError ?? defaultReport();
   return async (req, ctx) => {
     const requestId = nextId();
     let fields: Readonly<Record<string, string>> | undefined;
@@ -74,18 +80,26 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
       const out = await runV3Action(op, { ctx: ctx.actions, env, params: call.params });
       return jsonResponse({ Response: { ...out, RequestId: requestId } });
     } catch (err) {
-      return errorResponse(err, requestId, fields ? { ...options, fields } : options);
+      return errorResponse(err, requestId, report, fields);
     }
   };
 }
 
-/** The API 3.0 protocol handler that `http.ts` mounts at `/`. */
+/** The API 3.0 protocol handler with the default fault report (the platform makes its own). */
 export const handleV3: ProtocolHandler = createV3Handler();
 
 /** API 3.0's part in request admission: its pre-body checks, upload actions and error envelope. */
-export const v3Admission: ProtocolAdmission = {
-  precheck,
-  precheckParams,
-  uploadActions: UPLOAD_ACTIONS,
-  errorResponse: (err) => errorResponse(err, randomUUID()),
-};
+export function createV3Admission(
+  options: Pick<V3HandlerOptions, 'onInternalError'> = {},
+): ProtocolAdmission {
+  const report = options.onInternalError ?? defaultReport();
+  return {
+    precheck,
+    precheckParams,
+    uploadActions: UPLOAD_ACTIONS,
+    errorResponse: (err) => errorResponse(err, randomUUID(), report),
+  };
+}
+
+/** The default admission (faults reported on stderr); the platform makes its own on its logger. */
+export const v3Admission: ProtocolAdmission = createV3Admission();

@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
-import * as operations from './api/operations/index.js';
 import type { ActionContext } from './api/operations/types.js';
 import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
 import { createV3Admission, createV3Handler } from './api/protocol/v3/index.js';
@@ -124,7 +123,7 @@ export class Platform {
     this.http = createHttpServer({
       context,
       logger,
-      v2: createV2Handler(operations, v2),
+      v2: createV2Handler(v2),
       v3: createV3Handler(v3),
       v2Admission: createV2Admission(v2),
       v3Admission: createV3Admission(v3),

@@ -8,26 +8,13 @@ import { z } from 'zod';
 import { ScfError } from '../../../errors/index.js';
 import type { ListFunctionsInput } from '../../../functions/types.js';
 import { ORDER_BYS, type Order, RET_CODE_FILTERS, type RetCodeFilter } from '../../../store/types.js';
-import type * as operations from '../../operations/index.js';
+import * as ops from '../../operations/index.js';
 import { MAX_OFFSET_PLUS_LIMIT } from '../../operations/limits.js';
 import type { ActionContext, GetFunctionLogsInput, InvokeInput } from '../../operations/types.js';
 import { ms3, recordView } from '../../record-view.js';
 import { formatApiTime, parseApiTime } from '../../time.js';
 import { raw } from '../reader.js';
 import { readV2, v2, withPrefix } from './reader.js';
-
-/** The operations the v2 protocol calls (the real ones, or fakes in unit tests). */
-export type V2Operations = Pick<
-  typeof operations,
-  | 'getFunctionLogs'
-  | 'invoke'
-  | 'createFunction'
-  | 'updateFunctionCode'
-  | 'updateFunctionConfiguration'
-  | 'getFunction'
-  | 'listFunctions'
-  | 'deleteFunction'
->;
 
 /** An action's result: fields placed in the envelope after code/message/codeDesc. */
 export type V2Body = Record<string, unknown>;
@@ -42,9 +29,8 @@ export interface V2Action<S extends z.ZodObject = z.ZodObject> {
   run(p: z.output<S>, call: V2Call): Promise<V2Body>;
 }
 
-/** What a v2 action runs with: the operations, their context, and every parameter (for prefixed ones). */
+/** What a v2 action runs with: the operations' context, and every parameter (for prefixed ones). */
 export interface V2Call {
-  ops: V2Operations;
   ctx: ActionContext;
   params: ReadonlyMap<string, string>;
 }
@@ -168,7 +154,7 @@ const getFunctionLogs = action({
     endTime: v2.str(),
     keyword: v2.str(),
   }),
-  run: async (p, { ops, ctx }) => {
+  run: async (p, { ctx }) => {
     if (p.orderby !== undefined && p.orderBy !== undefined) {
       throw new ScfError('InvalidParameter', 'give orderby once (orderby or orderBy)', { field: 'orderby' });
     }
@@ -213,7 +199,7 @@ const invokeFunction = action({
     param: v2.str(),
     logType: v2.oneOf(LOG_TYPE, ['None', 'Tail'], lower),
   }),
-  run: async (p, { ops, ctx }) => {
+  run: async (p, { ctx }) => {
     const input: InvokeInput = compact({
       functionName: p.functionName,
       namespace: p.namespace,
@@ -363,7 +349,7 @@ const FUNCTION_PREFIXES = ['environment', 'codeObject'];
 const createFunction = action({
   params: functionParams('required'),
   prefixes: FUNCTION_PREFIXES,
-  run: async (p, { ops, ctx, params }) => {
+  run: async (p, { ctx, params }) => {
     const code = readCode(p, params);
     if (!code) throw new ScfError('MissingParameter', 'parameter code is required', { field: 'code' });
     await ops.createFunction(
@@ -391,7 +377,7 @@ const createFunction = action({
 const updateFunction = action({
   params: functionParams('optional'),
   prefixes: FUNCTION_PREFIXES,
-  run: async (p, { ops, ctx, params }) => {
+  run: async (p, { ctx, params }) => {
     const { functionName, namespace, handler } = p;
     const code = readCode(p, params);
     const config = compact({
@@ -428,7 +414,7 @@ const getFunction = action({
       lower,
     ),
   }),
-  run: async (p, { ops, ctx }) => {
+  run: async (p, { ctx }) => {
     const fn = await ops.getFunction(
       ctx,
       compact({
@@ -480,7 +466,7 @@ const listFunctions = action({
     limit: v2.int(1, MAX_INT),
     searchKey: v2.str(),
   }),
-  run: async (p, { ops, ctx }) => {
+  run: async (p, { ctx }) => {
     const input: ListFunctionsInput = compact({
       namespace: p.namespace,
       searchKey: p.searchKey,
@@ -508,7 +494,7 @@ const listFunctions = action({
 
 const deleteFunction = action({
   params: z.object({ functionName: v2.required(), namespace: v2.str() }),
-  run: async (p, { ops, ctx }) => {
+  run: async (p, { ctx }) => {
     await ops.deleteFunction(ctx, compact({ functionName: p.functionName, namespace: p.namespace }));
     return {};
   },

@@ -25,7 +25,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from '../../wire.js';
-import { runV2Action, V2_ACTIONS, type V2Body, type V2Operations } from './actions.js';
+import { runV2Action, V2_ACTIONS, type V2Body } from './actions.js';
 import { v2ErrorBody } from './errors.js';
 import { lookupName, parseParams } from './params.js';
 import { readV2, v2 } from './reader.js';
@@ -178,8 +178,8 @@ function authenticate(req: WireRequest, params: ReturnType<typeof parseParams>, 
   }
 }
 
-/** A v2 handler over the given operations (the real ones in `index.ts`, fakes in unit tests). */
-export function createV2Handler(ops: V2Operations, options: V2HandlerOptions = {}): ProtocolHandler {
+/** The v2 protocol handler over the shared operations (the platform passes its fault report). */
+export function createV2Handler(options: V2HandlerOptions = {}): ProtocolHandler {
   const report = options.onInternalError ?? defaultReport();
   return async (req: WireRequest, ctx: ProtocolContext): Promise<WireResponse> => {
     /** Once read, for the report of an InternalError. */
@@ -204,7 +204,7 @@ export function createV2Handler(ops: V2Operations, options: V2HandlerOptions = {
           { field: 'Action' },
         );
       }
-      const body = await runV2Action(actionName, action, { ops, ctx: ctx.actions, params: params.byName });
+      const body = await runV2Action(actionName, action, { ctx: ctx.actions, params: params.byName });
       return jsonResponse(successBody(body));
     } catch (err) {
       return errorResponse(err, report, actionName ? { action: actionName } : {});

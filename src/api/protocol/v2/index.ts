@@ -1,12 +1,11 @@
 /**
  * The legacy v2 API (`/v2/index.php`): the signed query/form protocol of scf.api.qcloud.com, over the
- * shared operations. The platform mounts `createV2Handler(operations, ...)` with its fault report; `handleV2`
+ * shared operations. The platform mounts `createV2Handler(...)` with its fault report; `handleV2`
  * is that handler with the default report (stderr). The rest is for tests and clients.
  */
-import * as operations from '../../operations/index.js';
 import { createV2Handler } from './handler.js';
 
-export { V2_ACTIONS, type V2Operations } from './actions.js';
+export { V2_ACTIONS } from './actions.js';
 export { v2ErrorBody } from './errors.js';
 export {
   createV2Admission,
@@ -27,4 +26,4 @@ export {
   type V2Hash,
 } from './signature.js';
 
-export const handleV2 = createV2Handler(operations);
+export const handleV2 = createV2Handler();

@@ -1,10 +1,14 @@
 /**
  * The API 3.0 handler end to end without HTTP: requests signed exactly as tencentcloud-sdk-nodejs 4 signs
- * them (its own Sign class), checked for each authentication outcome and for the envelope.
+ * them (its own Sign class), checked for each authentication outcome and for the envelope, over a real
+ * context (an in-memory SQLite store and a function registry in a temp folder).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import querystring from 'node:querystring';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import signModule from 'tencentcloud-sdk-nodejs/tencentcloud/common/sign.js';
 import { CredentialStore, ReplayGuard } from '../../../../src/api/auth/index.js';
 import type { ActionContext } from '../../../../src/api/operations/types.js';
@@ -12,7 +16,11 @@ import { hostVariants, parseTc3Authorization } from '../../../../src/api/protoco
 import { createV3Handler } from '../../../../src/api/protocol/v3/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
 import { loadConfig } from '../../../../src/config/index.js';
-import type { LogQuery, StoredRecord } from '../../../../src/store/types.js';
+import { FunctionRegistry } from '../../../../src/functions/registry.js';
+import type { Invoker } from '../../../../src/invocations/invoker.js';
+import { SqliteLogStore } from '../../../../src/store/sqlite/store.js';
+import type { InvocationRecord } from '../../../../src/store/types.js';
+import { codeZip } from '../../../golden/cases.js';
 
 const Sign = signModule.default;
 const SECRET_ID = 'AKIDtest';
@@ -113,40 +121,48 @@ function v1(
   };
 }
 
-const record: StoredRecord = {
-  seq: 1,
-  requestId: 'req-1',
-  namespace: 'default',
-  functionName: 'f',
-  qualifier: '$LATEST',
-  startTime: Date.UTC(2024, 0, 2, 1, 2, 3),
-  duration: 1.5,
-  billDuration: 100,
-  memUsage: 1024,
-  retCode: 0,
-  retMsg: '"ok"',
-  invokeFinished: 1,
-  retryNum: 0,
-  log: 'hello',
-};
+const T0 = Date.UTC(2024, 0, 2, 1, 2, 3);
+/** req-1 … req-9, a second apart: req-2 threw (430), req-3 timed out (433), the others succeeded. */
+const records = (): InvocationRecord[] =>
+  Array.from({ length: 9 }, (_, i) => ({
+    requestId: `req-${i + 1}`,
+    namespace: 'default',
+    functionName: 'fn',
+    qualifier: '$LATEST',
+    startTime: T0 + i * 1000,
+    duration: 1.5,
+    billDuration: 2,
+    memUsage: 1024,
+    retCode: i === 1 ? 430 : i === 2 ? 433 : 0,
+    retMsg: '"ok"',
+    invokeFinished: 1,
+    retryNum: 0,
+    log: 'hello',
+  }));
 
-function setup(options: { failStore?: boolean } = {}) {
-  const queries: LogQuery[] = [];
+/** The handler over a real context: an in-memory store holding `records()` and a registry holding `fn`. */
+async function setup(t: TestContext) {
   const internal: unknown[] = [];
-  const actions = {
+  const dir = mkdtempSync(join(tmpdir(), 'scf-local-v3h-'));
+  const store = new SqliteLogStore({ path: ':memory:' });
+  await store.open();
+  await store.write(records().map((record) => ({ op: 'finish' as const, record })));
+  const functions = new FunctionRegistry(dir);
+  functions.create({
+    functionName: 'fn',
+    code: { zipBase64: codeZip({ 'index.js': 'exports.main_handler = async () => 1;' }).toString('base64') },
+  });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const actions: ActionContext = {
     config: loadConfig({ env: {}, overrides: { apiTimeZoneOffsetMinutes: 480 } }),
-    functions: {
-      get: () => ({}),
-      getNamespace: () => ({ name: 'default' }),
-    },
-    store: {
-      query: async (q: LogQuery) => {
-        if (options.failStore) throw new Error('disk on fire at /secret/path');
-        queries.push(q);
-        return { total: 1, items: [record] };
-      },
-    },
-  } as unknown as ActionContext;
+    functions,
+    // No test here invokes a function.
+    invoker: { invoke: () => assert.fail('nothing is invoked here') } as unknown as Invoker,
+    store,
+  };
   const ctx: ProtocolContext = {
     actions,
     credentials: new CredentialStore([{ secretId: SECRET_ID, secretKey: SECRET_KEY }]),
@@ -164,57 +180,67 @@ function setup(options: { failStore?: boolean } = {}) {
     return body.Response;
   };
   const errorCode = async (req: WireRequest) => (await call(req)).Error?.Code;
-  return { call, errorCode, queries, internal };
+  return { call, errorCode, internal, store };
 }
 
-test('TC3 POST (host signed without port, service from the scope) reaches the action', async () => {
-  const { call, queries } = setup();
+/** The request ids of a GetFunctionLogs answer, in its order. */
+const ids = (res: Record<string, unknown>): string[] =>
+  (res['Data'] as Array<Record<string, unknown>>).map((d) => String(d['RequestId']));
+
+test('TC3 POST (host signed without port, service from the scope) reaches the action', async (t) => {
+  const { call } = await setup(t);
   const res = await call(
     tc3(
       'GetFunctionLogs',
-      { FunctionName: 'f', Filter: { RetCode: 'not0' }, Limit: 5 },
+      { FunctionName: 'fn', Filter: { RetCode: 'not0' }, Limit: 5 },
       { signedUrlHost: '127.0.0.1' },
     ),
   );
   assert.equal(res.Error, undefined);
-  assert.equal(res['TotalCount'], 1);
-  assert.equal((res['Data'] as Array<Record<string, unknown>>)[0]!['StartTime'], '2024-01-02 09:02:03');
-  assert.equal(queries[0]!.retCode, 'not0');
-  assert.equal(queries[0]!.limit, 5);
+  assert.equal(res['TotalCount'], 2);
+  assert.deepEqual(ids(res), ['req-3', 'req-2']);
+  const first = await call(tc3('GetFunctionLogs', { FunctionName: 'fn', Order: 'asc', Limit: 5 }));
+  assert.equal(first['TotalCount'], 9);
+  assert.deepEqual(ids(first), ['req-1', 'req-2', 'req-3', 'req-4', 'req-5']);
+  assert.equal((first['Data'] as Array<Record<string, unknown>>)[0]?.['StartTime'], '2024-01-02 09:02:03');
 });
 
-test('TC3 POST with the host signed with its port, and with service scf', async () => {
-  const { call } = setup();
+test('TC3 POST with the host signed with its port, and with service scf', async (t) => {
+  const { call } = await setup(t);
   assert.equal(
     (await call(tc3('GetFunctionLogs', {}, { signedUrlHost: HOST, service: 'scf' }))).Error,
     undefined,
   );
 });
 
-test('TC3 GET: raw query as received, flattened params unflattened', async () => {
-  const { call, queries } = setup();
+test('TC3 GET: raw query as received, flattened params unflattened', async (t) => {
+  const { call } = await setup(t);
   const req = tc3(
     'GetFunctionLogs',
-    { FunctionName: 'f', Filter: { RetCode: 'is0' }, Order: 'asc', Limit: 7 },
+    { FunctionName: 'fn', Filter: { RetCode: 'is0' }, Order: 'asc', Limit: 6 },
     { method: 'GET', signedUrlHost: '127.0.0.1' },
   );
   assert.match(req.rawQuery, /Filter\.RetCode=is0/);
-  assert.equal((await call(req)).Error, undefined);
-  assert.deepEqual([queries[0]!.retCode, queries[0]!.order, queries[0]!.limit], ['is0', 'asc', 7]);
+  const res = await call(req);
+  assert.equal(res.Error, undefined);
+  assert.equal(res['TotalCount'], 7);
+  assert.deepEqual(ids(res), ['req-1', 'req-4', 'req-5', 'req-6', 'req-7', 'req-8']);
 });
 
-test('v1 form signing: HmacSHA256 POST and HmacSHA1 GET; nonces are single-use', async () => {
-  const { call, errorCode, queries } = setup();
-  const post = v1('GetFunctionLogs', { FunctionName: 'f', Filter: { RetCode: 'UserCodeException' } });
-  assert.equal((await call(post)).Error, undefined);
-  assert.equal(queries[0]!.retCode, 'UserCodeException');
+test('v1 form signing: HmacSHA256 POST and HmacSHA1 GET; nonces are single-use', async (t) => {
+  const { call, errorCode } = await setup(t);
+  const post = v1('GetFunctionLogs', { FunctionName: 'fn', Filter: { RetCode: 'UserCodeException' } });
+  const res = await call(post);
+  assert.equal(res.Error, undefined);
+  assert.deepEqual(ids(res), ['req-2']);
   const get = v1(
     'GetFunctionLogs',
-    { FunctionName: 'f', Offset: 2 },
+    { FunctionName: 'fn', Offset: 2, Limit: 2 },
     { method: 'GET', signMethod: 'HmacSHA1' },
   );
-  assert.equal((await call(get)).Error, undefined);
-  assert.equal(queries[1]!.offset, 2);
+  const paged = await call(get);
+  assert.equal(paged.Error, undefined);
+  assert.deepEqual(ids(paged), ['req-7', 'req-6']);
   assert.equal(await errorCode(post), 'AuthFailure.InvalidAuthorization');
   // The same nonce in another second is another request.
   const ts = Math.floor(Date.now() / 1000);
@@ -231,8 +257,8 @@ test('v1 form signing: HmacSHA256 POST and HmacSHA1 GET; nonces are single-use',
   );
 });
 
-test('authentication failures, each with its code', async () => {
-  const { errorCode } = setup();
+test('authentication failures, each with its code', async (t) => {
+  const { errorCode } = await setup(t);
   const tampered = tc3('GetFunctionLogs', { Limit: 5 });
   tampered.body = Buffer.from('{"Limit":6}');
   assert.equal(await errorCode(tampered), 'AuthFailure.SignatureFailure');
@@ -272,14 +298,14 @@ test('authentication failures, each with its code', async () => {
   assert.equal(await errorCode(unsigned), 'AuthFailure.InvalidAuthorization');
 });
 
-test('version, action and method checks', async () => {
-  const { errorCode } = setup();
+test('version, action and method checks', async (t) => {
+  const { errorCode } = await setup(t);
   assert.equal(await errorCode(tc3('GetFunctionLogs', {}, { version: '2017-03-12' })), 'NoSuchVersion');
   assert.equal(await errorCode(v1('GetFunctionLogs', {}, { version: '2017-03-12' })), 'NoSuchVersion');
   assert.equal(await errorCode(tc3('DescribeInstances', {})), 'InvalidAction');
   assert.equal(await errorCode(tc3('toString', {})), 'InvalidAction');
   assert.equal(await errorCode(v1('NoSuchThing', {})), 'InvalidAction');
-  assert.equal(await errorCode(tc3('CreateTrigger', { FunctionName: 'f' })), 'UnsupportedOperation');
+  assert.equal(await errorCode(tc3('CreateTrigger', { FunctionName: 'fn' })), 'UnsupportedOperation');
   const put = tc3('GetFunctionLogs', {});
   put.method = 'PUT';
   assert.equal(await errorCode(put), 'UnsupportedProtocol');
@@ -300,11 +326,13 @@ test('version, action and method checks', async () => {
   assert.equal(await errorCode(notJson), 'InvalidParameter');
 });
 
-test('an unexpected fault is InternalError with a generic message and no stack', async () => {
-  const { call, internal } = setup({ failStore: true });
+test('an unexpected fault is InternalError with a generic message and no stack', async (t) => {
+  const { call, internal, store } = await setup(t);
+  // The store fails underneath the handler (closed while the server runs).
+  await store.close();
   const res = await call(tc3('GetFunctionLogs', {}));
   assert.equal(res.Error?.Code, 'InternalError');
-  assert.doesNotMatch(res.Error?.Message ?? '', /secret|fire|at /);
+  assert.doesNotMatch(res.Error?.Message ?? '', /closed|store|sqlite|at /i);
   assert.equal(internal.length, 1);
 });
 

@@ -17,6 +17,7 @@
  *   shows the lines of it no chunk showed, see `live-log.ts`).
  */
 import type { IncomingMessage } from 'node:http';
+import { MAX_OFFSET_PLUS_LIMIT } from '../api/operations/limits.js';
 import type { GapFrame, LogFrame, ReadyFrame, RecordFrame } from '../api/stream/protocol.js';
 import { formatApiTime } from '../api/time.js';
 import { ScfError } from '../errors/index.js';
@@ -275,11 +276,14 @@ export class Tail {
           }
           if (items.length < PAGE) break;
           offset += PAGE;
-          if (offset + PAGE > 10_000) {
-            // Offset + Limit is capped at 10000: move the window's start to the last second seen instead.
+          if (offset + PAGE > MAX_OFFSET_PLUS_LIMIT) {
+            // Offset + Limit is capped (10000): move the window's start to the last second seen instead.
             const lastSec = Math.floor(items[items.length - 1]!.startTime / 1000) * 1000;
             if (lastSec <= startSec)
-              throw new ScfError('InternalError', 'more than 10000 invocations in one second');
+              throw new ScfError(
+                'InternalError',
+                `more than ${MAX_OFFSET_PLUS_LIMIT} invocations in one second`,
+              );
             startSec = lastSec;
             offset = 0;
           }

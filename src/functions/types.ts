@@ -89,3 +89,6 @@ export interface ListFunctionsOutput {
 }
 
 export const DEFAULT_NAMESPACE = 'default';
+
+/** The one version scf-local functions have (SCF's name for the editable head). */
+export const LATEST = '$LATEST';

@@ -7,15 +7,13 @@
  */
 import { type ScfError, toScfError } from '../errors/index.js';
 import type { FunctionRegistry } from '../functions/registry.js';
-import type { FunctionDefinition } from '../functions/types.js';
+import { type FunctionDefinition, LATEST } from '../functions/types.js';
 import { stderrReport } from '../logger/index.js';
 import { processlessResult } from '../runtime/results.js';
 import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
 import { type InvocationRecord, RET_CODE } from '../store/types.js';
 import type { RecordWriter } from '../store/writer.js';
 import { uuidv7 } from './request-id.js';
-
-export const LATEST = '$LATEST';
 
 export interface InvokeRequest {
   functionName: string;

@@ -3,6 +3,7 @@
  * their parameter ranges and word their errors) and never restate them. The function definition's own
  * limits (memory, timeout, names, code size) are the registry's: `functions/validate.ts`, `functions/code.ts`.
  */
+import { LATEST } from '../../functions/types.js';
 
 /** GetFunctionLogs: Offset + Limit must not exceed 10000. */
 export const MAX_OFFSET_PLUS_LIMIT = 10_000;
@@ -23,8 +24,8 @@ export const TAIL_BYTES = 4096;
 export const MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024;
 export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
 
-/** The one version scf-local functions have. */
-export const LATEST = '$LATEST';
+/** The one version scf-local functions have (defined with the function definition). */
+export { LATEST };
 /** InvokeFunction's default alias; with one version it names `$LATEST`. */
 export const DEFAULT_ALIAS = '$DEFAULT';
 

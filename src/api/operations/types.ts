@@ -5,15 +5,7 @@
  */
 import type { Config } from '../../config/index.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
-import type {
-  CreateFunctionInput,
-  FunctionDefinition,
-  ListFunctionsInput,
-  ListFunctionsOutput,
-  NamespaceDefinition,
-  UpdateFunctionCodeInput,
-  UpdateFunctionConfigurationInput,
-} from '../../functions/types.js';
+import type { FunctionDefinition, NamespaceDefinition } from '../../functions/types.js';
 import type { Invoker } from '../../invocations/invoker.js';
 import type { LogStore, Order, OrderBy, RetCodeFilter, StoredRecord } from '../../store/types.js';
 
@@ -25,7 +17,7 @@ export type {
   NamespaceDefinition,
   UpdateFunctionCodeInput,
   UpdateFunctionConfigurationInput,
-};
+} from '../../functions/types.js';
 
 /** What every action may use. Built once by the platform. */
 export interface ActionContext {

@@ -5,6 +5,7 @@
  * lines as they are printed.
  */
 import type { Command } from 'commander';
+import { MAX_OFFSET_PLUS_LIMIT } from '../../api/operations/limits.js';
 import { formatApiTime } from '../../api/time.js';
 import { ScfError } from '../../errors/index.js';
 import type { ApiClient } from '../client.js';
@@ -147,8 +148,14 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (!Object.hasOwn(SORTS, flags.sort))
         throw usage(`--sort must be time, duration or memory; got ${JSON.stringify(flags.sort)}`);
       const sort = flags.sort as SortOption;
-      if (!/^\d+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 10_000) {
-        throw usage(`--limit must be a whole number from 1 to 10000; got ${JSON.stringify(flags.limit)}`);
+      if (
+        !/^\d+$/.test(flags.limit) ||
+        Number(flags.limit) < 1 ||
+        Number(flags.limit) > MAX_OFFSET_PLUS_LIMIT
+      ) {
+        throw usage(
+          `--limit must be a whole number from 1 to ${MAX_OFFSET_PLUS_LIMIT}; got ${JSON.stringify(flags.limit)}`,
+        );
       }
       const limit = Number(flags.limit);
       if (flags.json && flags.ndjson) throw usage('--json and --ndjson: choose one');

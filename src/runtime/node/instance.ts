@@ -231,13 +231,8 @@ export class NodeInstance implements Watched {
         fillSlot(fn.codeDir, this.#proc.slot);
       } catch (err) {
         void this.stop();
-        throw new ScfError(
-          'InternalError',
-          `cannot give ${fn.functionName} its code: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
+        const why = `cannot give ${fn.functionName} its code: ${(err as Error).message}`;
+        throw new ScfError('InternalError', why, { cause: err });
       }
     }
     const bound = this.#shake('bound');

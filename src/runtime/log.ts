@@ -79,7 +79,7 @@ export class LogCollector {
 
   #add(text: string): void {
     if (text.length === 0) return;
-    const fit = fitUtf8(text, this.#budget - this.#bytes, this.#dropped > 0);
+    const fit = fitUtf8(text, { room: this.#budget - this.#bytes, dropping: this.#dropped > 0 });
     if (fit.kept !== undefined) this.#push(fit.kept, fit.keptBytes);
     this.#dropped += fit.dropped;
   }

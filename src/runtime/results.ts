@@ -165,21 +165,22 @@ export interface RunFigures {
 /** The result of what the function produced. */
 export function outcomeResult(
   req: RunRequest,
-  run: RunFigures,
-  outcome: Outcome,
-  log: LogSettings,
+  parts: { run: RunFigures; outcome: Outcome; log: LogSettings },
 ): RunResult {
-  return assemble(req, run, { ...outcome, platformError: undefined }, log);
+  return assemble(req, parts.run, { ...parts.outcome, platformError: undefined }, parts.log);
 }
 
 /**
  * The result of an invocation the platform ended (`ending`): its retCode, SCF's error JSON, and the same
  * message as the log's ERROR line. The one place such a result (an interrupted one among them) is built.
  */
-export function endedResult(req: RunRequest, run: RunFigures, ending: Ending, log: LogSettings): RunResult {
-  const { retCode, message } = describeEnding(ending, req.fn);
+export function endedResult(
+  req: RunRequest,
+  parts: { run: RunFigures; ending: Ending; log: LogSettings },
+): RunResult {
+  const { retCode, message } = describeEnding(parts.ending, req.fn);
   const outcome = { retCode, retMsg: errorJson(message, req.requestId, retCode), errMsg: message };
-  return assemble(req, run, { ...outcome, platformError: message }, log);
+  return assemble(req, parts.run, { ...outcome, platformError: message }, parts.log);
 }
 
 /**
@@ -194,7 +195,7 @@ export function processlessResult(
 ): RunResult {
   const duration = Math.max(0, Date.now() - startTime);
   const run = { startTime, coldStart: true, duration, memUsage: 0, cpuTime: 0, user: '', dropped: 0 };
-  return endedResult(req, run, ending, log);
+  return endedResult(req, { run, ending, log });
 }
 
 function assemble(

@@ -11,7 +11,7 @@
  * code runs once per instance and its output lands in that first invocation's log.
  *
  * It imports nothing of the project but its own message types, the UTF-8 budget and the retCodes
- * (`protocol.ts`, `utf8.ts`, `../results.ts`, all import-free): it must stay a small, dependency-free
+ * (`protocol.ts`, `utf8.ts`, `../results.ts`, which load nothing else): it must stay a small, dependency-free
  * program whose behaviour does not change with the server's code. Each file it loads is copied into every
  * sandbox (`BOOTSTRAP_FILES` in `runtime.ts`).
  *
@@ -108,7 +108,7 @@ function emit(text: string): void {
     return;
   }
   // Past the cap nothing crosses the pipe any more: a 100 MB flood costs the parent nothing.
-  const fit = fitUtf8(text, cap - running.sent, running.dropped > 0);
+  const fit = fitUtf8(text, { room: cap - running.sent, dropping: running.dropped > 0 });
   if (fit.kept) send({ t: 'log', d: fit.kept });
   running.sent += fit.keptBytes;
   running.dropped += fit.dropped;

@@ -280,7 +280,7 @@ export class NodeInstance implements Watched {
    */
   run(req: RunRequest, opts: { startTime: number; coldStart: boolean }): Promise<RunResult> {
     this.#state = InstanceState.Busy;
-    return this.#runner.run(req, opts, this.#interrupted);
+    return this.#runner.run(req, { ...opts, interrupted: this.#interrupted });
   }
 
   rss(): number | undefined {

@@ -117,13 +117,13 @@ export class Invocation {
           retMsg: errorJson(frame.msg, this.req.requestId, frame.code, frame.stack),
           errMsg: frame.msg,
         };
-    return outcomeResult(this.req, this.#run(figures, frame.drop), outcome, this.#settings);
+    return outcomeResult(this.req, { run: this.#run(figures, frame.drop), outcome, log: this.#settings });
   }
 
   /** The result of an invocation the platform ended (`this.ending`). */
   endedResult(figures: Figures): RunResult {
     const ending = this.ending ?? { kind: 'exit', how: 'unknown' };
-    return endedResult(this.req, this.#run(figures, 0), ending, this.#settings);
+    return endedResult(this.req, { run: this.#run(figures, 0), ending, log: this.#settings });
   }
 
   /** `figures` with the collected log; `drop` = log bytes the child dropped before they crossed the pipe. */
@@ -166,12 +166,11 @@ export class InvocationRunner {
 
   /**
    * Runs one invocation (`invoke` to the process); resolves with its result whatever the function does. One
-   * that cannot start (`interrupted`, the process exited) ends at once.
+   * that cannot start (`interrupted`: the runtime is closing; or the process exited) ends at once.
    */
   run(
     req: RunRequest,
-    opts: { startTime: number; coldStart: boolean },
-    interrupted: boolean,
+    opts: { startTime: number; coldStart: boolean; interrupted: boolean },
   ): Promise<RunResult> {
     return new Promise<RunResult>((resolve) => {
       const proc = this.#host.proc();
@@ -179,13 +178,18 @@ export class InvocationRunner {
       proc.resetPeak();
       const inv = new Invocation(
         req,
-        { ...opts, cpu0: proc.tree.cpu(), onTimeout: () => this.abort({ kind: 'timeout' }) },
+        {
+          startTime: opts.startTime,
+          coldStart: opts.coldStart,
+          cpu0: proc.tree.cpu(),
+          onTimeout: () => this.abort({ kind: 'timeout' }),
+        },
         this.#host.settings,
       );
       this.#resolve = resolve;
       this.#current = inv;
-      if (interrupted || proc.exited) {
-        this.abort(interrupted ? { kind: 'interrupt' } : { kind: 'exit', how: proc.describeExit() });
+      if (opts.interrupted || proc.exited) {
+        this.abort(opts.interrupted ? { kind: 'interrupt' } : { kind: 'exit', how: proc.describeExit() });
         return;
       }
       proc.holdLoop(true);

@@ -28,7 +28,8 @@ export interface Fit {
  * `dropping` (anything was dropped already) nothing more is kept, so a capped log is a prefix of what was
  * written.
  */
-export function fitUtf8(text: string, room: number, dropping: boolean): Fit {
+export function fitUtf8(text: string, budget: { room: number; dropping: boolean }): Fit {
+  const { room, dropping } = budget;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (!dropping && bytes <= room) return { kept: text, keptBytes: bytes, dropped: 0 };
   if (dropping || room <= 0) return { kept: undefined, keptBytes: 0, dropped: bytes };

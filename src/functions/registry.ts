@@ -1,7 +1,8 @@
 /**
  * The function registry: namespaces and function definitions with their code, kept on disk under
- * `<dataDir>/functions/<namespace>/<function>/` (`function.json`, `code.zip`, `code-r<revision>/`) so they
- * survive restarts, and in memory for lookups on the invocation path.
+ * `<dataDir>/functions/<namespace>/<function>/` (`function.json`, `code.zip`, `code-r<revision>/`; the
+ * files themselves are `files.ts`'s) so they survive restarts, and in memory for lookups on the invocation
+ * path.
  *
  * Contract: every method validates SCF's rules and throws a coded ScfError (InvalidParameterValue.<Field>,
  * FunctionNotFound, FunctionInUse, NamespaceNotFound, NamespaceInUse). Writes are atomic per file
@@ -13,23 +14,15 @@
  * themselves. The synchronous ones extract on the calling thread and are for trusted callers (embedding,
  * tests): do not mix both kinds on the same function at the same time.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ScfError } from '../errors/index.js';
+import { codeToZip, DEFAULT_EXTRACT_LIMITS, type ExtractLimits, sha256Hex } from './code.js';
+import { FunctionFiles } from './files.js';
 import {
-  codeToZip,
-  DEFAULT_EXTRACT_LIMITS,
-  type ExtractLimits,
-  extractZip,
-  extractZipOffThread,
-  sha256Hex,
-} from './code.js';
-import {
-  type CodeInput,
   type CreateFunctionInput,
   DEFAULT_NAMESPACE,
   type FunctionDefinition,
+  type FunctionRef,
   type ListFunctionsInput,
   type ListFunctionsOutput,
   type NamespaceDefinition,
@@ -60,21 +53,14 @@ export interface FunctionRegistryOptions {
   now?: () => number;
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2));
-  renameSync(tmp, path);
-}
-
 const key = (ns: string, name: string): string => `${ns}/${name}`;
 
 export class FunctionRegistry {
-  readonly #root: string;
+  readonly #files: FunctionFiles;
   readonly #functions = new Map<string, FunctionDefinition>();
   readonly #namespaces = new Map<string, NamespaceDefinition>();
   readonly #onChange: (namespace: string, functionName: string) => void;
   readonly #now: () => number;
-  readonly #extract: ExtractLimits;
   /** Functions being created by `createAsync` (name reserved while their code is extracted). */
   readonly #creating = new Set<string>();
   /** Per function, the tail of its chain of async changes. */
@@ -82,18 +68,12 @@ export class FunctionRegistry {
 
   /** Loads every namespace and function found under `<dataDir>/functions`. */
   constructor(dataDir: string, options: FunctionRegistryOptions = {}) {
-    this.#root = resolve(dataDir, 'functions');
     this.#onChange = options.onChange ?? (() => {});
     this.#now = options.now ?? Date.now;
-    this.#extract = options.extract ?? DEFAULT_EXTRACT_LIMITS;
-    mkdirSync(this.#root, { recursive: true });
-    // Node decides whether a .js file is CommonJS or ESM from the nearest package.json. Without this one,
-    // code extracted under a data folder inside an ESM project (scf-local's own repo, with `npm start`)
-    // would inherit "type": "module" and SCF-style `exports.main_handler` would fail. A function's own
-    // package.json still wins, being nearer.
-    const boundary = join(this.#root, 'package.json');
-    if (!existsSync(boundary)) writeFileSync(boundary, '{ "type": "commonjs" }\n');
-    this.#load();
+    this.#files = new FunctionFiles(resolve(dataDir, 'functions'), options.extract ?? DEFAULT_EXTRACT_LIMITS);
+    const { namespaces, functions } = this.#files.load();
+    for (const [name, def] of namespaces) this.#namespaces.set(name, def);
+    for (const def of functions) this.#functions.set(key(def.namespace, def.functionName), def);
     if (!this.#namespaces.has(DEFAULT_NAMESPACE)) {
       this.#saveNamespace({
         name: DEFAULT_NAMESPACE,
@@ -104,36 +84,14 @@ export class FunctionRegistry {
     }
   }
 
-  #load(): void {
-    for (const ns of readdirSync(this.#root, { withFileTypes: true })) {
-      if (!ns.isDirectory()) continue;
-      const nsDir = join(this.#root, ns.name);
-      const nsFile = join(nsDir, 'namespace.json');
-      if (!existsSync(nsFile)) continue;
-      this.#namespaces.set(ns.name, JSON.parse(readFileSync(nsFile, 'utf8')) as NamespaceDefinition);
-      for (const fn of readdirSync(nsDir, { withFileTypes: true })) {
-        const defFile = join(nsDir, fn.name, 'function.json');
-        if (!fn.isDirectory() || !existsSync(defFile)) continue;
-        const def = JSON.parse(readFileSync(defFile, 'utf8')) as FunctionDefinition;
-        this.#functions.set(key(def.namespace, def.functionName), def);
-      }
-    }
-  }
-
   #saveNamespace(def: NamespaceDefinition): void {
-    const dir = join(this.#root, def.name);
-    mkdirSync(dir, { recursive: true });
-    writeJsonAtomic(join(dir, 'namespace.json'), def);
+    this.#files.saveNamespace(def);
     this.#namespaces.set(def.name, def);
-  }
-
-  #fnDir(ns: string, name: string): string {
-    return join(this.#root, ns, name);
   }
 
   /** Absolute path of the extracted code the runtime runs for this definition. */
   codeDir(def: FunctionDefinition): string {
-    return join(this.#fnDir(def.namespace, def.functionName), `code-r${def.revision}`);
+    return this.#files.codeDir(def);
   }
 
   #requireNamespace(ns: string | undefined): string {
@@ -141,54 +99,6 @@ export class FunctionRegistry {
     if (!this.#namespaces.has(name))
       throw new ScfError('NamespaceNotFound', `namespace ${name} does not exist`);
     return name;
-  }
-
-  /** A fresh staging folder in the function's directory (unique, so concurrent stagings never meet). */
-  #stagingDir(def: FunctionDefinition): string {
-    const dir = this.#fnDir(def.namespace, def.functionName);
-    mkdirSync(dir, { recursive: true });
-    return join(dir, `.staging-${randomUUID()}`);
-  }
-
-  /** Writes the zip and extracts it for `revision` on this thread; removes older extracted revisions. */
-  #storeCode(def: FunctionDefinition, zip: Uint8Array): void {
-    const staging = this.#stagingDir(def);
-    try {
-      extractZip(zip, staging, this.#extract);
-    } catch (err) {
-      rmSync(staging, { recursive: true, force: true });
-      throw err;
-    }
-    this.#installCode(def, staging, zip);
-  }
-
-  /** `#storeCode` with the extraction in a worker thread; a refused package leaves nothing behind. */
-  async #storeCodeOffThread(def: FunctionDefinition, zip: Uint8Array): Promise<void> {
-    const staging = this.#stagingDir(def);
-    try {
-      await extractZipOffThread(zip, staging, this.#extract);
-    } catch (err) {
-      rmSync(staging, { recursive: true, force: true });
-      throw err;
-    }
-    this.#installCode(def, staging, zip);
-  }
-
-  /** Moves an extracted staging folder into place as `revision` and keeps the zip beside it. */
-  #installCode(def: FunctionDefinition, staging: string, zip: Uint8Array): void {
-    const dir = this.#fnDir(def.namespace, def.functionName);
-    const target = this.codeDir(def);
-    rmSync(target, { recursive: true, force: true });
-    renameSync(staging, target);
-    const tmp = join(dir, 'code.zip.tmp');
-    writeFileSync(tmp, zip);
-    renameSync(tmp, join(dir, 'code.zip'));
-    // Older revisions may still be running in warm instances until they are retired; they are removed on
-    // the next change (a running instance keeps its cwd open, so removal does not break it).
-    for (const entry of readdirSync(dir)) {
-      const m = /^code-r(\d+)$/.exec(entry);
-      if (m && Number(m[1]) < def.revision - 1) rmSync(join(dir, entry), { recursive: true, force: true });
-    }
   }
 
   /** Runs `task` after every earlier async change of the same function has settled. */
@@ -205,8 +115,30 @@ export class FunctionRegistry {
   }
 
   #save(def: FunctionDefinition): void {
-    writeJsonAtomic(join(this.#fnDir(def.namespace, def.functionName), 'function.json'), def);
+    this.#files.saveFunction(def);
     this.#functions.set(key(def.namespace, def.functionName), def);
+  }
+
+  /** Saves a changed function whose code is stored, and says so (`onChange`). */
+  #changed(def: FunctionDefinition): FunctionDefinition {
+    this.#save(def);
+    this.#onChange(def.namespace, def.functionName);
+    return def;
+  }
+
+  /**
+   * An async change of a function: after every earlier one has settled, `next()` makes its new definition
+   * and code, which is stored off the event loop.
+   */
+  #changeAsync(
+    input: FunctionRef,
+    next: () => { def: FunctionDefinition; zip: Uint8Array },
+  ): Promise<FunctionDefinition> {
+    return this.#serial(input.namespace ?? DEFAULT_NAMESPACE, input.functionName, async () => {
+      const { def, zip } = next();
+      await this.#files.storeCodeOffThread(def, zip);
+      return this.#changed(def);
+    });
   }
 
   /** The definition, or FunctionNotFound. */
@@ -226,7 +158,7 @@ export class FunctionRegistry {
 
   /** The zip package as deployed. */
   readCode(def: FunctionDefinition): Buffer {
-    return readFileSync(join(this.#fnDir(def.namespace, def.functionName), 'code.zip'));
+    return this.#files.readCode(def);
   }
 
   /** A new function's validated definition (code not yet stored); FunctionInUse if the name is taken. */
@@ -260,7 +192,7 @@ export class FunctionRegistry {
   /** Removes what a failed create left, unless the function exists (then the folder is its own). */
   #undoCreate(def: FunctionDefinition): void {
     if (!this.#functions.has(key(def.namespace, def.functionName))) {
-      rmSync(this.#fnDir(def.namespace, def.functionName), { recursive: true, force: true });
+      this.#files.removeFunction(def.namespace, def.functionName);
     }
   }
 
@@ -270,7 +202,7 @@ export class FunctionRegistry {
     def.codeSize = zip.byteLength;
     def.codeSha256 = sha256Hex(zip);
     try {
-      this.#storeCode(def, zip);
+      this.#files.storeCode(def, zip);
       this.#save(def);
     } catch (err) {
       this.#undoCreate(def);
@@ -288,7 +220,7 @@ export class FunctionRegistry {
       const zip = codeToZip(input.code);
       def.codeSize = zip.byteLength;
       def.codeSha256 = sha256Hex(zip);
-      await this.#storeCodeOffThread(def, zip);
+      await this.#files.storeCodeOffThread(def, zip);
       this.#save(def);
       return def;
     } catch (err) {
@@ -301,7 +233,7 @@ export class FunctionRegistry {
 
   #codeUpdate(input: UpdateFunctionCodeInput): { def: FunctionDefinition; zip: Uint8Array } {
     const prev = this.get(input.functionName, input.namespace);
-    const zip = codeToZip(input.code as CodeInput);
+    const zip = codeToZip(input.code);
     const def: FunctionDefinition = {
       ...prev,
       handler: input.handler === undefined ? prev.handler : validateHandler(input.handler),
@@ -315,22 +247,13 @@ export class FunctionRegistry {
 
   updateCode(input: UpdateFunctionCodeInput): FunctionDefinition {
     const { def, zip } = this.#codeUpdate(input);
-    this.#storeCode(def, zip);
-    this.#save(def);
-    this.#onChange(def.namespace, def.functionName);
-    return def;
+    this.#files.storeCode(def, zip);
+    return this.#changed(def);
   }
 
   /** `updateCode`, with the code extracted off the event loop (the API's path). */
   updateCodeAsync(input: UpdateFunctionCodeInput): Promise<FunctionDefinition> {
-    const ns = input.namespace ?? DEFAULT_NAMESPACE;
-    return this.#serial(ns, input.functionName, async () => {
-      const { def, zip } = this.#codeUpdate(input);
-      await this.#storeCodeOffThread(def, zip);
-      this.#save(def);
-      this.#onChange(def.namespace, def.functionName);
-      return def;
-    });
+    return this.#changeAsync(input, () => this.#codeUpdate(input));
   }
 
   #configurationUpdate(input: UpdateFunctionConfigurationInput): FunctionDefinition {
@@ -353,30 +276,22 @@ export class FunctionRegistry {
   updateConfiguration(input: UpdateFunctionConfigurationInput): FunctionDefinition {
     const def = this.#configurationUpdate(input);
     // The code folder is per revision: carry the current code over to the new revision.
-    const dir = this.#fnDir(def.namespace, def.functionName);
-    this.#storeCode(def, readFileSync(join(dir, 'code.zip')));
-    this.#save(def);
-    this.#onChange(def.namespace, def.functionName);
-    return def;
+    this.#files.storeCode(def, this.#files.readCode(def));
+    return this.#changed(def);
   }
 
   /** `updateConfiguration`, with the carried-over code extracted off the event loop (the API's path). */
   updateConfigurationAsync(input: UpdateFunctionConfigurationInput): Promise<FunctionDefinition> {
-    const ns = input.namespace ?? DEFAULT_NAMESPACE;
-    return this.#serial(ns, input.functionName, async () => {
+    return this.#changeAsync(input, () => {
       const def = this.#configurationUpdate(input);
-      const dir = this.#fnDir(def.namespace, def.functionName);
-      await this.#storeCodeOffThread(def, readFileSync(join(dir, 'code.zip')));
-      this.#save(def);
-      this.#onChange(def.namespace, def.functionName);
-      return def;
+      return { def, zip: this.#files.readCode(def) };
     });
   }
 
   delete(functionName: string, namespace?: string): void {
     const def = this.get(functionName, namespace);
     this.#functions.delete(key(def.namespace, def.functionName));
-    rmSync(this.#fnDir(def.namespace, def.functionName), { recursive: true, force: true });
+    this.#files.removeFunction(def.namespace, def.functionName);
     this.#onChange(def.namespace, def.functionName);
   }
 
@@ -431,6 +346,6 @@ export class FunctionRegistry {
       throw new ScfError('NamespaceInUse', `namespace ${ns} still holds functions; delete them first`);
     }
     this.#namespaces.delete(ns);
-    rmSync(join(this.#root, ns), { recursive: true, force: true });
+    this.#files.removeNamespace(ns);
   }
 }

@@ -43,28 +43,17 @@ export interface NamespaceDefinition {
   modTime: number;
 }
 
-export interface CreateFunctionInput {
+/** Names one function; the namespace defaults to `default`. */
+export interface FunctionRef {
   functionName: string;
   namespace?: string;
-  handler?: string;
-  runtime?: string;
-  memorySize?: number;
-  timeout?: number;
-  description?: string;
-  environment?: Record<string, string>;
-  code: CodeInput;
 }
 
-export interface UpdateFunctionCodeInput {
-  functionName: string;
-  namespace?: string;
-  handler?: string;
-  code: CodeInput;
-}
-
-export interface UpdateFunctionConfigurationInput {
-  functionName: string;
-  namespace?: string;
+/**
+ * A function's configuration as a caller gives it: each field validated; one left out takes its default
+ * (create) or keeps its current value (update).
+ */
+export interface FunctionConfiguration {
   handler?: string;
   runtime?: string;
   memorySize?: number;
@@ -72,6 +61,17 @@ export interface UpdateFunctionConfigurationInput {
   description?: string;
   environment?: Record<string, string>;
 }
+
+export interface CreateFunctionInput extends FunctionRef, FunctionConfiguration {
+  code: CodeInput;
+}
+
+export interface UpdateFunctionCodeInput extends FunctionRef {
+  handler?: string;
+  code: CodeInput;
+}
+
+export interface UpdateFunctionConfigurationInput extends FunctionRef, FunctionConfiguration {}
 
 export interface ListFunctionsInput {
   namespace?: string;

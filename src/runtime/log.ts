@@ -1,11 +1,10 @@
 /**
- * Parent-side assembly of one invocation's log: the user text (formatted by the child, plus raw fd 1/2
- * output formatted here), the cap with its visible marker, and the SCF platform lines around it.
+ * Parent-side collection of one invocation's user log: the text formatted by the child, plus raw fd 1/2
+ * output formatted here, within the user budget. The platform lines around it and the marker of a capped
+ * log are the result's (`results.ts`, `buildFinalLog`).
  */
 
-import { cutUtf8 } from './node/utf8.js';
-
-export type LogFormat = 'scf' | 'legacy';
+import { fitUtf8 } from './node/utf8.js';
 
 /** A raw line longer than this (no newline in sight) is cut into lines, so no flood grows in memory. */
 const MAX_RAW_LINE = 64 * 1024;
@@ -80,20 +79,9 @@ export class LogCollector {
 
   #add(text: string): void {
     if (text.length === 0) return;
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (this.#dropped > 0 || this.#bytes + bytes > this.#budget) {
-      const room = this.#budget - this.#bytes;
-      if (this.#dropped === 0 && room > 0) {
-        const head = cutUtf8(text, room);
-        const headBytes = Buffer.byteLength(head, 'utf8');
-        this.#push(head, headBytes);
-        this.#dropped += bytes - headBytes;
-      } else {
-        this.#dropped += bytes;
-      }
-      return;
-    }
-    this.#push(text, bytes);
+    const fit = fitUtf8(text, { room: this.#budget - this.#bytes, dropping: this.#dropped > 0 });
+    if (fit.kept !== undefined) this.#push(fit.kept, fit.keptBytes);
+    this.#dropped += fit.dropped;
   }
 
   #push(text: string, bytes: number): void {
@@ -126,43 +114,4 @@ export class LogCollector {
     if (this.#openLine) this.#push('\n', 1);
     return { text: this.#chunks.join(''), dropped: this.#dropped + extraDropped };
   }
-}
-
-export interface FinalLogParts {
-  format: LogFormat;
-  requestId: string;
-  user: string;
-  dropped: number;
-  maxLogBytes: number;
-  /** Platform error text (e.g. `Invoking task timed out after 3 seconds`), printed as an ERROR line. */
-  platformError?: string | undefined;
-  duration: number;
-  memorySize: number;
-  memUsage: number;
-}
-
-/** The marker that ends a capped log. */
-export const truncationMarker = (dropped: number, maxLogBytes: number): string =>
-  `[scf-local] log truncated: ${dropped} bytes dropped (limit ${maxLogBytes} bytes)\n`;
-
-/**
- * The whole log as SCF writes it (`scf`), or only the user lines (`legacy`, the 2017 format, where the
- * platform error shows only in retMsg/errMsg):
- * START, user lines, [marker], [ERROR line], END, Report.
- */
-export function buildFinalLog(p: FinalLogParts): string {
-  const marker = p.dropped > 0 ? truncationMarker(p.dropped, p.maxLogBytes) : '';
-  if (p.format === 'legacy') {
-    return p.user + marker;
-  }
-  const id = p.requestId;
-  const mb = (p.memUsage / 1048576).toFixed(6);
-  return (
-    `START RequestId: ${id}\n` +
-    p.user +
-    marker +
-    (p.platformError ? `ERROR RequestId: ${id} Result: ${p.platformError}\n` : '') +
-    `END RequestId: ${id}\n` +
-    `Report RequestId: ${id} Duration:${Math.round(p.duration)}ms Memory:${p.memorySize}MB MemUsage:${mb}MB\n`
-  );
 }

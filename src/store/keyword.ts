@@ -31,7 +31,7 @@ export function parseKeyword(input: string): KeywordTerm[] {
   const raw: { text: string; prefix: boolean }[] = [];
   let i = 0;
   while (i < input.length) {
-    const c = input[i]!;
+    const c = input.charAt(i);
     if (/\s/u.test(c)) {
       i++;
     } else if (c === '"') {
@@ -48,7 +48,7 @@ export function parseKeyword(input: string): KeywordTerm[] {
       raw.push({ text, prefix });
     } else {
       let j = i;
-      while (j < input.length && !/\s/u.test(input[j]!) && input[j] !== '"') j++;
+      while (j < input.length && !/\s/u.test(input.charAt(j)) && input[j] !== '"') j++;
       const text = input.slice(i, j);
       raw.push({ text, prefix: text.endsWith('*') });
       i = j;
@@ -73,22 +73,18 @@ export function matchKeyword(text: string, terms: readonly KeywordTerm[]): boole
 }
 
 function occursIn(tokens: readonly string[], term: KeywordTerm): boolean {
-  const n = term.tokens.length;
-  for (let start = 0; start + n <= tokens.length; start++) {
-    let ok = true;
-    for (let k = 0; k < n; k++) {
-      const want = term.tokens[k]!;
-      const have = tokens[start + k]!;
-      const last = k === n - 1;
-      if (last && term.prefix ? !have.startsWith(want) : have !== want) {
-        ok = false;
-        break;
-      }
+  const last = term.tokens.length - 1;
+  for (let start = 0; start + last < tokens.length; start++) {
+    if (term.tokens.every((want, k) => tokenMatches(tokens[start + k], want, k === last && term.prefix))) {
+      return true;
     }
-    if (ok) return true;
   }
   return false;
 }
+
+/** One token of a term against one of the text (`have`: none past the text's end). */
+const tokenMatches = (have: string | undefined, want: string, prefix: boolean): boolean =>
+  have !== undefined && (prefix ? have.startsWith(want) : have === want);
 
 /**
  * The terms as an FTS5 MATCH expression. Tokens hold only letters and digits, so quoting them is enough

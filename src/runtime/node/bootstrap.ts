@@ -10,8 +10,15 @@
  * (see `protocol.ts` for why). It loads the user module lazily, inside the first invocation, so module
  * code runs once per instance and its output lands in that first invocation's log.
  *
- * It imports nothing of the project but its own message types: it must stay a small, dependency-free
- * program whose behaviour does not change with the server's code.
+ * It imports nothing of the project but its own message types, the UTF-8 budget and the retCodes
+ * (`protocol.ts`, `utf8.ts`, `../results.ts`, which load nothing else): it must stay a small, dependency-free
+ * program whose behaviour does not change with the server's code. Each file it loads is copied into every
+ * sandbox (`BOOTSTRAP_FILES` in `runtime.ts`).
+ *
+ * Why one file of ~470 lines: it is one small program around one piece of state (the bound function, the
+ * running invocation, the output carried between invocations), which the log capture, the handler's loading
+ * and the invocation all read and write. Split into modules, that state would have to be passed around or
+ * shared through exports, and every new module would be one more file to copy into each sandbox.
  */
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,8 +26,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { type ChildRetCode, RET_CODE } from '../results.js';
 import { type ChildFrame, type InitMessage, type InvokeMessage, parseParentMessage } from './protocol.js';
-import { cutUtf8 } from './utf8.js';
+import { fitUtf8 } from './utf8.js';
 
 /** The frame pipe (see protocol.ts). */
 const FRAME_FD = 3;
@@ -88,9 +96,9 @@ const userCap = (): number => init?.maxLogBytes ?? 1024 * 1024;
 
 /** Sends formatted text for the running invocation, or keeps it for the next one; enforces the cap. */
 function emit(text: string): void {
-  const bytes = Buffer.byteLength(text, 'utf8');
   const cap = userCap();
   if (!running) {
+    const bytes = Buffer.byteLength(text, 'utf8');
     if (pendingBytes + bytes > cap) {
       pendingDropped += bytes;
       return;
@@ -99,22 +107,11 @@ function emit(text: string): void {
     pendingBytes += bytes;
     return;
   }
-  if (running.dropped > 0 || running.sent + bytes > cap) {
-    // Past the cap nothing crosses the pipe any more: a 100 MB flood costs the parent nothing.
-    const room = cap - running.sent;
-    if (running.dropped === 0 && room > 0) {
-      const head = cutUtf8(text, room);
-      const headBytes = Buffer.byteLength(head, 'utf8');
-      if (headBytes > 0) send({ t: 'log', d: head });
-      running.sent += headBytes;
-      running.dropped += bytes - headBytes;
-    } else {
-      running.dropped += bytes;
-    }
-    return;
-  }
-  running.sent += bytes;
-  send({ t: 'log', d: text });
+  // Past the cap nothing crosses the pipe any more: a 100 MB flood costs the parent nothing.
+  const fit = fitUtf8(text, { room: cap - running.sent, dropping: running.dropped > 0 });
+  if (fit.kept) send({ t: 'log', d: fit.kept });
+  running.sent += fit.keptBytes;
+  running.dropped += fit.dropped;
 }
 
 /**
@@ -175,10 +172,10 @@ captureStream(process.stderr, 2);
 
 type Handler = (event: unknown, context: unknown, callback: unknown) => unknown;
 
-/** A failure to produce a handler: 437 (not found) or 430 (the module threw while loading). */
+/** A failure to produce a handler: not found (437), or the module threw while loading (430). */
 class InitFailure {
   constructor(
-    readonly code: 430 | 437,
+    readonly code: ChildRetCode,
     readonly error: unknown,
   ) {}
 }
@@ -188,7 +185,7 @@ let handlerFn: Handler | undefined;
 async function loadHandler(spec: InitMessage): Promise<Handler> {
   const dot = spec.handler.lastIndexOf('.');
   const notFound = (why: string) =>
-    new InitFailure(437, new Error(`Handler not found: ${spec.handler} (${why})`));
+    new InitFailure(RET_CODE.HANDLER_NOT_FOUND, new Error(`Handler not found: ${spec.handler} (${why})`));
   if (dot <= 0 || dot === spec.handler.length - 1) throw notFound('expected file.export');
   const file = spec.handler.slice(0, dot);
   const exportName = spec.handler.slice(dot + 1);
@@ -217,7 +214,7 @@ async function loadHandler(spec: InitMessage): Promise<Handler> {
       }
     }
   } catch (err) {
-    throw new InitFailure(430, err);
+    throw new InitFailure(RET_CODE.USER_CODE_EXCEPTION, err);
   }
   let fn = mod?.[exportName];
   const dflt = mod?.['default'];
@@ -367,7 +364,7 @@ function describeError(error: unknown): { msg: string; stack: string } {
 }
 
 /** Ends the running invocation with a user error (printed to its log like SCF does). */
-function sendError(code: 430 | 437, error: unknown, fatal: boolean): void {
+function sendError(code: ChildRetCode, error: unknown, fatal: boolean): void {
   const cur = running;
   if (!cur) return;
   userWrite(2, `${format(error)}\n`);
@@ -409,19 +406,19 @@ async function invoke(msg: InvokeMessage): Promise<void> {
     completion = await runHandler(handlerFn, event, spec, msg, t0);
   } catch (err) {
     if (err instanceof InitFailure) sendError(err.code, err.error, true);
-    else sendError(430, err, false);
+    else sendError(RET_CODE.USER_CODE_EXCEPTION, err, false);
     if (err instanceof InitFailure) process.exit(1);
     return;
   }
   if (!completion.ok) {
-    sendError(430, completion.error, false);
+    sendError(RET_CODE.USER_CODE_EXCEPTION, completion.error, false);
     return;
   }
   let ret: string;
   try {
     ret = JSON.stringify(completion.value) ?? 'null';
   } catch (err) {
-    sendError(430, err, false);
+    sendError(RET_CODE.USER_CODE_EXCEPTION, err, false);
     return;
   }
   const cur = running;
@@ -440,7 +437,7 @@ async function invoke(msg: InvokeMessage): Promise<void> {
  * state can no longer be trusted. Between invocations it just ends the instance.
  */
 process.on('uncaughtException', (err) => {
-  if (running) sendError(430, err, true);
+  if (running) sendError(RET_CODE.USER_CODE_EXCEPTION, err, true);
   else userWrite(2, `Uncaught ${format(err)}\n`);
   process.exit(1);
 });

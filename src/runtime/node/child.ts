@@ -5,8 +5,8 @@
  * host's side, never from the function's own process.
  *
  * stdio: 0 ignored, 1/2 raw output, 3 frames from the child, 4 IPC to the child (see protocol.ts); in a
- * sandbox also 5 = bwrap's info pipe (the host pid of the function's process), 6 = its block pipe (the
- * process waits there until slirp4netns has configured its network).
+ * sandbox also 5 = bwrap's info pipe (the host pid of the function's process, read by `../sandbox/pids.ts`),
+ * 6 = its block pipe (the process waits there until slirp4netns has configured its network).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
@@ -16,14 +16,13 @@ import type { Readable, Writable } from 'node:stream';
 import { ScfError } from '../../errors/index.js';
 import type { SandboxLauncher } from '../sandbox/launcher.js';
 import { attachSlirp, type Slirp } from '../sandbox/network.js';
+import { readChildPid, waitForMain } from '../sandbox/pids.js';
 import { ProcessTree } from '../sandbox/tree.js';
 
 /** After SIGKILL, deadline for the exit itself (a process in uninterruptible sleep may take a while). */
 const KILL_DEADLINE_MS = 5_000;
 /** After the exit, deadline for stdio to close (a grandchild outside the process group may hold it). */
 const STDIO_GRACE_MS = 2_000;
-/** Deadline for bwrap to say which pid the function's process has. */
-const INFO_DEADLINE_MS = 15_000;
 
 export interface SandboxRuntime {
   launcher: SandboxLauncher;
@@ -193,10 +192,7 @@ export class InstanceProcess {
     }
     // The function's process is the init's child; it exists once the init has forked (right after the
     // block pipe released it).
-    const main = await waitFor(
-      () => ProcessTree.findChild(init),
-      () => proc.exited,
-    );
+    const main = await waitForMain(init, () => proc.exited);
     if (main === undefined) throw fail(`the sandbox exited${proc.#stderrHead()}`);
     proc.#pid = main;
     proc.tree = new ProcessTree(main, init);
@@ -327,18 +323,6 @@ function signalName(n: number): string {
   return found ? found[0] : String(n);
 }
 
-/** Polls `find` (every ms, then every 5 ms) until it answers or `gone()` says to stop; at most 15 s. */
-async function waitFor(find: () => number | undefined, gone: () => boolean): Promise<number | undefined> {
-  const deadline = Date.now() + INFO_DEADLINE_MS;
-  for (let i = 0; Date.now() < deadline; i++) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (gone()) return undefined;
-    await delay(i < 10 ? 1 : 5);
-  }
-  return undefined;
-}
-
 function killGroup(pid: number, child: ChildProcess): void {
   try {
     process.kill(-pid, 'SIGKILL');
@@ -398,45 +382,4 @@ function wire(child: ChildProcess, events: ChildEvents): void {
     }
   });
   child.on('disconnect', () => events.disconnect());
-}
-
-/**
- * Reads bwrap's info JSON (`{"child-pid": N, ...}`) from its info pipe, to its end: bwrap writes the
- * namespace ids after the pid, and a pipe closed under it would kill it with SIGPIPE.
- */
-function readChildPid(child: ChildProcess, fd: number): Promise<number> {
-  const pipe = child.stdio[fd] as Readable | null;
-  return new Promise<number>((resolve, reject) => {
-    if (!pipe) {
-      reject(new Error('no info pipe'));
-      return;
-    }
-    let text = '';
-    let settled = false;
-    const done = (err: Error | undefined, pid?: number) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      if (err) reject(err);
-      else resolve(pid as number);
-    };
-    const deadline = setTimeout(() => done(new Error('bwrap said nothing')), INFO_DEADLINE_MS);
-    deadline.unref();
-    pipe.setEncoding('utf8');
-    pipe.on('data', (chunk: string) => {
-      if (settled) return; // the rest is drained and ignored
-      text += chunk;
-      let info: { 'child-pid'?: unknown };
-      try {
-        info = JSON.parse(text) as { 'child-pid'?: unknown };
-      } catch {
-        return; // not whole yet
-      }
-      const pid = info['child-pid'];
-      if (typeof pid === 'number') done(undefined, pid);
-      else done(new Error('bwrap gave no child pid'));
-    });
-    pipe.once('end', () => done(new Error(`bwrap exited before starting the function's process`)));
-    child.once('exit', () => done(new Error('bwrap exited')));
-  });
 }

@@ -1,7 +1,8 @@
 /**
- * The parent side of one Node.js instance: its state machine and the one invocation it runs at a time. The
- * parts live next to it: `child.ts` (the process, its sandbox, kill and waits), `frames.ts` (reading the
- * frame pipe), `invocation.ts` (timer, figures, results), `../results.ts` (retCodes and messages).
+ * The parent side of one Node.js instance: its state machine. The parts live next to it: `child.ts` (the
+ * process, its sandbox, kill and waits), `frames.ts` (reading the frame pipe, the start-up handshake),
+ * `environment.ts` (what the process is told), `invocation.ts` (the one invocation it runs at a time: timer,
+ * watchdog, result, the platform's decision to end it), `../results.ts` (retCodes, messages, the result).
  *
  * States: starting -> [stem -> starting ->] busy <-> idle, then stopping -> dead. `starting` = spawned, until
  * the child said `ready` and acknowledged its function (`init` -> `bound`); `stem` = a stem cell: ready but
@@ -11,22 +12,14 @@
  * for good. Every wait on the child is raced against its exit and a deadline.
  */
 import { ScfError } from '../../errors/index.js';
-import { userLogBudget } from '../log.js';
 import type { MemoryWatchdog, Watched } from '../memory.js';
-import { type Ending, errorJson, MAX_RESULT_BYTES, RET_CODE } from '../results.js';
-import { CODE_MOUNT, fillSlot, RUNTIME_MOUNT } from '../sandbox/launcher.js';
+import { fillSlot, RUNTIME_MOUNT } from '../sandbox/launcher.js';
 import type { FunctionRunSpec, RunRequest, RunResult } from '../types.js';
-import { InstanceProcess, type SandboxRuntime } from './child.js';
-import { FrameReader } from './frames.js';
-import { Invocation, type InvocationSettings } from './invocation.js';
-import type {
-  BoundFrame,
-  ChildFrame,
-  DoneErrorFrame,
-  DoneOkFrame,
-  InitMessage,
-  ReadyFrame,
-} from './protocol.js';
+import { InstanceProcess } from './child.js';
+import { initMessage, type PlatformFacts, spawnEnv } from './environment.js';
+import { FrameReader, Handshake, type HandshakeFrame } from './frames.js';
+import { InvocationRunner, type InvocationSettings } from './invocation.js';
+import type { ChildFrame } from './protocol.js';
 
 export const InstanceState = {
   Starting: 'starting',
@@ -38,31 +31,14 @@ export const InstanceState = {
 } as const;
 export type InstanceState = (typeof InstanceState)[keyof typeof InstanceState];
 
-/** Deadline for a new process to say `ready`, and for `bound` after `init` (generous: the machine may be busy). */
-const START_DEADLINE_MS = 15_000;
-
 /** The bootstrap as a sandboxed process sees it. */
 const SANDBOX_BOOTSTRAP = `${RUNTIME_MOUNT}/node/bootstrap.js`;
 
-/** The fixed base environment of a function process: the server's own environment is never inherited. */
-const BASE_ENV: Readonly<Record<string, string>> = {
-  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  HOME: '/tmp',
-  TMPDIR: '/tmp',
-  LANG: 'C.UTF-8',
-  TZ: 'UTC',
-};
-
 /** What every instance of a runtime shares. */
-export interface InstanceOptions extends InvocationSettings {
+export interface InstanceOptions extends InvocationSettings, PlatformFacts {
   nodePath: string;
   /** Host path of bootstrap.js (used as is without a sandbox). */
   bootstrapPath: string;
-  /** The sandbox every instance runs in; undefined = plain processes (`runtime.sandbox: "off"`). */
-  sandbox: SandboxRuntime | undefined;
-  region: string;
-  appId: string;
-  uin: string;
   watchdog: MemoryWatchdog;
   /** Called as soon as a process exists (before it is ready), so `close()` can reach it. */
   onSpawn: (instance: NodeInstance) => void;
@@ -79,34 +55,6 @@ export interface InstanceHooks {
   onDead: (instance: NodeInstance) => void;
 }
 
-/** The whole environment of a function's process, in order: base, the function's own, then SCF's. */
-export function functionEnv(
-  fn: FunctionRunSpec,
-  opts: Pick<InstanceOptions, 'region' | 'appId' | 'uin' | 'sandbox'>,
-): Record<string, string> {
-  return {
-    ...BASE_ENV,
-    ...fn.environment,
-    SCF_RUNTIME: fn.runtime,
-    SCF_NAMESPACE: fn.namespace,
-    SCF_FUNCTIONNAME: fn.functionName,
-    SCF_FUNCTIONVERSION: '$LATEST',
-    SCF_MEMORYSIZE: String(fn.memorySize),
-    SCF_TIMEOUT: String(fn.timeout),
-    SCF_CODE: opts.sandbox ? CODE_MOUNT : fn.codeDir,
-    TENCENTCLOUD_REGION: opts.region,
-    TENCENTCLOUD_APPID: opts.appId,
-    TENCENTCLOUD_UIN: opts.uin,
-    TENCENTCLOUD_RUNENV: 'SCF',
-  };
-}
-
-/** A frame the parent is waiting for (`ready`, then `bound`). */
-interface Expectation {
-  frame: (ReadyFrame | BoundFrame)['t'];
-  arrived: () => void;
-}
-
 export class NodeInstance implements Watched {
   /** MB: the V8 heap cap it was spawned with, which no later `init` can change. */
   readonly memorySize: number;
@@ -119,17 +67,14 @@ export class NodeInstance implements Watched {
   #fn: FunctionRunSpec | undefined;
   #label: string;
   #state: InstanceState = InstanceState.Starting;
-  #expecting: Expectation | undefined;
-  #current: Invocation | undefined;
-  #heapOom = false;
+  readonly #handshake = new Handshake();
+  readonly #runner: InvocationRunner;
   #startupStderr = '';
   /** The function was retired, or the child dropped its IPC channel: do not reuse after this invocation. */
   #noReuse = false;
   #interrupted = false;
   #goneNotified = false;
   #dead: Promise<void> | undefined;
-  /** `ready` arrived before `#handshake('ready')` began waiting for it. */
-  #readySeen = false;
   /** A protocol fault seen while the process was still being set up (acted on once it exists). */
   #earlyFault: string | undefined;
   /** The code slot already holds the function's code (a fresh start fills it before spawning). */
@@ -145,6 +90,20 @@ export class NodeInstance implements Watched {
       (f) => this.#onFrame(f),
       (why) => this.#protocolFault(why),
     );
+    this.#runner = new InvocationRunner({
+      proc: () => this.#proc,
+      watchdog: opts.watchdog,
+      watched: this,
+      memoryLimitBytes: this.memoryLimitBytes,
+      settings: opts,
+      rest: (fatal) => this.#rest(fatal),
+      end: () => {
+        this.#state = InstanceState.Stopping;
+        this.#notifyGone();
+        this.#proc.kill();
+        return this.#waitGone();
+      },
+    });
   }
 
   get state(): InstanceState {
@@ -216,7 +175,7 @@ export class NodeInstance implements Watched {
         bootstrapPath: opts.sandbox ? SANDBOX_BOOTSTRAP : opts.bootstrapPath,
         memorySize,
         codeDir: fn?.codeDir,
-        env: fn ? functionEnv(fn, opts) : { ...BASE_ENV },
+        env: spawnEnv(fn, opts),
         label,
         sandbox: opts.sandbox,
       },
@@ -237,7 +196,7 @@ export class NodeInstance implements Watched {
     }
     opts.onSpawn(inst);
     if (!fn) inst.#proc.holdLoop(false);
-    await inst.#handshake('ready');
+    await inst.#shake('ready');
     return inst;
   }
 
@@ -250,7 +209,7 @@ export class NodeInstance implements Watched {
    */
   async bind(fn: FunctionRunSpec, hooks: InstanceHooks): Promise<void> {
     const bindable =
-      this.#fn === undefined && this.#expecting === undefined && !this.#proc.exited && !this.#interrupted;
+      this.#fn === undefined && !this.#handshake.waiting && !this.#proc.exited && !this.#interrupted;
     if (
       !bindable ||
       fn.memorySize !== this.memorySize ||
@@ -272,32 +231,12 @@ export class NodeInstance implements Watched {
         fillSlot(fn.codeDir, this.#proc.slot);
       } catch (err) {
         void this.stop();
-        throw new ScfError(
-          'InternalError',
-          `cannot give ${fn.functionName} its code: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
+        const why = `cannot give ${fn.functionName} its code: ${(err as Error).message}`;
+        throw new ScfError('InternalError', why, { cause: err });
       }
     }
-    const bound = this.#handshake('bound');
-    const init: InitMessage = {
-      t: 'init',
-      namespace: fn.namespace,
-      functionName: fn.functionName,
-      handler: fn.handler,
-      codeDir: this.#opts.sandbox ? CODE_MOUNT : fn.codeDir,
-      memorySize: fn.memorySize,
-      timeout: fn.timeout,
-      region: this.#opts.region,
-      appId: this.#opts.appId,
-      uin: this.#opts.uin,
-      environment: fn.environment,
-      env: functionEnv(fn, this.#opts),
-      maxLogBytes: userLogBudget(this.#opts.maxLogBytes),
-    };
-    this.#proc.send(init);
+    const bound = this.#shake('bound');
+    this.#proc.send(initMessage(fn, this.#opts));
     await bound;
     this.#state = InstanceState.Busy;
   }
@@ -306,52 +245,17 @@ export class NodeInstance implements Watched {
    * Waits for the child's next handshake frame, raced against its exit, a deadline and `close()`. On failure
    * the process is stopped and the error carries what it printed to stderr meanwhile.
    */
-  #handshake(frame: Expectation['frame']): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const fail = (why: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        if (this.#expecting === expectation) this.#expecting = undefined;
+  #shake(frame: HandshakeFrame): Promise<void> {
+    return this.#handshake.wait(frame, this.#proc, {
+      cancelled: () => this.#interrupted,
+      fail: (why) => {
         void this.stop();
         const detail = this.#startupStderr.trim();
-        reject(
-          new ScfError(
-            'InternalError',
-            `instance of ${this.#label} failed to start: ${why}${detail ? `: ${detail}` : ''}`,
-          ),
+        return new ScfError(
+          'InternalError',
+          `instance of ${this.#label} failed to start: ${why}${detail ? `: ${detail}` : ''}`,
         );
-      };
-      const expectation: Expectation = {
-        frame,
-        arrived: () => {
-          if (settled) return;
-          clearTimeout(deadline);
-          this.#expecting = undefined;
-          if (this.#interrupted) fail('runtime closed');
-          else {
-            settled = true;
-            resolve();
-          }
-        },
-      };
-      // Unref'd: whoever waits on a process holds the loop through its handles; a stem cell must not.
-      const deadline = setTimeout(
-        () => fail(`no ${frame} signal within ${START_DEADLINE_MS} ms`),
-        START_DEADLINE_MS,
-      );
-      deadline.unref();
-      if (frame === 'ready' && this.#readySeen) {
-        clearTimeout(deadline);
-        settled = true;
-        resolve();
-        return;
-      }
-      this.#expecting = expectation;
-      this.#proc.onExit(() => {
-        if (this.#expecting === expectation) fail(`process exited (${this.#proc.describeExit()})`);
-      });
+      },
     });
   }
 
@@ -375,31 +279,9 @@ export class NodeInstance implements Watched {
    * (frozen, reusable) or on its way out (`stopping`/`dead`).
    */
   run(req: RunRequest, opts: { startTime: number; coldStart: boolean }): Promise<RunResult> {
-    return new Promise<RunResult>((resolve) => {
-      const proc = this.#proc;
-      proc.tree.thaw();
-      proc.resetPeak();
-      const inv = new Invocation(
-        req,
-        { ...opts, cpu0: proc.tree.cpu(), onTimeout: () => this.#abort({ kind: 'timeout' }) },
-        this.#opts,
-      );
-      this.#resolve = resolve;
-      this.#current = inv;
-      this.#state = InstanceState.Busy;
-      if (this.#interrupted || proc.exited) {
-        this.#abort(this.#interrupted ? { kind: 'interrupt' } : { kind: 'exit', how: proc.describeExit() });
-        return;
-      }
-      proc.holdLoop(true);
-      this.#opts.watchdog.watch(this);
-      if (!proc.send({ t: 'invoke', id: req.requestId, q: req.qualifier, ev: req.event })) {
-        this.#abort({ kind: 'protocol', why: 'the instance no longer listens' });
-      }
-    });
+    this.#state = InstanceState.Busy;
+    return this.#runner.run(req, { ...opts, interrupted: this.#interrupted });
   }
-
-  #resolve: ((r: RunResult) => void) | undefined;
 
   rss(): number | undefined {
     return this.#proc.tree.rss();
@@ -407,18 +289,18 @@ export class NodeInstance implements Watched {
 
   /** Watchdog sample: remembers the peak; kills the invocation when over memorySize. */
   onMemorySample(rss: number): void {
-    const inv = this.#current;
-    if (!inv) return;
-    if (rss > inv.maxRss) inv.maxRss = rss;
-    if (rss > this.memoryLimitBytes) this.#abort({ kind: 'memory' });
+    this.#runner.sample(rss);
   }
 
-  /** Stops the process (SIGKILL to everything in it); resolves once it is dead. A running invocation ends as 439. */
+  /**
+   * Stops the process (SIGKILL to everything in it); resolves once it is dead. A running invocation ends as
+   * an exit (PROCESS_EXITED).
+   */
   stop(): Promise<void> {
     // Still being set up: InstanceProcess.spawn cleans up after itself when it fails.
     if (this.#proc === undefined) return Promise.resolve();
-    if (this.#current && !this.#current.ending) {
-      this.#abort({ kind: 'exit', how: 'stopped by the platform' });
+    if (this.#runner.running) {
+      this.#runner.abort({ kind: 'exit', how: 'stopped by the platform' });
       return this.#waitGone();
     }
     if (this.#state !== InstanceState.Dead) this.#state = InstanceState.Stopping;
@@ -430,8 +312,8 @@ export class NodeInstance implements Watched {
   /** For `close()`: a running invocation ends with retCode 3, then the process is stopped. */
   interrupt(): Promise<void> {
     this.#interrupted = true;
-    if (this.#current && !this.#current.ending) {
-      this.#abort({ kind: 'interrupt' });
+    if (this.#runner.running) {
+      this.#runner.abort({ kind: 'interrupt' });
       return this.#waitGone();
     }
     return this.stop();
@@ -442,30 +324,22 @@ export class NodeInstance implements Watched {
   #onFrame(frame: ChildFrame): void {
     switch (frame.t) {
       case 'log':
-        // Frames after an ending was decided still count: they were written before the kill.
-        this.#current?.log.addFormatted(frame.d);
+        this.#runner.log(frame.d);
         return;
       case 'ready':
       case 'bound':
-        if (this.#expecting?.frame === frame.t) this.#expecting.arrived();
-        // A sandbox's process can be ready before its set-up finished on this side (before the wait began).
-        else if (frame.t === 'ready' && this.#state === InstanceState.Starting && !this.#readySeen) {
-          this.#readySeen = true;
-        } else this.#protocolFault(`unexpected ${frame.t} frame`);
+        if (!this.#handshake.receive(frame.t, this.#state === InstanceState.Starting)) {
+          this.#protocolFault(`unexpected ${frame.t} frame`);
+        }
         return;
       case 'done':
-        this.#onDone(frame);
+        if (!this.#runner.done(frame)) this.#protocolFault('result for no running invocation');
         return;
     }
   }
 
   #onRaw(fd: 1 | 2, text: string): void {
-    if (fd === 2 && /JavaScript heap out of memory|Reached heap limit/.test(text)) this.#heapOom = true;
-    const inv = this.#current;
-    if (inv) {
-      inv.log.addRaw(fd, text);
-      return;
-    }
+    if (this.#runner.raw(fd, text)) return;
     if (this.#state === InstanceState.Starting && this.#startupStderr.length < 2000) {
       this.#startupStderr += text.slice(0, 2000);
     }
@@ -478,67 +352,13 @@ export class NodeInstance implements Watched {
       this.#earlyFault = why;
       return;
     }
-    if (this.#current && !this.#current.ending) this.#abort({ kind: 'protocol', why });
+    if (this.#runner.running) this.#runner.abort({ kind: 'protocol', why });
     else void this.stop();
   }
 
-  /** Figures of an invocation that reached its end in a live process. */
-  #figures(inv: Invocation): { duration: number; memUsage: number; cpuTime: number } {
-    // The clock first: the /proc reads after it are not the function's time.
-    const duration = inv.elapsed();
-    const tree = this.#proc.tree;
-    const peak = tree.peak();
-    return {
-      duration,
-      memUsage: Math.max(peak ?? 0, inv.maxRss),
-      cpuTime: inv.cpuSince(tree.cpu()),
-    };
-  }
-
-  #onDone(frame: DoneOkFrame | DoneErrorFrame): void {
-    const inv = this.#current;
-    if (!inv || frame.id !== inv.req.requestId) {
-      this.#protocolFault('result for no running invocation');
-      return;
-    }
-    // A result written after we decided to kill is ignored: the decision stands (timeout wins a tie).
-    if (inv.ending) return;
-    const figures = this.#figures(inv);
-    // The peak at the end counts as much as a sample: a short burst past the limit between two samples is
-    // still a memory failure, not a success that reports more memory than the function has.
-    if (figures.memUsage > this.memoryLimitBytes) {
-      if (figures.memUsage > inv.maxRss) inv.maxRss = figures.memUsage;
-      this.#abort({ kind: 'memory' });
-      return;
-    }
-    inv.stopTimer();
-    this.#opts.watchdog.unwatch(this);
-    this.#current = undefined;
-    let result: RunResult;
-    const retBytes = frame.ok ? Buffer.byteLength(frame.ret, 'utf8') : 0;
-    if (frame.ok && retBytes > MAX_RESULT_BYTES) {
-      inv.ending = { kind: 'too-large', bytes: retBytes };
-      result = inv.endedResult(figures);
-    } else if (frame.ok) {
-      result = inv.result(
-        { ok: true, retCode: RET_CODE.SUCCESS, retMsg: frame.ret, errMsg: '', drop: frame.drop },
-        figures,
-      );
-    } else {
-      result = inv.result(
-        {
-          ok: false,
-          retCode: frame.code,
-          retMsg: errorJson(frame.msg, inv.req.requestId, frame.code, frame.stack),
-          errMsg: frame.msg,
-          drop: frame.drop,
-        },
-        figures,
-      );
-    }
-    const fatal = !frame.ok && frame.fatal;
+  /** A result is in and the invocation is over: the process rests frozen until the next one, or is stopped. */
+  #rest(fatal: boolean): void {
     if (fatal || this.#noReuse || this.#interrupted || this.#proc.exited) {
-      // The child exits by itself after a fatal result; the kill makes sure of it.
       this.#state = InstanceState.Stopping;
       this.#notifyGone();
       this.#proc.kill();
@@ -548,50 +368,18 @@ export class NodeInstance implements Watched {
       this.#proc.tree.freeze();
       this.#proc.holdLoop(false);
     }
-    this.#settle(result);
-  }
-
-  #settle(result: RunResult): void {
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    resolve?.(result);
   }
 
   #onExit(): void {
     // An exit while the process is still being set up is reported by `InstanceProcess.spawn` itself.
     if (this.#proc === undefined) return;
-    if (this.#current && !this.#current.ending) {
-      this.#abort({ kind: 'exit', how: this.#proc.describeExit() });
+    if (this.#runner.running) {
+      this.#runner.abort({ kind: 'exit', how: this.#proc.describeExit() });
       return;
     }
     if (this.#state !== InstanceState.Dead) this.#state = InstanceState.Stopping;
     this.#notifyGone();
     void this.#waitGone();
-  }
-
-  /**
-   * Ends the running invocation on the parent's decision (timeout, memory, interrupt, protocol fault) or
-   * because the process exited. The peak memory is read before the kill; the result is built only once the
-   * child's stdio has closed, so every line it wrote before dying is in the log.
-   */
-  #abort(ending: Ending): void {
-    const inv = this.#current;
-    if (!inv || inv.ending) return;
-    // A V8 heap abort shows as an exit (SIGABRT) with its message on stderr: that is a memory failure.
-    inv.ending = ending.kind === 'exit' && this.#heapOom ? { kind: 'memory' } : ending;
-    inv.stopTimer();
-    this.#opts.watchdog.unwatch(this);
-    const live = this.#proc.exited ? undefined : this.#figures(inv);
-    const figures = live ?? { duration: inv.elapsed(), memUsage: inv.maxRss, cpuTime: 0 };
-    figures.memUsage = Math.max(figures.memUsage, inv.maxRss);
-    this.#state = InstanceState.Stopping;
-    this.#notifyGone();
-    this.#proc.kill();
-    void this.#waitGone().then(() => {
-      this.#current = undefined;
-      if (inv.ending?.kind === 'exit' && this.#heapOom) inv.ending = { kind: 'memory' };
-      this.#settle(inv.endedResult(figures));
-    });
   }
 
   #notifyGone(): void {

@@ -12,8 +12,10 @@
  * parent and attributed to the running invocation.
  *
  * Both sides check every message on receipt (`parseChildFrame`, `parseParentMessage`): a malformed one is
- * a protocol fault, never trusted. This file imports nothing: the bootstrap may import only it.
+ * a protocol fault, never trusted. This file imports nothing but the retCodes (`../results.ts`, itself
+ * import-free): the bootstrap loads it inside the sandbox.
  */
+import { type ChildRetCode, RET_CODE } from '../results.js';
 
 /**
  * Binds the instance to a function: static facts about it, sent once per instance after `ready`. The child
@@ -90,8 +92,8 @@ export interface DoneOkFrame extends DoneBase {
 export interface DoneErrorFrame extends DoneBase {
   t: 'done';
   ok: false;
-  /** 430 (user code exception) or 437 (handler not found). */
-  code: 430 | 437;
+  /** USER_CODE_EXCEPTION or HANDLER_NOT_FOUND. */
+  code: ChildRetCode;
   msg: string;
   stack: string;
   /** The instance is unusable (module failed to load, uncaught exception): the child exits next. */
@@ -126,7 +128,7 @@ export function parseChildFrame(line: string): ChildFrame | undefined {
       if (v['ok'] === true) return isStr(v['ret']) ? (v as unknown as DoneOkFrame) : undefined;
       if (v['ok'] !== false) return undefined;
       const okShape =
-        (v['code'] === 430 || v['code'] === 437) &&
+        (v['code'] === RET_CODE.USER_CODE_EXCEPTION || v['code'] === RET_CODE.HANDLER_NOT_FOUND) &&
         isStr(v['msg']) &&
         isStr(v['stack']) &&
         typeof v['fatal'] === 'boolean';

@@ -7,9 +7,9 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScfError } from '../../errors/index.js';
-import type { LogFormat } from '../log.js';
 import { MemoryWatchdog } from '../memory.js';
 import { FunctionPool, type Lease } from '../pool.js';
+import type { LogFormat } from '../results.js';
 import { processlessResult } from '../results.js';
 import { probeSandbox, type SandboxMode, type SandboxNetwork, sandboxIds } from '../sandbox/detect.js';
 import { SandboxLauncher } from '../sandbox/launcher.js';
@@ -67,8 +67,11 @@ export interface NodeRuntimeOptions {
 /** The compiled bootstrap next to this file (`dist/src/runtime/node/bootstrap.js`). */
 const BOOTSTRAP_PATH = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
 
-/** The files the bootstrap loads (it imports nothing else): what a sandbox gets of the runtime. */
-const BOOTSTRAP_FILES = ['bootstrap.js', 'protocol.js', 'utf8.js'] as const;
+/**
+ * The files the bootstrap loads (it imports nothing else), relative to the runtime's folder (`dist/src/
+ * runtime`): what a sandbox gets of the runtime, at the same relative paths under `/var/runtime`.
+ */
+const BOOTSTRAP_FILES = ['node/bootstrap.js', 'node/protocol.js', 'node/utf8.js', 'results.js'] as const;
 
 /**
  * True when `uid` can traverse every folder down to `dir` (or `dir` does not exist yet below folders it
@@ -112,7 +115,7 @@ function setUpSandbox(
     network = 'none';
     reason = 'slirp4netns is not installed: functions have no network';
   }
-  const runtimeDir = dirname(BOOTSTRAP_PATH);
+  const runtimeDir = dirname(dirname(BOOTSTRAP_PATH));
   const launcher = new SandboxLauncher({
     bwrap: probe.bwrap,
     network,

@@ -48,7 +48,10 @@ export interface LauncherOptions {
   network: SandboxNetwork;
   /** Size of the private /tmp, bytes. */
   tmpBytes: number;
-  /** Host folder of the runtime's bootstrap files, and the names of the files the bootstrap needs. */
+  /**
+   * Host folder of the runtime (`dist/src/runtime`), and the files the bootstrap needs, as paths relative to
+   * it (in that folder or in `node/`); each is copied to the same path under `/var/runtime`.
+   */
   runtimeDir: string;
   runtimeFiles: readonly string[];
   /** The node binary; bound read-only at its own path when it is not under /usr. */
@@ -159,8 +162,8 @@ export class SandboxLauncher {
     chmodSync(join(rt, 'node'), 0o755);
     writeFileSync(join(rt, 'package.json'), '{ "type": "module" }\n', { mode: 0o644 });
     for (const f of opts.runtimeFiles) {
-      copyFileSync(join(opts.runtimeDir, f), join(rt, 'node', f));
-      chmodSync(join(rt, 'node', f), 0o644);
+      copyFileSync(join(opts.runtimeDir, f), join(rt, f));
+      chmodSync(join(rt, f), 0o644);
     }
   }
 

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { searchText } from '../search-text.js';
 import { RET_CODE } from '../types.js';
+import { required } from './required.js';
 
 export interface DrainLimits {
   /** Most records per transaction. */
@@ -62,7 +63,7 @@ export function makeDrain(db: Database.Database): (limits: DrainLimits) => numbe
 /** Whether anything is queued (cheap: the first row of the queue's rowid B-tree). */
 export function makeQueueProbe(db: Database.Database): () => number {
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM fts_queue');
-  return () => count.get()!.n;
+  return () => required(count.get(), 'the row of COUNT(*) over fts_queue').n;
 }
 
 /**

@@ -5,14 +5,18 @@
  * loop. An error ends the thread (uncaught); the store reports it and starts a new one, and nothing is
  * lost: the queue is durable and each transaction is atomic.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError } from '../../errors/index.js';
 import { makeDrain, WriteTurn } from './fts-indexer.js';
 import { type FromIndexer, type IndexerWorkerData, isToIndexer } from './indexer-protocol.js';
 
-const port = parentPort;
-if (!port) throw new ScfError('InternalError', 'indexer-worker.js must run in a worker thread');
+/** Loaded outside a worker thread: there is no one to index for. */
+function notInWorker(): never {
+  throw new ScfError('InternalError', 'indexer-worker.js must run in a worker thread');
+}
+
+const port: MessagePort = parentPort ?? notInWorker();
 const data = workerData as IndexerWorkerData;
 
 // fileMustExist: the store created the file; a thread outliving its folder must not create a stray one.
@@ -83,7 +87,7 @@ function wake(): void {
 function stop(): void {
   clearInterval(poll);
   db.close();
-  port!.close();
+  port.close();
 }
 
 const poll = setInterval(wake, data.pollMs);

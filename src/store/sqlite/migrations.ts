@@ -113,7 +113,7 @@ export const MIGRATIONS: readonly Migration[] = [
 /** Applies the migrations the database lacks. Refuses a database written by a newer scf-local. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const latest = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
+  const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new ScfError(
       'InternalError',

@@ -3,7 +3,7 @@
  * tested on its own. Every value is a bound parameter; only whitelisted column names are spliced in.
  */
 import { parseKeyword, toFts5Query } from '../keyword.js';
-import type { LogQuery, OrderBy, RetCodeFilter } from '../types.js';
+import { type LogQuery, type OrderBy, RET_CODE, type RetCodeFilter } from '../types.js';
 
 export interface SqlPart {
   sql: string;
@@ -19,11 +19,11 @@ const SORT_COLUMN: Record<OrderBy, string> = {
 };
 
 const RET_CODE_CONDITION: Record<RetCodeFilter, string> = {
-  is0: 'ret_code = 0',
-  not0: 'ret_code <> 0',
-  TimeLimitExceeded: 'ret_code = 433',
-  ResourceLimitExceeded: 'ret_code = 434',
-  UserCodeException: 'ret_code = 430',
+  is0: `ret_code = ${RET_CODE.SUCCESS}`,
+  not0: `ret_code <> ${RET_CODE.SUCCESS}`,
+  TimeLimitExceeded: `ret_code = ${RET_CODE.TIMEOUT}`,
+  ResourceLimitExceeded: `ret_code = ${RET_CODE.MEMORY_LIMIT}`,
+  UserCodeException: `ret_code = ${RET_CODE.USER_CODE_EXCEPTION}`,
 };
 
 /**
@@ -111,7 +111,7 @@ function keywordSource(q: LogQuery, kw: { fts: string; termsJson: string }): Sql
         WHERE ${w.sql} AND scf_keyword_match(i.log, ?)
       UNION ALL
       ${sel} FROM invocations i INDEXED BY invocations_running
-        WHERE i.ret_code = 2 AND ${w.sql} AND i.seq NOT IN (SELECT seq FROM fts_queue)
+        WHERE i.ret_code = ${RET_CODE.RUNNING} AND ${w.sql} AND i.seq NOT IN (SELECT seq FROM fts_queue)
           AND scf_keyword_match(i.log, ?)`,
     params: [kw.fts, ...w.params, ...w.params, kw.termsJson, ...w.params, kw.termsJson],
   };

@@ -6,6 +6,9 @@
  * changed (`fts_queue`); an indexer drains the queue shortly after (`indexer.ts`: a worker thread with its
  * own connection, or inline on this one for `:memory:`). Queries are exact meanwhile: queued records are
  * matched by the reference matcher (`query.ts`). `whenIndexed()` / `indexLag()` expose the indexer's lag.
+ *
+ * This file is the connection and its lifecycle; the parts live next to it: `writes.ts` (the write
+ * transactions), `reads.ts` (queries), `fulltext.ts` (the keyword matcher, the indexer and its waits).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,22 +16,11 @@ import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
 import { stderrReport } from '../../logger/index.js';
-import { type KeywordTerm, matchKeyword } from '../keyword.js';
-import { searchText } from '../search-text.js';
-import type {
-  BeginRecord,
-  InvocationRecord,
-  LogPage,
-  LogQuery,
-  LogStore,
-  StoredRecord,
-  WriteOp,
-} from '../types.js';
-import { RET_CODE } from '../types.js';
-import { DEFAULT_DRAIN_LIMITS, makeQueueProbe, WriteTurn } from './fts-indexer.js';
-import { type Indexer, InlineIndexer, WorkerIndexer } from './indexer.js';
+import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
+import { FullText, registerKeywordMatcher } from './fulltext.js';
 import { migrate } from './migrations.js';
-import { countQuery, pageQuery } from './query.js';
+import { Reads } from './reads.js';
+import { Writes } from './writes.js';
 
 export interface SqliteLogStoreOptions {
   /** Database file; its folder is created. `:memory:` works too (no durability; tests only). */
@@ -50,183 +42,19 @@ export interface SqliteLogStoreOptions {
   onIndexerError?: (err: ScfError) => void;
 }
 
-interface Row {
-  seq: number;
-  request_id: string;
-  namespace: string;
-  function_name: string;
-  qualifier: string;
-  start_time: number;
-  duration: number;
-  bill_duration: number;
-  mem_usage: number;
-  ret_code: number;
-  invoke_finished: number;
-  retry_num: number;
-  ret_msg: string;
-  log: string;
+/** What exists while the store is open. */
+interface Open {
+  db: Database.Database;
+  writes: Writes;
+  reads: Reads;
+  fulltext: FullText;
 }
-
-const COLUMNS =
-  'seq, request_id, namespace, function_name, qualifier, start_time, duration, bill_duration, mem_usage, ' +
-  'ret_code, invoke_finished, retry_num, ret_msg, log';
-
-function toRecord(r: Row): StoredRecord {
-  return {
-    seq: r.seq,
-    requestId: r.request_id,
-    namespace: r.namespace,
-    functionName: r.function_name,
-    qualifier: r.qualifier,
-    startTime: r.start_time,
-    duration: r.duration,
-    billDuration: r.bill_duration,
-    memUsage: r.mem_usage,
-    retCode: r.ret_code,
-    retMsg: r.ret_msg,
-    invokeFinished: r.invoke_finished,
-    retryNum: r.retry_num,
-    log: r.log,
-  };
-}
-
-/** The columns the insert/update statements set, in their parameter order. */
-const WRITE_COLUMNS =
-  'request_id, namespace, function_name, qualifier, start_time, duration, bill_duration, mem_usage, ' +
-  'ret_code, invoke_finished, retry_num, ret_msg, log';
-
-type RecordParams = [
-  string,
-  string,
-  string,
-  string,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  string,
-  string,
-];
-
-/** A full record as positional parameters (binding by position is measurably cheaper than by name). */
-function recordParams(r: InvocationRecord): RecordParams {
-  return [
-    r.requestId,
-    r.namespace,
-    r.functionName,
-    r.qualifier,
-    r.startTime,
-    r.duration,
-    r.billDuration,
-    r.memUsage,
-    r.retCode,
-    r.invokeFinished,
-    r.retryNum,
-    r.retMsg,
-    r.log,
-  ];
-}
-
-/** A begin record filled to a full running record. */
-function runningRecord(r: BeginRecord): InvocationRecord {
-  return {
-    ...r,
-    duration: r.duration ?? 0,
-    billDuration: r.billDuration ?? 0,
-    memUsage: r.memUsage ?? 0,
-    retMsg: r.retMsg ?? '',
-    retCode: RET_CODE.RUNNING,
-    invokeFinished: 0,
-  };
-}
-
-interface KeyRow {
-  seq: number;
-  namespace: string;
-  function_name: string;
-  qualifier: string;
-  ret_code: number;
-}
-
-/**
- * Net changes to `invocation_counts` within one transaction, applied once at its end: a batch of 1000
- * records touches a few rows of the counts table instead of 1000.
- */
-class CountDeltas {
-  readonly #deltas = new Map<string, { key: [string, string, string, number]; n: number }>();
-
-  add(namespace: string, functionName: string, qualifier: string, retCode: number, n: number): void {
-    const id = JSON.stringify([namespace, functionName, qualifier, retCode]);
-    const d = this.#deltas.get(id);
-    if (d) d.n += n;
-    else this.#deltas.set(id, { key: [namespace, functionName, qualifier, retCode], n });
-  }
-
-  flush(stmt: Database.Statement<[string, string, string, number, number]>): void {
-    for (const { key, n } of this.#deltas.values()) if (n !== 0) stmt.run(...key, n);
-    this.#deltas.clear();
-  }
-}
-
-/** Records belong in the FTS index exactly when they are final (not running). */
-const isIndexed = (retCode: number): boolean => retCode !== RET_CODE.RUNNING;
-
-function prepareAll(db: Database.Database) {
-  return {
-    insert: db.prepare<RecordParams>(
-      `INSERT INTO invocations (${WRITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (request_id) DO NOTHING`,
-    ),
-    replace: db.prepare<[...RecordParams, number]>(
-      `UPDATE invocations SET (${WRITE_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE seq = ?`,
-    ),
-    findKey: db.prepare<[string], KeyRow>(
-      'SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE request_id = ?',
-    ),
-    addCount: db.prepare<[string, string, string, number, number]>(
-      `INSERT INTO invocation_counts (namespace, function_name, qualifier, ret_code, n) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT DO UPDATE SET n = n + excluded.n`,
-    ),
-    appendRunning: db.prepare<[string, string]>(
-      'UPDATE invocations SET log = log || ? WHERE request_id = ? AND ret_code = 2',
-    ),
-    logOf: db.prepare<[number], { log: string }>('SELECT log FROM invocations WHERE seq = ?'),
-    appendAny: db.prepare<[string, number]>('UPDATE invocations SET log = log || ? WHERE seq = ?'),
-    // DO NOTHING when queued already: the row's indexed_text is still what the FTS table holds.
-    enqueue: db.prepare<[number, string | null]>(
-      'INSERT INTO fts_queue (seq, indexed_text) VALUES (?, ?) ON CONFLICT (seq) DO NOTHING',
-    ),
-    running: db.prepare<[], KeyRow>(
-      'SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE ret_code = 2',
-    ),
-    markInterrupted: db.prepare(
-      `UPDATE invocations SET ret_code = ${RET_CODE.INTERRUPTED}, invoke_finished = 0 WHERE ret_code = 2`,
-    ),
-    get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM invocations WHERE request_id = ?`),
-  };
-}
-
-type Statements = ReturnType<typeof prepareAll>;
 
 export class SqliteLogStore implements LogStore {
   readonly #options: Required<Omit<SqliteLogStoreOptions, 'onIndexerError'>>;
   readonly #onIndexerError: (err: ScfError) => void;
-  #indexer: Indexer | undefined;
-  #turn: WriteTurn | undefined;
-  #queueSize: (() => number) | undefined;
-  /** Resolvers of `whenIndexed()` calls, re-checked after each indexing transaction. */
-  #indexWaiters: (() => void)[] = [];
-  /** Set by #apply when the batch queued a record for indexing. */
-  #queued = false;
-  #db: Database.Database | undefined;
-  #st: Statements | undefined;
+  #open: Open | undefined;
   #closed = false;
-  /** Ad-hoc query statements by SQL text: queries come in few shapes, so this stays small. */
-  readonly #cache = new Map<string, Database.Statement>();
-  #applyBatch: ((batch: readonly WriteOp[]) => void) | undefined;
 
   constructor(options: SqliteLogStoreOptions) {
     const { onIndexerError, ...rest } = options;
@@ -244,7 +72,7 @@ export class SqliteLogStore implements LogStore {
 
   async open(): Promise<void> {
     if (this.#closed) throw new ScfError('InternalError', 'log store is closed');
-    if (this.#db) return;
+    if (this.#open) return;
     try {
       const { path, synchronous, busyTimeoutMs } = this.#options;
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -263,42 +91,23 @@ export class SqliteLogStore implements LogStore {
         // hot page (an index tail, the FTS segment being merged) once instead of many times (measured
         // ~15-30 % more ingest). The WAL file keeps that size once reached.
         db.pragma('wal_autocheckpoint = 20000');
-        // The reference matcher, for records not (yet) in the FTS index. A query passes the same terms for
-        // every row, so their parse is cached.
-        let lastTerms = '';
-        let parsed: KeywordTerm[] = [];
-        db.function('scf_keyword_match', { deterministic: true }, (log: unknown, terms: unknown) => {
-          if (typeof log !== 'string' || typeof terms !== 'string') return 0;
-          if (terms !== lastTerms) {
-            parsed = JSON.parse(terms) as KeywordTerm[];
-            lastTerms = terms;
-          }
-          return Number(matchKeyword(searchText(log), parsed));
-        });
+        // The reference matcher, for records not (yet) in the FTS index.
+        registerKeywordMatcher(db);
         migrate(db);
         // Refresh planner statistics cheaply (bounded work); helps the index choice on filtered queries.
         db.pragma('analysis_limit = 1000');
         db.pragma('optimize = 0x10002');
-        this.#st = prepareAll(db);
-        this.#applyBatch = db.transaction((batch: readonly WriteOp[]) => {
-          const deltas = new CountDeltas();
-          for (const op of batch) this.#apply(op, deltas);
-          deltas.flush(this.#st!.addCount);
+        const writes = new Writes(db);
+        const reads = new Reads(db);
+        const fulltext = new FullText(db, {
+          indexing: this.#options.ftsIndexing,
+          path,
+          busyTimeoutMs,
+          onError: this.#onIndexerError,
         });
-        this.#queueSize = makeQueueProbe(db);
-        const hooks = { onProgress: () => this.#indexProgress(), onError: this.#onIndexerError };
-        if (this.#options.ftsIndexing === 'inline') {
-          this.#indexer = new InlineIndexer(db, DEFAULT_DRAIN_LIMITS, hooks);
-        } else {
-          this.#turn = new WriteTurn();
-          this.#indexer = new WorkerIndexer(
-            { path, busyTimeoutMs, turn: this.#turn, limits: DEFAULT_DRAIN_LIMITS },
-            hooks,
-          );
-        }
-        this.#db = db;
+        this.#open = { db, writes, reads, fulltext };
         // Drain what a previous run left queued (the worker does so on start by itself).
-        this.#indexer.wake();
+        fulltext.wake();
       } catch (err) {
         db.close();
         throw err;
@@ -309,234 +118,88 @@ export class SqliteLogStore implements LogStore {
   }
 
   async write(batch: readonly WriteOp[]): Promise<void> {
-    const apply = this.#ready() && this.#applyBatch!;
-    this.#queued = false;
+    const { writes, fulltext } = this.#ready();
+    let queued: boolean;
     try {
-      this.#exclusive(() => apply(batch));
+      queued = fulltext.exclusive(() => writes.apply(batch));
     } catch (err) {
       // The transaction rolled back: nothing of the batch is applied, so the caller may retry it.
       throw toScfError(err);
     }
-    if (this.#queued) this.#indexer!.wake();
-  }
-
-  /**
-   * Runs a write transaction on this connection, first waiting (briefly, blocking) for the indexer
-   * thread to leave its transaction, so that SQLite's busy handler, which sleeps, is not what waits.
-   */
-  #exclusive<T>(f: () => T): T {
-    const turn = this.#turn;
-    if (!turn) return f();
-    turn.mainEnter(this.#options.busyTimeoutMs);
-    try {
-      return f();
-    } finally {
-      turn.mainLeave();
-    }
-  }
-
-  #apply(op: WriteOp, deltas: CountDeltas): void {
-    const st = this.#st!;
-    switch (op.op) {
-      case 'begin':
-        this.#put(runningRecord(op.record), deltas);
-        return;
-      case 'finish':
-        this.#put(op.record, deltas);
-        return;
-      case 'appendLog': {
-        if (st.appendRunning.run(op.text, op.requestId).changes > 0) return;
-        const row = st.findKey.get(op.requestId);
-        // Text for a record that was never begun has nowhere to go; its finish will carry the full log.
-        if (!row) return;
-        // A final record: queue it for re-indexing with the longer log.
-        const old = st.logOf.get(row.seq)!.log;
-        st.appendAny.run(op.text, row.seq);
-        this.#enqueue(row.seq, searchText(old));
-        return;
-      }
-    }
-  }
-
-  /**
-   * Queues a record for (re)indexing. `indexedText`: the search text its FTS entry holds if it is not
-   * queued yet, i.e. searchText of its log before this change if it was final (undefined if it was not).
-   * If it is already queued, its row keeps the text recorded then, which is what the FTS table still holds.
-   */
-  #enqueue(seq: number, indexedText: string | undefined): void {
-    this.#st!.enqueue.run(seq, indexedText ?? null);
-    this.#queued = true;
-  }
-
-  /** Inserts or replaces a record by requestId, keeping its seq, and queues it for the FTS index. */
-  #put(rec: InvocationRecord, deltas: CountDeltas): void {
-    const st = this.#st!;
-    const params = recordParams(rec);
-    const ins = st.insert.run(...params);
-    deltas.add(rec.namespace, rec.functionName, rec.qualifier, rec.retCode, 1);
-    if (ins.changes > 0) {
-      if (isIndexed(rec.retCode)) this.#enqueue(Number(ins.lastInsertRowid), undefined);
-      return;
-    }
-    const row = st.findKey.get(rec.requestId)!;
-    const seq = row.seq;
-    deltas.add(row.namespace, row.function_name, row.qualifier, row.ret_code, -1);
-    const wasIndexed = isIndexed(row.ret_code);
-    const oldText = wasIndexed ? searchText(st.logOf.get(seq)!.log) : undefined;
-    st.replace.run(...params, seq);
-    // A running record that stays running has no entry to change (unless queued already: left as is).
-    if (wasIndexed || isIndexed(rec.retCode)) this.#enqueue(seq, oldText);
+    if (queued) fulltext.wake();
   }
 
   async recoverInterrupted(): Promise<number> {
-    this.#ready();
-    const st = this.#st!;
+    const { writes, fulltext } = this.#ready();
     try {
-      this.#queued = false;
-      const n = this.#exclusive(() =>
-        this.#db!.transaction(() => {
-          const rows = st.running.all();
-          st.markInterrupted.run();
-          const deltas = new CountDeltas();
-          for (const r of rows) {
-            this.#enqueue(r.seq, undefined);
-            deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
-            deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
-          }
-          deltas.flush(st.addCount);
-          return rows.length;
-        })(),
-      );
-      if (this.#queued) this.#indexer!.wake();
-      return n;
+      const { count, queued } = fulltext.exclusive(() => writes.recoverInterrupted());
+      if (queued) fulltext.wake();
+      return count;
     } catch (err) {
       throw toScfError(err);
     }
   }
 
   async query(q: LogQuery): Promise<LogPage> {
-    this.#ready();
+    const { reads } = this.#ready();
     try {
-      let total: number;
-      let seqs: number[];
-      const page = pageQuery(q);
-      if (page.withTotal) {
-        // Keyword: one evaluation gives the page and (on every row) the total; an empty page needs a count.
-        const hits = this.#stmt(page.sql).all(...page.params) as { seq: number; total: number }[];
-        seqs = hits.map((h) => h.seq);
-        total = hits[0]?.total ?? this.#count(q);
-      } else {
-        total = this.#count(q);
-        seqs = this.#stmt(page.sql)
-          .pluck()
-          .all(...page.params) as number[];
-      }
-      if (seqs.length === 0) return { total, items: [] };
-      // Rows are fetched by seq after paging, so a sort never carries the (possibly large) logs.
-      const rows = this.#stmt(
-        `SELECT ${COLUMNS} FROM invocations WHERE seq IN (SELECT value FROM json_each(?))`,
-      ).all(JSON.stringify(seqs)) as Row[];
-      const bySeq = new Map(rows.map((r) => [r.seq, r]));
-      const items: StoredRecord[] = [];
-      for (const s of seqs) {
-        const r = bySeq.get(s);
-        if (r) items.push(toRecord(r));
-      }
-      return { total, items };
+      return reads.query(q);
     } catch (err) {
       throw toScfError(err);
     }
   }
 
-  #count(q: LogQuery): number {
-    const count = countQuery(q);
-    return (this.#stmt(count.sql).get(...count.params) as { total: number }).total;
+  async get(requestId: string): Promise<StoredRecord | undefined> {
+    const { reads } = this.#ready();
+    try {
+      return reads.get(requestId);
+    } catch (err) {
+      throw toScfError(err);
+    }
   }
 
   /** How many records wait for the full-text indexer (they are found by keyword all the same). */
   indexLag(): number {
-    this.#ready();
-    return this.#queueSize!();
+    return this.#ready().fulltext.lag();
   }
 
   /** Resolves once the full-text queue is empty (tests, benchmarks); or when the store closes. */
   async whenIndexed(): Promise<void> {
-    this.#ready();
-    const indexer = this.#indexer!;
-    indexer.hold(true);
-    try {
-      while (this.#db && this.#queueSize!() > 0) {
-        indexer.wake();
-        await new Promise<void>((resolve) => this.#indexWaiters.push(resolve));
-      }
-    } finally {
-      indexer.hold(false);
-    }
+    await this.#ready().fulltext.whenIndexed();
   }
 
   /** The indexer thread, when indexing runs in one: for tests (terminating it simulates a crash). */
   get indexerThread(): Worker | undefined {
-    return this.#indexer instanceof WorkerIndexer ? this.#indexer.worker : undefined;
-  }
-
-  #indexProgress(): void {
-    const waiters = this.#indexWaiters;
-    this.#indexWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  async get(requestId: string): Promise<StoredRecord | undefined> {
-    this.#ready();
-    try {
-      const row = this.#st!.get.get(requestId);
-      return row ? toRecord(row) : undefined;
-    } catch (err) {
-      throw toScfError(err);
-    }
+    return this.#open?.fulltext.thread;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const db = this.#db;
-    const indexer = this.#indexer;
-    this.#db = undefined;
-    this.#st = undefined;
-    this.#applyBatch = undefined;
-    this.#indexer = undefined;
-    this.#queueSize = undefined;
-    this.#cache.clear();
-    this.#indexProgress(); // whenIndexed() callers: the store is closing, stop waiting
-    if (!db) return;
-    // First the indexer: it finishes its current transaction; what is still queued stays queued and is
-    // indexed after the next open.
-    await indexer?.stop();
+    const open = this.#open;
+    this.#open = undefined;
+    if (!open) return;
+    // First the indexer (whenIndexed() callers stop waiting): it finishes its current transaction; what is
+    // still queued stays queued and is indexed after the next open.
+    await open.fulltext.stop();
     try {
       // Bounded statistics refresh for the next start's planner; failure here is harmless.
-      db.pragma('optimize');
+      open.db.pragma('optimize');
     } catch {
       // Deliberately ignored: optimize is advisory and the database is closing anyway.
     }
     try {
-      db.close();
+      open.db.close();
     } catch (err) {
       throw toScfError(err);
     }
   }
 
-  #ready(): true {
-    if (!this.#db) {
+  /** What an open store has; InternalError before `open()` and after `close()`. */
+  #ready(): Open {
+    if (!this.#open) {
       throw new ScfError('InternalError', this.#closed ? 'log store is closed' : 'log store is not open');
     }
-    return true;
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let s = this.#cache.get(sql);
-    if (!s) {
-      s = this.#db!.prepare(sql);
-      this.#cache.set(sql, s);
-    }
-    return s;
+    return this.#open;
   }
 }

@@ -1,8 +1,9 @@
 /** Log assembly and the child protocol checks, without processes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildFinalLog, LogCollector, truncationMarker, userLogBudget } from '../../../src/runtime/log.js';
+import { LogCollector, userLogBudget } from '../../../src/runtime/log.js';
 import { parseChildFrame, parseParentMessage } from '../../../src/runtime/node/protocol.js';
+import { buildFinalLog, truncationMarker } from '../../../src/runtime/results.js';
 
 const ID = '1d71ddf8-5022-4461-84b7-e3a152403ffc';
 

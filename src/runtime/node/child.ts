@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ScfError } from '../../errors/index.js';
+import { findSetpriv } from '../sandbox/detect.js';
 import type { SandboxLauncher } from '../sandbox/launcher.js';
 import { attachSlirp, type Slirp } from '../sandbox/network.js';
 import { readChildPid, waitForMain } from '../sandbox/pids.js';
@@ -71,6 +72,8 @@ export class InstanceProcess {
   slot: string | undefined;
   readonly #child: ChildProcess;
   readonly #sandbox: SandboxRuntime | undefined;
+  /** A plain process started through `setpriv --pdeathsig KILL`. */
+  #viaSetpriv = false;
   #slirp: Slirp | undefined;
   #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   #exitWaiters: (() => void)[] = [];
@@ -105,6 +108,15 @@ export class InstanceProcess {
     return t ? `: ${t}` : '';
   }
 
+  /**
+   * Whether the kernel kills this instance when the server dies, whatever it is doing: a sandbox's init
+   * (`bwrap --die-with-parent`) or a plain process started through `setpriv --pdeathsig KILL`. Only such an
+   * instance may be frozen when idle: a stopped plain process would never notice its server is gone.
+   */
+  get diesWithServer(): boolean {
+    return this.#sandbox !== undefined || this.#viaSetpriv;
+  }
+
   /** Host pid of the function's own process (PID 1 of the sandbox's namespace). */
   get pid(): number {
     return this.#pid;
@@ -136,7 +148,12 @@ export class InstanceProcess {
         if (spec.codeDir !== undefined && !existsSync(spec.codeDir)) {
           throw new Error(`the code folder ${spec.codeDir} does not exist`);
         }
-        child = spawn(spec.nodePath, nodeArgs, {
+        // Through setpriv when there is one, so the instance dies with the server (see `diesWithServer`).
+        const setpriv = findSetpriv();
+        const [file, args] = setpriv
+          ? [setpriv, ['--pdeathsig', 'KILL', '--', spec.nodePath, ...nodeArgs]]
+          : [spec.nodePath, nodeArgs];
+        child = spawn(file, args, {
           cwd: spec.codeDir ?? '/',
           env: spec.env,
           stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc'],
@@ -159,6 +176,7 @@ export class InstanceProcess {
       throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause });
     }
     const proc = new InstanceProcess(child, sandbox, events);
+    proc.#viaSetpriv = !sandbox && findSetpriv() !== undefined;
     if (!sandbox || !plan) return proc;
     proc.slot = plan.slot;
     const fail = (why: string, cause?: unknown): ScfError => {

@@ -365,7 +365,8 @@ export class NodeInstance implements Watched {
       void this.#waitGone();
     } else {
       this.#state = InstanceState.Idle;
-      this.#proc.tree.freeze();
+      // Frozen only when the kernel kills it with the server: a stopped process cannot see its server go.
+      if (this.#proc.diesWithServer) this.#proc.tree.freeze();
       this.#proc.holdLoop(false);
     }
   }

@@ -43,6 +43,18 @@ export function sandboxIds(uid: number): { uid: number; gid: number } | undefine
   return process.getuid?.() === 0 ? { uid, gid: uid } : undefined;
 }
 
+let setprivPath: string | null | undefined;
+
+/**
+ * `setpriv` (util-linux), when present: a plain instance is started through `setpriv --pdeathsig KILL`, so
+ * the kernel kills it when the server dies, even while it is stopped (frozen) or spinning in a loop — what
+ * `bwrap --die-with-parent` does for a sandboxed one. Looked up once per process.
+ */
+export function findSetpriv(): string | undefined {
+  if (setprivPath === undefined) setprivPath = which('setpriv') ?? null;
+  return setprivPath ?? undefined;
+}
+
 let cached: SandboxProbe | undefined;
 
 /**

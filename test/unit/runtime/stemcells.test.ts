@@ -1,8 +1,10 @@
 /** Stem cells: pre-started processes bound at a cold start, indistinguishable from a fresh start. Real processes. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { findSetpriv } from '../../../src/runtime/sandbox/detect.js';
 import type { FunctionRunSpec, RunResult, Runtime } from '../../../src/runtime/types.js';
 import {
   alive,
@@ -247,4 +249,49 @@ test('in a sandbox, a stem cell bound at a cold start looks exactly like a fresh
   const again = await withStems.invoke(request(fn));
   assert.equal(again.coldStart, false);
   assert.deepEqual(userMessages(again.log), []);
+});
+
+test('without a sandbox, a server killed outright takes its idle (frozen) and its spinning instances with it', async (t) => {
+  // SIGKILL gives the server no chance to stop its instances: a plain instance is started through
+  // `setpriv --pdeathsig KILL`, so the kernel ends it even while it is stopped or spinning.
+  if (findSetpriv() === undefined) {
+    t.skip('setpriv (util-linux) is not installed here');
+    return;
+  }
+  const runtimeUrl = new URL('../../../src/runtime/index.js', import.meta.url).href;
+  const helpersUrl = new URL('./helpers.js', import.meta.url).href;
+  const script = `
+    import { createNodeRuntime } from ${JSON.stringify(runtimeUrl)};
+    import { childPids } from ${JSON.stringify(helpersUrl)};
+    const rt = createNodeRuntime(${JSON.stringify({ ...DEFAULT_OPTIONS, stemCells: 0, sandbox: 'off' })});
+    const spec = (functionName, handler) => ({ namespace: 'default', functionName, revision: 1, handler,
+      runtime: 'Nodejs18.15', codeDir: ${JSON.stringify(`${FIXTURES}timeouts`)}, memorySize: 128, timeout: 30,
+      environment: {} });
+    const r = await rt.invoke({ fn: spec('idle', 'index.ok'), requestId: 'r1', qualifier: '$LATEST', event: '{}' });
+    void rt.invoke({ fn: spec('spinning', 'index.spin'), requestId: 'r2', qualifier: '$LATEST', event: '{}' });
+    setTimeout(() => console.log(JSON.stringify({ retCode: r.retCode, pids: childPids() })), 1000);
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('\n')) resolve(out);
+    });
+    child.once('exit', () => reject(new Error(`the server exited before it reported: ${out}`)));
+  });
+  const { retCode, pids } = JSON.parse(line) as { retCode: number; pids: number[] };
+  assert.equal(retCode, 0);
+  assert.equal(pids.length, 2, `an idle and a spinning instance: ${pids.join(' ')}`);
+  assert.ok(
+    pids.some((p) => readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.startsWith('T')),
+    'the idle instance is frozen',
+  );
+  child.kill('SIGKILL');
+  await eventually(() => pids.every((p) => !alive(p)), 5000, 'both instances to die with their server');
 });

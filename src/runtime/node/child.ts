@@ -8,8 +8,8 @@
  * sandbox also 5 = bwrap's info pipe (the host pid of the function's process, read by `../sandbox/pids.ts`),
  * 6 = its block pipe (the process waits there until slirp4netns has configured its network).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -19,6 +19,7 @@ import type { SandboxLauncher } from '../sandbox/launcher.js';
 import { attachSlirp, type Slirp } from '../sandbox/network.js';
 import { readChildPid, waitForMain } from '../sandbox/pids.js';
 import { ProcessTree } from '../sandbox/tree.js';
+import { launch } from './launch.js';
 
 /** After SIGKILL, deadline for the exit itself (a process in uninterruptible sleep may take a while). */
 const KILL_DEADLINE_MS = 5_000;
@@ -57,6 +58,20 @@ const delay = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms).unref();
   });
+
+/** How many times a sandbox is built before its failure is the instance's (see `InstanceProcess.spawn`). */
+const SANDBOX_SETUP_ATTEMPTS = 3;
+
+/**
+ * bwrap's own failure to configure the namespace's loopback (seen a few times in hundreds of starts under
+ * load, never twice in a row): nothing of the function ran, so the sandbox is built again. Any other start
+ * failure (a missing binary, a bad code folder) is the instance's at once.
+ */
+function isTransientSandboxFailure(err: unknown): boolean {
+  return (
+    err instanceof ScfError && err.detail?.['sandboxSetup'] === true && /bwrap: loopback: /.test(err.message)
+  );
+}
 
 /** The process behind an instance. */
 export class InstanceProcess {
@@ -127,50 +142,26 @@ export class InstanceProcess {
    * InternalError when it cannot be started, having cleaned up what it started.
    */
   static async spawn(spec: SpawnSpec, events: ChildEvents): Promise<InstanceProcess> {
-    const sandbox = spec.sandbox;
-    const nodeArgs = [`--max-old-space-size=${spec.memorySize}`, spec.bootstrapPath];
-    let child: ChildProcess;
-    let plan: ReturnType<SandboxLauncher['plan']> | undefined;
-    try {
-      if (sandbox) {
-        plan = sandbox.launcher.plan(spec.codeDir, [spec.nodePath, ...nodeArgs]);
-        const stdio: ('pipe' | 'ipc' | 'ignore')[] = ['ignore', 'pipe', 'pipe', 'pipe', 'ipc', 'pipe'];
-        if (plan.blockFd !== undefined) stdio.push('pipe');
-        child = spawn(plan.file, plan.args, {
-          env: spec.env,
-          stdio,
-          serialization: 'json',
-          detached: true,
-          ...(sandbox.ids ?? {}),
-        });
-      } else {
-        // spawn reports a missing cwd as the binary's ENOENT: say which is missing.
-        if (spec.codeDir !== undefined && !existsSync(spec.codeDir)) {
-          throw new Error(`the code folder ${spec.codeDir} does not exist`);
-        }
-        // Through setpriv when there is one, so the instance dies with the server (see `diesWithServer`).
-        const setpriv = findSetpriv();
-        const [file, args] = setpriv
-          ? [setpriv, ['--pdeathsig', 'KILL', '--', spec.nodePath, ...nodeArgs]]
-          : [spec.nodePath, nodeArgs];
-        child = spawn(file, args, {
-          cwd: spec.codeDir ?? '/',
-          env: spec.env,
-          stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'ipc'],
-          serialization: 'json',
-          // Own process group: a kill takes the function's subprocesses with it.
-          detached: true,
-        });
+    // A sandbox that fails while it is being built (before any of the function's code runs) is tried again:
+    // bwrap very rarely fails a namespace step on this kind of host (`loopback: Failed RTM_NEWADDR`).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await InstanceProcess.#spawnOnce(spec, events);
+      } catch (err) {
+        if (!isTransientSandboxFailure(err) || attempt >= SANDBOX_SETUP_ATTEMPTS) throw err;
       }
-    } catch (err) {
-      if (plan?.slot) sandbox?.launcher.removeSlot(plan.slot);
-      throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause: err });
     }
+  }
+
+  static async #spawnOnce(spec: SpawnSpec, events: ChildEvents): Promise<InstanceProcess> {
+    const sandbox = spec.sandbox;
+    const { child, plan } = launch(spec);
     if (child.pid === undefined) {
       // spawn failed (ENOENT, EACCES, missing cwd): the error event carries why.
       const cause = await new Promise<unknown>((resolve) => {
         child.once('error', resolve);
-        setTimeout(() => resolve(undefined), 1000).unref();
+        // Held: the start is awaited, and the failed child leaves no handle to keep the loop alive.
+        setTimeout(() => resolve(undefined), 1000);
       });
       if (plan?.slot) sandbox?.launcher.removeSlot(plan.slot);
       throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause });
@@ -182,7 +173,10 @@ export class InstanceProcess {
     const fail = (why: string, cause?: unknown): ScfError => {
       proc.kill();
       void proc.waitGone();
-      return new ScfError('InternalError', `cannot start a sandbox for ${spec.label}: ${why}`, { cause });
+      return new ScfError('InternalError', `cannot start a sandbox for ${spec.label}: ${why}`, {
+        cause,
+        detail: { sandboxSetup: true },
+      });
     };
     let init: number;
     try {

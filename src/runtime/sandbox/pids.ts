@@ -10,9 +10,13 @@ import { ProcessTree } from './tree.js';
 /** Deadline for bwrap to say which pid the function's process has. */
 const INFO_DEADLINE_MS = 15_000;
 
+/**
+ * A poll's pause. It holds the event loop: a start is awaited work, and once bwrap has exited (its pipes
+ * closed) nothing else may be left to keep the loop alive until the poll sees it.
+ */
 const delay = (ms: number): Promise<void> =>
   new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
+    setTimeout(resolve, ms);
   });
 
 /**

@@ -128,7 +128,8 @@ const functionParams = (code: 'required' | 'optional') =>
     environment: v2.str(),
     // UpdateFunction checks the code type; CreateFunction only looks for Cos.
     codeType: code === 'required' ? v2.str() : v2.oneOf(CODE_TYPE, ['Inline', 'Zipfile', 'Cos'], lower),
-    code: code === 'required' ? v2.required() : v2.str(),
+    // Read by `readCode`, after the COS check: code from COS is refused as such, not as missing code.
+    code: v2.str(),
   });
 const FUNCTION_PREFIXES = ['environment', 'codeObject'];
 

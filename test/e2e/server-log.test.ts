@@ -124,7 +124,7 @@ test('API 3.0: an InternalError is logged with the RequestId of the answer, whic
   assert.match(logged[0]!.err?.stack ?? '', /\n\s+at /);
 });
 
-test('v2: an InternalError is logged with its Action', async (t) => {
+test('v2: an InternalError is logged with its Action; the answer keeps the detail to the log', async (t) => {
   const { p, lines } = await start(t);
   p.functions.create({
     functionName: 'ok',
@@ -140,6 +140,7 @@ test('v2: an InternalError is logged with its Action', async (t) => {
   );
   assert.equal(body.code, 6000);
   assert.equal(body.codeDesc, 'InternalError');
+  assert.doesNotMatch(String(body.message), /store|closed|sqlite/i, 'no detail on the wire');
   const logged = errors(lines);
   assert.equal(logged.length, 1, JSON.stringify(lines));
   assert.equal(logged[0]!.action, 'GetFunctionLogs');

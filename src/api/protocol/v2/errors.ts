@@ -32,9 +32,12 @@ export const V2_CODES: Readonly<Record<ErrorCode, readonly [code: number, codeDe
   InternalError: [6000, 'InternalError'],
 };
 
+/** What an InternalError says on the wire: its detail is the server log's, never the caller's. */
+export const V2_INTERNAL_MESSAGE = 'internal error; the server log has the details';
+
 /** The v2 error envelope for any thrown value. */
 export function v2ErrorBody(err: unknown): { code: number; message: string; codeDesc: string } {
   const e: ScfError = toScfError(err);
   const [code, codeDesc] = V2_CODES[e.code];
-  return { code, message: e.message, codeDesc };
+  return { code, message: e.code === 'InternalError' ? V2_INTERNAL_MESSAGE : e.message, codeDesc };
 }

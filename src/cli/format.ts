@@ -9,20 +9,8 @@ import type { InvocationRecord } from '../store/types.js';
 /** SCF's API zone (UTC+8); the stream's `ready` frame says the server's actual one. */
 export const SCF_API_OFFSET_MINUTES = 480;
 
-/** An invocation as the CLI shows it. Times are epoch ms. */
-export interface CliRecord {
-  requestId: string;
-  functionName: string;
-  namespace: string;
-  startTime: number;
-  duration: number;
-  billDuration: number;
-  memUsage: number;
-  retCode: number;
-  retMsg: string;
-  invokeFinished: number;
-  log: string;
-}
+/** An invocation as the CLI shows it: the record's own fields but version and retries. Times are epoch ms. */
+export type CliRecord = Omit<InvocationRecord, 'qualifier' | 'retryNum'>;
 
 /** One GetFunctionLogs `FunctionLog` -> CliRecord (its StartTime is in the API zone). */
 export function fromFunctionLog(

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatApiTime } from '../../src/api/time.js';
+import { apiTime } from '../helpers/api-time.js';
 import { type CapiData, freshNonce, sdkCall, sdkClient, type V2Body } from '../helpers/v2client.js';
 import { codeParam, SECRET_ID, SECRET_KEY, testnodeCode, v2Suite } from './v2-platform.js';
 
@@ -218,7 +218,7 @@ describe('v2 failures', () => {
       ],
       [{ endTime: '2024-02-30 00:00:00' }, 'InvalidParameter', /endTime/],
       [
-        { startTime: formatApiTime(t * 1000, 480), endTime: formatApiTime(t * 1000 - 60_000, 480) },
+        { startTime: apiTime(t * 1000), endTime: apiTime(t * 1000 - 60_000) },
         'InvalidParameter',
         /startTime must not be later than endTime/,
       ],

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatApiTime } from '../../src/api/time.js';
+import { apiTime } from '../helpers/api-time.js';
 import { codeParam, testnodeCode, v2Suite } from './v2-platform.js';
 
 /** The seed document's first data item: the field names, their order and JSON types are the contract. */
@@ -115,10 +115,7 @@ describe('v2 seed example: testnode invoked twice with a CMQ event (legacy log f
       // startTime is the log's UTC instant written in UTC+8 (to the second; the handler starts just after).
       const logMs = Date.parse(first[1]!);
       const shown = item['startTime'] as string;
-      assert.ok(
-        [formatApiTime(logMs, 480), formatApiTime(logMs - 1000, 480)].includes(shown),
-        `${shown} vs ${first[1]}`,
-      );
+      assert.ok([apiTime(logMs), apiTime(logMs - 1000)].includes(shown), `${shown} vs ${first[1]}`);
     }
   });
 });
@@ -283,8 +280,8 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
           order: 'asc',
           orderby: 'start_time',
           filter: { retCode: 'is0' },
-          startTime: formatApiTime(now - 60_000, 480),
-          endTime: formatApiTime(now + 60_000, 480),
+          startTime: apiTime(now - 60_000),
+          endTime: apiTime(now + 60_000),
           // Keyword search covers what the function printed (not the platform lines or line prefixes).
           keyword: 'handled',
         },

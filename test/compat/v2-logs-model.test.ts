@@ -15,12 +15,13 @@ import type {
   StoredRecord,
   WriteOp,
 } from '../../src/store/types.js';
+import { apiTime, SCF_ZONE } from '../helpers/api-time.js';
 import { LogModel } from '../helpers/model.js';
 import { type CapiData, freshNonce } from '../helpers/v2client.js';
 import { codeParam, v2Suite } from './v2-platform.js';
 
 /** The API zone: `apiTimeZoneOffsetMinutes`' documented default, UTC+8 (the suite leaves it unset). */
-const TZ = 480;
+const TZ = SCF_ZONE;
 const BASE = Date.UTC(2024, 0, 1, 0, 0, 0);
 const FUNCTIONS = ['modelfn', 'otherfn'] as const;
 
@@ -78,17 +79,6 @@ function records(): WriteOp[] {
     });
   }
   return ops;
-}
-
-/**
- * `YYYY-MM-DD HH:mm:ss` of an instant, `offsetMinutes` east of UTC, to the second (docs/api-v2.md "Time
- * zone"). Written here, not imported, so that the expected page does not share the server's formatting.
- */
-function apiTime(ms: number, offsetMinutes: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000 + offsetMinutes * 60_000)
-    .toISOString()
-    .slice(0, 19)
-    .replace('T', ' ');
 }
 
 /**

@@ -3,7 +3,7 @@
  * has its own code, every answer is HTTP 200 JSON, and nothing of a rejected request is acted on.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { apiTime } from '../helpers/api-time.js';
 import { type CapiData, freshNonce, sdkCall, sdkClient, type V2Body } from '../helpers/v2client.js';
 import { codeParam, SECRET_ID, SECRET_KEY, testnodeCode, v2Suite } from './v2-platform.js';
@@ -39,7 +39,8 @@ describe('v2 failures', () => {
     if (message) assert.match(body.message, message);
   };
 
-  test('set up: one function', async () => {
+  // One function for every test (a hook, not a test, so that any test runs alone).
+  before(async () => {
     const env = suite.get();
     const r = await env.call(
       { Action: 'CreateFunction', functionName: 'testnode', code: testnodeCode() },

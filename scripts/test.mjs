@@ -7,7 +7,7 @@
  * failed (both always run).
  *
  * `node scripts/test.mjs --unit` (`npm run test:unit`): builds, then the unit suite alone, in the caller's
- * zone.
+ * zone. `--whole`: the whole suite once, in the caller's zone (`TZ=Asia/Tokyo node scripts/test.mjs --whole`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const unitOnly = process.argv.includes('--unit');
+const only = process.argv.includes('--unit')
+  ? 'unit'
+  : process.argv.includes('--whole')
+    ? 'whole'
+    : undefined;
 
 /** Every compiled test file under `dir` (relative to the repository), sorted. */
 function testFiles(dir) {
@@ -56,7 +60,7 @@ function run({ label, zone, dir }) {
   try {
     // The run's totals are the last `# name N` lines of the TAP stream (nested suites print none).
     for (const m of readFileSync(tap, 'utf8').matchAll(
-      /^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm,
+      /^# (tests|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/gm,
     ))
       counts[m[1]] = Number(m[2]);
   } catch {
@@ -67,21 +71,27 @@ function run({ label, zone, dir }) {
     `${label}: ${counts.pass ?? '?'} passed, ${counts.fail ?? '?'} failed` +
     `${counts.cancelled ? `, ${counts.cancelled} cancelled` : ''}` +
     `${counts.skipped ? `, ${counts.skipped} skipped` : ''}${counts.todo ? `, ${counts.todo} todo` : ''}` +
-    ` of ${counts.tests ?? '?'}${ok ? '' : ` — FAILED (exit ${result.status ?? result.signal})`}`;
+    ` of ${counts.tests ?? '?'}` +
+    `${counts.duration_ms ? ` in ${(counts.duration_ms / 1000).toFixed(1)} s` : ''}` +
+    `${ok ? '' : ` — FAILED (exit ${result.status ?? result.signal})`}`;
   process.stdout.write(`=== ${summary} ===\n`);
   return { ok, summary };
 }
 
-const runs = unitOnly
-  ? [run({ label: `unit suite, TZ=${process.env.TZ ?? '(unset)'}`, zone: undefined, dir: 'dist/test/unit' })]
-  : [
-      run({ label: 'whole suite, TZ=UTC', zone: 'UTC', dir: 'dist/test' }),
-      run({
-        label: 'unit suite, TZ=America/Los_Angeles',
-        zone: 'America/Los_Angeles',
-        dir: 'dist/test/unit',
-      }),
-    ];
+const callerZone = `TZ=${process.env.TZ ?? '(unset)'}`;
+const runs =
+  only === 'unit'
+    ? [run({ label: `unit suite, ${callerZone}`, zone: undefined, dir: 'dist/test/unit' })]
+    : only === 'whole'
+      ? [run({ label: `whole suite, ${callerZone}`, zone: undefined, dir: 'dist/test' })]
+      : [
+          run({ label: 'whole suite, TZ=UTC', zone: 'UTC', dir: 'dist/test' }),
+          run({
+            label: 'unit suite, TZ=America/Los_Angeles',
+            zone: 'America/Los_Angeles',
+            dir: 'dist/test/unit',
+          }),
+        ];
 rmSync(work, { recursive: true, force: true });
 
 process.stdout.write(`\n${runs.map((r) => r.summary).join('\n')}\n`);

@@ -73,6 +73,21 @@ export function registerServe(program: Command): void {
         process.exit(exitCode);
       }
       const out = process.stdout;
+      // Stop handlers before the banner: whoever waits for "listening" and then sends SIGTERM must get a clean
+      // stop, not the default disposition's kill (no handler yet).
+      const stop = (signal: string): void => {
+        out.write(`scf-local: ${signal}, stopping\n`);
+        platform.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
+            platform.logger.fatal({ err }, 'stopping failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
       out.write(`scf-local listening on ${url}\n`);
       out.write(
         `  v2 API:   ${url}/v2/index.php\n  API 3.0:  ${url}/\n  tail:     ${url}${STREAM_PATH} (scf-local logs <name> --follow)\n`,
@@ -102,19 +117,6 @@ export function registerServe(program: Command): void {
           `  ${platform.recoveredInterrupted} invocation(s) left running by a previous stop marked interrupted\n`,
         );
       }
-      const stop = (signal: string): void => {
-        out.write(`scf-local: ${signal}, stopping\n`);
-        platform.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
-            platform.logger.fatal({ err }, 'stopping failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
     });
 }
 

@@ -3,8 +3,8 @@
  * has its own code, every answer is HTTP 200 JSON, and nothing of a rejected request is acted on.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { formatApiTime } from '../../src/api/time.js';
+import { before, describe, test } from 'node:test';
+import { apiTime } from '../helpers/api-time.js';
 import { type CapiData, freshNonce, sdkCall, sdkClient, type V2Body } from '../helpers/v2client.js';
 import { codeParam, SECRET_ID, SECRET_KEY, testnodeCode, v2Suite } from './v2-platform.js';
 
@@ -39,7 +39,8 @@ describe('v2 failures', () => {
     if (message) assert.match(body.message, message);
   };
 
-  test('set up: one function', async () => {
+  // One function for every test (a hook, not a test, so that any test runs alone).
+  before(async () => {
     const env = suite.get();
     const r = await env.call(
       { Action: 'CreateFunction', functionName: 'testnode', code: testnodeCode() },
@@ -218,7 +219,7 @@ describe('v2 failures', () => {
       ],
       [{ endTime: '2024-02-30 00:00:00' }, 'InvalidParameter', /endTime/],
       [
-        { startTime: formatApiTime(t * 1000, 480), endTime: formatApiTime(t * 1000 - 60_000, 480) },
+        { startTime: apiTime(t * 1000), endTime: apiTime(t * 1000 - 60_000) },
         'InvalidParameter',
         /startTime must not be later than endTime/,
       ],

@@ -3,8 +3,8 @@
  * logs, manage functions; GET and POST, HMAC-SHA1 and HMAC-SHA256. Includes the seed document's example.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { formatApiTime } from '../../src/api/time.js';
+import { before, describe, test } from 'node:test';
+import { apiTime } from '../helpers/api-time.js';
 import { codeParam, testnodeCode, v2Suite } from './v2-platform.js';
 
 /** The seed document's first data item: the field names, their order and JSON types are the contract. */
@@ -115,16 +115,45 @@ describe('v2 seed example: testnode invoked twice with a CMQ event (legacy log f
       // startTime is the log's UTC instant written in UTC+8 (to the second; the handler starts just after).
       const logMs = Date.parse(first[1]!);
       const shown = item['startTime'] as string;
-      assert.ok(
-        [formatApiTime(logMs, 480), formatApiTime(logMs - 1000, 480)].includes(shown),
-        `${shown} vs ${first[1]}`,
-      );
+      assert.ok([apiTime(logMs), apiTime(logMs - 1000)].includes(shown), `${shown} vs ${first[1]}`);
     }
   });
 });
 
+/** A function that logs and returns its event and GREETING, through each transport of `TRANSPORTS`. */
+const ECHO_CODE =
+  'exports.main_handler = async (e) => { console.log("handled event", e.n); return { got: e, env: process.env.GREETING }; };';
+
 describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
   const suite = v2Suite();
+
+  // The functions the invocation test calls (fn<i> through TRANSPORTS[i], fnjson), made in a hook rather
+  // than by the CreateFunction test, so that each test runs alone.
+  before(async () => {
+    const env = suite.get();
+    for (const i of TRANSPORTS.keys()) {
+      const r = await env.call(
+        {
+          Action: 'CreateFunction',
+          functionName: `fn${i}`,
+          code: codeParam({ 'index.js': ECHO_CODE }),
+          environment: { variables: [{ key: 'GREETING', value: `hi ${i}+` }] },
+        },
+        { method: 'POST' },
+      );
+      assert.equal(r.code, 0, r.message);
+    }
+    const json = await env.call(
+      {
+        Action: 'CreateFunction',
+        functionName: 'fnjson',
+        code: codeParam({ 'index.js': 'exports.main_handler = async () => process.env.A;' }),
+        environment: JSON.stringify({ A: 'from json' }),
+      },
+      { method: 'POST' },
+    );
+    assert.equal(json.code, 0, json.message);
+  });
 
   test('CreateFunction by GET and POST, SHA1 and SHA256; GetFunction; ListFunctions', async () => {
     const env = suite.get();
@@ -132,11 +161,8 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
       const r = await env.call(
         {
           Action: 'CreateFunction',
-          functionName: `fn${i}`,
-          code: codeParam({
-            'index.js':
-              'exports.main_handler = async (e) => { console.log("handled event", e.n); return { got: e, env: process.env.GREETING }; };',
-          }),
+          functionName: `made${i}`,
+          code: codeParam({ 'index.js': ECHO_CODE }),
           handler: 'index.main_handler',
           runtime: 'Nodejs18.15',
           memorySize: 256,
@@ -152,18 +178,22 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
     const json = await env.call(
       {
         Action: 'CreateFunction',
-        functionName: 'fnjson',
+        functionName: 'madejson',
         code: codeParam({ 'index.js': 'exports.main_handler = async () => process.env.A;' }),
         environment: JSON.stringify({ A: 'from json' }),
       },
       { method: 'POST' },
     );
     assert.equal(json.code, 0, json.message);
+    const jsonEnv = await env.call({ Action: 'GetFunction', functionName: 'madejson' });
+    assert.deepEqual((jsonEnv['data'] as Record<string, unknown>)['environment'], {
+      variables: [{ key: 'A', value: 'from json' }],
+    });
 
-    const got = await env.call({ Action: 'GetFunction', functionName: 'fn3' });
+    const got = await env.call({ Action: 'GetFunction', functionName: 'made3' });
     assert.equal(got.code, 0, got.message);
     const data = got['data'] as Record<string, unknown>;
-    assert.equal(data['functionName'], 'fn3');
+    assert.equal(data['functionName'], 'made3');
     assert.equal(data['handler'], 'index.main_handler');
     assert.equal(data['runtime'], 'Nodejs18.15');
     assert.equal(data['memorySize'], 256);
@@ -174,14 +204,14 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
     assert.match(data['addTime'] as string, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     assert.equal(typeof data['codeSize'], 'number');
     assert.equal(data['code'], undefined);
-    const withCode = await env.call({ Action: 'GetFunction', functionName: 'fn3', code: 1 });
+    const withCode = await env.call({ Action: 'GetFunction', functionName: 'made3', code: 1 });
     assert.equal(typeof (withCode['data'] as Record<string, unknown>)['code'], 'string');
 
     const list = await env.call({
       Action: 'ListFunctions',
       order: 'desc',
       orderby: 'functionname',
-      searchKey: 'fn',
+      searchKey: 'made',
       offset: 1,
       limit: 3,
     });
@@ -190,7 +220,7 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
     assert.equal(ld.total, 5);
     assert.deepEqual(
       ld.functions.map((f) => f['functionName']),
-      ['fn3', 'fn2', 'fn1'],
+      ['made3', 'made2', 'made1'],
     );
     assert.deepEqual(Object.keys(ld.functions[0]!), [
       'modTime',
@@ -199,12 +229,13 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
       'functionName',
       'namespace',
     ]);
-    const search = await env.call({ Action: 'ListFunctions', searchKey: 'JSON' });
+    // searchKey is a substring, in any case.
+    const search = await env.call({ Action: 'ListFunctions', searchKey: 'MadeJSON' });
     assert.deepEqual(
       (search['data'] as { functions: Array<Record<string, unknown>> }).functions.map(
         (f) => f['functionName'],
       ),
-      ['fnjson'],
+      ['madejson'],
     );
   });
 
@@ -283,8 +314,8 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
           order: 'asc',
           orderby: 'start_time',
           filter: { retCode: 'is0' },
-          startTime: formatApiTime(now - 60_000, 480),
-          endTime: formatApiTime(now + 60_000, 480),
+          startTime: apiTime(now - 60_000),
+          endTime: apiTime(now + 60_000),
           // Keyword search covers what the function printed (not the platform lines or line prefixes).
           keyword: 'handled',
         },
@@ -298,10 +329,15 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
 
   test('UpdateFunction changes code and configuration; DeleteFunction removes the function', async () => {
     const env = suite.get();
+    const made = await env.call(
+      { Action: 'CreateFunction', functionName: 'upd', code: codeParam({ 'index.js': ECHO_CODE }) },
+      { method: 'POST' },
+    );
+    assert.equal(made.code, 0, made.message);
     const up = await env.call(
       {
         Action: 'UpdateFunction',
-        functionName: 'fn2',
+        functionName: 'upd',
         codeType: 'Zipfile',
         code: codeParam({ 'main.js': 'exports.go = async () => "v2 " + process.env.GREETING;' }),
         handler: 'main.go',
@@ -311,23 +347,23 @@ describe('v2 function actions through qcloudapi-sdk (SCF log format)', () => {
       { method: 'POST' },
     );
     assert.equal(up.code, 0, up.message);
-    const got = (await env.call({ Action: 'GetFunction', functionName: 'fn2' }))['data'] as Record<
+    const got = (await env.call({ Action: 'GetFunction', functionName: 'upd' }))['data'] as Record<
       string,
       unknown
     >;
     assert.equal(got['handler'], 'main.go');
     assert.equal(got['memorySize'], 512);
-    const inv = await env.call({ Action: 'InvokeFunction', functionName: 'fn2' });
+    const inv = await env.call({ Action: 'InvokeFunction', functionName: 'upd' });
     assert.equal((inv['data'] as Record<string, unknown>)['retMsg'], '"v2 updated"');
 
-    const cfg = await env.call({ Action: 'UpdateFunction', functionName: 'fn2', description: 'only config' });
+    const cfg = await env.call({ Action: 'UpdateFunction', functionName: 'upd', description: 'only config' });
     assert.equal(cfg.code, 0, cfg.message);
     const missing = await env.call({ Action: 'UpdateFunction', functionName: 'nope', description: 'x' });
     assert.equal(missing.code, 5000);
 
-    const del = await env.call({ Action: 'DeleteFunction', functionName: 'fn2' });
+    const del = await env.call({ Action: 'DeleteFunction', functionName: 'upd' });
     assert.deepEqual(del, { code: 0, message: '', codeDesc: 'Success' });
-    const after = await env.call({ Action: 'GetFunction', functionName: 'fn2' });
+    const after = await env.call({ Action: 'GetFunction', functionName: 'upd' });
     assert.equal(after.code, 5000);
     assert.equal(after.codeDesc, 'ResourceNotFound');
   });

@@ -12,6 +12,7 @@ import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js'
 import { zipDirectory } from '../../src/functions/code.js';
 import { createLogger, type Logger } from '../../src/logger/index.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { apiTime } from '../helpers/api-time.js';
 import { tempDir } from '../helpers/tmp.js';
 import { freshNonce, sdkCall, sdkClient } from '../helpers/v2client.js';
 
@@ -87,20 +88,62 @@ function suite(): (logger?: Logger) => Promise<Started> {
 }
 
 for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
+  // Each test sets up what it reads (hooks, or once-only helpers shared by the tests that need the same
+  // records), so that any one of them runs alone (`--test-name-pattern`) as well as in order.
   describe(`API 3.0 over ${mode}`, () => {
     let s: Started;
     let c: Client;
+    /** Deployed before every test: `fn` (the basics fixture) and `fn-b` (throws). */
     const fn = `v3-${mode}`;
     const ns = `ns-${mode}`;
-    let syncRequestId = '';
     const start = suite();
 
     before(async () => {
       s = await start();
       c = client(s.port, { mode });
+      await c.CreateFunction({
+        FunctionName: fn,
+        Code: { ZipFile: basicsZip },
+        Handler: 'index.main_handler',
+        Runtime: 'Nodejs18.15',
+        Environment: { Variables: [{ Key: 'GREETING', Value: 'hi' }] },
+      });
+      await c.CreateFunction({
+        FunctionName: `${fn}-b`,
+        Code: { ZipFile: errorsZip },
+        Handler: 'index.throws',
+      });
     });
 
+    /**
+     * The records GetFunctionLogs and GetRequestStatus read, made once: on `fn-logs`, four synchronous
+     * invocations and an asynchronous one; on `fn-logs-b`, one that throws.
+     */
+    let logsMade: Promise<{ syncRequestId: string; failedRequestId: string }> | undefined;
+    const logged = () =>
+      (logsMade ??= (async () => {
+        const name = `${fn}-logs`;
+        await c.CreateFunction({ FunctionName: name, Code: { ZipFile: basicsZip } });
+        await c.CreateFunction({
+          FunctionName: `${name}-b`,
+          Code: { ZipFile: errorsZip },
+          Handler: 'index.throws',
+        });
+        const sync = await c.Invoke({ FunctionName: name, ClientContext: JSON.stringify({ name: 'v3' }) });
+        await c.Invoke({ FunctionName: name, ClientContext: '{}' });
+        await c.Invoke({ FunctionName: name, InvocationType: 'Event', ClientContext: '{"name":"later"}' });
+        await c.InvokeFunction({ FunctionName: name, Event: '{"name":"if"}' });
+        await c.InvokeFunction({ FunctionName: name, Qualifier: '$DEFAULT' });
+        const failed = await c.Invoke({ FunctionName: `${name}-b`, LogType: 'Tail' });
+        assert.equal(failed.Result?.InvokeResult, 430);
+        return {
+          syncRequestId: sync.Result?.FunctionRequestId ?? '',
+          failedRequestId: failed.Result?.FunctionRequestId ?? '',
+        };
+      })());
+
     test('namespaces: CreateNamespace, ListNamespaces, DeleteNamespace', async () => {
+      const before = (await c.ListNamespaces({})).TotalCount ?? 0;
       const created = await c.CreateNamespace({ Namespace: ns, Description: 'from the v3 test' });
       assert.equal(typeof created.RequestId, 'string');
       const listed = await c.ListNamespaces({ SearchKey: [{ Key: 'Namespace', Value: ns }] });
@@ -109,14 +152,19 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       assert.equal(listed.Namespaces?.[0]?.Description, 'from the v3 test');
       assert.match(listed.Namespaces?.[0]?.AddTime ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
       const all = await c.ListNamespaces({});
-      assert.deepEqual(all.Namespaces?.map((n) => n.Name).sort(), ['default', ns].sort());
+      assert.equal(all.TotalCount, before + 1);
+      const names = all.Namespaces?.map((n) => n.Name) ?? [];
+      assert.ok(names.includes('default') && names.includes(ns), names.join());
       await c.DeleteNamespace({ Namespace: ns });
-      assert.equal((await c.ListNamespaces({})).TotalCount, 1);
+      const after = await c.ListNamespaces({});
+      assert.equal(after.TotalCount, before);
+      assert.ok(!after.Namespaces?.some((n) => n.Name === ns));
     });
 
     test('functions: CreateFunction, GetFunction, ListFunctions, Update*, in a namespace too', async () => {
+      const name = `${fn}-crud`;
       await c.CreateFunction({
-        FunctionName: fn,
+        FunctionName: name,
         Code: { ZipFile: basicsZip },
         Handler: 'index.main_handler',
         Runtime: 'Nodejs18.15',
@@ -125,8 +173,8 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
         Description: 'v3 compat',
         Environment: { Variables: [{ Key: 'GREETING', Value: 'hi' }] },
       });
-      const got = await c.GetFunction({ FunctionName: fn });
-      assert.equal(got.FunctionName, fn);
+      const got = await c.GetFunction({ FunctionName: name });
+      assert.equal(got.FunctionName, name);
       assert.equal(got.Handler, 'index.main_handler');
       assert.equal(got.Runtime, 'Nodejs18.15');
       assert.equal(got.MemorySize, 256);
@@ -140,32 +188,38 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       assert.equal(got.CodeInfo, '');
       if (mode !== 'tc3-get') {
         // The code comes back as the zip, base64 (not over GET: SCF limits GET to 32 KB and so do clients).
-        const withCode = await c.GetFunction({ FunctionName: fn, ShowCode: 'TRUE' });
+        const withCode = await c.GetFunction({ FunctionName: name, ShowCode: 'TRUE' });
         assert.ok((withCode.CodeInfo ?? '').length > 0);
       }
 
-      await c.CreateFunction({ FunctionName: `${fn}-b`, Code: { ZipFile: basicsZip } });
-      const asc = await c.ListFunctions({ Order: 'ASC', Orderby: 'FunctionName', SearchKey: fn });
+      await c.CreateFunction({ FunctionName: `${name}-b`, Code: { ZipFile: basicsZip } });
+      const asc = await c.ListFunctions({ Order: 'ASC', Orderby: 'FunctionName', SearchKey: name });
       assert.equal(asc.TotalCount, 2);
       assert.deepEqual(
         asc.Functions?.map((f) => f.FunctionName),
-        [fn, `${fn}-b`],
+        [name, `${name}-b`],
       );
-      const desc = await c.ListFunctions({ Order: 'DESC', Orderby: 'FunctionName', Limit: 1 });
+      const desc = await c.ListFunctions({
+        Order: 'DESC',
+        Orderby: 'FunctionName',
+        SearchKey: name,
+        Limit: 1,
+      });
       assert.deepEqual(
         desc.Functions?.map((f) => f.FunctionName),
-        [`${fn}-b`],
+        [`${name}-b`],
       );
+      assert.equal(desc.TotalCount, 2);
       assert.match(desc.Functions?.[0]?.FunctionId ?? '', /^lam-/);
 
-      await c.UpdateFunctionConfiguration({ FunctionName: fn, Description: 'updated', Timeout: 7 });
-      const updated = await c.GetFunction({ FunctionName: fn });
+      await c.UpdateFunctionConfiguration({ FunctionName: name, Description: 'updated', Timeout: 7 });
+      const updated = await c.GetFunction({ FunctionName: name });
       assert.equal(updated.Description, 'updated');
       assert.equal(updated.Timeout, 7);
       assert.equal(updated.MemorySize, 256);
 
-      await c.UpdateFunctionCode({ FunctionName: `${fn}-b`, ZipFile: errorsZip, Handler: 'index.throws' });
-      assert.equal((await c.GetFunction({ FunctionName: `${fn}-b` })).Handler, 'index.throws');
+      await c.UpdateFunctionCode({ FunctionName: `${name}-b`, ZipFile: errorsZip, Handler: 'index.throws' });
+      assert.equal((await c.GetFunction({ FunctionName: `${name}-b` })).Handler, 'index.throws');
     });
 
     test('Invoke (sync with Tail, async) and InvokeFunction', async () => {
@@ -178,8 +232,7 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
         Namespace: 'default',
       });
       const r = sync.Result!;
-      syncRequestId = r.FunctionRequestId ?? '';
-      assert.match(syncRequestId, /^[0-9a-f-]{36}$/);
+      assert.match(r.FunctionRequestId ?? '', /^[0-9a-f-]{36}$/);
       assert.equal(r.InvokeResult, 0);
       assert.equal(r.ErrMsg, '');
       assert.deepEqual(Object.keys(JSON.parse(r.RetMsg ?? '') as object).sort(), ['calls', 'loads', 'pid']);
@@ -217,8 +270,10 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
     });
 
     test('GetFunctionLogs: full model', async () => {
+      const { syncRequestId } = await logged();
+      const name = `${fn}-logs`;
       const all = await c.GetFunctionLogs({
-        FunctionName: fn,
+        FunctionName: name,
         Order: 'asc',
         OrderBy: 'start_time',
         Limit: 100,
@@ -228,7 +283,7 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       const first = all.Data?.[0];
       assert.ok(first);
       assert.equal(first.RequestId, syncRequestId);
-      assert.equal(first.FunctionName, fn);
+      assert.equal(first.FunctionName, name);
       assert.equal(first.RetCode, 0);
       assert.equal(first.InvokeFinished, 1);
       assert.match(first.StartTime ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
@@ -239,11 +294,11 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       assert.ok((first.MemUsage ?? 0) > 1024 * 1024);
       assert.ok((first.BillDuration ?? 0) >= (first.Duration ?? 0));
 
-      const byId = await c.GetFunctionLogs({ FunctionName: fn, FunctionRequestId: syncRequestId });
+      const byId = await c.GetFunctionLogs({ FunctionName: name, FunctionRequestId: syncRequestId });
       assert.equal(byId.TotalCount, 1);
       assert.equal(byId.Data?.[0]?.RequestId, syncRequestId);
 
-      const page = await c.GetFunctionLogs({ FunctionName: fn, Order: 'asc', Offset: 1, Limit: 2 });
+      const page = await c.GetFunctionLogs({ FunctionName: name, Order: 'asc', Offset: 1, Limit: 2 });
       assert.deepEqual(
         page.Data?.map((d) => d.RequestId),
         all.Data?.slice(1, 3).map((d) => d.RequestId),
@@ -251,73 +306,82 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       assert.equal(page.SearchContext?.Offset, '3');
 
       const failed = await c.GetFunctionLogs({
-        FunctionName: `${fn}-b`,
+        FunctionName: `${name}-b`,
         Filter: { RetCode: 'UserCodeException' },
       });
       assert.equal(failed.TotalCount, 1);
       assert.equal(failed.Data?.[0]?.RetCode, 430);
       assert.equal(failed.Data?.[0]?.Level, 'ERROR');
       assert.equal(
-        (await c.GetFunctionLogs({ FunctionName: `${fn}-b`, Filter: { RetCode: 'is0' } })).TotalCount,
+        (await c.GetFunctionLogs({ FunctionName: `${name}-b`, Filter: { RetCode: 'is0' } })).TotalCount,
         0,
       );
       assert.equal(
-        (await c.GetFunctionLogs({ FunctionName: `${fn}-b`, Filter: { RetCode: 'not0' } })).TotalCount,
+        (await c.GetFunctionLogs({ FunctionName: `${name}-b`, Filter: { RetCode: 'not0' } })).TotalCount,
         1,
       );
       assert.equal(
-        (await c.GetFunctionLogs({ FunctionName: `${fn}-b`, Filter: { RetCode: 'TimeLimitExceeded' } }))
+        (await c.GetFunctionLogs({ FunctionName: `${name}-b`, Filter: { RetCode: 'TimeLimitExceeded' } }))
           .TotalCount,
         0,
       );
 
       const keyword = await c.GetFunctionLogs({
-        FunctionName: fn,
+        FunctionName: name,
         SearchContext: { Offset: '', Limit: 10, Keyword: 'if' },
       });
       assert.equal(keyword.TotalCount, 1);
       assert.match(keyword.Data?.[0]?.Log ?? '', /hello if/);
 
-      const byMem = await c.GetFunctionLogs({ FunctionName: fn, OrderBy: 'mem_usage', Order: 'desc' });
+      const byMem = await c.GetFunctionLogs({ FunctionName: name, OrderBy: 'mem_usage', Order: 'desc' });
       const mems = byMem.Data?.map((d) => d.MemUsage ?? 0) ?? [];
       assert.deepEqual(
         mems,
         [...mems].sort((a, b) => b - a),
       );
-      const byDuration = await c.GetFunctionLogs({ FunctionName: fn, OrderBy: 'duration', Order: 'asc' });
+      const byDuration = await c.GetFunctionLogs({ FunctionName: name, OrderBy: 'duration', Order: 'asc' });
       const durations = byDuration.Data?.map((d) => d.Duration ?? 0) ?? [];
       assert.deepEqual(
         durations,
         [...durations].sort((a, b) => a - b),
       );
-      assert.equal((await c.GetFunctionLogs({ OrderBy: 'function_name', Limit: 100 })).TotalCount, 6);
+      // Without FunctionName: every function's records (other tests' too), sorted by function name.
+      const everything = await c.GetFunctionLogs({ OrderBy: 'function_name', Order: 'asc', Limit: 100 });
+      const names = everything.Data?.map((d) => d.FunctionName ?? '') ?? [];
+      assert.equal(everything.TotalCount, names.length);
+      assert.deepEqual(names, [...names].sort());
+      assert.equal(names.filter((n) => n === name).length, 5);
+      assert.equal(names.filter((n) => n === `${name}-b`).length, 1);
 
       // A window around now (in the API's UTC+8) holds them all; one in the past holds none.
-      const fmt = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
       const now = Date.now();
       const inWindow = await c.GetFunctionLogs({
-        FunctionName: fn,
-        StartTime: fmt(now - 3600_000),
-        EndTime: fmt(now + 60_000),
+        FunctionName: name,
+        StartTime: apiTime(now - 3600_000),
+        EndTime: apiTime(now + 60_000),
       });
       assert.equal(inWindow.TotalCount, 5);
       const past = await c.GetFunctionLogs({
-        FunctionName: fn,
-        StartTime: fmt(now - 86_400_000),
-        EndTime: fmt(now - 3600_000),
+        FunctionName: name,
+        StartTime: apiTime(now - 86_400_000),
+        EndTime: apiTime(now - 3600_000),
       });
       assert.equal(past.TotalCount, 0);
     });
 
     test('GetRequestStatus: MB and 0/1/-1', async () => {
-      const st = await c.GetRequestStatus({ FunctionName: fn, FunctionRequestId: syncRequestId });
+      const { syncRequestId, failedRequestId } = await logged();
+      const name = `${fn}-logs`;
+      const st = await c.GetRequestStatus({ FunctionName: name, FunctionRequestId: syncRequestId });
       assert.equal(st.TotalCount, 1);
       const d = st.Data?.[0];
       assert.equal(d?.RequestId, syncRequestId);
       assert.equal(d?.RetCode, 0);
       assert.ok((d?.MemUsage ?? 0) > 1 && (d?.MemUsage ?? 0) < 4096, `MemUsage ${d?.MemUsage} is in MB`);
-      const failedId = (await c.GetFunctionLogs({ FunctionName: `${fn}-b` })).Data?.[0]?.RequestId ?? '';
-      const failed = await c.GetRequestStatus({ FunctionName: `${fn}-b`, FunctionRequestId: failedId });
+      const failed = await c.GetRequestStatus({
+        FunctionName: `${name}-b`,
+        FunctionRequestId: failedRequestId,
+      });
       assert.equal(failed.Data?.[0]?.RetCode, -1);
     });
 
@@ -396,14 +460,16 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
     });
 
     test('DeleteFunction', async () => {
-      // GetRequestStatus' test read GetFunctionLogs with this same body: signed in the same second, the
-      // SDK's DeleteFunction would carry the same signature and be refused as a replayed request with its
-      // action changed (docs/security.md). Sign it in the next second.
-      await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
-      await c.DeleteFunction({ FunctionName: `${fn}-b` });
-      await c.DeleteFunction({ FunctionName: fn });
-      assert.equal(await codeOf(c.GetFunction({ FunctionName: fn })), 'ResourceNotFound.Function');
-      assert.equal((await c.ListFunctions({})).TotalCount, 0);
+      const name = `${fn}-del`;
+      await c.CreateFunction({ FunctionName: name, Code: { ZipFile: basicsZip } });
+      await c.CreateFunction({ FunctionName: `${name}-b`, Code: { ZipFile: basicsZip } });
+      await c.DeleteFunction({ FunctionName: `${name}-b` });
+      await c.DeleteFunction({ FunctionName: name });
+      assert.equal(await codeOf(c.GetFunction({ FunctionName: name })), 'ResourceNotFound.Function');
+      assert.equal(await codeOf(c.GetFunction({ FunctionName: `${name}-b` })), 'ResourceNotFound.Function');
+      assert.equal((await c.ListFunctions({ SearchKey: name })).TotalCount, 0);
+      // The other functions stay.
+      assert.equal((await c.GetFunction({ FunctionName: fn })).FunctionName, fn);
     });
   });
 }

@@ -1,9 +1,10 @@
 /**
  * A plain in-memory model of the LogStore's read/write semantics (array filter + sort + slice), against
- * which the conformance suite's property tests compare a real backend. Deliberately naive.
+ * which the conformance suite's property tests compare a real backend. Deliberately naive, and written
+ * from the contract (`LogQuery` in `src/store/types.ts`, `docs/runtime.md` "Log capture", `docs/api-v3.md`
+ * GetFunctionLogs), not from the store's code: it imports nothing from `src/` but types, so a bug in the
+ * store's keyword parser, matcher or search-text extraction shows up as a disagreement with this model.
  */
-import { matchKeyword, parseKeyword } from '../../src/store/keyword.js';
-import { searchText } from '../../src/store/search-text.js';
 import type {
   InvocationRecord,
   LogPage,
@@ -20,6 +21,98 @@ const RET_CLASS: Record<RetCodeFilter, (c: number) => boolean> = {
   ResourceLimitExceeded: (c) => c === 434,
   UserCodeException: (c) => c === 430,
 };
+
+// ------------------------------------------------------------------------------------------ keyword
+
+/**
+ * The words of a text, lower-cased: maximal runs of letters and digits (the contract: "tokens are runs
+ * of letters/digits"); every other character separates words.
+ */
+export function wordsOf(text: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  for (const ch of text) {
+    if (/^[\p{L}\p{N}]$/u.test(ch)) {
+      current += ch;
+    } else if (current !== '') {
+      words.push(current.toLowerCase());
+      current = '';
+    }
+  }
+  if (current !== '') words.push(current.toLowerCase());
+  return words;
+}
+
+/** One search term: words that must occur one after the other; `prefix`: the last one may go on. */
+export interface ModelTerm {
+  words: string[];
+  prefix: boolean;
+}
+
+/**
+ * The keyword as terms. The text is cut at every `"`: pieces outside quotes are split on whitespace into
+ * terms (a term ending in `*` is a prefix), each piece inside quotes is one phrase (a quote left open runs
+ * to the end; a `*` right after the closing quote makes the phrase a prefix). A term's words are its
+ * letter/digit runs, so `foo-bar` is the phrase `foo bar`; a term with no word is dropped.
+ */
+export function keywordTerms(keyword: string): ModelTerm[] {
+  const terms: ModelTerm[] = [];
+  const add = (text: string, prefix: boolean): void => {
+    const words = wordsOf(text);
+    if (words.length > 0) terms.push({ words, prefix });
+  };
+  const pieces = keyword.split('"');
+  pieces.forEach((piece, i) => {
+    if (i % 2 === 1) {
+      const closed = i < pieces.length - 1;
+      add(piece, closed && pieces[i + 1]!.startsWith('*'));
+      return;
+    }
+    for (const term of piece.split(/\s+/u)) add(term, term.endsWith('*'));
+  });
+  return terms;
+}
+
+/** True when every term's words occur consecutively among the text's words. */
+export function matchesKeyword(text: string, terms: readonly ModelTerm[]): boolean {
+  // Words hold no spaces, so "consecutive words" is a substring test on the words joined by spaces.
+  const haystack = ` ${wordsOf(text).join(' ')} `;
+  return terms.every((t) => haystack.includes(` ${t.words.join(' ')}${t.prefix ? '' : ' '}`));
+}
+
+// -------------------------------------------------------------------------------------- search text
+
+/** `<ISO 8601 UTC time>`, as the first field of a user line (`docs/runtime.md`, "Log capture"). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** SCF's platform lines (`docs/runtime.md`), each a whole line naming one request id. */
+function isPlatformLine(line: string): boolean {
+  const rest = (head: string): string | undefined =>
+    line.startsWith(head) ? line.slice(head.length) : undefined;
+  const startOrEnd = rest('START RequestId: ') ?? rest('END RequestId: ');
+  if (startOrEnd !== undefined) return /^\S+\s*$/u.test(startOrEnd);
+  const report = rest('Report RequestId: ');
+  if (report !== undefined) return /^\S+ Duration:/u.test(report);
+  const error = rest('ERROR RequestId: ');
+  if (error !== undefined) return /^\S+ Result: /u.test(error);
+  return line.startsWith('[scf-local] log truncated: ');
+}
+
+/**
+ * What a keyword searches: the log line by line, platform lines left out, a user line's
+ * `<time>\t<request id>\t` in front of its message left out; continuation lines kept whole.
+ */
+export function modelSearchText(log: string): string {
+  const kept: string[] = [];
+  for (const line of log.split('\n')) {
+    if (isPlatformLine(line)) continue;
+    const fields = line.split('\t');
+    kept.push(fields.length >= 3 && ISO_UTC.test(fields[0]!) ? fields.slice(2).join('\t') : line);
+  }
+  return kept.join('\n');
+}
+
+// ------------------------------------------------------------------------------------------- model
 
 /** Strings compare by Unicode code point (= UTF-8 byte order, SQLite's BINARY collation). */
 export function compareCodePoints(a: string, b: string): number {
@@ -78,7 +171,7 @@ export class LogModel {
   }
 
   query(q: LogQuery): LogPage {
-    const terms = q.keyword === undefined ? [] : parseKeyword(q.keyword);
+    const terms = q.keyword === undefined ? [] : keywordTerms(q.keyword);
     const matching = [...this.records.values()].filter(
       (r) =>
         (q.namespace === undefined || r.namespace === q.namespace) &&
@@ -88,7 +181,7 @@ export class LogModel {
         (q.startTimeFrom === undefined || r.startTime >= q.startTimeFrom) &&
         (q.startTimeTo === undefined || r.startTime <= q.startTimeTo) &&
         (q.retCode === undefined || RET_CLASS[q.retCode](r.retCode)) &&
-        matchKeyword(searchText(r.log), terms),
+        matchesKeyword(modelSearchText(r.log), terms),
     );
     const dir = q.order === 'asc' ? 1 : -1;
     matching.sort((a, b) => dir * (compareField(a, b, q) || a.seq - b.seq));

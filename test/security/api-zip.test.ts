@@ -13,6 +13,7 @@ import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js'
 import { zipDirectory } from '../../src/functions/code.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
+import { freshNonce, sdkCall, sdkClient, type V2Body } from '../helpers/v2client.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const MB = 1024 * 1024;
@@ -133,5 +134,115 @@ describe('zip bombs and oversized packages', () => {
         e.code === 'InvalidParameterValue.ZipFile' && /20000 entries/.test(e.message ?? ''),
     );
     assert.equal(existsSync(join(dataDir, 'functions', 'default', 'many')), false);
+  });
+});
+
+/**
+ * A zip whose headers say `name` unpacks to `declared` bytes, whatever it really holds: the uncompressed
+ * size is patched in its local header and its central directory entry.
+ */
+function lyingAbout(zip: Uint8Array, name: string, declared: number): Buffer {
+  const out = Buffer.from(zip);
+  for (let at = 0; at + 46 <= out.length; at++) {
+    const sig = out.readUInt32LE(at);
+    if (sig === 0x04034b50) {
+      const n = out.readUInt16LE(at + 26);
+      if (out.toString('utf8', at + 30, at + 30 + n) === name) out.writeUInt32LE(declared, at + 22);
+    } else if (sig === 0x02014b50) {
+      const n = out.readUInt16LE(at + 28);
+      if (out.toString('utf8', at + 46, at + 46 + n) === name) out.writeUInt32LE(declared, at + 24);
+    }
+  }
+  return out;
+}
+
+describe('the unpacked-size cap through the v2 API (functions.maxUnpackedBytes 1 MiB)', () => {
+  let platform: Platform;
+  let port: number;
+  let dataDir: string;
+  const cleanups: Array<() => unknown> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  const v2 = sdkClient('AKIDtest', 'secret');
+  const call = (data: Record<string, unknown>): Promise<V2Body> =>
+    sdkCall(v2, { Nonce: freshNonce(), ...data }, { port, method: 'POST' });
+  const handler = new TextEncoder().encode('exports.main_handler = async () => "v1";');
+  /** `@` + base64, the v2 `code` parameter. */
+  const code = (zip: Uint8Array): string => `@${Buffer.from(zip).toString('base64')}`;
+
+  before(async () => {
+    dataDir = tempDir({ after: (fn: () => unknown) => cleanups.push(fn) });
+    platform = await createPlatform({
+      config: {
+        port: 0,
+        dataDir,
+        auth: { credentials: [{ secretId: 'AKIDtest', secretKey: 'secret' }] },
+        functions: { maxUnpackedBytes: MB },
+        // Packages, not isolation, are under test here: plain processes start faster and steadier.
+        runtime: { stemCells: 0, sandbox: 'off' },
+      },
+      env: {},
+    });
+    cleanups.push(() => platform.close());
+    ({ port } = await platform.listen());
+    const made = await call({
+      Action: 'CreateFunction',
+      functionName: 'kept',
+      code: code(zipSync({ 'index.js': handler })),
+    });
+    assert.equal(made.code, 0, made.message);
+  });
+
+  const packages: Array<[string, () => Uint8Array]> = [
+    // Its header says 2 MiB: refused before anything is inflated.
+    [
+      'an honest header over the cap',
+      () => zipSync({ 'index.js': handler, 'big.bin': new Uint8Array(2 * MB) }),
+    ],
+    // Its header says 100 bytes; the inflated bytes are counted.
+    [
+      'a header that lies (says 100 bytes, holds 2 MiB)',
+      () => lyingAbout(zipSync({ 'index.js': handler, 'big.bin': new Uint8Array(2 * MB) }), 'big.bin', 100),
+    ],
+    // Each file under the cap, all together over it.
+    [
+      'files each under the cap, together over it',
+      () =>
+        zipSync({
+          'index.js': handler,
+          'a.bin': new Uint8Array(0.6 * MB),
+          'b.bin': new Uint8Array(0.6 * MB),
+        }),
+    ],
+  ];
+
+  for (const [what, make] of packages) {
+    test(`CreateFunction and UpdateFunction refuse ${what}; nothing is left; the old code runs`, async () => {
+      const zip = make();
+      const name = `z${packages.findIndex(([w]) => w === what)}`;
+      const created = await call({ Action: 'CreateFunction', functionName: name, code: code(zip) });
+      assert.equal(created.code, 4000, JSON.stringify(created));
+      assert.match(created.message, /unpacks to more than 1048576 bytes/);
+      assert.equal(existsSync(join(dataDir, 'functions', 'default', name)), false);
+      assert.equal((await call({ Action: 'GetFunction', functionName: name })).code, 5000);
+
+      const updated = await call({
+        Action: 'UpdateFunction',
+        functionName: 'kept',
+        codeType: 'Zipfile',
+        code: code(zip),
+      });
+      assert.equal(updated.code, 4000, JSON.stringify(updated));
+      assert.match(updated.message, /unpacks to more than 1048576 bytes/);
+      const ran = await call({ Action: 'InvokeFunction', functionName: 'kept' });
+      assert.equal((ran['data'] as { retMsg: string }).retMsg, '"v1"');
+    });
+  }
+
+  test('a package just under the cap is accepted (control)', async () => {
+    const zip = zipSync({ 'index.js': handler, 'a.bin': new Uint8Array(0.9 * MB) });
+    const created = await call({ Action: 'CreateFunction', functionName: 'under', code: code(zip) });
+    assert.equal(created.code, 0, created.message);
   });
 });

@@ -25,7 +25,34 @@ import { parseDuration, parseTimeArg } from '../../../src/cli/time.js';
 import { ScfError } from '../../../src/errors/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 
+/**
+ * Runs `fn` with the process in the IANA zone `tz` and restores the zone after: Node re-reads TZ when it
+ * is assigned, so the expected values below are fixed, whatever zone the suite runs in.
+ */
+function inZone<T>(tz: string, fn: () => T): T {
+  const before = process.env['TZ'];
+  process.env['TZ'] = tz;
+  try {
+    return fn();
+  } finally {
+    if (before === undefined) delete process.env['TZ'];
+    else process.env['TZ'] = before;
+  }
+}
+
 describe('times', () => {
+  test('inZone really changes the zone of Date', () => {
+    const at = Date.UTC(2024, 4, 1, 12);
+    assert.equal(
+      inZone('Asia/Kolkata', () => new Date(at).getTimezoneOffset()),
+      -330,
+    );
+    assert.equal(
+      inZone('America/Los_Angeles', () => new Date(at).getTimezoneOffset()),
+      420,
+    );
+  });
+
   test('durations', () => {
     assert.equal(parseDuration('90s'), 90_000);
     assert.equal(parseDuration('1h30m'), 5_400_000);
@@ -43,9 +70,15 @@ describe('times', () => {
       Date.UTC(2024, 4, 1, 10),
     );
     assert.equal(parseTimeArg('2024-05-01', { now, utc: true, flag: '--since' }), Date.UTC(2024, 4, 1));
+    // Without --utc, a time without a zone is read in the user's zone, whatever the machine's.
+    const local = (tz: string) =>
+      inZone(tz, () => parseTimeArg('2024-05-01 10:00:30', { now, utc: false, flag: '--since' }));
+    assert.equal(local('UTC'), Date.UTC(2024, 4, 1, 10, 0, 30));
+    assert.equal(local('America/Los_Angeles'), Date.UTC(2024, 4, 1, 17, 0, 30));
+    assert.equal(local('Asia/Kolkata'), Date.UTC(2024, 4, 1, 4, 30, 30));
     assert.equal(
-      parseTimeArg('2024-05-01 10:00:30', { now, utc: false, flag: '--since' }),
-      new Date(2024, 4, 1, 10, 0, 30).getTime(),
+      inZone('America/Los_Angeles', () => parseTimeArg('2024-01-15', { now, utc: false, flag: '--since' })),
+      Date.UTC(2024, 0, 15, 8),
     );
     assert.equal(
       parseTimeArg('2024-05-01T10:00:00+08:00', { now, utc: false, flag: '--since' }),
@@ -64,13 +97,28 @@ describe('times', () => {
     const ms = Date.UTC(2024, 4, 1, 12, 3, 7, 123);
     assert.equal(formatTime(ms, { utc: true }), '2024-05-01 12:03:07 +00:00');
     assert.equal(isoTime(ms, { utc: true }), '2024-05-01T12:03:07.123Z');
-    const local = formatTime(ms, { utc: false });
-    const offset = -new Date(ms).getTimezoneOffset();
-    const sign = offset < 0 ? '-' : '+';
-    const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
-    const mm = String(Math.abs(offset) % 60).padStart(2, '0');
-    assert.ok(local.endsWith(` ${sign}${hh}:${mm}`), local);
-    assert.equal(Date.parse(isoTime(ms, { utc: false })), ms);
+    const shown = (tz: string, at = ms) =>
+      inZone(tz, () => [formatTime(at, { utc: false }), isoTime(at, { utc: false })]);
+    assert.deepEqual(shown('UTC'), ['2024-05-01 12:03:07 +00:00', '2024-05-01T12:03:07.123+00:00']);
+    assert.deepEqual(shown('Asia/Kolkata'), ['2024-05-01 17:33:07 +05:30', '2024-05-01T17:33:07.123+05:30']);
+    // West of UTC, with summer time, and a half-hour offset west (the sign covers the minutes too).
+    assert.deepEqual(shown('America/Los_Angeles'), [
+      '2024-05-01 05:03:07 -07:00',
+      '2024-05-01T05:03:07.123-07:00',
+    ]);
+    assert.deepEqual(shown('America/Los_Angeles', Date.UTC(2024, 0, 15, 12)), [
+      '2024-01-15 04:00:00 -08:00',
+      '2024-01-15T04:00:00.000-08:00',
+    ]);
+    assert.deepEqual(shown('America/St_Johns'), [
+      '2024-05-01 09:33:07 -02:30',
+      '2024-05-01T09:33:07.123-02:30',
+    ]);
+    // Whatever the zone, --utc shows UTC.
+    assert.equal(
+      inZone('Asia/Kolkata', () => formatTime(ms, { utc: true })),
+      '2024-05-01 12:03:07 +00:00',
+    );
   });
 
   test('API times are UTC+8 and converted', () => {

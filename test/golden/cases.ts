@@ -319,6 +319,14 @@ const functionsV3: Case[] = [
   v3('v3 updateconfig', 'UpdateFunctionConfiguration', { FunctionName: 'beta', Description: 'second' }),
   v3('v3 getfunction after update', 'GetFunction', { FunctionName: 'beta' }),
   v3('v3 deletefunction unknown', 'DeleteFunction', { FunctionName: 'nope' }),
+  // Until versions exist, a Qualifier other than $LATEST is refused, never read as $LATEST (issue 16).
+  v3('v3 deletefunction qualifier 1', 'DeleteFunction', { FunctionName: 'alpha', Qualifier: '1' }),
+  v3('v3 getfunction qualifier 1', 'GetFunction', { FunctionName: 'alpha', Qualifier: '1' }),
+  v3('v3 updatecode publish', 'UpdateFunctionCode', {
+    FunctionName: 'alpha',
+    ZipFile: ZIP64,
+    Publish: 'TRUE',
+  }),
   v3('v3 deletenamespace unknown', 'DeleteNamespace', { Namespace: 'nope' }),
   v3('v3 deletenamespace default', 'DeleteNamespace', { Namespace: 'default' }),
   v3('v3 unsupported', 'PublishVersion', { FunctionName: 'alpha' }),
@@ -408,6 +416,8 @@ const restV2: Case[] = [
   v2('v2 getfunction code', 'GetFunction', { functionName: 'beta', code: '1' }),
   v2('v2 getfunction bad code flag', 'GetFunction', { functionName: 'beta', code: 'yes' }),
   v2('v2 getfunction unknown', 'GetFunction', { functionName: 'nope' }),
+  v2('v2 getfunction qualifier 1', 'GetFunction', { functionName: 'alpha', qualifier: '1' }),
+  v2('v2 logs qualifier 1', 'GetFunctionLogs', { functionName: 'alpha', qualifier: '1' }),
   v2('v2 listfunctions', 'ListFunctions', {}),
   v2('v2 listfunctions order', 'ListFunctions', { order: 'desc', orderby: 'functionName', limit: 2 }),
   v2('v2 listfunctions bad orderby', 'ListFunctions', { orderby: 'size' }),

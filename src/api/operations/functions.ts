@@ -1,6 +1,6 @@
 /** Function and namespace management. Thin: the registry holds the rules. */
 import type { FunctionDefinition } from '../../functions/types.js';
-import { DEFAULT_NAMESPACE_LIMIT } from './limits.js';
+import { DEFAULT_NAMESPACE_LIMIT, onlyLatest } from './limits.js';
 import type {
   ActionContext,
   CreateFunctionInput,
@@ -39,6 +39,7 @@ export async function updateFunctionConfiguration(
 }
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
+  onlyLatest(input.qualifier);
   const def = ctx.functions.get(input.functionName, input.namespace);
   return input.showCode ? { ...def, code: ctx.functions.readCode(def).toString('base64') } : { ...def };
 }
@@ -50,7 +51,12 @@ export async function listFunctions(
   return ctx.functions.list(input);
 }
 
-export async function deleteFunction(ctx: ActionContext, input: FunctionRef): Promise<void> {
+/** Deletes the function (with a Qualifier, SCF deletes one version: until versions exist, only `$LATEST`). */
+export async function deleteFunction(
+  ctx: ActionContext,
+  input: FunctionRef & { qualifier?: string },
+): Promise<void> {
+  onlyLatest(input.qualifier);
   ctx.functions.delete(input.functionName, input.namespace);
 }
 

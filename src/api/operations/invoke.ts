@@ -1,12 +1,6 @@
 /** Invoke: runs a function synchronously (RequestResponse) or asynchronously (Event). */
 import { invalidValue, RULE, ScfError } from '../../errors/index.js';
-import {
-  LATEST,
-  MAX_ASYNC_EVENT_BYTES,
-  MAX_SYNC_EVENT_BYTES,
-  resolveQualifier,
-  TAIL_BYTES,
-} from './limits.js';
+import { LATEST, MAX_ASYNC_EVENT_BYTES, MAX_SYNC_EVENT_BYTES, onlyLatest, TAIL_BYTES } from './limits.js';
 import type { ActionContext, InvokeInput, InvokeOutput } from './types.js';
 
 /** The last `maxBytes` bytes of a log, cut at a line start where possible, never inside a character. */
@@ -52,13 +46,7 @@ export async function invoke(ctx: ActionContext, input: InvokeInput): Promise<In
       cause: err,
     });
   }
-  const qualifier = resolveQualifier(input.qualifier) ?? LATEST;
-  if (qualifier !== LATEST) {
-    throw invalidValue(
-      'qualifier',
-      `Qualifier ${qualifier} does not exist: scf-local functions have only $LATEST`,
-    );
-  }
+  const qualifier = onlyLatest(input.qualifier) ?? LATEST;
   const req = { functionName: input.functionName, event, qualifier, async: type === 'Event' };
   const outcome = await ctx.invoker.invoke(
     input.namespace === undefined ? req : { ...req, namespace: input.namespace },

@@ -6,9 +6,9 @@ import { fitPage } from './budget.js';
 import {
   DEFAULT_LOG_LIMIT,
   MAX_OFFSET_PLUS_LIMIT,
+  onlyLatest,
   REQUEST_STATUS_MAX_ITEMS,
   REQUEST_STATUS_WINDOW_MS,
-  resolveQualifier,
 } from './limits.js';
 import type {
   ActionContext,
@@ -50,6 +50,7 @@ export async function getFunctionLogs(
     );
   }
   checkTimeOrder(input.startTime, input.endTime);
+  const qualifier = onlyLatest(input.qualifier);
   const namespace = input.namespace ?? (input.functionName !== undefined ? DEFAULT_NAMESPACE : undefined);
   if (input.functionName !== undefined) ctx.functions.get(input.functionName, namespace);
   else if (namespace !== undefined && !ctx.functions.getNamespace(namespace)) {
@@ -63,7 +64,6 @@ export async function getFunctionLogs(
   };
   if (namespace !== undefined) q.namespace = namespace;
   if (input.functionName !== undefined) q.functionName = input.functionName;
-  const qualifier = resolveQualifier(input.qualifier);
   if (qualifier !== undefined) q.qualifier = qualifier;
   if (input.requestId !== undefined) q.requestId = input.requestId;
   if (input.retCode !== undefined) q.retCode = input.retCode;

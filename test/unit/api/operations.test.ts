@@ -115,7 +115,7 @@ describe('the operations check SCF rules once and each protocol words them', () 
   test('$DEFAULT names $LATEST', async () => {
     const page = await ops.getFunctionLogs(ctx, { functionName: 'fn', qualifier: '$DEFAULT' });
     assert.deepEqual(page.items.map((r) => r.requestId).sort(), ['old', 'recent']);
-    assert.equal((await ops.getFunctionLogs(ctx, { functionName: 'fn', qualifier: '1' })).total, 0);
+    assert.equal((await ops.getFunctionLogs(ctx, { functionName: 'fn', qualifier: '$LATEST' })).total, 2);
   });
 
   test('GetRequestStatus looks 15 minutes back unless told where', async () => {
@@ -158,9 +158,22 @@ describe('the operations check SCF rules once and each protocol words them', () 
     });
   });
 
-  test('a Qualifier other than $LATEST or $DEFAULT is refused before anything runs', async () => {
-    const err = await caught(ops.invoke(ctx, { functionName: 'fn', qualifier: '1' }));
-    assert.equal(v3Error(err).Code, 'InvalidParameterValue.Qualifier');
-    assert.equal(err.message, 'Qualifier 1 does not exist: scf-local functions have only $LATEST');
+  test('a Qualifier other than $LATEST or $DEFAULT is refused by every operation that takes one', async () => {
+    for (const p of [
+      ops.invoke(ctx, { functionName: 'fn', qualifier: '1' }),
+      ops.getFunctionLogs(ctx, { functionName: 'fn', qualifier: '1' }),
+      ops.getFunction(ctx, { functionName: 'fn', qualifier: '1' }),
+      ops.deleteFunction(ctx, { functionName: 'fn', qualifier: '1' }),
+    ]) {
+      const err = await caught(p);
+      assert.equal(v3Error(err).Code, 'InvalidParameterValue.Qualifier');
+      assert.equal(err.message, 'Qualifier 1 does not exist: scf-local functions have only $LATEST');
+    }
+    // Deleting "version 1" must not delete the function.
+    assert.equal(ctx.functions.get('fn').functionName, 'fn');
+    assert.equal(
+      (await ops.getFunction(ctx, { functionName: 'fn', qualifier: '$LATEST' })).functionName,
+      'fn',
+    );
   });
 });

@@ -113,9 +113,9 @@ export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
   [
     'DeleteFunction',
     action({
-      params: map.FUNCTION_REF,
+      params: map.DELETE_FUNCTION,
       run: async (p, { ctx }) => {
-        await ops.deleteFunction(ctx, map.functionRefInput(p));
+        await ops.deleteFunction(ctx, map.deleteFunctionInput(p));
         return done();
       },
     }),

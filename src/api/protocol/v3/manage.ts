@@ -121,6 +121,7 @@ export const parseCreateFunction = (params: Json): CreateFunctionInput =>
 
 export const UPDATE_FUNCTION_CODE = z.object({
   FunctionName: v3.required(),
+  Publish: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
   ZipFile: v3.str(),
   Code: v3.object({ ZipFile: v3.str() }),
   CodeSource: v3.str(),
@@ -132,6 +133,12 @@ export function updateFunctionCodeInput(
   p: z.output<typeof UPDATE_FUNCTION_CODE>,
   params: Json,
 ): UpdateFunctionCodeInput {
+  if (p.Publish === 'TRUE') {
+    throw new ScfError(
+      'UnsupportedOperation',
+      'Publish: TRUE is not supported by scf-local yet (functions have only $LATEST); update the code without it.',
+    );
+  }
   unsupportedCodeSource(params, '', p.CodeSource);
   if (isPlainObject(params['Code'])) unsupportedCodeSource(params['Code'], 'Code.', undefined);
   const zip = p.ZipFile ?? p.Code?.ZipFile;
@@ -157,6 +164,17 @@ export const parseUpdateFunctionConfiguration = (params: Json): UpdateFunctionCo
   updateFunctionConfigurationInput(readV3(UPDATE_FUNCTION_CONFIGURATION, params));
 
 export const FUNCTION_REF = z.object({ FunctionName: v3.required(), Namespace: v3.str() });
+
+/** DeleteFunction: with a Qualifier, one version (refused but for `$LATEST` until versions exist). */
+export const DELETE_FUNCTION = FUNCTION_REF.extend({ Qualifier: v3.str() });
+
+export function deleteFunctionInput(
+  p: z.output<typeof DELETE_FUNCTION>,
+): FunctionRef & { qualifier?: string } {
+  const ref: FunctionRef & { qualifier?: string } = functionRefInput(p);
+  if (p.Qualifier !== undefined) ref.qualifier = p.Qualifier;
+  return ref;
+}
 
 export function functionRefInput(p: z.output<typeof FUNCTION_REF>): FunctionRef {
   const ref: FunctionRef = { functionName: p.FunctionName };

@@ -307,3 +307,14 @@ export function liveLogLines(
   const lines = text.replace(/\n$/, '').split('\n');
   return `${lines.map((l) => gutter + l).join('\n')}\n`;
 }
+
+/** A plain table (a bold header, columns padded to their widest cell), for lists such as `functions`. */
+export function simpleTable(head: readonly string[], rows: readonly string[][], style: Style): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return `${style.bold(line(head))}\n${rows.map((r) => `${line(r)}\n`).join('')}`;
+}

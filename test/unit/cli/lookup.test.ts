@@ -1,12 +1,13 @@
 /**
- * What `logs` and friends find from what the user typed: partial request ids, "did you mean", the
- * `--grep` rule applied to followed records, and the FUNCTION column. The
+ * What `logs` and friends find from what the user typed: partial request ids, "did you mean", the hint
+ * for a missing namespace, the `--grep` rule applied to followed records, and the FUNCTION column. The
  * expected values are written from docs/cli.md, not computed with the code under test.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { keywordMatcher } from '../../../src/cli/commands/logs.js';
 import { type CliRecord, createStyle, liveLogLines, tableHeader, tableRow } from '../../../src/cli/format.js';
+import { optionValue, remoteHint } from '../../../src/cli/hints.js';
 import {
   didYouMean,
   editDistance,
@@ -67,6 +68,23 @@ describe('did you mean', () => {
     ]);
     assert.equal(didYouMean([]), '');
     assert.equal(didYouMean(['a', 'b']), '; did you mean a or b?');
+  });
+});
+
+describe('hints', () => {
+  test('a missing namespace: create it with the name given, else list them', () => {
+    assert.equal(optionValue(['deploy', '.', '--namespace', 'prod'], '--namespace'), 'prod');
+    assert.equal(optionValue(['deploy', '--namespace=a', '--namespace=b'], '--namespace'), 'b');
+    assert.equal(optionValue(['logs', '--', '--namespace', 'x'], '--namespace'), undefined);
+    assert.equal(
+      remoteHint('ResourceNotFound.Namespace', ['node', 'scf-local', 'deploy', '--namespace', 'prod']),
+      '; create it with `scf-local namespaces create prod`',
+    );
+    assert.equal(
+      remoteHint('ResourceNotFound.Namespace', ['node', 'scf-local', 'namespaces', 'delete', 'x']),
+      '; list them with `scf-local namespaces`',
+    );
+    assert.equal(remoteHint('ResourceNotFound.Function', ['--namespace', 'prod']), '');
   });
 });
 

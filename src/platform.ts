@@ -133,6 +133,7 @@ export class Platform {
         return {
           isolation: sandbox.isolated ? 'sandboxed' : 'NOT ISOLATED',
           sandbox,
+          apiTimeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes,
         };
       },
     });

@@ -6,7 +6,10 @@
 import { parseApiTime } from '../api/time.js';
 import type { InvocationRecord } from '../store/types.js';
 
-/** SCF's API zone (UTC+8); the stream's `ready` frame says the server's actual one. */
+/**
+ * SCF's API zone (UTC+8): assumed only when a server does not say its own (`api-zone.ts`; the stream's
+ * `ready` frame says it for `--follow`).
+ */
 export const SCF_API_OFFSET_MINUTES = 480;
 
 /** An invocation as the CLI shows it: the record's own fields but version and retries. Times are epoch ms. */
@@ -200,17 +203,52 @@ function cell(plainText: string, shown: string, width: number, right = false): s
 export const TABLE_COLUMNS = ['TIME', 'REQUEST ID', 'STATUS', 'DURATION', 'BILLED', 'MEMORY'] as const;
 const WIDTHS = [26, 36, 11, 10, 8, 9];
 
+/**
+ * How the log table is laid out. `functionWidth`: when the output covers several functions (no name
+ * given), a FUNCTION column after TIME, this wide (a longer name pushes the rest of its row right).
+ */
+export interface TableOptions {
+  functionWidth?: number;
+}
+
+/** The FUNCTION column's width for these names (at least the heading's). */
+export const functionColumnWidth = (names: Iterable<string>): number =>
+  Math.max('FUNCTION'.length, ...Array.from(names, (n) => n.length));
+
+/** Cells (plain text, shown text, width, right-aligned) in column order, with the FUNCTION one if asked. */
+function layout(
+  cells: Array<[string, string]>,
+  functionCell: [string, string] | undefined,
+  options: TableOptions,
+): string {
+  const all = cells.map(([p, shown], i) => ({ p, shown, width: WIDTHS[i]!, right: i >= 3 }));
+  if (options.functionWidth !== undefined && functionCell) {
+    all.splice(1, 0, {
+      p: functionCell[0],
+      shown: functionCell[1],
+      width: options.functionWidth,
+      right: false,
+    });
+  }
+  return all
+    .map((c) => cell(c.p, c.shown, c.width, c.right))
+    .join('  ')
+    .trimEnd();
+}
+
 /** The header line of the log table. */
-export function tableHeader(style: Style): string {
+export function tableHeader(style: Style, options: TableOptions = {}): string {
   return style.bold(
-    TABLE_COLUMNS.map((c, i) => cell(c, c, WIDTHS[i]!, i >= 3))
-      .join('  ')
-      .trimEnd(),
+    layout(
+      TABLE_COLUMNS.map((c) => [c, c]),
+      ['FUNCTION', 'FUNCTION'],
+      options,
+    ),
   );
 }
 
 /** One invocation's row; running ones show no figures yet. */
-export function tableRow(r: CliRecord, style: Style, options: { utc: boolean }): string {
+export function tableRow(r: CliRecord, style: Style, options: { utc: boolean } & TableOptions): string {
   const running = r.retCode === 2;
   const values = [
     formatTime(r.startTime, options),
@@ -222,10 +260,11 @@ export function tableRow(r: CliRecord, style: Style, options: { utc: boolean }):
   ];
   const shown = [...values];
   shown[2] = styleStatus(r.retCode, style);
-  return values
-    .map((v, i) => cell(v, shown[i]!, WIDTHS[i]!, i >= 3))
-    .join('  ')
-    .trimEnd();
+  return layout(
+    values.map((v, i) => [v, shown[i]!]),
+    [r.functionName, r.functionName],
+    options,
+  );
 }
 
 /** The log beneath a row, each line behind a gutter so it cannot be mistaken for a row. */
@@ -253,11 +292,29 @@ function tint(requestId: string, style: Style): (s: string) => string {
 /**
  * Log lines of a followed invocation (live chunks, or what its final record adds), each behind a gutter
  * naming the invocation (`  1a2b3c4d │ line`), as `stern` and `kubectl logs --prefix` do: lines of
- * concurrent invocations interleave.
+ * concurrent invocations interleave. With `functionName` (output covering several functions) the gutter
+ * names the function too (`  hello 1a2b3c4d │ line`).
  */
-export function liveLogLines(requestId: string, text: string, style: Style): string {
+export function liveLogLines(
+  requestId: string,
+  text: string,
+  style: Style,
+  options: { functionName?: string } = {},
+): string {
   if (text === '') return '';
-  const gutter = `  ${tint(requestId, style)(shortId(requestId))} ${style.dim('│')} `;
+  const fn = options.functionName === undefined ? '' : `${options.functionName} `;
+  const gutter = `  ${tint(requestId, style)(`${fn}${shortId(requestId)}`)} ${style.dim('│')} `;
   const lines = text.replace(/\n$/, '').split('\n');
   return `${lines.map((l) => gutter + l).join('\n')}\n`;
+}
+
+/** A plain table (a bold header, columns padded to their widest cell), for lists such as `functions`. */
+export function simpleTable(head: readonly string[], rows: readonly string[][], style: Style): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return `${style.bold(line(head))}\n${rows.map((r) => `${line(r)}\n`).join('')}`;
 }

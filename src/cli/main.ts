@@ -11,10 +11,13 @@ import { v3Code } from '../api/protocol/v3/errors.js';
 import { ScfError } from '../errors/index.js';
 import { RemoteError } from './client.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerFunctions } from './commands/functions.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
+import { registerNamespaces } from './commands/namespaces.js';
 import { addGlobalOptions, type CliContext } from './context.js';
 import { readCliEnvironment } from './env.js';
+import { remoteHint } from './hints.js';
 import { registerServe } from './serve.js';
 
 export const EXIT_OK = 0;
@@ -38,6 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerInvoke(program, ctx);
   registerLogs(program, ctx);
+  registerFunctions(program, ctx);
+  registerNamespaces(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   program.addHelpText(
     'after',
@@ -56,7 +61,7 @@ function report(err: unknown): number {
     return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof RemoteError) {
-    console.error(`scf-local: ${err.message} (${err.remoteCode})`);
+    console.error(`scf-local: ${err.message} (${err.remoteCode})${remoteHint(err.remoteCode, process.argv)}`);
     return err.isUserError ? EXIT_USAGE : EXIT_FAILURE;
   }
   if (err instanceof ScfError) {

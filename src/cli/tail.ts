@@ -15,13 +15,15 @@
  *   ring resumes. A chunk of an invocation already final is dropped (its record carried the whole log). A
  *   gap loses the chunks in it: they are not read back, the final record's log supplies them (the printer
  *   shows the lines of it no chunk showed, see `live-log.ts`).
+ * - A followed function that no longer exists (deleted before or during the tail) still has records, but
+ *   GetFunctionLogs refuses its name: fills then read its namespace and keep that function's records.
  */
 import type { IncomingMessage } from 'node:http';
 import { MAX_OFFSET_PLUS_LIMIT } from '../api/operations/limits.js';
 import type { GapFrame, LogFrame, ReadyFrame, RecordFrame } from '../api/stream/protocol.js';
 import { formatApiTime } from '../api/time.js';
 import { ScfError } from '../errors/index.js';
-import type { ApiClient } from './client.js';
+import { type ApiClient, RemoteError } from './client.js';
 import { type CliRecord, fromFunctionLog, fromStreamRecord, SCF_API_OFFSET_MINUTES } from './format.js';
 import { readSse } from './sse.js';
 
@@ -42,6 +44,11 @@ export interface LiveChunk {
 export interface TailOptions {
   functionName?: string;
   namespace?: string;
+  /**
+   * The function no longer exists (its records do): fills read its namespace and keep its records. Found
+   * out by the tail itself when the function is deleted while followed.
+   */
+  functionDeleted?: boolean;
   /** Resume after this cursor (e.g. the last one a previous `--follow` printed). */
   cursor?: string;
   /** Also show invocations that started since this time (epoch ms), from the query API. */
@@ -76,6 +83,8 @@ export class Tail {
   #lastStart: number | undefined;
   #apiOffset = SCF_API_OFFSET_MINUTES;
   #held: Array<RecordFrame | LogFrame> | undefined;
+  /** Fills read the namespace and keep the followed function's records (it was deleted). */
+  #narrow: boolean;
   #response: IncomingMessage | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
@@ -85,6 +94,7 @@ export class Tail {
     this.#client = client;
     this.#options = options;
     this.#cursor = options.cursor;
+    this.#narrow = options.functionDeleted === true;
   }
 
   /** The cursor of the last event handled (resume point). */
@@ -259,16 +269,34 @@ export class Tail {
             Offset: offset,
             Limit: PAGE,
           };
-          if (this.#options.functionName) params['FunctionName'] = this.#options.functionName;
-          if (this.#options.namespace) params['Namespace'] = this.#options.namespace;
-          const page = await this.#client.call<{ Data?: Array<Record<string, unknown>> }>(
-            'GetFunctionLogs',
-            params,
-          );
-          const items = (page.Data ?? []).map((f) =>
-            fromFunctionLog(f, this.#apiOffset, this.#options.namespace ?? 'default'),
-          );
+          const name = this.#options.functionName;
+          if (name && !this.#narrow) params['FunctionName'] = name;
+          const namespace = this.#options.namespace ?? 'default';
+          if (this.#options.namespace || this.#narrow) params['Namespace'] = namespace;
+          let page: { Data?: Array<Record<string, unknown>> };
+          try {
+            page = await this.#client.call<{ Data?: Array<Record<string, unknown>> }>(
+              'GetFunctionLogs',
+              params,
+            );
+          } catch (err) {
+            if (
+              !name ||
+              this.#narrow ||
+              !(err instanceof RemoteError) ||
+              err.remoteCode !== 'ResourceNotFound.Function'
+            )
+              throw err;
+            // Deleted while followed: its records outlive it; read them from its namespace from now on.
+            this.#narrow = true;
+            this.#options.onNotice(
+              `function ${name} no longer exists in namespace ${namespace}; reading its records from the namespace`,
+            );
+            continue;
+          }
+          const items = (page.Data ?? []).map((f) => fromFunctionLog(f, this.#apiOffset, namespace));
           for (const r of items) {
+            if (this.#narrow && r.functionName !== name) continue;
             if (r.startTime >= from) {
               this.#show(r.retCode === 2 ? 'start' : 'end', r, undefined, 'query');
               count++;

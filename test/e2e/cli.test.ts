@@ -95,9 +95,9 @@ describe('scf-local CLI against a real server', () => {
     assert.match(list.stdout, /^NAME +NAMESPACE +RUNTIME +MODIFIED\n/);
     assert.match(list.stdout, /\nhello +default +Nodejs18\.15 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30\n/);
     const json = JSON.parse((await cli([...base, 'functions', '--json'])).stdout) as Array<{
-      FunctionName: string;
+      functionName: string;
     }>;
-    assert.deepEqual(json.map((f) => f.FunctionName).sort(), ['hello', 'slow', 'throws']);
+    assert.deepEqual(json.map((f) => f.functionName).sort(), ['hello', 'slow', 'throws']);
   });
 
   test('invoke: result on stdout, summary and log on stderr; a failing function exits 1 and says so', async () => {
@@ -273,8 +273,8 @@ describe('scf-local CLI against a real server', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'deleted slow\n');
     const list = JSON.parse((await cli([...base, 'functions', '--json'])).stdout) as Array<{
-      FunctionName: string;
+      functionName: string;
     }>;
-    assert.deepEqual(list.map((f) => f.FunctionName).sort(), ['hello', 'throws']);
+    assert.deepEqual(list.map((f) => f.functionName).sort(), ['hello', 'throws']);
   });
 });

@@ -1,17 +1,15 @@
 /**
  * `scf-local deploy <dir> --name <name>`: zips a function directory in memory and uploads it as base64
  * (CreateFunction, or UpdateFunctionCode + UpdateFunctionConfiguration when the function exists), with
- * progress on stderr for packages over 1 MB. `functions` lists, `rm` deletes.
+ * progress on stderr for packages over 1 MB. (`functions` and `rm` are in `functions.ts`.)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { type Zippable, zipSync } from 'fflate';
-import { parseApiTime } from '../../api/time.js';
 import { ScfError } from '../../errors/index.js';
 import type { ApiClient } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
-import { formatTime, SCF_API_OFFSET_MINUTES } from '../format.js';
 
 /** Folders never packaged: version control and scf-local's own data. */
 const SKIP = new Set(['.git', '.hg', '.svn', '.scf-local', '.DS_Store']);
@@ -197,85 +195,6 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
               `${String(fn['MemorySize'])} MB, ${String(fn['Timeout'])} s\n`,
           );
         }
-      });
-    });
-
-  program
-    .command('functions')
-    .alias('ls')
-    .description('list functions')
-    .option('--namespace <ns>', 'namespace (default "default")')
-    .option('--search <text>', 'only names containing this text')
-    .option('--json', 'print JSON (one array)')
-    .option('--utc', 'show times in UTC instead of your time zone')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<
-        GlobalFlags & { namespace?: string; search?: string; json?: boolean; utc?: boolean }
-      >();
-      const { stdout } = ctx.io;
-      const style = styleFor(stdout, flags, ctx.env);
-      await withClient(flags, ctx.env, async (client) => {
-        const all: Array<Record<string, unknown>> = [];
-        for (let offset = 0; ; offset += 100) {
-          const params: Record<string, unknown> = {
-            Offset: offset,
-            Limit: 100,
-            Orderby: 'FunctionName',
-            Order: 'ASC',
-          };
-          if (flags.namespace) params['Namespace'] = flags.namespace;
-          if (flags.search) params['SearchKey'] = flags.search;
-          const page = await client.call<{ Functions?: Array<Record<string, unknown>>; TotalCount?: number }>(
-            'ListFunctions',
-            params,
-          );
-          const items = page.Functions ?? [];
-          all.push(...items);
-          if (items.length < 100 || all.length >= (page.TotalCount ?? 0)) break;
-        }
-        if (flags.json) {
-          stdout.write(`${JSON.stringify(all)}\n`);
-          return;
-        }
-        if (all.length === 0) {
-          stdout.write('no functions (deploy one with `scf-local deploy <dir> --name <name>`)\n');
-          return;
-        }
-        const rows = all.map((f) => {
-          const mod = typeof f['ModTime'] === 'string' ? f['ModTime'] : '';
-          // ModTime is an API time (UTC+8); shown in the user's zone like every other time.
-          const ms = parseApiTime(mod, SCF_API_OFFSET_MINUTES) ?? Number.NaN;
-          return [
-            String(f['FunctionName'] ?? ''),
-            String(f['Namespace'] ?? ''),
-            String(f['Runtime'] ?? ''),
-            Number.isFinite(ms) ? formatTime(ms, { utc: flags.utc === true }) : mod,
-          ];
-        });
-        const head = ['NAME', 'NAMESPACE', 'RUNTIME', 'MODIFIED'];
-        const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-        const line = (cells: string[]): string =>
-          cells
-            .map((c, i) => c.padEnd(widths[i]!))
-            .join('  ')
-            .trimEnd();
-        stdout.write(`${style.bold(line(head))}\n${rows.map(line).join('\n')}\n`);
-      });
-    });
-
-  program
-    .command('rm <name>')
-    .alias('delete')
-    .description('delete a function')
-    .option('--namespace <ns>', 'namespace (default "default")')
-    .option('--json', 'print the result as JSON')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<GlobalFlags & { namespace?: string; json?: boolean }>();
-      await withClient(flags, ctx.env, async (client) => {
-        const params: Record<string, unknown> = { FunctionName: name };
-        if (flags.namespace) params['Namespace'] = flags.namespace;
-        await client.call('DeleteFunction', params);
-        ctx.io.stdout.write(flags.json ? `${JSON.stringify({ deleted: name })}\n` : `deleted ${name}\n`);
       });
     });
 }

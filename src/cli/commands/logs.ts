@@ -1,30 +1,48 @@
 /**
  * `scf-local logs <name>`: invocation records as a table (time in the user's zone with its offset, request
- * id, status, duration, billed, memory) with each log beneath, or as JSON / NDJSON; filters map onto
- * GetFunctionLogs. `--follow` tails live (see `../tail.ts`): rows as invocations start and end, and their log
- * lines as they are printed.
+ * id, status, duration, billed, memory; the function too when no name narrows the output to one) with each
+ * log beneath, or as JSON / NDJSON; filters map onto GetFunctionLogs. `--follow` tails live (see
+ * `../tail.ts`): rows as invocations start and end, and their log lines as they are printed.
+ *
+ * What the API cannot answer directly is read from the namespace and narrowed here (`../lookup.ts`): the
+ * records of a deleted function (GetFunctionLogs refuses its name, as SCF's does) and an invocation named
+ * by part of its request id.
  */
 import type { Command } from 'commander';
 import { MAX_OFFSET_PLUS_LIMIT } from '../../api/operations/limits.js';
 import { formatApiTime } from '../../api/time.js';
 import { ScfError } from '../../errors/index.js';
+import { matchKeyword, parseKeyword } from '../../store/keyword.js';
+import { searchText } from '../../store/search-text.js';
+import { readApiZone } from '../api-zone.js';
 import type { ApiClient } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
 import {
   type CliRecord,
   fromFunctionLog,
+  functionColumnWidth,
   liveLogLines,
   logBlock,
   matchesStatus,
   recordJson,
-  SCF_API_OFFSET_MINUTES,
   STATUS_FILTER,
   type StatusOption,
   type Style,
+  type TableOptions,
   tableHeader,
   tableRow,
 } from '../format.js';
 import { ShownLines } from '../live-log.js';
+import {
+  ambiguousRequestId,
+  functionNotFound,
+  isRemote,
+  listFunctionNames,
+  matchesRequestId,
+  parseRequestIdArg,
+  type RequestIdArg,
+  scanRecords,
+} from '../lookup.js';
 import { Tail, type TailEvent } from '../tail.js';
 import { parseTimeArg } from '../time.js';
 
@@ -47,6 +65,7 @@ interface LogsFlags extends GlobalFlags {
 const SORTS = { time: 'start_time', duration: 'duration', memory: 'mem_usage' } as const;
 type SortOption = keyof typeof SORTS;
 const DAY_MS = 86_400_000;
+const DEFAULT_NAMESPACE = 'default';
 
 function usage(message: string): ScfError {
   return new ScfError('InvalidParameter', message);
@@ -73,51 +92,181 @@ export function dayWindows(from: number, to: number): Array<[number, number]> {
   return out;
 }
 
+/**
+ * `--grep`: the server's keyword rule (`SearchContext.Keyword`, `store/keyword.ts`), applied by the CLI
+ * itself where the API does not search (`--follow`): every term a whole word of the function's own lines
+ * (platform lines and line prefixes are not searched), `word*` a prefix, `"..."` a phrase, case ignored.
+ * One rule, one implementation, so `logs` and `logs --follow` select the same invocations.
+ */
+export function keywordMatcher(keyword: string): ((log: string) => boolean) | undefined {
+  const terms = parseKeyword(keyword);
+  if (terms.length === 0) return undefined;
+  return (log) => matchKeyword(searchText(log), terms);
+}
+
 interface QueryPlan {
+  /** GetFunctionLogs parameters but FunctionName, the time window, Offset and Limit. */
   params: Record<string, unknown>;
+  name: string | undefined;
+  namespace: string;
+  idArg: RequestIdArg | undefined;
   windows: Array<[number, number]> | undefined;
   limit: number;
   sort: SortOption;
+  /** The server's API zone. */
+  zone: number;
+  /** Filters beyond the name (status, keyword, request id, a time range) are set. */
+  filtered: boolean;
+}
+
+interface QueryResult {
+  records: CliRecord[];
+  /** TotalCount, when the API could count the records (not when the CLI narrowed them itself). */
+  total: number | undefined;
+  /** More records than shown may match (a narrowed read stopped at --limit). */
+  more: boolean;
+  /** The API's offset cap ended a narrowed read: older records were not looked at. */
+  capped: boolean;
+  /** The named function no longer exists; its records were read from its namespace. */
+  deleted: boolean;
+  /** Function names seen in the records a narrowed read looked at (for "did you mean"). */
+  seen?: Set<string>;
+}
+
+const sortKey =
+  (sort: SortOption) =>
+  (r: CliRecord): number =>
+    sort === 'duration' ? r.duration : sort === 'memory' ? r.memUsage : r.startTime;
+
+function windowParams(plan: QueryPlan, window: [number, number] | undefined, narrow: boolean) {
+  const params = { ...plan.params };
+  if (plan.name !== undefined && !narrow) params['FunctionName'] = plan.name;
+  if (window) {
+    params['StartTime'] = formatApiTime(window[0], plan.zone);
+    params['EndTime'] = formatApiTime(window[1], plan.zone);
+  }
+  return params;
 }
 
 /** Reads records through GetFunctionLogs; over several windows it merges and keeps the best `limit`. */
-async function queryRecords(
-  client: ApiClient,
-  plan: QueryPlan,
-  namespace: string,
-): Promise<{ total: number; records: CliRecord[] }> {
-  const key = (r: CliRecord): number =>
-    plan.sort === 'duration' ? r.duration : plan.sort === 'memory' ? r.memUsage : r.startTime;
+async function queryRecords(client: ApiClient, plan: QueryPlan): Promise<QueryResult> {
+  const key = sortKey(plan.sort);
   let total = 0;
   const records: CliRecord[] = [];
   for (const window of plan.windows ?? [undefined]) {
-    const params = { ...plan.params };
-    if (window) {
-      params['StartTime'] = formatApiTime(window[0], SCF_API_OFFSET_MINUTES);
-      params['EndTime'] = formatApiTime(window[1], SCF_API_OFFSET_MINUTES);
-    }
     const page = await client.call<{ TotalCount?: number; Data?: Array<Record<string, unknown>> }>(
       'GetFunctionLogs',
-      params,
+      { ...windowParams(plan, window, false), Limit: plan.limit },
     );
     total += page.TotalCount ?? 0;
-    records.push(...(page.Data ?? []).map((f) => fromFunctionLog(f, SCF_API_OFFSET_MINUTES, namespace)));
+    records.push(...(page.Data ?? []).map((f) => fromFunctionLog(f, plan.zone, plan.namespace)));
     // Windows come newest first: once a time-sorted query has its `limit`, older windows cannot displace any.
     if (plan.sort === 'time' && records.length >= plan.limit) break;
   }
   records.sort((a, b) => key(b) - key(a) || b.startTime - a.startTime);
-  return { total, records: records.slice(0, plan.limit) };
+  return { total, records: records.slice(0, plan.limit), more: false, capped: false, deleted: false };
 }
 
-function printRecord(r: CliRecord, style: Style, utc: boolean, out: NodeJS.WriteStream): void {
-  out.write(`${tableRow(r, style, { utc })}\n${logBlock(r, style)}`);
+/**
+ * Reads records the API cannot select by itself, keeping them here: those of a deleted function (`narrow`:
+ * its namespace's records, in the same order and with the same filters, kept by function name), and those
+ * whose request id has the partial id given (stopping at two: then it is ambiguous).
+ */
+async function scanPlan(client: ApiClient, plan: QueryPlan, narrow: boolean): Promise<QueryResult> {
+  const key = sortKey(plan.sort);
+  const partial = plan.idArg?.kind === 'partial' ? plan.idArg : undefined;
+  const keep = (r: CliRecord): boolean =>
+    (!narrow || r.functionName === plan.name) &&
+    (partial === undefined || matchesRequestId(r.requestId, partial));
+  const wanted = partial ? 2 : plan.limit;
+  const records: CliRecord[] = [];
+  let more = false;
+  let capped = false;
+  const seen = new Set<string>();
+  const windows = plan.windows ?? [undefined];
+  for (const [i, window] of windows.entries()) {
+    // Time order over windows newest first: the first `wanted` found are the newest. Other orders need
+    // the best `wanted` of every window.
+    const stopAfter = plan.sort === 'time' || partial ? wanted - records.length : wanted;
+    const res = await scanRecords(client, windowParams(plan, window, narrow), {
+      keep,
+      stopAfter,
+      zone: plan.zone,
+      namespace: plan.namespace,
+    });
+    records.push(...res.records);
+    for (const n of res.functionNames) seen.add(n);
+    more ||= !res.complete && !res.capped;
+    capped ||= res.capped;
+    if ((plan.sort === 'time' || partial) && records.length >= wanted) {
+      more ||= i < windows.length - 1;
+      break;
+    }
+  }
+  records.sort((a, b) => key(b) - key(a) || b.startTime - a.startTime);
+  // A partial id keeps both of an ambiguous pair whatever --limit says, so that readLogs can tell.
+  const shown = partial ? records : records.slice(0, plan.limit);
+  return { records: shown, total: undefined, more, capped, deleted: narrow, seen };
+}
+
+/**
+ * The records `logs` shows. A name GetFunctionLogs does not know is read as a deleted function's (see
+ * scanPlan); if it has no records at all it is an unknown name, answered with "did you mean".
+ */
+async function readLogs(client: ApiClient, plan: QueryPlan): Promise<QueryResult> {
+  const partial = plan.idArg?.kind === 'partial' ? plan.idArg : undefined;
+  let result: QueryResult;
+  try {
+    result = partial ? await scanPlan(client, plan, false) : await queryRecords(client, plan);
+  } catch (err) {
+    if (plan.name === undefined || !isRemote(err, 'ResourceNotFound.Function')) throw err;
+    result = await scanPlan(client, plan, true);
+    if (result.records.length === 0) {
+      // Nothing matched: a deleted function whose records the filters excluded, or a name never used.
+      const everything = !plan.filtered && !result.capped;
+      const any = everything
+        ? { records: result.records, capped: result.capped, functionNames: result.seen ?? new Set<string>() }
+        : await scanRecords(
+            client,
+            { Namespace: plan.namespace, OrderBy: 'start_time', Order: 'desc' },
+            {
+              keep: (r) => r.functionName === plan.name,
+              stopAfter: 1,
+              zone: plan.zone,
+              namespace: plan.namespace,
+            },
+          );
+      if (any.records.length === 0) {
+        throw await functionNotFound(client, plan.name, plan.namespace, {
+          detail: any.capped
+            ? `no records of it among the namespace's newest ${MAX_OFFSET_PLUS_LIMIT} invocations`
+            : 'no invocation records of that name either',
+          alsoKnown: any.functionNames,
+        });
+      }
+    }
+  }
+  if (partial) {
+    const ids = [...new Set(result.records.map((r) => r.requestId))];
+    if (ids.length > 1) throw ambiguousRequestId(partial, ids);
+  }
+  return result;
+}
+
+function printRecord(
+  r: CliRecord,
+  style: Style,
+  options: { utc: boolean } & TableOptions,
+  out: NodeJS.WriteStream,
+): void {
+  out.write(`${tableRow(r, style, options)}\n${logBlock(r, style)}`);
 }
 
 export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs [name]')
     .description(
-      'show invocation records with their logs (all functions of the namespace when no name is given)',
+      'show invocation records with their logs (every function of the namespace when no name is given)',
     )
     .option('--namespace <ns>', 'namespace (default "default")')
     .option('-s, --status <status>', `only ${Object.keys(STATUS_FILTER).join('|')} invocations`)
@@ -126,10 +275,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       'only invocations started since: 90s, 15m, 1h30m, 2d, or a time (2024-05-01 14:30)',
     )
     .option('--until <when>', 'only invocations started until (same forms; default now)')
-    .option('-r, --request-id <id>', 'only this invocation')
+    .option(
+      '-r, --request-id <id>',
+      'only this invocation: its id, or 8+ of its hex digits (its start, or the short id --follow prints)',
+    )
     .option(
       '-g, --grep <words>',
-      'only invocations whose log has these words (case-insensitive; word* = prefix)',
+      'only invocations whose own log lines have these words (whole words, case-insensitive; word* = prefix; \'"a phrase"\')',
     )
     .option('--sort <field>', 'time|duration|memory (time: oldest first; the others: largest first)', 'time')
     .option('-l, --limit <n>', 'how many invocations (1-10000)', '20')
@@ -159,6 +311,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       }
       const limit = Number(flags.limit);
       if (flags.json && flags.ndjson) throw usage('--json and --ndjson: choose one');
+      const idArg = flags.requestId === undefined ? undefined : parseRequestIdArg(flags.requestId);
       const now = Date.now();
       const since =
         flags.since === undefined ? undefined : parseTimeArg(flags.since, { now, utc, flag: '--since' });
@@ -166,7 +319,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         flags.until === undefined ? undefined : parseTimeArg(flags.until, { now, utc, flag: '--until' });
       if (since !== undefined && until !== undefined && since > until)
         throw usage('--since is later than --until');
-      const namespace = flags.namespace ?? 'default';
+      // Without a name the output is one namespace's functions: GetFunctionLogs does not say a record's
+      // namespace, so a read over every namespace could not label its records.
+      const namespace = flags.namespace ?? DEFAULT_NAMESPACE;
       if (flags.follow) {
         if (flags.json) throw usage('--json prints one array at the end; with --follow use --ndjson');
         if (
@@ -176,16 +331,14 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         ) {
           throw usage('--until, --sort and --limit do not apply to --follow');
         }
-        await follow(ctx, flags, { name, status, since, utc });
+        await follow(ctx, flags, { name, namespace, status, since, utc, idArg });
         return;
       }
       if (flags.cursor !== undefined) throw usage('--cursor applies only to --follow');
 
-      const params: Record<string, unknown> = { Limit: limit, OrderBy: SORTS[sort], Order: 'desc' };
-      if (name) params['FunctionName'] = name;
-      if (flags.namespace) params['Namespace'] = flags.namespace;
+      const params: Record<string, unknown> = { OrderBy: SORTS[sort], Order: 'desc', Namespace: namespace };
       if (status) params['Filter'] = { RetCode: STATUS_FILTER[status] };
-      if (flags.requestId) params['FunctionRequestId'] = flags.requestId;
+      if (idArg?.kind === 'exact') params['FunctionRequestId'] = idArg.id;
       if (flags.grep) params['SearchContext'] = { Keyword: flags.grep };
       let windows: Array<[number, number]> | undefined;
       if (since !== undefined || until !== undefined) {
@@ -193,11 +346,29 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         const to = until ?? now + 1000;
         windows = dayWindows(since ?? to - DAY_MS + 1000, to);
       }
+      const filtered =
+        status !== undefined || idArg !== undefined || flags.grep !== undefined || windows !== undefined;
       const { stdout, stderr } = ctx.io;
       const style = styleFor(stdout, flags, ctx.env);
-      const { total, records } = await withClient(flags, ctx.env, (client) =>
-        queryRecords(client, { params, windows, limit, sort }, namespace),
-      );
+      const result = await withClient(flags, ctx.env, async (client) => {
+        const zone = await readApiZone(client);
+        return readLogs(client, { params, name, namespace, idArg, windows, limit, sort, zone, filtered });
+      });
+      const { records } = result;
+      if (result.deleted) {
+        stderr.write(
+          style.dim(
+            `function ${name ?? ''} no longer exists in namespace ${namespace}; showing its records\n`,
+          ),
+        );
+      }
+      if (result.capped) {
+        stderr.write(
+          style.dim(
+            `read only the namespace's newest ${MAX_OFFSET_PLUS_LIMIT} invocations (the API's cap); narrow with --since/--until to reach older ones\n`,
+          ),
+        );
+      }
       // Time order reads like a log: oldest first, the newest at the bottom.
       if (sort === 'time') records.reverse();
       if (flags.json) {
@@ -218,12 +389,45 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         stderr.write(`no invocations${name ? ` of ${name}` : ''} match\n`);
         return;
       }
-      stdout.write(`${tableHeader(style)}\n`);
-      for (const r of records) printRecord(r, style, utc, stdout);
-      if (total > records.length) {
-        stderr.write(style.dim(`showing ${records.length} of ${total} (--limit to see more)\n`));
+      const table: TableOptions =
+        name === undefined ? { functionWidth: functionColumnWidth(records.map((r) => r.functionName)) } : {};
+      stdout.write(`${tableHeader(style, table)}\n`);
+      for (const r of records) printRecord(r, style, { utc, ...table }, stdout);
+      if (result.total !== undefined && result.total > records.length) {
+        stderr.write(style.dim(`showing ${records.length} of ${result.total} (--limit to see more)\n`));
+      } else if (result.more) {
+        stderr.write(style.dim(`showing ${records.length}; there may be more (--limit to see more)\n`));
       }
     });
+}
+
+/**
+ * Before following a name: the function exists (false), or it was deleted but has records (true: they
+ * are read from its namespace, and it may come back). A name that is neither is refused with "did you
+ * mean", rather than followed forever.
+ */
+async function checkFollowedFunction(client: ApiClient, name: string, namespace: string): Promise<boolean> {
+  try {
+    await client.call('GetFunction', { FunctionName: name, Namespace: namespace });
+    return false;
+  } catch (err) {
+    if (!isRemote(err, 'ResourceNotFound.Function')) throw err;
+  }
+  const zone = await readApiZone(client);
+  const any = await scanRecords(
+    client,
+    { Namespace: namespace, OrderBy: 'start_time', Order: 'desc' },
+    { keep: (r) => r.functionName === name, stopAfter: 1, zone, namespace },
+  );
+  if (any.records.length === 0) {
+    throw await functionNotFound(client, name, namespace, {
+      detail: any.capped
+        ? `no records of it among the namespace's newest ${MAX_OFFSET_PLUS_LIMIT} invocations`
+        : 'no invocation records of that name either',
+      alsoKnown: any.functionNames,
+    });
+  }
+  return true;
 }
 
 async function follow(
@@ -231,35 +435,61 @@ async function follow(
   flags: LogsFlags,
   options: {
     name: string | undefined;
+    namespace: string;
     status: StatusOption | undefined;
     since: number | undefined;
     utc: boolean;
+    idArg: RequestIdArg | undefined;
   },
 ): Promise<void> {
   const { stdout, stderr } = ctx.io;
   const style = styleFor(stdout, flags, ctx.env);
-  const grep = flags.grep?.toLowerCase().split(/\s+/).filter(Boolean);
+  const grep = flags.grep === undefined ? undefined : keywordMatcher(flags.grep);
   const filtered = options.status !== undefined || grep !== undefined;
+  const { idArg } = options;
+  // A partial --request-id that turns out to match several invocations is said once (they are all shown).
+  const idMatches = new Set<string>();
   // Filters the stream cannot apply are applied here; a running record (and its live lines) cannot match
   // --status or --grep yet, so with those the whole log is printed with the final record.
   const wanted = (e: Exclude<TailEvent, { kind: 'ready' | 'gap' }>): boolean => {
     const requestId = e.kind === 'log' ? e.chunk.requestId : e.record.requestId;
-    if (flags.requestId && requestId !== flags.requestId) return false;
+    if (idArg) {
+      if (!matchesRequestId(requestId, idArg)) return false;
+      if (idArg.kind === 'partial' && !idMatches.has(requestId)) {
+        idMatches.add(requestId);
+        if (idMatches.size === 2) {
+          stderr.write(
+            `${style.dim(`scf-local: --request-id ${idArg.text} matches more than one invocation (${[...idMatches].join(', ')}); showing each`)}\n`,
+          );
+        }
+      }
+    }
     if (e.kind !== 'end') return !filtered;
     if (options.status && !matchesStatus(e.record.retCode, options.status)) return false;
-    const log = e.record.log.toLowerCase();
-    return grep === undefined || grep.every((w) => log.includes(w.replace(/\*$/, '')));
+    return grep === undefined || grep(e.record.log);
   };
   // Lines printed live, so that an invocation's end prints only the rest of its (authoritative) log.
   const shown = new ShownLines();
   let headerShown = false;
-  const header = (): void => {
-    if (headerShown) return;
-    stdout.write(`${tableHeader(style)}\n`);
-    headerShown = true;
-  };
   await withClient(flags, ctx.env, async (client) => {
+    let deleted = false;
+    let table: TableOptions = {};
+    if (options.name !== undefined) {
+      deleted = await checkFollowedFunction(client, options.name, options.namespace);
+    } else {
+      // Also refuses a namespace that does not exist (ResourceNotFound.Namespace).
+      table = { functionWidth: functionColumnWidth(await listFunctionNames(client, options.namespace)) };
+    }
+    const several = options.name === undefined;
+    const header = (): void => {
+      if (headerShown) return;
+      stdout.write(`${tableHeader(style, table)}\n`);
+      headerShown = true;
+    };
+    const lines = (requestId: string, functionName: string, text: string): string =>
+      liveLogLines(requestId, text, style, several ? { functionName } : {});
     const tailOptions: ConstructorParameters<typeof Tail>[1] = {
+      namespace: options.namespace,
       onEvent: (e) => {
         if (e.kind === 'ready' || e.kind === 'gap') {
           if (flags.ndjson) stdout.write(`${JSON.stringify({ event: e.kind, ...e, kind: undefined })}\n`);
@@ -274,7 +504,7 @@ async function follow(
             );
           } else {
             header();
-            stdout.write(liveLogLines(e.chunk.requestId, e.chunk.text, style));
+            stdout.write(lines(e.chunk.requestId, e.chunk.functionName, e.chunk.text));
           }
           return;
         }
@@ -293,21 +523,32 @@ async function follow(
           return;
         }
         header();
-        stdout.write(`${tableRow(e.record, style, { utc: options.utc })}\n`);
-        stdout.write(liveLogLines(e.record.requestId, rest, style));
+        stdout.write(`${tableRow(e.record, style, { utc: options.utc, ...table })}\n`);
+        stdout.write(lines(e.record.requestId, e.record.functionName, rest));
       },
       onNotice: (m) => stderr.write(`${style.dim(`scf-local: ${m}`)}\n`),
     };
     if (options.name) tailOptions.functionName = options.name;
-    if (flags.namespace) tailOptions.namespace = flags.namespace;
+    if (deleted) tailOptions.functionDeleted = true;
     if (flags.cursor) tailOptions.cursor = flags.cursor;
     if (options.since !== undefined) tailOptions.since = options.since;
     const tail = new Tail(client, tailOptions);
     const stop = (): void => tail.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    if (deleted) {
+      stderr.write(
+        style.dim(
+          `function ${options.name ?? ''} no longer exists in namespace ${options.namespace}; following its records (it may be deployed again)\n`,
+        ),
+      );
+    }
     if (!flags.ndjson)
-      stderr.write(style.dim(`following ${options.name ?? 'all functions'} (Ctrl-C to stop)\n`));
+      stderr.write(
+        style.dim(
+          `following ${options.name ?? `all functions of namespace ${options.namespace}`} (Ctrl-C to stop)\n`,
+        ),
+      );
     try {
       await tail.run();
     } finally {

@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { v3Code } from '../api/protocol/v3/errors.js';
 import { ScfError } from '../errors/index.js';
 import { RemoteError } from './client.js';
+import { endWhenOutputCloses } from './closed-output.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
@@ -69,6 +70,7 @@ function report(err: unknown): number {
   return EXIT_FAILURE;
 }
 
+endWhenOutputCloses([process.stdout, process.stderr]);
 const ctx: CliContext = {
   env: readCliEnvironment(),
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },

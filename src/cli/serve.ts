@@ -13,6 +13,7 @@ import { STREAM_PATH } from '../api/stream/protocol.js';
 import { type ConfigInput, loadConfig } from '../config/index.js';
 import { ScfError } from '../errors/index.js';
 import { createPlatform, type Platform } from '../platform.js';
+import { ignoreClosedOutput } from './closed-output.js';
 
 interface ServeFlags {
   host?: string;
@@ -73,6 +74,8 @@ export function registerServe(program: Command): void {
         process.exit(exitCode);
       }
       const out = process.stdout;
+      ignoreClosedOutput(out);
+      ignoreClosedOutput(process.stderr);
       out.write(`scf-local listening on ${url}\n`);
       out.write(
         `  v2 API:   ${url}/v2/index.php\n  API 3.0:  ${url}/\n  tail:     ${url}${STREAM_PATH} (scf-local logs <name> --follow)\n`,

@@ -43,6 +43,8 @@ export function buildProgram(ctx: CliContext): Command {
   program.addHelpText(
     'after',
     `
+Server: --endpoint, else SCF_LOCAL_ENDPOINT, else where the \`scf-local serve\` of the data folder listens
+(<data dir>/endpoint.json), else http://127.0.0.1:9000.
 Credentials: --secret-id/--secret-key, else SCF_LOCAL_SECRET_ID/SCF_LOCAL_SECRET_KEY, else the pair a local
 \`scf-local serve\` generated in <data dir>/credentials.json (--data-dir, default .scf-local).
 Exit codes: 0 ok, 1 failure (including an invoked function that failed), 2 usage or user error.

@@ -1,15 +1,16 @@
 /**
  * The real `scf-local` binary against real servers, where a newcomer's first hour broke it (issue 10, part
- * A): output piped to a reader that goes away, events piped in slowly or large.
+ * A): output piped to a reader that goes away, events piped in slowly or large, a server on another port.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import type { ConfigInput } from '../../src/config/index.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
-import { cli, cliClosedStdout, cliCommand, shell } from '../helpers/cli.js';
+import { bin, cli, cliClosedStdout, cliCommand, shell } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const UPLOADS = new Set(['CreateFunction', 'UpdateFunctionCode']);
@@ -118,5 +119,54 @@ describe('scf-local CLI: pipes, events, packages', () => {
     const missing = await cli([...t0.base, 'invoke', 'echo', '--file', join(work, 'none.json')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*none\.json \(ENOENT\)/);
+  });
+});
+
+describe('scf-local CLI: the endpoint a local server records', () => {
+  let server: ChildProcess | undefined;
+  after(() => {
+    server?.kill('SIGKILL');
+  });
+
+  test('`serve` on another port is found from its folder; --endpoint and SCF_LOCAL_ENDPOINT still win', async (t) => {
+    const cwd = tempDir(t, 'scf-local-cli-io-serve-');
+    // Port 0: whatever port it gets, which only the server knows.
+    const child = spawn(process.execPath, [bin, 'serve'], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', SCF_LOCAL_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server = child;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        const m = /^scf-local listening on (http:\/\/\S+)$/m.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const found = await cli(['functions'], { cwd });
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(found.stdout, /^no functions/);
+    const recordPath = join(cwd, '.scf-local', 'endpoint.json');
+    const record = JSON.parse(readFileSync(recordPath, 'utf8')) as { url: string; port: number; pid: number };
+    assert.equal(record.url, url);
+    assert.equal(record.pid, child.pid);
+    assert.notEqual(record.port, 9000);
+
+    const flag = await cli(['--endpoint', 'http://127.0.0.1:1', 'functions'], { cwd });
+    assert.equal(flag.code, 1);
+    assert.match(flag.stderr, /cannot reach scf-local at http:\/\/127\.0\.0\.1:1 /);
+    const env = await cli(['functions'], { cwd, env: { SCF_LOCAL_ENDPOINT: 'http://127.0.0.1:1' } });
+    assert.equal(env.code, 1);
+    assert.match(env.stderr, /cannot reach scf-local at http:\/\/127\.0\.0\.1:1 /);
+
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    server = undefined;
+    assert.equal(existsSync(recordPath), false, 'the record goes with the server');
   });
 });

@@ -4,7 +4,7 @@
  * with `logs` as a table, JSON and NDJSON, and every filter; exit codes and colour rules.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -189,6 +189,10 @@ describe('scf-local CLI against a real server', () => {
   });
 
   test('exit codes: usage and user errors are 2, an unreachable server is 1; help everywhere', async () => {
+    // Without --name the folder's name is the function's, when it is a valid one: this one is not.
+    const badlyNamed = join(dataDir, 'packages', '9lives');
+    mkdirSync(badlyNamed, { recursive: true });
+    writeFileSync(join(badlyNamed, 'index.js'), 'exports.main_handler = async () => 1;');
     for (const args of [
       ['logs', 'hello', '--status', 'weird'],
       ['logs', 'hello', '--since', 'someday'],
@@ -197,7 +201,7 @@ describe('scf-local CLI against a real server', () => {
       ['invoke', 'hello', '--data', '{not json'],
       ['invoke', 'nope'],
       ['deploy', `${repo}examples/none`, '--name', 'x'],
-      ['deploy', `${repo}examples/hello-async`],
+      ['deploy', badlyNamed],
       ['no-such-command'],
     ]) {
       const r = await cli([...base, ...args]);

@@ -18,6 +18,7 @@ import { createV3Admission, createV3Handler } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
 import { type DataDirLock, lockDataDir } from './datadir/index.js';
+import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
@@ -134,6 +135,8 @@ export class Platform {
           isolation: sandbox.isolated ? 'sandboxed' : 'NOT ISOLATED',
           sandbox,
           apiTimeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes,
+          // What a code upload may be, so a client checks a package before sending it (`scf-local deploy`).
+          limits: { maxUploadBodyBytes: config.api.maxUploadBodyBytes, maxZipBytes: MAX_ZIP_BYTES },
         };
       },
     });

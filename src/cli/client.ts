@@ -82,6 +82,33 @@ export function parseEndpoint(endpoint: string): URL {
 
 type Json = Record<string, unknown>;
 
+/** An HTTP answer as read. */
+interface RawAnswer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+/**
+ * Bodies larger than this that fail to send may have been refused from their headers (the server reads
+ * and drops a refused body up to 64 KB, keeping the connection; a larger one it does not read).
+ */
+const LOST_ANSWER_MIN_BYTES = 64 * 1024;
+/** How long the headers sent again wait for a refusal (one comes at once; no answer means no refusal). */
+const HEADERS_ANSWER_WAIT_MS = 3000;
+
+/** The connection failed while the body was being sent, with no answer read. */
+class LostAnswer extends Error {
+  readonly code: string;
+  readonly sent: number;
+
+  constructor(cause: NodeJS.ErrnoException, sent: number) {
+    super(cause.message, { cause });
+    this.code = cause.code ?? 'unknown';
+    this.sent = sent;
+  }
+}
+
 export class ApiClient {
   readonly #url: URL;
   readonly #options: ClientOptions;
@@ -147,54 +174,17 @@ export class ApiClient {
     params: Json,
     options: CallOptions = {},
   ): Promise<T & { RequestId: string }> {
+    return this.callWithBody<T>(action, Buffer.from(JSON.stringify(params), 'utf8'), options);
+  }
+
+  /** `call` with the parameters already written as a JSON body (a code upload assembles its own). */
+  async callWithBody<T = Json>(
+    action: string,
+    body: Buffer,
+    options: CallOptions = {},
+  ): Promise<T & { RequestId: string }> {
     if (this.#closed) throw new ScfError('InternalError', 'the API client is closed');
-    const body = Buffer.from(JSON.stringify(params), 'utf8');
-    const headers = this.#headers('POST', action, 'application/json', '', body);
-    headers['content-length'] = String(body.byteLength);
-    const lib = this.#url.protocol === 'https:' ? https : http;
-    const text = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-      const req = lib.request(
-        this.#url,
-        {
-          method: 'POST',
-          path: '/',
-          headers,
-          agent: this.#agent,
-          timeout: this.#options.timeoutMs ?? 330_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              type: String(res.headers['content-type'] ?? ''),
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          res.on('error', (err) => reject(this.#unreachable(err)));
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', (err) => reject(this.#unreachable(err)));
-      // Written in 1 MB slices so a large upload can report progress as the socket takes it.
-      const slice = 1024 * 1024;
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < body.byteLength) {
-          const chunk = body.subarray(sent, sent + slice);
-          sent += chunk.byteLength;
-          const more = req.write(chunk);
-          options.onUploadProgress?.(sent, body.byteLength);
-          if (!more) {
-            req.once('drain', pump);
-            return;
-          }
-        }
-        req.end();
-      };
-      pump();
-    });
+    const text = await this.#post(action, body, options);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text.body);
@@ -215,6 +205,196 @@ export class ApiClient {
       throw new RemoteError(error.Code ?? 'InternalError', error.Message ?? 'unknown error', rid);
     }
     return response as T & { RequestId: string };
+  }
+
+  /**
+   * Sends one POST and reads its answer.
+   *
+   * The server may answer before it has read the body: admission refuses a body over the action's limit,
+   * a request it will not take (unknown key, busy) from the headers alone, and closes the connection
+   * rather than read the rest. That answer is the outcome; failing to send the rest is not news. Node can
+   * lose such an answer, though: a write that fails on the closed connection before the socket is read
+   * destroys the socket with the answer unread in it. Then the request's headers are sent again, freshly
+   * signed, without the body: a server that refused them answers the same refusal at once.
+   */
+  async #post(action: string, body: Buffer, options: CallOptions): Promise<RawAnswer> {
+    try {
+      return await this.#send(action, body, options);
+    } catch (err) {
+      if (!(err instanceof LostAnswer)) throw err;
+      const again = await this.#askWithoutBody(action, body);
+      if (again) return again;
+      throw new ScfError(
+        'ServerUnreachable',
+        `the connection to scf-local at ${this.#url.origin} closed while the request was being sent ` +
+          `(${err.sent} of ${body.byteLength} bytes sent; ${err.code}), without an answer; the server is up ` +
+          'and does not refuse this request from its headers, so the connection was cut on the way',
+        { cause: err.cause },
+      );
+    }
+  }
+
+  #send(action: string, body: Buffer, options: CallOptions): Promise<RawAnswer> {
+    const headers = this.#headers('POST', action, 'application/json', '', body);
+    headers['content-length'] = String(body.byteLength);
+    const lib = this.#url.protocol === 'https:' ? https : http;
+    return new Promise<RawAnswer>((resolve, reject) => {
+      /** The server has begun to answer: from here on the answer decides, not the upload. */
+      let answered = false;
+      /** Bytes of the body written; the rest is not sent once the server has answered. */
+      let written = 0;
+      /** Bytes of the body taken by the connection (what progress reports). */
+      let sent = 0;
+      /** A connection lost while a large body was being sent may have carried a refusal: ask again. */
+      const fail = (err: NodeJS.ErrnoException): void => {
+        if (body.byteLength > LOST_ANSWER_MIN_BYTES && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) {
+          reject(new LostAnswer(err, sent));
+        } else {
+          reject(this.#unreachable(err));
+        }
+      };
+      const req = lib.request(
+        this.#url,
+        {
+          method: 'POST',
+          path: '/',
+          headers,
+          agent: this.#agent,
+          timeout: this.#options.timeoutMs ?? 330_000,
+        },
+        (res) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            // An answer before the whole body was sent leaves the request unfinished: its connection
+            // cannot carry another request.
+            if (written < body.byteLength) req.destroy();
+            resolve({
+              status: res.statusCode ?? 0,
+              type: String(res.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+          // An answer cut short is as good as lost.
+          res.on('error', fail);
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // Sending failed because the server answered and closed the connection: the answer (complete,
+        // or cut short and reported by the response's own error) is what counts.
+        if (!answered) fail(err);
+      });
+      // Written in slices of 1% (at least 64 KB), so progress moves in even steps as the connection takes
+      // them; each slice is counted once the socket has accepted it, not when it is queued.
+      const slice = Math.max(64 * 1024, Math.ceil(body.byteLength / 100));
+      const pump = (): void => {
+        while (written < body.byteLength && !answered) {
+          const chunk = body.subarray(written, written + slice);
+          written += chunk.byteLength;
+          const more = req.write(chunk, (err) => {
+            if (err) return; // reported by the request's 'error'
+            sent += chunk.byteLength;
+            options.onUploadProgress?.(sent, body.byteLength);
+          });
+          if (!more) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        if (!answered) req.end();
+      };
+      pump();
+    });
+  }
+
+  /**
+   * The request's headers again (freshly signed, same body hash and length) without its body: the answer
+   * of a server that refuses them, or undefined when it waits for the body (it would take the request).
+   */
+  #askWithoutBody(action: string, body: Buffer): Promise<RawAnswer | undefined> {
+    const headers = this.#headers('POST', action, 'application/json', '', body);
+    headers['content-length'] = String(body.byteLength);
+    const lib = this.#url.protocol === 'https:' ? https : http;
+    return new Promise<RawAnswer | undefined>((resolve, reject) => {
+      let settled = false;
+      const req = lib.request(this.#url, { method: 'POST', path: '/', headers, agent: false });
+      const finish = (answer: RawAnswer | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve(answer);
+      };
+      const timer = setTimeout(() => finish(undefined), HEADERS_ANSWER_WAIT_MS);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          finish({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', () => finish(undefined));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        if (err.code === 'ECONNREFUSED') {
+          settled = true;
+          clearTimeout(timer);
+          reject(this.#unreachable(err));
+        } else {
+          finish(undefined);
+        }
+      });
+      req.flushHeaders();
+    });
+  }
+
+  /**
+   * The server's `/healthz` facts (unsigned), or undefined when it gives none (not scf-local, or one that
+   * does not have the route). Rejects only when the server cannot be reached.
+   */
+  async health(): Promise<Json | undefined> {
+    const lib = this.#url.protocol === 'https:' ? https : http;
+    const answer = await new Promise<RawAnswer>((resolve, reject) => {
+      const req = lib.request(
+        this.#url,
+        {
+          method: 'GET',
+          path: '/healthz',
+          headers: { accept: 'application/json' },
+          agent: this.#agent,
+          timeout: 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              type: String(res.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', (err) => reject(this.#unreachable(err)));
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err) => reject(this.#unreachable(err)));
+      req.end();
+    });
+    if (answer.status !== 200) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(answer.body);
+      return typeof parsed === 'object' && parsed !== null ? (parsed as Json) : undefined;
+    } catch {
+      // Not JSON: not an scf-local health answer, so it says nothing about limits.
+      return undefined;
+    }
   }
 
   /**

@@ -1,12 +1,13 @@
 /**
  * What every client command shares: the global flags, how they resolve against the environment into an
- * API client (flags > SCF_LOCAL_* environment > the local server's generated pair in --data-dir), output
- * streams and the colour decision.
+ * API client (flags > SCF_LOCAL_* environment > what the local server recorded in --data-dir: its
+ * generated pair and where it listens), output streams and the colour decision.
  */
 import type { Command } from 'commander';
 import { readGeneratedCredential } from '../api/auth/credentials.js';
 import { ScfError } from '../errors/index.js';
 import { ApiClient, DEFAULT_ENDPOINT } from './client.js';
+import { ENDPOINT_FILE, readEndpointRecord } from './endpoint-file.js';
 import type { CliEnvironment } from './env.js';
 import { createStyle, type Style } from './format.js';
 
@@ -36,12 +37,15 @@ export const DEFAULT_DATA_DIR = '.scf-local';
 /** Adds the options every client command accepts (also accepted before the command name). */
 export function addGlobalOptions(program: Command): Command {
   return program
-    .option('--endpoint <url>', `scf-local server (env SCF_LOCAL_ENDPOINT; default ${DEFAULT_ENDPOINT})`)
+    .option(
+      '--endpoint <url>',
+      `scf-local server (env SCF_LOCAL_ENDPOINT; default: where the server of --data-dir listens, else ${DEFAULT_ENDPOINT})`,
+    )
     .option('--secret-id <id>', 'SecretId to sign with (env SCF_LOCAL_SECRET_ID)')
     .option('--secret-key <key>', 'SecretKey to sign with (env SCF_LOCAL_SECRET_KEY)')
     .option(
       '-d, --data-dir <dir>',
-      `without a key: read the local server's generated pair from <dir>/credentials.json (env SCF_LOCAL_DATA_DIR; default ${DEFAULT_DATA_DIR})`,
+      `the local server's data folder: without a key, its generated pair (<dir>/credentials.json); without an endpoint, where it listens (<dir>/${ENDPOINT_FILE}) (env SCF_LOCAL_DATA_DIR; default ${DEFAULT_DATA_DIR})`,
     )
     .option('--region <region>', 'X-TC-Region to send (default ap-guangzhou)')
     .option(
@@ -50,9 +54,13 @@ export function addGlobalOptions(program: Command): Command {
     );
 }
 
-/** Builds the API client from flags, then the environment, then the generated credentials file. */
+/**
+ * Builds the API client from flags, then the environment, then what a local server recorded in the data
+ * folder (its endpoint while it runs, its generated credentials), then the default endpoint.
+ */
 export function createClient(flags: GlobalFlags, env: CliEnvironment): ApiClient {
-  const endpoint = flags.endpoint ?? env.endpoint ?? DEFAULT_ENDPOINT;
+  const dataDir = flags.dataDir ?? env.dataDir ?? DEFAULT_DATA_DIR;
+  const endpoint = flags.endpoint ?? env.endpoint ?? readEndpointRecord(dataDir)?.url ?? DEFAULT_ENDPOINT;
   if ((flags.secretId === undefined) !== (flags.secretKey === undefined)) {
     throw new ScfError('InvalidParameter', '--secret-id and --secret-key go together');
   }
@@ -65,7 +73,6 @@ export function createClient(flags: GlobalFlags, env: CliEnvironment): ApiClient
     );
   }
   if (secretId === undefined || secretKey === undefined) {
-    const dataDir = flags.dataDir ?? env.dataDir ?? DEFAULT_DATA_DIR;
     const generated = readGeneratedCredential(dataDir);
     if (!generated) {
       throw new ScfError(

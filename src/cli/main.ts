@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { v3Code } from '../api/protocol/v3/errors.js';
 import { ScfError } from '../errors/index.js';
 import { RemoteError } from './client.js';
+import { endWhenOutputCloses } from './closed-output.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerFunctions } from './commands/functions.js';
 import { registerInvoke } from './commands/invoke.js';
@@ -47,6 +48,8 @@ export function buildProgram(ctx: CliContext): Command {
   program.addHelpText(
     'after',
     `
+Server: --endpoint, else SCF_LOCAL_ENDPOINT, else where the \`scf-local serve\` of the data folder listens
+(<data dir>/endpoint.json), else http://127.0.0.1:9000.
 Credentials: --secret-id/--secret-key, else SCF_LOCAL_SECRET_ID/SCF_LOCAL_SECRET_KEY, else the pair a local
 \`scf-local serve\` generated in <data dir>/credentials.json (--data-dir, default .scf-local).
 Exit codes: 0 ok, 1 failure (including an invoked function that failed), 2 usage or user error.
@@ -74,6 +77,7 @@ function report(err: unknown): number {
   return EXIT_FAILURE;
 }
 
+endWhenOutputCloses([process.stdout, process.stderr]);
 const ctx: CliContext = {
   env: readCliEnvironment(),
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },

@@ -13,6 +13,8 @@ import { STREAM_PATH } from '../api/stream/protocol.js';
 import { type ConfigInput, loadConfig } from '../config/index.js';
 import { ScfError } from '../errors/index.js';
 import { createPlatform, type Platform } from '../platform.js';
+import { ignoreClosedOutput } from './closed-output.js';
+import { recordEndpoint } from './endpoint-file.js';
 
 interface ServeFlags {
   host?: string;
@@ -55,6 +57,8 @@ export function registerServe(program: Command): void {
       if (flags.config) options.configFile = flags.config;
       let platform: Platform | undefined;
       let url: string;
+      let host: string;
+      let port: number;
       try {
         // Config first (it names the port and folder), then the port, then the platform: a port someone
         // else holds fails here, before anything in the data folder is created or changed.
@@ -63,7 +67,7 @@ export function registerServe(program: Command): void {
         const config = loadConfig(loadOptions);
         await probePort(config.host, config.port);
         platform = await createPlatform(options);
-        ({ url } = await platform.listen());
+        ({ url, host, port } = await platform.listen());
       } catch (err) {
         // Close what was opened (processes, store, the folder's lock) so the process can end; a failure
         // to close is not the news, the start-up failure is.
@@ -72,7 +76,22 @@ export function registerServe(program: Command): void {
         process.stderr.write(`scf-local: ${line}\n`);
         process.exit(exitCode);
       }
+      // Where this server listens, for the CLI run from the same folder (src/cli/endpoint-file.ts); gone
+      // when this process exits, however it exits short of being killed (a killed server's record names a
+      // pid that no longer runs, and clients ignore it).
+      try {
+        const recorded = recordEndpoint(platform.dataDir, { host, port });
+        process.once('exit', () => recorded.remove());
+      } catch (err) {
+        // The server works without it; only clients that are not told the endpoint miss it.
+        process.stderr.write(
+          `scf-local: warning: cannot record the endpoint in ${platform.dataDir} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
+            'clients need --endpoint or SCF_LOCAL_ENDPOINT\n',
+        );
+      }
       const out = process.stdout;
+      ignoreClosedOutput(out);
+      ignoreClosedOutput(process.stderr);
       // Stop handlers before the banner: whoever waits for "listening" and then sends SIGTERM must get a clean
       // stop, not the default disposition's kill (no handler yet).
       const stop = (signal: string): void => {

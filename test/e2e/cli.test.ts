@@ -4,39 +4,12 @@
  * with `logs` as a table, JSON and NDJSON, and every filter; exit codes and colour rules.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createPlatform, type Platform } from '../../src/platform.js';
-
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = `${repo}bin/scf-local.js`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the binary; stdin is closed (never a TTY), so there is no colour and nothing is read from it. */
-function cli(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { PATH: process.env['PATH'] ?? '', TZ: 'Asia/Kolkata', ...options.env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
-  });
-}
+import { cli, repo } from '../helpers/cli-shell.js';
 
 describe('scf-local CLI against a real server', () => {
   let platform: Platform;
@@ -216,6 +189,10 @@ describe('scf-local CLI against a real server', () => {
   });
 
   test('exit codes: usage and user errors are 2, an unreachable server is 1; help everywhere', async () => {
+    // Without --name the folder's name is the function's, when it is a valid one: this one is not.
+    const badlyNamed = join(dataDir, 'packages', '9lives');
+    mkdirSync(badlyNamed, { recursive: true });
+    writeFileSync(join(badlyNamed, 'index.js'), 'exports.main_handler = async () => 1;');
     for (const args of [
       ['logs', 'hello', '--status', 'weird'],
       ['logs', 'hello', '--since', 'someday'],
@@ -224,7 +201,7 @@ describe('scf-local CLI against a real server', () => {
       ['invoke', 'hello', '--data', '{not json'],
       ['invoke', 'nope'],
       ['deploy', `${repo}examples/none`, '--name', 'x'],
-      ['deploy', `${repo}examples/hello-async`],
+      ['deploy', badlyNamed],
       ['no-such-command'],
     ]) {
       const r = await cli([...base, ...args]);

@@ -1,18 +1,31 @@
 /**
- * `scf-local deploy <dir> --name <name>`: zips a function directory in memory and uploads it as base64
- * (CreateFunction, or UpdateFunctionCode + UpdateFunctionConfiguration when the function exists), with
- * progress on stderr for packages over 1 MB. (`functions` and `rm` are in `functions.ts`.)
+ * `scf-local deploy <dir> [--name <name>]`: packages a function folder (src/cli/pack.ts) and uploads it as
+ * base64 (CreateFunction, or UpdateFunctionCode + UpdateFunctionConfiguration when the function exists).
+ * Before anything is zipped or sent it checks what it can: the handler's file is in the folder, and the
+ * package fits what the server says it takes (its `/healthz`); zipping stops as soon as it does not.
+ * Packages over 1 MB show their size and upload progress on stderr. `functions` lists, `rm` deletes.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Zippable, zipSync } from 'fflate';
 import { ScfError } from '../../errors/index.js';
+import { DEFAULT_HANDLER, validateHandler } from '../../functions/validate.js';
 import type { ApiClient } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
+import {
+  assembleBody,
+  checkHandlerFile,
+  defaultFunctionName,
+  formatSize,
+  listPackage,
+  maxZipInBody,
+  type UploadFrame,
+  uploadFrame,
+  type ZipCap,
+  type ZipProgress,
+  zipPackage,
+} from '../pack.js';
 
-/** Folders never packaged: version control and scf-local's own data. */
-const SKIP = new Set(['.git', '.hg', '.svn', '.scf-local', '.DS_Store']);
+/** Packages from this size on show their size and upload progress. */
 const PROGRESS_BYTES = 1024 * 1024;
 
 export interface ZippedDir {
@@ -23,32 +36,8 @@ export interface ZippedDir {
 
 /** Zips every file under `dir` (paths relative to it, `/`-separated), skipping VCS and scf-local data. */
 export function zipDirectory(dir: string): ZippedDir {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(dir);
-  } catch (err) {
-    throw new ScfError('InvalidParameter', `${dir} does not exist`, { cause: err });
-  }
-  if (!st.isDirectory()) throw new ScfError('InvalidParameter', `${dir} is not a directory`);
-  const tree: Zippable = {};
-  let files = 0;
-  let bytes = 0;
-  const walk = (abs: string): void => {
-    for (const entry of readdirSync(abs, { withFileTypes: true })) {
-      if (SKIP.has(entry.name)) continue;
-      const path = join(abs, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() || entry.isSymbolicLink()) {
-        const data = readFileSync(path);
-        tree[relative(dir, path).split(sep).join('/')] = [data, { level: 6 }];
-        files++;
-        bytes += data.byteLength;
-      }
-    }
-  };
-  walk(dir);
-  if (files === 0) throw new ScfError('InvalidParameter', `${dir} holds no files to deploy`);
-  return { zip: zipSync(tree), files, bytes };
+  const list = listPackage(dir);
+  return { zip: zipPackage(list), files: list.files.length, bytes: list.bytes };
 }
 
 /** `K=V` pairs -> object; a pair without `=` is a usage error. */
@@ -71,7 +60,7 @@ const intArg =
   };
 
 interface DeployFlags extends GlobalFlags {
-  name: string;
+  name?: string;
   namespace?: string;
   handler?: string;
   runtime?: string;
@@ -82,28 +71,111 @@ interface DeployFlags extends GlobalFlags {
   json?: boolean;
 }
 
-async function functionExists(
+/** What the server says it takes in a code upload (its `/healthz`); a figure it does not give is absent. */
+interface UploadLimits {
+  /** The largest code upload request body (the server's api.maxUploadBodyBytes). */
+  maxBodyBytes?: number;
+  /** The largest zip. */
+  maxZipBytes?: number;
+}
+
+async function uploadLimits(client: ApiClient): Promise<UploadLimits> {
+  const limits = (await client.health())?.['limits'];
+  if (typeof limits !== 'object' || limits === null) return {};
+  const figure = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+  const out: UploadLimits = {};
+  const body = figure((limits as Record<string, unknown>)['maxUploadBodyBytes']);
+  const zip = figure((limits as Record<string, unknown>)['maxZipBytes']);
+  if (body !== undefined) out.maxBodyBytes = body;
+  if (zip !== undefined) out.maxZipBytes = zip;
+  return out;
+}
+
+/** The function as GetFunction shows it, or undefined when it does not exist. */
+async function getFunction(
   client: ApiClient,
   name: string,
   namespace: string | undefined,
-): Promise<boolean> {
+): Promise<Record<string, unknown> | undefined> {
   const params: Record<string, unknown> = { FunctionName: name };
   if (namespace) params['Namespace'] = namespace;
   try {
-    await client.call('GetFunction', params);
-    return true;
+    return await client.call('GetFunction', params);
   } catch (err) {
     if (err instanceof ScfError && (err.code === 'FunctionNotFound' || err.code === 'NamespaceNotFound'))
-      return false;
+      return undefined;
     throw err;
   }
+}
+
+/**
+ * The most zip the server takes in this request: the smaller of its zip limit and what its body limit
+ * carries as base64 beside the other parameters. Undefined when the server gives neither figure (then it
+ * decides, and says so in its answer).
+ */
+function zipCap(
+  frame: UploadFrame,
+  limits: UploadLimits,
+  what: { dir: string; endpoint: string; files: number; bytes: number },
+): ZipCap | undefined {
+  const byBody = limits.maxBodyBytes === undefined ? undefined : maxZipInBody(frame, limits.maxBodyBytes);
+  const byZip = limits.maxZipBytes;
+  if (byBody === undefined && byZip === undefined) return undefined;
+  const bodyBinds = byBody !== undefined && (byZip === undefined || byBody < byZip);
+  const maxBytes = bodyBinds ? byBody : (byZip ?? 0);
+  const why = bodyBinds
+    ? `the server at ${what.endpoint} takes code uploads of at most ${formatSize(limits.maxBodyBytes ?? 0)} ` +
+      `(api.maxUploadBodyBytes), which carry a zip of at most ${formatSize(maxBytes)} as base64`
+    : `the server at ${what.endpoint} takes zips of at most ${formatSize(maxBytes)} (SCF's limit for code sent in the request)`;
+  return {
+    maxBytes,
+    tooLarge: (p: ZipProgress) =>
+      new ScfError(
+        'RequestSizeLimitExceeded',
+        `${what.dir} is too large to deploy: its zip passed ${formatSize(maxBytes)} after ${formatSize(p.readBytes)} ` +
+          `of its ${formatSize(what.bytes)} had been read (file ${p.files} of ${what.files}), and ${why}. ` +
+          `Deploy a folder with only what the function needs${bodyBinds ? ", or raise the server's api.maxUploadBodyBytes" : ''}.`,
+      ),
+  };
+}
+
+/**
+ * Upload progress for a zip of `zipBytes`, in MB of that zip: on a terminal, one line updated at each
+ * percent; otherwise a line at 25%, 50%, 75% and 100%, each once.
+ */
+function uploadProgress(stderr: NodeJS.WriteStream, zipBytes: number): (sent: number, total: number) => void {
+  const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
+  const line = (pct: number): string =>
+    `uploading ${mb((zipBytes * pct) / 100)}/${mb(zipBytes)} MB (${pct}%)`;
+  let shown = -1;
+  let quarters = 0;
+  return (sent, total) => {
+    const pct = Math.min(100, Math.floor((sent / total) * 100));
+    if (stderr.isTTY) {
+      if (pct === shown) return;
+      shown = pct;
+      stderr.write(`\r${line(pct)}${pct === 100 ? '\n' : ''}`);
+      return;
+    }
+    while (quarters < 4 && pct >= (quarters + 1) * 25) {
+      quarters += 1;
+      stderr.write(`${line(quarters * 25)}\n`);
+    }
+  };
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
   program
     .command('deploy <dir>')
-    .description('zip a function directory and create the function, or update its code and configuration')
-    .requiredOption('-n, --name <name>', 'function name')
+    .description(
+      'zip a function directory and create the function, or update its code and configuration ' +
+        '(the function is named after the folder unless --name says otherwise)',
+    )
+    .option(
+      '-n, --name <name>',
+      "function name (default: the folder's name, when it is a valid function name)",
+    )
     .option('--namespace <ns>', 'namespace (default "default")')
     .option('--handler <file.method>', 'handler (default index.main_handler on create)')
     .option('--runtime <runtime>', 'runtime, e.g. Nodejs18.15 (the default on create)')
@@ -126,29 +198,17 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       const { stderr, stdout } = ctx.io;
       const style = styleFor(stdout, flags, ctx.env);
       const abs = resolve(dir);
+      // What can be checked here is, before the server is asked anything.
       const environment = flags.env.length > 0 ? parseEnvPairs(flags.env) : undefined;
-      const zipped = zipDirectory(abs);
-      const large = zipped.zip.byteLength > PROGRESS_BYTES;
-      if (large) {
-        stderr.write(
-          `packaged ${zipped.files} files, ${(zipped.bytes / 1048576).toFixed(1)} MB -> ${(zipped.zip.byteLength / 1048576).toFixed(1)} MB zip\n`,
-        );
-      }
-      const zipBase64 = Buffer.from(zipped.zip).toString('base64');
+      if (flags.handler !== undefined) validateHandler(flags.handler);
+      const list = listPackage(abs);
+      const name = flags.name ?? defaultFunctionName(abs);
       await withClient(flags, ctx.env, async (client) => {
-        let lastPct = -1;
-        const onUploadProgress = large
-          ? (sent: number, total: number) => {
-              const pct = Math.floor((sent / total) * 100);
-              if (pct === lastPct) return;
-              lastPct = pct;
-              const line = `uploading ${(sent / 1048576).toFixed(1)}/${(total / 1048576).toFixed(1)} MB ${pct}%`;
-              if (stderr.isTTY) stderr.write(`\r${line}${pct === 100 ? '\n' : ''}`);
-              else if (pct % 25 === 0) stderr.write(`${line}\n`);
-            }
-          : undefined;
-        const callOptions = onUploadProgress ? { onUploadProgress } : {};
-        const base: Record<string, unknown> = { FunctionName: flags.name };
+        const limits = await uploadLimits(client);
+        const existing = await getFunction(client, name, flags.namespace);
+        const handler = flags.handler ?? (existing ? String(existing['Handler'] ?? '') : DEFAULT_HANDLER);
+        checkHandlerFile(abs, handler);
+        const base: Record<string, unknown> = { FunctionName: name };
         if (flags.namespace) base['Namespace'] = flags.namespace;
         const config: Record<string, unknown> = {};
         if (flags.runtime) config['Runtime'] = flags.runtime;
@@ -160,17 +220,36 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
             Variables: Object.entries(environment).map(([Key, Value]) => ({ Key, Value })),
           };
         }
-        const exists = await functionExists(client, flags.name, flags.namespace);
-        if (!exists) {
-          const params = { ...base, ...config, Code: { ZipFile: zipBase64 } } as Record<string, unknown>;
-          if (flags.handler) params['Handler'] = flags.handler;
-          await client.call('CreateFunction', params, callOptions);
-        } else {
-          const params = { ...base, ZipFile: zipBase64 } as Record<string, unknown>;
-          if (flags.handler) params['Handler'] = flags.handler;
-          await client.call('UpdateFunctionCode', params, callOptions);
-          if (Object.keys(config).length > 0)
-            await client.call('UpdateFunctionConfiguration', { ...base, ...config });
+        const own = flags.handler ? { Handler: flags.handler } : {};
+        const frame = uploadFrame((zipPlace) =>
+          existing
+            ? { ...base, ...own, ZipFile: zipPlace }
+            : { ...base, ...config, ...own, Code: { ZipFile: zipPlace } },
+        );
+        const cap = zipCap(frame, limits, {
+          dir,
+          endpoint: client.endpoint,
+          files: list.files.length,
+          bytes: list.bytes,
+        });
+        const announce = list.bytes > PROGRESS_BYTES;
+        if (announce) {
+          stderr.write(`packaging ${list.files.length} files (${formatSize(list.bytes)}) from ${dir}: `);
+        }
+        let zip: Buffer;
+        try {
+          zip = zipPackage(list, cap);
+        } catch (err) {
+          if (announce) stderr.write('stopped\n');
+          throw err;
+        }
+        if (announce) stderr.write(`${formatSize(zip.byteLength)} zip\n`);
+        const body = assembleBody(frame, zip);
+        const callOptions =
+          zip.byteLength > PROGRESS_BYTES ? { onUploadProgress: uploadProgress(stderr, zip.byteLength) } : {};
+        await client.callWithBody(existing ? 'UpdateFunctionCode' : 'CreateFunction', body, callOptions);
+        if (existing && Object.keys(config).length > 0) {
+          await client.call('UpdateFunctionConfiguration', { ...base, ...config });
         }
         const fn = (await client.call('GetFunction', base)) as Record<string, unknown>;
         if (flags.json) {
@@ -178,20 +257,21 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
             `${JSON.stringify({
               functionName: fn['FunctionName'],
               namespace: fn['Namespace'],
-              created: !exists,
+              created: !existing,
               handler: fn['Handler'],
               runtime: fn['Runtime'],
               memorySize: fn['MemorySize'],
               timeout: fn['Timeout'],
               codeSize: fn['CodeSize'],
-              files: zipped.files,
+              files: list.files.length,
+              zipBytes: zip.byteLength,
             })}\n`,
           );
         } else {
           stdout.write(
-            `${style.green(exists ? 'updated' : 'created')} ${style.bold(String(fn['FunctionName']))} ` +
-              `(namespace ${String(fn['Namespace'] ?? 'default')}) from ${dir}: ${zipped.files} file(s), ` +
-              `${(zipped.zip.byteLength / 1024).toFixed(1)} KB zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}, ` +
+            `${style.green(existing ? 'updated' : 'created')} ${style.bold(String(fn['FunctionName']))} ` +
+              `(namespace ${String(fn['Namespace'] ?? 'default')}) from ${dir}: ${list.files.length} file(s), ` +
+              `${formatSize(zip.byteLength)} zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}, ` +
               `${String(fn['MemorySize'])} MB, ${String(fn['Timeout'])} s\n`,
           );
         }

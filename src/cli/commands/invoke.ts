@@ -3,7 +3,8 @@
  * --file (`-` = stdin) or piped stdin. The return value goes to stdout, the summary (and the log with
  * --log) to stderr, so `scf-local invoke f | jq` works. A failed invocation exits 1 and says why.
  */
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ScfError } from '../../errors/index.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
@@ -40,12 +41,23 @@ function stdinIsPiped(): boolean {
   }
 }
 
+/**
+ * Reads a stream to its end. Stdin is read as a stream, never with `readFileSync(0)`: Node puts a piped
+ * stdin in non-blocking mode, so a synchronous read fails with EAGAIN whenever the writer is slower than
+ * us (`(sleep 1; echo '{}') | scf-local invoke f`) or the event is larger than the pipe's buffer.
+ */
+export async function readToEnd(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The event text: --data, --file (`-` = stdin), piped stdin, or `{}`; it must be JSON. */
-export function readEvent(
+export async function readEvent(
   flags: { data?: string; file?: string },
-  readStdin: () => string,
+  readStdin: () => Promise<string>,
   piped: boolean,
-): string {
+): Promise<string> {
   if (flags.data !== undefined && flags.file !== undefined) {
     throw new ScfError('InvalidParameter', 'give the event with --data or --file, not both');
   }
@@ -54,15 +66,25 @@ export function readEvent(
   if (flags.data !== undefined) {
     text = flags.data;
     source = '--data';
-  } else if (flags.file !== undefined) {
-    source = flags.file === '-' ? 'stdin' : flags.file;
+  } else if (flags.file === '-') {
+    source = 'stdin';
     try {
-      text = flags.file === '-' ? readStdin() : readFileSync(flags.file, 'utf8');
+      text = await readStdin();
     } catch (err) {
-      throw new ScfError('InvalidParameter', `cannot read ${flags.file}`, { cause: err });
+      throw new ScfError('InvalidParameter', 'cannot read the event from stdin', { cause: err });
+    }
+  } else if (flags.file !== undefined) {
+    source = flags.file;
+    try {
+      text = await readFile(flags.file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ScfError('InvalidParameter', `cannot read ${flags.file}${code ? ` (${code})` : ''}`, {
+        cause: err,
+      });
     }
   } else if (piped) {
-    text = readStdin();
+    text = await readStdin();
     source = 'stdin';
   } else {
     return '{}';
@@ -88,9 +110,12 @@ export function registerInvoke(program: Command, ctx: CliContext): void {
     .option('--json', 'print the whole result as JSON')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<InvokeFlags>();
-      const { stdout, stderr } = ctx.io;
+      const { stdout, stderr, stdin } = ctx.io;
       const style = styleFor(stderr, flags, ctx.env);
-      const event = readEvent(flags, () => readFileSync(0, 'utf8'), stdinIsPiped());
+      if (flags.file === '-' && stdin.isTTY) {
+        stderr.write(style.dim('reading the event from the terminal; end it with Ctrl-D\n'));
+      }
+      const event = await readEvent(flags, () => readToEnd(stdin), stdinIsPiped());
       await withClient(flags, ctx.env, async (client) => {
         const params: Record<string, unknown> = {
           FunctionName: name,

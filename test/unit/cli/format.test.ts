@@ -205,24 +205,19 @@ describe('inputs', () => {
     assert.throws(() => parseEnvPairs(['nope']), ScfError);
   });
 
-  test('events: --data, --file, stdin, default, and bad JSON', (t) => {
+  test('events: --data, --file, stdin, default, and bad JSON', async (t) => {
     const dir = tempDir(t);
     const file = join(dir, 'e.json');
     writeFileSync(file, '{"a":1}');
-    const noStdin = (): string => assert.fail('stdin must not be read');
-    assert.equal(readEvent({ data: '{"x":2}' }, noStdin, true), '{"x":2}');
-    assert.equal(readEvent({ file }, noStdin, false), '{"a":1}');
-    assert.equal(
-      readEvent({ file: '-' }, () => '[1]', false),
-      '[1]',
-    );
-    assert.equal(
-      readEvent({}, () => '{"s":1}', true),
-      '{"s":1}',
-    );
-    assert.equal(readEvent({}, noStdin, false), '{}');
-    assert.throws(() => readEvent({ data: '{' }, noStdin, false), /not valid JSON/);
-    assert.throws(() => readEvent({ data: '{}', file }, noStdin, false), /not both/);
+    const noStdin = (): Promise<string> => assert.fail('stdin must not be read');
+    assert.equal(await readEvent({ data: '{"x":2}' }, noStdin, true), '{"x":2}');
+    assert.equal(await readEvent({ file }, noStdin, false), '{"a":1}');
+    assert.equal(await readEvent({ file: '-' }, async () => '[1]', false), '[1]');
+    assert.equal(await readEvent({}, async () => '{"s":1}', true), '{"s":1}');
+    assert.equal(await readEvent({}, noStdin, false), '{}');
+    await assert.rejects(readEvent({ data: '{' }, noStdin, false), /not valid JSON/);
+    await assert.rejects(readEvent({ data: '{}', file }, noStdin, false), /not both/);
+    await assert.rejects(readEvent({ file: join(dir, 'none.json') }, noStdin, false), /cannot read .*ENOENT/);
   });
 
   test('zipping a directory keeps relative paths and skips VCS and scf-local data', (t) => {

@@ -21,6 +21,7 @@ import { type DataDirLock, lockDataDir } from './datadir/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
+import { logInvocationEnds } from './invocations/log.js';
 import { createLogger, type Logger, reportTo } from './logger/index.js';
 import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
@@ -101,13 +102,17 @@ export class Platform {
     // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
     const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
     this.runtime = createNodeRuntime(runtimeOptions);
+    const logEnd = logInvocationEnds(logger);
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },
       {
         billingGranularityMs: config.runtime.billingGranularityMs,
         logFormat: config.runtime.logFormat,
         onBackgroundError: reportTo(logger, 'async invocation failed after its answer'),
-        onRecord: (e) => this.events.publish(e),
+        onRecord: (e) => {
+          this.events.publish(e);
+          logEnd(e);
+        },
         onLog: (e) => this.events.publish(e),
       },
     );

@@ -21,6 +21,7 @@ interface ServeFlags {
   config?: string;
   billingGranularity?: string;
   logFormat?: string;
+  logLevel?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -39,6 +40,10 @@ export function registerServe(program: Command): void {
       'billDuration rounding in ms (default 100, as the seed doc; SCF bills 1 today)',
     )
     .option('--log-format <format>', 'scf (START/END/Report lines) or legacy (function output only)')
+    .option(
+      '--log-level <level>',
+      "the server's log on stderr: info (default: each request and invocation), warn, error, debug, silent, ...",
+    )
     .action(async (own: ServeFlags, cmd: Command) => {
       // `--data-dir` is also a global option (the client's credentials folder): either spelling lands here.
       const flags = { ...cmd.optsWithGlobals<ServeFlags>(), ...own };
@@ -51,6 +56,7 @@ export function registerServe(program: Command): void {
         runtime['billingGranularityMs'] = Number(flags.billingGranularity);
       if (flags.logFormat) runtime['logFormat'] = flags.logFormat;
       if (Object.keys(runtime).length > 0) overrides['runtime'] = runtime;
+      if (flags.logLevel !== undefined) overrides['log'] = { level: flags.logLevel };
       const options: Parameters<typeof createPlatform>[0] = { config: overrides as ConfigInput };
       if (flags.config) options.configFile = flags.config;
       let platform: Platform | undefined;

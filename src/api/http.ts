@@ -8,6 +8,10 @@
  * completed" lines): method, protocol, action, function, status, the answer's error code, duration and
  * request ids, the protocol's part coming with its answer (`WireResponse.log`). A fault none of the
  * protocols answered is logged here with Fastify's request id.
+ *
+ * Stopping (`Platform.close`): once Fastify's close begins, no connection is accepted, idle keep-alive
+ * connections are closed, a request arriving on a busy one is answered 503, and every answer still to come
+ * closes its connection once sent, so the server is gone as soon as its last answer is.
  */
 import Fastify, {
   type FastifyBaseLogger,
@@ -197,10 +201,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
   });
   app.decorateRequest('apiLog', null);
+  /** Set when the server begins to stop: from then on every answer closes its connection once sent. */
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   /** A protocol's whole response, sent as bytes (see the note in `route`); its log fields kept for its line. */
   const sendWire = (reply: FastifyReply, res: WireResponse): void => {
     if (res.log) reply.request.apiLog = res.log;
+    if (closing) void reply.header('connection', 'close');
     void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body, 'utf8'));
   };
   const sendJson = (
@@ -208,6 +219,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     body: { Response: { Error: { Code: string; Message: string } } },
   ): void => {
     reply.request.apiLog = { code: body.Response.Error.Code };
+    if (closing) void reply.header('connection', 'close');
     void reply
       .code(200)
       .header('content-type', 'application/json')
@@ -250,7 +262,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     handler: route(options.v2),
   });
   app.route({ method: [...methods], url: '/', onRequest: admit(protocols.v3), handler: route(options.v3) });
-  app.get(HEALTH_PATH, async () => ({ status: 'ok', ...(options.health?.() ?? {}) }));
+  app.get(HEALTH_PATH, async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
+    return { status: 'ok', ...(options.health?.() ?? {}) };
+  });
 
   // A protocol handler answers every error in its own envelope; this is the last resort for a fault
   // outside them: a body refused while it streamed in (answered in the route's protocol envelope), or

@@ -1,6 +1,11 @@
 /**
  * `scf-local serve`: starts the platform in this process until SIGINT/SIGTERM.
  *
+ * Stopping: the first SIGINT (Ctrl-C) or SIGTERM stops accepting and gives the requests in flight
+ * `api.drainTimeoutMs` to be answered, then interrupts what still runs (`Platform.close`); a second one
+ * interrupts the invocations in flight at once, their callers answered with an interrupted result (retCode 3)
+ * before the process exits (`Platform.interrupt`); a third exits at once.
+ *
  * Start-up either succeeds or ends the process promptly with one line on stderr, having changed nothing:
  * exit 2 when the data folder is held by another server (its pid named) or the configuration is wrong,
  * exit 1 for anything else (the port taken, an unreadable folder or database). The port is tried before the
@@ -108,19 +113,39 @@ export function registerServe(program: Command): void {
           `  ${platform.recoveredInterrupted} invocation(s) left running by a previous stop marked interrupted\n`,
         );
       }
-      const stop = (signal: string): void => {
-        out.write(`scf-local: ${signal}, stopping\n`);
-        platform.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
-            platform.logger.fatal({ err }, 'stopping failed');
-            process.exit(1);
-          },
-        );
+      let signals = 0;
+      const stop = (signal: NodeJS.Signals): void => {
+        signals += 1;
+        if (signals === 1) {
+          const { busy, queued } = platform.runtime.stats();
+          const running = busy + queued;
+          const wait = `${platform.config.api.drainTimeoutMs / 1000} s`;
+          out.write(
+            running === 0
+              ? `scf-local: ${signal}, stopping\n`
+              : `scf-local: ${signal}, stopping: ${running} invocation(s) in flight have ${wait} to finish (Ctrl-C again to interrupt them)\n`,
+          );
+          platform.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
+              platform.logger.fatal({ err }, 'stopping failed');
+              process.exit(1);
+            },
+          );
+        } else if (signals === 2) {
+          out.write(
+            `scf-local: ${signal} again, interrupting the invocations in flight (their callers are told)\n`,
+          );
+          // The stop under way (above) exits once the interrupted invocations are answered.
+          void platform.interrupt();
+        } else {
+          out.write(`scf-local: ${signal} a third time, exiting at once\n`);
+          process.exit(1);
+        }
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }
 

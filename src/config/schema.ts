@@ -89,6 +89,12 @@ export const configSchema = z.strictObject({
         .int()
         .min(64 * 1024)
         .default(6 * 1024 * 1024),
+      /**
+       * At a stop (SIGTERM, the first Ctrl-C, `close()`), how long requests in flight may take to be
+       * answered, in ms; then their invocations are interrupted (retCode 3) and answered so. A second Ctrl-C
+       * (`interrupt()`) ends the wait at once. Below a container's stop timeout (Docker's is 10 s).
+       */
+      drainTimeoutMs: z.number().int().min(0).default(8000),
     })
     .prefault({}),
 

@@ -29,12 +29,14 @@ export interface ServeOptions {
   /** Extra arguments after `serve --port 0 --data-dir <dir>`. */
   args?: string[];
   env?: Record<string, string>;
+  /** The data folder (default a fresh one, removed after the test). */
+  dataDir?: string;
   /** Run through `script` so the server's stdout and stderr are a terminal (merged into `stdout()`). */
   tty?: boolean;
 }
 
 export function serve(t: Pick<TestContext, 'after'>, options: ServeOptions = {}): Served {
-  const dataDir = tempDir(t, 'scf-local-serve-');
+  const dataDir = options.dataDir ?? tempDir(t, 'scf-local-serve-');
   const argv = [bin, 'serve', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])];
   const env = { PATH: process.env['PATH'] ?? '', ...options.env };
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');

@@ -17,7 +17,7 @@ import { credentialsPath } from '../api/auth/index.js';
 import { STREAM_PATH } from '../api/stream/protocol.js';
 import { type ConfigInput, loadConfig } from '../config/index.js';
 import { ScfError } from '../errors/index.js';
-import { createPlatform, type Platform } from '../platform.js';
+import type { createPlatform, Platform } from '../platform.js';
 
 interface ServeFlags {
   host?: string;
@@ -73,6 +73,9 @@ export function registerServe(program: Command): void {
         if (options.configFile) loadOptions.file = options.configFile;
         const config = loadConfig(loadOptions);
         await probePort(config.host, config.port);
+        // Loaded here, not with the CLI: the server's native modules (SQLite, flock) are for `serve` alone,
+        // so the client commands and --help start without them.
+        const { createPlatform } = await import('../platform.js');
         platform = await createPlatform(options);
         ({ url } = await platform.listen());
       } catch (err) {

@@ -127,6 +127,18 @@ const PROTOCOLS: ReadonlyMap<string, string> = new Map([
 /** Health checks are polled: their lines are `debug`, so they do not drown the requests at `info`. */
 const HEALTH_PATH = '/healthz';
 
+/** Longest client-given name a request line repeats (SCF's names are at most 60 characters). */
+const MAX_SAID = 128;
+
+/**
+ * A client-given name as a log line may repeat it: cut to MAX_SAID characters, and quoted (JSON) when it
+ * holds a control character, so that a name with a line break cannot forge a line on a terminal.
+ */
+function asSaid(v: string): string {
+  const cut = v.length > MAX_SAID ? `${v.slice(0, MAX_SAID)}...` : v;
+  return /[\u0000-\u001f\u007f]/.test(cut) ? JSON.stringify(cut) : cut;
+}
+
 /**
  * Logs one request, once its answer is sent (for a live-tail stream: once it ends): at `info`, a message
  * that says it all (`POST 3.0 Invoke hello -> 200 ResourceNotFound.Function in 1.2 ms`) and the same as
@@ -150,13 +162,24 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     fields['protocol'] = protocol;
     what += ` ${protocol}`;
   } else {
-    const path = (request.raw.url ?? '/').split('?')[0];
+    const path = asSaid((request.raw.url ?? '/').split('?')[0]!);
     fields['path'] = path;
     what += ` ${path}`;
   }
-  if (s?.action !== undefined) what += ` ${s.action}`;
-  if (s?.functionName !== undefined) what += ` ${s.namespace ? `${s.namespace}/` : ''}${s.functionName}`;
-  Object.assign(fields, s, { status, durationMs });
+  // What the client named (before it was authenticated, or refused as invalid) is said safely.
+  if (s?.action !== undefined) fields['action'] = asSaid(s.action);
+  if (s?.functionName !== undefined) fields['functionName'] = asSaid(s.functionName);
+  if (s?.namespace !== undefined) fields['namespace'] = asSaid(s.namespace);
+  if (fields['action'] !== undefined) what += ` ${fields['action']}`;
+  if (fields['functionName'] !== undefined) {
+    what += ` ${fields['namespace'] !== undefined ? `${fields['namespace']}/` : ''}${fields['functionName']}`;
+  }
+  fields['status'] = status;
+  if (s?.code !== undefined) fields['code'] = s.code;
+  if (s?.v2Code !== undefined) fields['v2Code'] = s.v2Code;
+  fields['durationMs'] = durationMs;
+  if (s?.requestId !== undefined) fields['requestId'] = s.requestId;
+  if (s?.functionRequestId !== undefined) fields['functionRequestId'] = s.functionRequestId;
   log[level](fields, `${what} -> ${status}${s?.code ? ` ${s.code}` : ''} in ${durationMs} ms`);
 }
 

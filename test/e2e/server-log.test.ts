@@ -503,3 +503,18 @@ test('at warn, no request or invocation lines', async (t) => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
   assert.deepEqual(lines, []);
 });
+
+test('a name the client gives is repeated safely: no line break, at most 128 characters', async (t) => {
+  const { p, lines } = await start(t);
+  const { port } = await p.listen();
+  const forged = `f\n[12:00:00.000] INFO: POST 3.0 Invoke forged -> 200 in 1 ms${'x'.repeat(300)}`;
+  await sdkCall(
+    sdkClient(SECRET_ID, SECRET_KEY),
+    { Action: 'InvokeFunction', functionName: forged },
+    { port },
+  );
+  const [line] = await requestLinesSoon(lines, 1);
+  assert.doesNotMatch(line?.msg ?? '', /\n/);
+  assert.equal(line?.functionName, JSON.stringify(`${forged.slice(0, 128)}...`));
+  assert.ok((line?.msg.length ?? 0) < 250, line?.msg);
+});

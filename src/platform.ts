@@ -2,13 +2,15 @@
  * Composition root: config -> data folder lock -> store -> runtime -> functions -> invoker -> API. Wiring
  * only; it owns the start and stop order. Start order matters: the data folder's lock comes before anything
  * in the folder is opened (a second server on the folder must change nothing, least of all mark the first
- * one's running invocations interrupted). Stop order matters: the HTTP server stops taking requests, the
- * runtime stops (invocations still running end as interrupted), their final records are written, the writer
+ * one's running invocations interrupted). Stop order matters: the HTTP server stops taking requests and
+ * gives those in flight until the drain deadline to be answered, the runtime stops (invocations still running
+ * end as interrupted, and their callers are answered so), their final records are written, the writer
  * flushes, the store closes, and the lock goes last. The server's one logger is made here (from `log`) and
  * every part's fault report is wired to it.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
@@ -22,12 +24,16 @@ import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
+import { logInvocationEnds } from './invocations/log.js';
 import { createLogger, type Logger, reportTo } from './logger/index.js';
 import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
 import { createLogStore } from './store/index.js';
 import type { LogStore } from './store/types.js';
 import { RecordWriter } from './store/writer.js';
+
+/** How long answers written after the runtime stopped may take to reach their clients, at a stop. */
+const ANSWER_GRACE_MS = 2000;
 
 export interface PlatformOptions {
   /** Config values that win over file and environment. */
@@ -66,6 +72,9 @@ export class Platform {
   readonly http: FastifyInstance;
   readonly #lock: DataDirLock;
   #closing: Promise<void> | undefined;
+  /** Resolved by `interrupt()`: a stop stops waiting for the requests in flight. */
+  readonly #interrupted: Promise<void>;
+  #interrupt!: () => void;
 
   /** Use `createPlatform()`. */
   constructor(parts: {
@@ -78,6 +87,9 @@ export class Platform {
   }) {
     const { config, dataDir, store, logger } = parts;
     this.#lock = parts.lock;
+    this.#interrupted = new Promise<void>((resolve) => {
+      this.#interrupt = resolve;
+    });
     this.config = config;
     this.logger = logger;
     this.dataDir = dataDir;
@@ -102,13 +114,17 @@ export class Platform {
     // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
     const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
     this.runtime = createNodeRuntime(runtimeOptions);
+    const logEnd = logInvocationEnds(logger);
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },
       {
         billingGranularityMs: config.runtime.billingGranularityMs,
         logFormat: config.runtime.logFormat,
         onBackgroundError: reportTo(logger, 'async invocation failed after its answer'),
-        onRecord: (e) => this.events.publish(e),
+        onRecord: (e) => {
+          this.events.publish(e);
+          logEnd(e);
+        },
         onLog: (e) => this.events.publish(e),
       },
     );
@@ -152,17 +168,49 @@ export class Platform {
     return { host, port, url: `http://${urlHost}:${port}` };
   }
 
-  /** Stops everything, in order. Idempotent. */
+  /**
+   * Stops everything, in order. Idempotent. The HTTP server stops accepting at once (idle keep-alive
+   * connections are closed, every later answer closes its connection); requests in flight have
+   * `api.drainTimeoutMs` to be answered, or until `interrupt()`. Then the runtime stops: invocations still
+   * running (those callers wait for, and async ones) end as interrupted (retCode 3), and their callers are
+   * answered with that result before the last connections are closed. Then the records, the store, the lock.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.http.close();
+      const httpClosed = this.http.close();
+      const deadline = new AbortController();
+      await Promise.race([
+        httpClosed,
+        this.#interrupted,
+        sleep(this.config.api.drainTimeoutMs, undefined, { signal: deadline.signal }).catch(() => {}),
+      ]);
+      deadline.abort();
       await this.runtime.close();
+      // The interrupted invocations' answers are on their way; a client that does not read its answer
+      // does not hold the stop up for long.
+      const grace = new AbortController();
+      await Promise.race([
+        httpClosed,
+        sleep(ANSWER_GRACE_MS, undefined, { signal: grace.signal }).catch(() => {}),
+      ]);
+      grace.abort();
+      this.http.server.closeAllConnections();
+      await httpClosed;
       await this.invoker.drain();
       this.events.close();
       await this.writer.close();
       await this.store.close();
     })().finally(() => this.#lock.release());
     return this.#closing;
+  }
+
+  /**
+   * Ends a stop's wait for the requests in flight now (a second Ctrl-C): their invocations are interrupted
+   * (retCode 3) and their callers answered so. Starts the stop when none is under way. Idempotent.
+   */
+  interrupt(): Promise<void> {
+    this.#interrupt();
+    return this.close();
   }
 }
 

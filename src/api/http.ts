@@ -2,8 +2,16 @@
  * The HTTP server: Fastify, bodies kept raw (signatures cover their exact bytes), each path handed to its
  * wire protocol. `/v2/index.php` is the legacy v2 API; `/` is API 3.0. Every API answer is HTTP 200 JSON.
  * Each API request passes admission (`admission.ts`) before and while its body is read.
- * Fastify logs through the platform's logger, without its per-request lines (they cost throughput); a
- * fault none of the protocols answered is logged here with Fastify's request id.
+ *
+ * Fastify logs through the platform's logger. Each request is logged once, when its answer has been sent,
+ * by `logRequest` (called by Fastify's LogController, instead of its own "incoming request" and "request
+ * completed" lines): method, protocol, action, function, status, the answer's error code, duration and
+ * request ids, the protocol's part coming with its answer (`WireResponse.log`). A fault none of the
+ * protocols answered is logged here with Fastify's request id.
+ *
+ * Stopping (`Platform.close`): once Fastify's close begins, no connection is accepted, idle keep-alive
+ * connections are closed, a request arriving on a busy one is answered 503, and every answer still to come
+ * closes its connection once sent, so the server is gone as soon as its last answer is.
  */
 import Fastify, {
   type FastifyBaseLogger,
@@ -13,18 +21,28 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { toScfError } from '../errors/index.js';
+import type { Logger } from '../logger/index.js';
 import { createAdmission } from './admission.js';
 import { v2Admission } from './protocol/v2/index.js';
 import { v3Code } from './protocol/v3/errors.js';
 import { v3Admission } from './protocol/v3/index.js';
+import { STREAM_PATH } from './stream/protocol.js';
 import type {
   ProtocolAdmission,
   ProtocolContext,
   ProtocolHandler,
   WireHead,
+  WireLogFields,
   WireRequest,
   WireResponse,
 } from './wire.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the protocol said about this request's answer, for its log line (`logRequest`); null until then. */
+    apiLog: WireLogFields | null;
+  }
+}
 
 export interface HttpServerOptions {
   context: ProtocolContext;
@@ -99,16 +117,96 @@ function closeUnread(raw: FastifyRequest['raw']): void {
   raw.resume();
 }
 
-/** A protocol's whole response, sent as bytes (see the note in `route`). */
-function sendWire(reply: FastifyReply, res: WireResponse): void {
-  void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body, 'utf8'));
+/** The protocol of each API route, as the request line names it. */
+const PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ['/v2/index.php', 'v2'],
+  ['/', '3.0'],
+  [STREAM_PATH, 'stream'],
+]);
+
+/** Health checks are polled: their lines are `debug`, so they do not drown the requests at `info`. */
+const HEALTH_PATH = '/healthz';
+
+/** Longest client-given name a request line repeats (SCF's names are at most 60 characters). */
+const MAX_SAID = 128;
+
+/**
+ * A client-given name as a log line may repeat it: cut to MAX_SAID characters, and quoted (JSON) when it
+ * holds a control character, so that a name with a line break cannot forge a line on a terminal.
+ */
+function asSaid(v: string): string {
+  const cut = v.length > MAX_SAID ? `${v.slice(0, MAX_SAID)}...` : v;
+  return /[\u0000-\u001f\u007f]/.test(cut) ? JSON.stringify(cut) : cut;
 }
 
-function sendJson(reply: FastifyReply, body: unknown): void {
-  void reply
-    .code(200)
-    .header('content-type', 'application/json')
-    .send(Buffer.from(JSON.stringify(body), 'utf8'));
+/**
+ * Logs one request, once its answer is sent (for a live-tail stream: once it ends): at `info`, a message
+ * that says it all (`POST 3.0 Invoke hello -> 200 ResourceNotFound.Function in 1.2 ms`) and the same as
+ * fields (`method`, `protocol`, `action`, `functionName`, `status`, `code`, `durationMs`, `requestId`, ...),
+ * with Fastify's `reqId`. Never the query string or the body (signatures, events). Costs nothing when
+ * `info` is off.
+ */
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const route = request.routeOptions.url;
+  const level = route === HEALTH_PATH ? 'debug' : 'info';
+  // A pino logger underneath (Fastify's type leaves isLevelEnabled out).
+  const log = request.log as unknown as Logger;
+  if (!log.isLevelEnabled(level)) return;
+  const s = request.apiLog;
+  const protocol = route === undefined ? undefined : PROTOCOLS.get(route);
+  const status = reply.raw.statusCode;
+  const durationMs = Math.round(reply.elapsedTime * 10) / 10;
+  const fields: Record<string, unknown> = { method: request.method };
+  let what = request.method;
+  if (protocol !== undefined) {
+    fields['protocol'] = protocol;
+    what += ` ${protocol}`;
+  } else {
+    const path = asSaid((request.raw.url ?? '/').split('?')[0]!);
+    fields['path'] = path;
+    what += ` ${path}`;
+  }
+  // What the client named (before it was authenticated, or refused as invalid) is said safely.
+  if (s?.action !== undefined) fields['action'] = asSaid(s.action);
+  if (s?.functionName !== undefined) fields['functionName'] = asSaid(s.functionName);
+  if (s?.namespace !== undefined) fields['namespace'] = asSaid(s.namespace);
+  if (fields['action'] !== undefined) what += ` ${fields['action']}`;
+  if (fields['functionName'] !== undefined) {
+    what += ` ${fields['namespace'] !== undefined ? `${fields['namespace']}/` : ''}${fields['functionName']}`;
+  }
+  fields['status'] = status;
+  if (s?.code !== undefined) fields['code'] = s.code;
+  if (s?.v2Code !== undefined) fields['v2Code'] = s.v2Code;
+  fields['durationMs'] = durationMs;
+  if (s?.requestId !== undefined) fields['requestId'] = s.requestId;
+  if (s?.functionRequestId !== undefined) fields['functionRequestId'] = s.functionRequestId;
+  log[level](fields, `${what} -> ${status}${s?.code ? ` ${s.code}` : ''} in ${durationMs} ms`);
+}
+
+/**
+ * Fastify's request logging, replaced: no "incoming request" line, and `logRequest` instead of "request
+ * completed". Its other request lines stay off (`disableRequestLogging`) as before: a route not found is
+ * one request line (status 404), an error is the protocol's answer and, when a fault, its own report.
+ */
+class RequestLineController extends LogController {
+  constructor() {
+    super({ disableRequestLogging: true });
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    _err: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    logRequest(request, reply);
+  }
+
+  override serviceUnavailable(logger: FastifyBaseLogger): void {
+    // Fastify answers a request that arrives on a kept-alive connection while the server stops, itself.
+    logger.info({ status: 503 }, 'refused a request: the server is stopping (503)');
+  }
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -120,11 +218,36 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   };
   const app = Fastify({
     loggerInstance: options.logger,
-    // No "incoming request" / "request completed" lines, at any level.
-    logController: new LogController({ disableRequestLogging: true }),
+    // One line per request, when it is answered (`logRequest`).
+    logController: new RequestLineController(),
     bodyLimit: limits.maxUploadBodyBytes,
     return503OnClosing: true,
   });
+  app.decorateRequest('apiLog', null);
+  /** Set when the server begins to stop: from then on every answer closes its connection once sent. */
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
+  /** A protocol's whole response, sent as bytes (see the note in `route`); its log fields kept for its line. */
+  const sendWire = (reply: FastifyReply, res: WireResponse): void => {
+    if (res.log) reply.request.apiLog = res.log;
+    if (closing) void reply.header('connection', 'close');
+    void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body, 'utf8'));
+  };
+  const sendJson = (
+    reply: FastifyReply,
+    body: { Response: { Error: { Code: string; Message: string } } },
+  ): void => {
+    reply.request.apiLog = { code: body.Response.Error.Code };
+    if (closing) void reply.header('connection', 'close');
+    void reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .send(Buffer.from(JSON.stringify(body), 'utf8'));
+  };
   // Keep every body as raw bytes, read within the request's admitted limits; the protocols parse (and
   // verify) them.
   app.removeAllContentTypeParsers();
@@ -162,7 +285,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     handler: route(options.v2),
   });
   app.route({ method: [...methods], url: '/', onRequest: admit(protocols.v3), handler: route(options.v3) });
-  app.get('/healthz', async () => ({ status: 'ok', ...(options.health?.() ?? {}) }));
+  app.get(HEALTH_PATH, async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
+    return { status: 'ok', ...(options.health?.() ?? {}) };
+  });
 
   // A protocol handler answers every error in its own envelope; this is the last resort for a fault
   // outside them: a body refused while it streamed in (answered in the route's protocol envelope), or

@@ -46,6 +46,26 @@ export interface WireResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** What the server's request line says about this answer (see `WireLogFields`). */
+  log?: WireLogFields;
+}
+
+/**
+ * What a protocol tells the server's request log about an answer, each field when it knows it (the server
+ * adds the method, status and duration). Never a secret: no parameters but these, no body.
+ */
+export interface WireLogFields {
+  action?: string;
+  functionName?: string;
+  namespace?: string;
+  /** An error answer's code in the protocol's spelling (3.0 `Error.Code`, v2 `codeDesc`); absent on success. */
+  code?: string;
+  /** An error answer's numeric v2 `code`. */
+  v2Code?: number;
+  /** The RequestId the answer carries (API 3.0). */
+  requestId?: string;
+  /** Invoke: the invocation's request id (its record's `requestId`, 3.0's `FunctionRequestId`). */
+  functionRequestId?: string;
 }
 
 /** What a protocol handler may use besides the request. */

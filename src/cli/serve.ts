@@ -1,6 +1,11 @@
 /**
  * `scf-local serve`: starts the platform in this process until SIGINT/SIGTERM.
  *
+ * Stopping: the first SIGINT (Ctrl-C) or SIGTERM stops accepting and gives the requests in flight
+ * `api.drainTimeoutMs` to be answered, then interrupts what still runs (`Platform.close`); a second one
+ * interrupts the invocations in flight at once, their callers answered with an interrupted result (retCode 3)
+ * before the process exits (`Platform.interrupt`); a third exits at once.
+ *
  * Start-up either succeeds or ends the process promptly with one line on stderr, having changed nothing:
  * exit 2 when the data folder is held by another server (its pid named) or the configuration is wrong,
  * exit 1 for anything else (the port taken, an unreadable folder or database). The port is tried before the
@@ -12,7 +17,7 @@ import { credentialsPath } from '../api/auth/index.js';
 import { STREAM_PATH } from '../api/stream/protocol.js';
 import { type ConfigInput, loadConfig } from '../config/index.js';
 import { ScfError } from '../errors/index.js';
-import { createPlatform, type Platform } from '../platform.js';
+import type { createPlatform, Platform } from '../platform.js';
 import { ignoreClosedOutput } from './closed-output.js';
 import { recordEndpoint } from './endpoint-file.js';
 
@@ -23,6 +28,7 @@ interface ServeFlags {
   config?: string;
   billingGranularity?: string;
   logFormat?: string;
+  logLevel?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -41,6 +47,10 @@ export function registerServe(program: Command): void {
       'billDuration rounding in ms (default 100, as the seed doc; SCF bills 1 today)',
     )
     .option('--log-format <format>', 'scf (START/END/Report lines) or legacy (function output only)')
+    .option(
+      '--log-level <level>',
+      "the server's log on stderr: info (default: each request and invocation), warn, error, debug, silent, ...",
+    )
     .action(async (own: ServeFlags, cmd: Command) => {
       // `--data-dir` is also a global option (the client's credentials folder): either spelling lands here.
       const flags = { ...cmd.optsWithGlobals<ServeFlags>(), ...own };
@@ -53,6 +63,7 @@ export function registerServe(program: Command): void {
         runtime['billingGranularityMs'] = Number(flags.billingGranularity);
       if (flags.logFormat) runtime['logFormat'] = flags.logFormat;
       if (Object.keys(runtime).length > 0) overrides['runtime'] = runtime;
+      if (flags.logLevel !== undefined) overrides['log'] = { level: flags.logLevel };
       const options: Parameters<typeof createPlatform>[0] = { config: overrides as ConfigInput };
       if (flags.config) options.configFile = flags.config;
       let platform: Platform | undefined;
@@ -66,6 +77,9 @@ export function registerServe(program: Command): void {
         if (options.configFile) loadOptions.file = options.configFile;
         const config = loadConfig(loadOptions);
         await probePort(config.host, config.port);
+        // Loaded here, not with the CLI: the server's native modules (SQLite, flock) are for `serve` alone,
+        // so the client commands and --help start without them.
+        const { createPlatform } = await import('../platform.js');
         platform = await createPlatform(options);
         ({ url, host, port } = await platform.listen());
       } catch (err) {
@@ -94,19 +108,39 @@ export function registerServe(program: Command): void {
       ignoreClosedOutput(process.stderr);
       // Stop handlers before the banner: whoever waits for "listening" and then sends SIGTERM must get a clean
       // stop, not the default disposition's kill (no handler yet).
-      const stop = (signal: string): void => {
-        out.write(`scf-local: ${signal}, stopping\n`);
-        platform.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
-            platform.logger.fatal({ err }, 'stopping failed');
-            process.exit(1);
-          },
-        );
+      let signals = 0;
+      const stop = (signal: NodeJS.Signals): void => {
+        signals += 1;
+        if (signals === 1) {
+          const { busy, queued } = platform.runtime.stats();
+          const running = busy + queued;
+          const wait = `${platform.config.api.drainTimeoutMs / 1000} s`;
+          out.write(
+            running === 0
+              ? `scf-local: ${signal}, stopping\n`
+              : `scf-local: ${signal}, stopping: ${running} invocation(s) in flight have ${wait} to finish (Ctrl-C again to interrupt them)\n`,
+          );
+          platform.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              // A fault of the running server, so its log's (written synchronously: nothing is lost at exit).
+              platform.logger.fatal({ err }, 'stopping failed');
+              process.exit(1);
+            },
+          );
+        } else if (signals === 2) {
+          out.write(
+            `scf-local: ${signal} again, interrupting the invocations in flight (their callers are told)\n`,
+          );
+          // The stop under way (above) exits once the interrupted invocations are answered.
+          void platform.interrupt();
+        } else {
+          out.write(`scf-local: ${signal} a third time, exiting at once\n`);
+          process.exit(1);
+        }
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       out.write(`scf-local listening on ${url}\n`);
       out.write(
         `  v2 API:   ${url}/v2/index.php\n  API 3.0:  ${url}/\n  tail:     ${url}${STREAM_PATH} (scf-local logs <name> --follow)\n`,

@@ -48,6 +48,7 @@ const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' }> = 
   SCF_LOCAL_LOG_FORMAT: { path: ['runtime', 'logFormat'], type: 'string' },
   SCF_LOCAL_SANDBOX: { path: ['runtime', 'sandbox'], type: 'string' },
   SCF_LOCAL_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
+  SCF_LOCAL_DRAIN_TIMEOUT_MS: { path: ['api', 'drainTimeoutMs'], type: 'number' },
 };
 
 /** Reads config overrides from an environment (defaults to process.env). */

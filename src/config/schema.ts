@@ -89,6 +89,12 @@ export const configSchema = z.strictObject({
         .int()
         .min(64 * 1024)
         .default(6 * 1024 * 1024),
+      /**
+       * At a stop (SIGTERM, the first Ctrl-C, `close()`), how long requests in flight may take to be
+       * answered, in ms; then their invocations are interrupted (retCode 3) and answered so. A second Ctrl-C
+       * (`interrupt()`) ends the wait at once. Below a container's stop timeout (Docker's is 10 s).
+       */
+      drainTimeoutMs: z.number().int().min(0).default(8000),
     })
     .prefault({}),
 
@@ -185,17 +191,18 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
-  /** The server's own log (its faults, not functions' output): JSON lines on stderr. */
+  /** The server's own log (not functions' output): on stderr, JSON lines, readable lines on a terminal. */
   log: z
     .strictObject({
       /**
-       * Least severe level written. Faults (an API InternalError, a failed batch of record writes, indexing
-       * and async invocation failures) are `error`; requests are not logged at any level (it costs
-       * throughput). `warn` by default: Fastify's own `info` notices (its listening addresses, already in
-       * `serve`'s banner; each request refused while stopping) stay out, so stderr has only what is wrong.
+       * Least severe level written. `info` (the default): one line per API request once answered (method,
+       * protocol, action, function, status, error code, duration, request ids) and one per invocation once
+       * its record is final (function, request id, retCode, duration, memUsage); refusals are request lines
+       * with their code. Faults (an API InternalError, a failed batch of record writes, indexing and async
+       * invocation failures) are `error`. `/healthz` requests are `debug`. `warn` keeps only what is wrong;
        * `silent` writes nothing.
        */
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
 });

@@ -114,5 +114,17 @@ test('with bwrap, /healthz says the functions are sandboxed', async (t) => {
     return;
   }
   assert.match(run.out(), /functions: sandboxed \(bubblewrap/);
-  assert.equal(run.err(), '');
+  // No warning: stderr is the server's log alone (JSON lines, stderr is not a terminal here), at info (its
+  // listening address; the health check is a debug line, not shown), nothing at warn or above.
+  const logged = run
+    .err()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { level: number; msg: string });
+  assert.ok(logged.length > 0, 'the listening address is logged');
+  assert.deepEqual(
+    logged.filter((l) => l.level >= 40 || /healthz/.test(l.msg)),
+    [],
+    run.err(),
+  );
 });

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScfError, toScfError } from '../../errors/index.js';
 import type { EventFilter, HubEvent, InvocationEventHub } from '../../invocations/events.js';
-import { toWire } from '../http.js';
+import { logRequest, toWire } from '../http.js';
 import { authenticate } from '../protocol/v3/auth.js';
 import { v3Code, v3Error } from '../protocol/v3/errors.js';
 import type { ProtocolContext } from '../wire.js';
@@ -76,6 +76,8 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
       );
       const functionName = str(call.params['FunctionName']);
       const namespace = str(call.params['Namespace']) ?? (functionName !== undefined ? 'default' : undefined);
+      req.apiLog = { action: STREAM_ACTION };
+      if (functionName !== undefined) req.apiLog.functionName = functionName;
       filter = {};
       if (functionName !== undefined) filter.functionName = functionName;
       if (namespace !== undefined) filter.namespace = namespace;
@@ -83,6 +85,7 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
       after = str(call.params['Cursor']) ?? (typeof lastEventId === 'string' ? str(lastEventId) : undefined);
     } catch (err) {
       const e = toScfError(err);
+      req.apiLog = { code: v3Code(e) };
       void reply
         .code(statusOf(e))
         .header('content-type', 'application/json')
@@ -165,6 +168,9 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
     for (const e of sub.backlog) write(e);
 
     res.on('close', () => {
+      // Its request line: Fastify logs an answer that finished (the server ended the stream), not one whose
+      // client went away, the usual end of a follow.
+      if (!res.writableFinished) logRequest(req, reply);
       // The client went away (or we ended): release the subscription and the timer.
       ended = true;
       open.delete(endClose);

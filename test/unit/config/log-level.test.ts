@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/index.js';
 import { ScfError } from '../../../src/errors/index.js';
 
-test('log.level is warn by default, SCF_LOCAL_LOG_LEVEL sets it, flags win over it', () => {
-  assert.equal(loadConfig({ env: {} }).log.level, 'warn');
+test('log.level is info by default, SCF_LOCAL_LOG_LEVEL sets it, flags win over it', () => {
+  assert.equal(loadConfig({ env: {} }).log.level, 'info');
   assert.equal(loadConfig({ env: { SCF_LOCAL_LOG_LEVEL: 'debug' } }).log.level, 'debug');
   assert.equal(
     loadConfig({ env: { SCF_LOCAL_LOG_LEVEL: 'debug' }, overrides: { log: { level: 'silent' } } }).log.level,

@@ -22,6 +22,7 @@ import {
   type ProtocolContext,
   type ProtocolHandler,
   type WireHead,
+  type WireLogFields,
   type WireRequest,
   type WireResponse,
 } from '../../wire.js';
@@ -125,7 +126,8 @@ function errorResponse(
 ): WireResponse {
   const e = toScfError(err);
   if (e.code === 'InternalError') report(err, fields);
-  return jsonResponse(errorBody(e));
+  const body = errorBody(e);
+  return { ...jsonResponse(body), log: { code: String(body['codeDesc']), v2Code: Number(body['code']) } };
 }
 
 /** v2's part in request admission (the platform makes its own, reporting on its logger). */
@@ -184,6 +186,8 @@ export function createV2Handler(options: V2HandlerOptions = {}): ProtocolHandler
   return async (req: WireRequest, ctx: ProtocolContext): Promise<WireResponse> => {
     /** Once read, for the report of an InternalError. */
     let actionName: string | undefined;
+    /** For the request line. */
+    const log: WireLogFields = {};
     try {
       if (req.method !== 'GET' && req.method !== 'POST') {
         throw new Err(
@@ -192,6 +196,12 @@ export function createV2Handler(options: V2HandlerOptions = {}): ProtocolHandler
         );
       }
       const params = parseParams(req);
+      const named = params.byName.get('Action');
+      if (named) log.action = named;
+      const functionName = params.byName.get('functionName');
+      if (functionName) log.functionName = functionName;
+      const namespace = params.byName.get('namespace');
+      if (namespace) log.namespace = namespace;
       authenticate(req, params, ctx);
       actionName = params.byName.get('Action') ?? '';
       if (actionName === '')
@@ -205,9 +215,13 @@ export function createV2Handler(options: V2HandlerOptions = {}): ProtocolHandler
         );
       }
       const body = await runV2Action(actionName, action, { ctx: ctx.actions, params: params.byName });
-      return jsonResponse(successBody(body));
+      // InvokeFunction's answer names the invocation (its record), which the request line names too.
+      const invocation = (body['data'] as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof invocation === 'string') log.functionRequestId = invocation;
+      return { ...jsonResponse(successBody(body)), log };
     } catch (err) {
-      return errorResponse(err, report, actionName ? { action: actionName } : {});
+      const res = errorResponse(err, report, actionName ? { action: actionName } : {});
+      return { ...res, log: { ...log, ...res.log } };
     }
   };
 }

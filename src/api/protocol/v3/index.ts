@@ -8,7 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { ScfError, toScfError } from '../../../errors/index.js';
 import { stderrReport } from '../../../logger/index.js';
-import { jsonResponse, type ProtocolAdmission, type ProtocolHandler, type WireResponse } from '../../wire.js';
+import {
+  jsonResponse,
+  type ProtocolAdmission,
+  type ProtocolHandler,
+  type WireLogFields,
+  type WireResponse,
+} from '../../wire.js';
 import { runV3Action, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } from './actions.js';
 import { authenticate, precheck, precheckParams } from './auth.js';
 import { v3Error } from './errors.js';
@@ -44,13 +50,27 @@ export function errorResponse(
 ): WireResponse {
   const e = toScfError(err);
   const error = v3Error(e, fields);
+  const log: WireLogFields = { code: error.Code, requestId };
   if (e.code === 'InternalError') {
     report(err, { requestId });
-    return jsonResponse({
-      Response: { Error: { Code: error.Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
-    });
+    return {
+      ...jsonResponse({
+        Response: { Error: { Code: error.Code, Message: INTERNAL_MESSAGE }, RequestId: requestId },
+      }),
+      log,
+    };
   }
-  return jsonResponse({ Response: { Error: error, RequestId: requestId } });
+  return { ...jsonResponse({ Response: { Error: error, RequestId: requestId } }), log };
+}
+
+const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The request line's function (and namespace, when named) from an action's parameters. */
+function functionOf(params: Readonly<Record<string, unknown>>, log: WireLogFields): void {
+  const functionName = nonEmpty(params['FunctionName']);
+  if (functionName !== undefined) log.functionName = functionName;
+  const namespace = nonEmpty(params['Namespace']);
+  if (namespace !== undefined) log.namespace = namespace;
 }
 
 /** Builds the 3.0 protocol handler (the platform passes its fault report; `handleV3` has the default one). */
@@ -60,8 +80,14 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
   return async (req, ctx) => {
     const requestId = nextId();
     let fields: Readonly<Record<string, string>> | undefined;
+    // For the request line: the action as the client named it, even when it is then refused.
+    const log: WireLogFields = { requestId };
+    const named = nonEmpty(req.headers['x-tc-action']);
+    if (named !== undefined) log.action = named;
     try {
       const call = authenticate(req, ctx);
+      log.action = call.action;
+      functionOf(call.params, log);
       const op = V3_ACTIONS.get(call.action);
       if (op === undefined) {
         if (UNSUPPORTED_ACTIONS.has(call.action)) {
@@ -78,9 +104,15 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
       };
       fields = op.fields;
       const out = await runV3Action(op, { ctx: ctx.actions, env, params: call.params });
-      return jsonResponse({ Response: { ...out, RequestId: requestId } });
+      // Invoke's answer names the invocation (its record), which the request line names too.
+      const invocation = nonEmpty(
+        (out['Result'] as { FunctionRequestId?: unknown } | undefined)?.FunctionRequestId,
+      );
+      if (invocation !== undefined) log.functionRequestId = invocation;
+      return { ...jsonResponse({ Response: { ...out, RequestId: requestId } }), log };
     } catch (err) {
-      return errorResponse(err, requestId, report, fields);
+      const res = errorResponse(err, requestId, report, fields);
+      return { ...res, log: { ...log, ...res.log } };
     }
   };
 }

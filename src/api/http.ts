@@ -149,9 +149,10 @@ function asSaid(v: string): string {
 export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
   const route = request.routeOptions.url;
   const level = route === HEALTH_PATH ? 'debug' : 'info';
-  // A pino logger underneath (Fastify's type leaves isLevelEnabled out).
+  // A pino logger underneath (Fastify's type leaves isLevelEnabled out); a Fastify built without one (an
+  // embedder's, or a test's) has a silent logger without it: nothing to write then.
   const log = request.log as unknown as Logger;
-  if (!log.isLevelEnabled(level)) return;
+  if (typeof log.isLevelEnabled !== 'function' || !log.isLevelEnabled(level)) return;
   const s = request.apiLog;
   const protocol = route === undefined ? undefined : PROTOCOLS.get(route);
   const status = reply.raw.statusCode;

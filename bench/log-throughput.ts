@@ -16,11 +16,14 @@
  *   that child. `node -e 0` is timed too (start-up only).
  *
  * Rounds interleave the three (order rotating), so the machine's load weighs on all alike; medians are
- * reported. For each platform call, where the CPU went: this process (server + SDK client:
+ * reported. Steps run back to back by default, so what the platform still does after answering (the
+ * full-text indexer's worker thread indexing the 4 MB log it just stored) competes with the next step, as
+ * it would with the next invocation; `--gap <ms>` waits that long before each step to take it out. For each
+ * platform call, where the CPU went: this process (server, its indexer thread and the SDK client:
  * `process.cpuUsage`) and the instance's processes (node, and bwrap/slirp4netns in a sandbox: utime+stime of
  * our descendants from /proc, 10 ms ticks).
  *
- *   npm run build && node dist/bench/log-throughput.js [--rounds 9] [--lines 60000] [--max-log-mb N]
+ *   npm run build && node dist/bench/log-throughput.js [--rounds 9] [--gap 0] [--lines 60000] [--max-log-mb N]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,11 +37,14 @@ import { createPlatform, type Platform } from '../src/platform.js';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '9' },
+    gap: { type: 'string', default: '0' },
     lines: { type: 'string', default: '60000' },
     'max-log-mb': { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
+/** Quiet before each measured step, ms. */
+const GAP_MS = Number(values.gap);
 const LINES = Number(values.lines);
 const MAX_LOG_BYTES =
   values['max-log-mb'] === undefined ? undefined : Math.round(Number(values['max-log-mb']) * 1024 * 1024);
@@ -219,7 +225,10 @@ async function main(): Promise<void> {
       () => invokeOnce(variants[1]!, true),
     ];
     for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < steps.length; k++) await steps[(round + k) % steps.length]!();
+      for (let k = 0; k < steps.length; k++) {
+        if (GAP_MS > 0) await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+        await steps[(round + k) % steps.length]!();
+      }
     }
   } finally {
     await Promise.all(variants.map((v) => v.platform.close()));
@@ -228,7 +237,7 @@ async function main(): Promise<void> {
   const bareTotal = median(bare.total);
   const bareLoop = median(bare.loop);
   console.log(
-    `${LINES} lines, ${ROUNDS} interleaved rounds, medians. Bare \`node -e\` (stdout a pipe read here, ` +
+    `${LINES} lines, ${ROUNDS} interleaved rounds${GAP_MS > 0 ? ` (${GAP_MS} ms quiet before each step)` : ', back to back'}, medians. Bare \`node -e\` (stdout a pipe read here, ` +
       `${(bare.bytes / 1e6).toFixed(2)} MB): spawn -> close ${ms(bareTotal)} (loop alone ${ms(bareLoop)}; ` +
       `\`node -e 0\` ${ms(median(bare.startup))})`,
   );

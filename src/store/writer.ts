@@ -17,7 +17,9 @@
  *   `begin` goes with the next batch as any op; a later one goes once its pending text is at least as long
  *   as what the record's appends already wrote (the log at least doubles), or `appendMaxDelayMs` after it
  *   was opened, whichever comes first. So a running record's stored log is at most `appendMaxDelayMs`
- *   behind what the function printed, and a log of n bytes costs less than 3n bytes of writes in all.
+ *   behind what the function printed; a burst of n bytes costs less than 3n bytes of writes in all (the
+ *   stored log at least doubles at each append), and a log that keeps growing slowly, at most one rewrite
+ *   per `appendMaxDelayMs`.
  *   `flush()` and `close()` send every paced append at once. Appends of one record keep their order, and
  *   no append moves past a later `begin`/`finish` of its record.
  * - Every failed batch is reported through `onError` once, with the request ids it concerned: nothing awaits

@@ -4,8 +4,8 @@
  * Reading: NDJSON split into lines, each line checked on receipt. A line longer than any honest frame (the
  * largest is a 6 MB result, escaped) is a protocol fault, so a function writing garbage to fd 3 cannot grow
  * the server's memory. Consecutive `log` frames of one read are handed on as one `log` frame (their texts
- * joined, in order): a function printing 60,000 lines costs the server one log step per pipe read (~900
- * lines), not one per line. Every other frame, and a fault, comes after the log text read before it.
+ * joined, in order): a function printing 60,000 lines costs the server one log step per pipe read (up to
+ * 64 KB, ~700 lines), not one per line. Every other frame, and a fault, comes after the log text read before it.
  *
  * Handshake: a new process says `ready` once it listens; after `init` it says `bound`. Each is waited for
  * raced against the process's exit and a deadline.

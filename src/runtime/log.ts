@@ -80,7 +80,8 @@ export class LogCollector {
   #add(text: string): void {
     if (text.length === 0) return;
     const fit = fitUtf8(text, { room: this.#budget - this.#bytes, dropping: this.#dropped > 0 });
-    if (fit.kept !== undefined) this.#push(fit.kept, fit.keptBytes);
+    // A cut that keeps nothing (no whole character fits) changes nothing, not even whether a line is open.
+    if (fit.kept) this.#push(fit.kept, fit.keptBytes);
     this.#dropped += fit.dropped;
   }
 

@@ -9,8 +9,19 @@
  * - `begin()`/`finish()` resolve when their batch is committed (durable per the store's settings); when a
  *   batch fails they reject with ScfError InternalError (the store's error as cause) and the writer goes on
  *   with the next batch. `appendLog()` returns nothing: its text is coalesced with the record's other
- *   pending appends, dropped if a `finish` for the record follows in the same batch (the finish carries the
- *   full log), and a failure is reported only through `onError` (the later finish rewrites the log anyway).
+ *   pending appends, dropped if a `finish` for the record follows before it is committed (the finish carries
+ *   the full log), and a failure is reported only through `onError` (the later finish rewrites the log anyway).
+ * - A record's appends are paced so that their cost stays linear in its log: a store appends by rewriting
+ *   the whole value (SQLite's `log = log || ?` rewrites every overflow page; PostgreSQL's TOAST does the
+ *   same), so one append per batch made a 4 MB log cost ~150 MB of writes. The first append after a
+ *   `begin` goes with the next batch as any op; a later one goes once its pending text is at least as long
+ *   as what the record's appends already wrote (the log at least doubles), or `appendMaxDelayMs` after it
+ *   was opened, whichever comes first. So a running record's stored log is at most `appendMaxDelayMs`
+ *   behind what the function printed; a burst of n bytes costs less than 3n bytes of writes in all (the
+ *   stored log at least doubles at each append), and a log that keeps growing slowly, at most one rewrite
+ *   per `appendMaxDelayMs`.
+ *   `flush()` and `close()` send every paced append at once. Appends of one record keep their order, and
+ *   no append moves past a later `begin`/`finish` of its record.
  * - Every failed batch is reported through `onError` once, with the request ids it concerned: nothing awaits
  *   an append, so without it a lost append would leave no trace. Default: `error` lines on stderr.
  * - `close()` commits everything queued, then refuses new ops; idempotent. It does not close the store:
@@ -28,6 +39,8 @@ export interface RecordWriterOptions {
    * batch wrote to (each once, in queue order). Must not throw (if it does, the throw is ignored).
    */
   onError?: (err: ScfError, batch: { requestIds: string[] }) => void;
+  /** Longest a record's append may wait for its log to double (see the pacing above). Default 1000 ms. */
+  appendMaxDelayMs?: number;
 }
 
 interface Waiter {
@@ -35,9 +48,20 @@ interface Waiter {
   reject: (err: ScfError) => void;
 }
 
-type Item =
-  | { kind: 'record'; op: WriteOp; waiter: Waiter }
-  | { kind: 'append'; requestId: string; chunks: string[]; dropped: boolean };
+interface AppendItem {
+  kind: 'append';
+  requestId: string;
+  chunks: string[];
+  /** Characters in `chunks`. */
+  size: number;
+  /** Superseded by a finish: not written. */
+  dropped: boolean;
+  /** In `#pending` (else paced: waiting for its log to double, or for its timer). */
+  queued: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+type Item = { kind: 'record'; op: WriteOp; waiter: Waiter } | AppendItem;
 
 export class RecordWriter {
   readonly #store: LogStore;
@@ -45,7 +69,13 @@ export class RecordWriter {
   readonly #onError: (err: ScfError, batch: { requestIds: string[] }) => void;
   #pending: Item[] = [];
   /** The newest pending append item of each record, to which further appends are coalesced. */
-  readonly #openAppends = new Map<string, Item & { kind: 'append' }>();
+  readonly #openAppends = new Map<string, AppendItem>();
+  /**
+   * Characters each record's appends have handed to the store since its `begin` (a record absent here has
+   * written none): the yardstick of the pacing. Forgotten at its `finish`.
+   */
+  readonly #appended = new Map<string, number>();
+  readonly #appendMaxDelayMs: number;
   #inFlight: Promise<void> | undefined;
   #scheduled = false;
   #closed = false;
@@ -55,6 +85,7 @@ export class RecordWriter {
     this.#store = store;
     this.#max = Math.max(1, Math.floor(options.batchMaxSize ?? 1000));
     this.#onError = options.onError ?? stderrReport('record writes lost: committing a batch failed');
+    this.#appendMaxDelayMs = Math.max(0, options.appendMaxDelayMs ?? 1000);
   }
 
   /** Queues the insertion of a running record; resolves once committed. */
@@ -62,31 +93,51 @@ export class RecordWriter {
     return this.#queueRecord({ op: 'begin', record });
   }
 
-  /** Queues text to append to a record's log; coalesced with that record's other pending appends. */
+  /**
+   * Queues text to append to a record's log; coalesced with that record's other pending appends, and paced
+   * (see above).
+   */
   appendLog(requestId: string, text: string): void {
     this.#assertOpen();
     if (text === '') return;
-    const open = this.#openAppends.get(requestId);
-    if (open) {
-      open.chunks.push(text);
-      return;
+    let item = this.#openAppends.get(requestId);
+    if (item) {
+      item.chunks.push(text);
+      item.size += text.length;
+    } else {
+      item = {
+        kind: 'append',
+        requestId,
+        chunks: [text],
+        size: text.length,
+        dropped: false,
+        queued: false,
+        timer: undefined,
+      };
+      this.#openAppends.set(requestId, item);
     }
-    const item: Item & { kind: 'append' } = { kind: 'append', requestId, chunks: [text], dropped: false };
-    this.#openAppends.set(requestId, item);
-    this.#enqueue(item);
+    if (item.queued) return;
+    const written = this.#appended.get(requestId) ?? 0;
+    if (item.size >= written) this.#queueAppend(item);
+    else item.timer ??= this.#paceTimer(item);
   }
 
   /** Queues the final state of a record; resolves once committed. */
   finish(record: InvocationRecord): Promise<void> {
     if (this.#closed) return Promise.reject(new ScfError('InternalError', 'record writer is closed'));
-    // The finish replaces the whole log, so appends still waiting in the queue are moot.
+    // The finish replaces the whole log, so appends still waiting (queued or paced) are moot.
     const open = this.#openAppends.get(record.requestId);
-    if (open) open.dropped = true;
+    if (open) {
+      open.dropped = true;
+      clearTimeout(open.timer);
+    }
+    this.#appended.delete(record.requestId);
     return this.#queueRecord({ op: 'finish', record });
   }
 
   /** Resolves when everything queued before the call has been committed or has failed. */
   async flush(): Promise<void> {
+    for (const item of this.#openAppends.values()) this.#queueAppend(item);
     while (this.#pending.length > 0 || this.#inFlight) {
       if (!this.#inFlight) this.#flushNow();
       await this.#inFlight;
@@ -106,9 +157,13 @@ export class RecordWriter {
     } catch (err) {
       return Promise.reject(err);
     }
-    // A later append for this record must not be moved before this op by coalescing.
+    // A later append for this record must not be moved before this op by coalescing, and a paced one
+    // must not be moved after it.
     const id = op.op === 'appendLog' ? op.requestId : op.record.requestId;
+    const open = this.#openAppends.get(id);
+    if (open) this.#queueAppend(open);
     this.#openAppends.delete(id);
+    if (op.op === 'begin') this.#appended.delete(id);
     return new Promise<void>((resolve, reject) => {
       this.#enqueue({ kind: 'record', op, waiter: { resolve, reject } });
     });
@@ -116,6 +171,23 @@ export class RecordWriter {
 
   #assertOpen(): void {
     if (this.#closed) throw new ScfError('InternalError', 'record writer is closed');
+  }
+
+  /** A paced append goes with the next batch after `appendMaxDelayMs` at the latest. */
+  #paceTimer(item: AppendItem): NodeJS.Timeout {
+    const timer = setTimeout(() => this.#queueAppend(item), this.#appendMaxDelayMs);
+    // A paced append alone must not keep the process alive: `close()` sends it.
+    timer.unref();
+    return timer;
+  }
+
+  /** Puts an open append in the queue (at once, whatever its pacing); no-op when queued or dropped. */
+  #queueAppend(item: AppendItem): void {
+    clearTimeout(item.timer);
+    item.timer = undefined;
+    if (item.queued || item.dropped) return;
+    item.queued = true;
+    this.#enqueue(item);
   }
 
   #enqueue(item: Item): void {
@@ -144,8 +216,10 @@ export class RecordWriter {
       } else {
         // Once taken, an append item is sealed: later appends open a new one, behind this batch.
         if (this.#openAppends.get(item.requestId) === item) this.#openAppends.delete(item.requestId);
-        if (!item.dropped)
+        if (!item.dropped) {
           ops.push({ op: 'appendLog', requestId: item.requestId, text: item.chunks.join('') });
+          this.#appended.set(item.requestId, (this.#appended.get(item.requestId) ?? 0) + item.size);
+        }
       }
     }
     this.#inFlight = this.#commit(ops, waiters).finally(() => {

@@ -45,24 +45,36 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /**
  * Writes all of `text` to fd 3 before returning. The child's end of that socket is blocking (libuv creates
  * it so; only fds 0-2 are touched by Node), so writeSync blocks while the parent is slow, which is the
- * backpressure we want. EAGAIN is still handled in case a future Node opens it non-blocking.
+ * backpressure we want. EAGAIN is still handled in case a future Node opens it non-blocking. One write of
+ * the string is the common case; a short write (interrupted by a signal) is finished from a Buffer.
  */
 function writeFrameText(text: string): void {
-  const buf = Buffer.from(text, 'utf8');
   let off = 0;
+  try {
+    off = writeSync(FRAME_FD, text);
+  } catch (err) {
+    frameWriteFailed(err);
+  }
+  const total = Buffer.byteLength(text, 'utf8');
+  if (off === total) return;
+  const buf = Buffer.from(text, 'utf8');
   while (off < buf.length) {
     try {
       off += writeSync(FRAME_FD, buf, off, buf.length - off);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        Atomics.wait(sleepCell, 0, 0, 1);
-        continue;
-      }
-      // EPIPE and friends: the parent is gone, nobody will ever read our results.
-      process.exit(EXIT_PROTOCOL);
+      frameWriteFailed(err);
     }
   }
+}
+
+/** EAGAIN: waits a millisecond (the caller tries again); anything else: the parent is gone. */
+function frameWriteFailed(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+    Atomics.wait(sleepCell, 0, 0, 1);
+    return;
+  }
+  // EPIPE and friends: the parent is gone, nobody will ever read our results.
+  process.exit(EXIT_PROTOCOL);
 }
 
 function send(frame: ChildFrame): void {
@@ -108,10 +120,34 @@ function emit(text: string): void {
     return;
   }
   // Past the cap nothing crosses the pipe any more: a 100 MB flood costs the parent nothing.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (running.dropped === 0 && bytes <= cap - running.sent) {
+    sendLog(text);
+    running.sent += bytes;
+    return;
+  }
   const fit = fitUtf8(text, { room: cap - running.sent, dropping: running.dropped > 0 });
-  if (fit.kept) send({ t: 'log', d: fit.kept });
+  if (fit.kept) sendLog(fit.kept);
   running.sent += fit.keptBytes;
   running.dropped += fit.dropped;
+}
+
+/** A `log` frame (the same bytes as `send({ t: 'log', d: text })`, without building the object). */
+function sendLog(text: string): void {
+  writeFrameText(`{"t":"log","d":${JSON.stringify(text)}}\n`);
+}
+
+let stampMs = Number.NaN;
+let stamp = '';
+
+/** `<ISO time>` of now; the string is made once per millisecond (a loop of `console.log` asks far more often). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stamp = new Date(ms).toISOString();
+  }
+  return stamp;
 }
 
 /**
@@ -127,7 +163,7 @@ function userWrite(fd: 1 | 2, text: string): void {
     out = '\n';
     atLineStart = true;
   }
-  if (atLineStart) out += `${new Date().toISOString()}\t${running?.id ?? lastId}\t`;
+  if (atLineStart) out += `${isoNow()}\t${running?.id ?? lastId}\t`;
   out += text;
   atLineStart = text.endsWith('\n');
   lastFd = fd;
@@ -153,12 +189,24 @@ function chunkToString(chunk: unknown, encoding: unknown): string {
 
 type WriteFn = (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean;
 
+/** Write callbacks due (every `console` call passes one), called in order on one next tick, as Node does. */
+let writeCallbacks: (() => void)[] = [];
+
+function runWriteCallbacks(): void {
+  const due = writeCallbacks;
+  writeCallbacks = [];
+  for (const cb of due) cb();
+}
+
 /** Routes a stdio stream's writes (and so `console` calls, which write to them) into the log. */
 function captureStream(stream: NodeJS.WriteStream, fd: 1 | 2): void {
   const write: WriteFn = (chunk, encoding, cb) => {
     userWrite(fd, chunkToString(chunk, encoding));
     const done = typeof encoding === 'function' ? encoding : cb;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    // The text is in the kernel already: the callback only says so, after this tick.
+    if (typeof done === 'function' && writeCallbacks.push(done as () => void) === 1) {
+      process.nextTick(runWriteCallbacks);
+    }
     return true;
   };
   (stream as unknown as { write: WriteFn }).write = write;

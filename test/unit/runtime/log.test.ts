@@ -1,8 +1,10 @@
 /** Log assembly and the child protocol checks, without processes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { LogCollector, userLogBudget } from '../../../src/runtime/log.js';
-import { parseChildFrame, parseParentMessage } from '../../../src/runtime/node/protocol.js';
+import { FrameReader } from '../../../src/runtime/node/frames.js';
+import { type ChildFrame, parseChildFrame, parseParentMessage } from '../../../src/runtime/node/protocol.js';
 import { buildFinalLog, truncationMarker } from '../../../src/runtime/results.js';
 
 const ID = '1d71ddf8-5022-4461-84b7-e3a152403ffc';
@@ -89,4 +91,59 @@ test('protocol: frames and messages are checked on receipt', () => {
   assert.ok(parseParentMessage({ t: 'invoke', id: 'a', q: '$LATEST', ev: '{}' }));
   assert.equal(parseParentMessage({ t: 'invoke', id: 'a' }), undefined);
   assert.equal(parseParentMessage(null), undefined);
+});
+
+test('frame reader: the log frames of one read are handed on as one, in order; other frames and faults after the text before them', () => {
+  const got: string[] = [];
+  const reader = new FrameReader(
+    (f: ChildFrame) => got.push(f.t === 'log' ? `log:${f.d}` : f.t),
+    (why) => got.push(`fault:${why}`),
+  );
+  const log = (d: string) => `${JSON.stringify({ t: 'log', d })}\n`;
+  const done = `${JSON.stringify({ t: 'done', id: 'a', ok: true, ret: 'null', drop: 0 })}\n`;
+  // One read: three log frames, a done, two more log frames, garbage, one log frame cut by the read's end.
+  const all = `${log('a\n')}${log('b\n')}${log('é€😀\n')}${done}${log('c\n')}${log('d')}not json\n${log('e\n')}`;
+  const cut = all.length - 4;
+  reader.push(all.slice(0, cut));
+  assert.deepEqual(got, ['log:a\nb\né€😀\n', 'done', 'log:c\nd', 'fault:malformed frame']);
+  reader.push(all.slice(cut));
+  assert.deepEqual(got.slice(4), ['log:e\n']);
+});
+
+/** Kept text of `pieces` under `budget` UTF-8 bytes, from the rule: the longest prefix that fits, whole characters. */
+function expectedKept(pieces: string[], budget: number): { kept: string; dropped: number } {
+  const all = pieces.join('');
+  let kept = '';
+  let bytes = 0;
+  for (const ch of all) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > budget) break;
+    kept += ch;
+    bytes += n;
+  }
+  return { kept, dropped: Buffer.byteLength(all) - bytes };
+}
+
+test('the budget keeps the same whole-character prefix whether the pieces come one by one or joined (fast-check)', () => {
+  const piece = fc
+    .array(fc.constantFrom('a', 'b', '\n', 'é', '€', '😀', '\t'), { maxLength: 30 })
+    .map((cs) => cs.join(''));
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), fc.integer({ min: 0, max: 200 }), (pieces, budget) => {
+      const { kept, dropped } = expectedKept(pieces, budget);
+      const expected = kept === '' || kept.endsWith('\n') ? kept : `${kept}\n`;
+      for (const feed of [pieces, [pieces.join('')]]) {
+        const live: string[] = [];
+        const c = new LogCollector(ID, budget, (t) => live.push(t));
+        for (const p of feed) c.addFormatted(p);
+        const out = c.finish(0);
+        assert.equal(out.text, expected);
+        assert.equal(out.dropped, dropped);
+        // Live: whole lines only, never a character split, adding up to the log (its last line closed).
+        assert.ok(live.every((t) => t.endsWith('\n') && !t.includes('\uFFFD')));
+        assert.equal(live.join(''), expected);
+      }
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -40,6 +40,7 @@ function rec(over: Partial<InvocationRecord> = {}): InvocationRecord {
 class RecordingStore implements LogStore {
   batches: WriteOp[][] = [];
   failNext = 0;
+  #onWrite: (() => void)[] = [];
   async open(): Promise<void> {}
   async write(batch: readonly WriteOp[]): Promise<void> {
     if (this.failNext > 0) {
@@ -47,6 +48,11 @@ class RecordingStore implements LogStore {
       throw new Error('disk on fire');
     }
     this.batches.push([...batch]);
+    for (const f of this.#onWrite.splice(0)) f();
+  }
+  /** Resolves after the next batch is written. */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve) => this.#onWrite.push(resolve));
   }
   async recoverInterrupted(): Promise<number> {
     return 0;
@@ -157,6 +163,115 @@ describe('RecordWriter', () => {
       'the report names the records of the failed batch',
     );
     assert.equal(store.batches.length, 1);
+    await w.close();
+  });
+
+  it("paces a record's appends: the first goes with the next batch, later ones once the log doubles", async () => {
+    const store = new RecordingStore();
+    // A delay no test run reaches: only doubling (or flush) may send an append here.
+    const w = new RecordWriter(store, { appendMaxDelayMs: 60_000 });
+    const r = rec({ log: '' });
+    await w.begin({ ...r, retCode: 2, invokeFinished: 0 });
+    const turn = () => new Promise((res) => setImmediate(res));
+    const appends = () => store.batches.flat().flatMap((op) => (op.op === 'appendLog' ? [op.text] : []));
+    w.appendLog(r.requestId, 'first line\n');
+    await turn();
+    await turn();
+    assert.deepEqual(appends(), ['first line\n'], 'the first append is not held');
+    // 11 characters written: shorter pending text is held, then sent as one append once it reaches 11.
+    w.appendLog(r.requestId, 'a\n');
+    await turn();
+    w.appendLog(r.requestId, 'b\n');
+    await turn();
+    await turn();
+    assert.equal(appends().length, 1, 'held while shorter than what was written');
+    w.appendLog(r.requestId, 'cdefghi\n');
+    await turn();
+    await turn();
+    assert.deepEqual(appends(), ['first line\n', 'a\nb\ncdefghi\n']);
+    // flush sends what is held, whatever its size.
+    w.appendLog(r.requestId, 'x\n');
+    await w.flush();
+    assert.deepEqual(appends(), ['first line\n', 'a\nb\ncdefghi\n', 'x\n']);
+    await w.close();
+  });
+
+  it('a held append goes after appendMaxDelayMs at the latest', async () => {
+    const store = new RecordingStore();
+    const w = new RecordWriter(store, { appendMaxDelayMs: 30 });
+    const r = rec({ log: '' });
+    await w.begin({ ...r, retCode: 2, invokeFinished: 0 });
+    w.appendLog(r.requestId, 'a long first line\n');
+    await store.nextWrite();
+    const held = performance.now();
+    w.appendLog(r.requestId, 'short\n');
+    // The writer's timer does not hold the event loop (nothing but an invocation in flight should): this does.
+    const hold = setTimeout(() => {}, 10_000);
+    await store.nextWrite();
+    clearTimeout(hold);
+    assert.ok(performance.now() - held >= 25, 'not before the delay');
+    const last = store.batches.at(-1)!;
+    assert.deepEqual(last, [{ op: 'appendLog', requestId: r.requestId, text: 'short\n' }]);
+    await w.close();
+  });
+
+  it('a held append keeps its place: before a later begin of its record, dropped by its finish', async () => {
+    const store = new RecordingStore();
+    const w = new RecordWriter(store, { appendMaxDelayMs: 60_000 });
+    const a = rec({ log: '' });
+    const b = rec({ log: '' });
+    await Promise.all([
+      w.begin({ ...a, retCode: 2, invokeFinished: 0 }),
+      w.begin({ ...b, retCode: 2, invokeFinished: 0 }),
+    ]);
+    w.appendLog(a.requestId, 'a-first\n');
+    w.appendLog(b.requestId, 'b-first\n');
+    await w.flush();
+    const before = store.batches.length;
+    w.appendLog(a.requestId, 'a2\n');
+    w.appendLog(b.requestId, 'b2\n');
+    const again = w.begin({ ...a, retCode: 2, invokeFinished: 0 });
+    const done = w.finish(b);
+    await Promise.all([again, done]);
+    await w.flush();
+    const ops = store.batches
+      .slice(before)
+      .flat()
+      .map((op) => (op.op === 'appendLog' ? `append:${op.text}` : `${op.op}:${op.record.requestId}`));
+    assert.deepEqual(ops, ['append:a2\n', `begin:${a.requestId}`, `finish:${b.requestId}`]);
+    await w.close();
+  });
+
+  it('a 60,000-line log written one line per turn costs less than 3x its size in appends, and arrives whole', async (t) => {
+    const { store } = await sqlite(t);
+    const counting: LogStore = Object.create(store) as LogStore;
+    let appendOps = 0;
+    let rewritten = 0;
+    let stored = 0;
+    counting.write = (batch) => {
+      for (const op of batch) {
+        if (op.op !== 'appendLog') continue;
+        appendOps++;
+        stored += op.text.length;
+        // A store appends by rewriting the whole value.
+        rewritten += stored;
+      }
+      return store.write(batch);
+    };
+    const w = new RecordWriter(counting, { appendMaxDelayMs: 60_000 });
+    const r = rec({ log: '' });
+    await w.begin({ ...r, retCode: 2, invokeFinished: 0 });
+    let expected = '';
+    for (let i = 0; i < 60_000; i++) {
+      const line = `2026-12-01T00:00:00.000Z\t${r.requestId}\tline ${i}\n`;
+      expected += line;
+      w.appendLog(r.requestId, line);
+      if (i % 100 === 99) await new Promise((res) => setImmediate(res));
+    }
+    await w.flush();
+    assert.equal((await store.get(r.requestId))?.log, expected);
+    assert.ok(rewritten < 3 * expected.length, `rewritten ${rewritten} for ${expected.length}`);
+    assert.ok(appendOps < 40, `${appendOps} appends`);
     await w.close();
   });
 

@@ -145,10 +145,20 @@ export class InstanceProcess {
     // A sandbox that fails while it is being built (before any of the function's code runs) is tried again:
     // bwrap very rarely fails a namespace step on this kind of host (`loopback: Failed RTM_NEWADDR`).
     for (let attempt = 1; ; attempt++) {
+      // Each attempt's process reports through its own gate: a failed attempt's late exit or disconnect must
+      // not reach the instance, whose process is by then the next attempt's.
+      let live = true;
+      const gated: ChildEvents = {
+        frames: (chunk) => live && events.frames(chunk),
+        raw: (fd, chunk) => live && events.raw(fd, chunk),
+        exit: () => live && events.exit(),
+        disconnect: () => live && events.disconnect(),
+      };
       try {
-        return await InstanceProcess.#spawnOnce(spec, events);
+        return await InstanceProcess.#spawnOnce(spec, gated);
       } catch (err) {
         if (!isTransientSandboxFailure(err) || attempt >= SANDBOX_SETUP_ATTEMPTS) throw err;
+        live = false;
       }
     }
   }
@@ -170,19 +180,25 @@ export class InstanceProcess {
     proc.#viaSetpriv = !sandbox && findSetpriv() !== undefined;
     if (!sandbox || !plan) return proc;
     proc.slot = plan.slot;
-    const fail = (why: string, cause?: unknown): ScfError => {
+    // What bwrap printed says why it failed (and whether trying again can help), so a failure waits for
+    // the process and its pipes to be done before it is described.
+    const fail = async (why: string, cause?: unknown): Promise<ScfError> => {
       proc.kill();
-      void proc.waitGone();
-      return new ScfError('InternalError', `cannot start a sandbox for ${spec.label}: ${why}`, {
-        cause,
-        detail: { sandboxSetup: true },
-      });
+      await proc.waitGone();
+      return new ScfError(
+        'InternalError',
+        `cannot start a sandbox for ${spec.label}: ${why}${proc.#stderrHead()}`,
+        {
+          cause,
+          detail: { sandboxSetup: true },
+        },
+      );
     };
     let init: number;
     try {
       init = await readChildPid(child, plan.infoFd);
     } catch (err) {
-      throw fail((err as Error).message, err);
+      throw await fail((err as Error).message, err);
     }
     proc.#init = init;
     if (plan.blockFd !== undefined) {
@@ -192,20 +208,18 @@ export class InstanceProcess {
         proc.#slirp = attachSlirp(sandbox.slirp4netns, init);
         await Promise.race([
           proc.#slirp.ready,
-          new Promise((_, reject) =>
-            proc.onExit(() => reject(new Error(`the sandbox exited${proc.#stderrHead()}`))),
-          ),
+          new Promise((_, reject) => proc.onExit(() => reject(new Error('the sandbox exited')))),
         ]);
       } catch (err) {
         void proc.#slirp?.stop();
-        throw fail((err as Error).message, err);
+        throw await fail((err as Error).message, err);
       }
       block?.end('1');
     }
     // The function's process is the init's child; it exists once the init has forked (right after the
     // block pipe released it).
     const main = await waitForMain(init, () => proc.exited);
-    if (main === undefined) throw fail(`the sandbox exited${proc.#stderrHead()}`);
+    if (main === undefined) throw await fail('the sandbox exited');
     proc.#pid = main;
     proc.tree = new ProcessTree(main, init);
     return proc;

@@ -184,6 +184,9 @@ export class NodeInstance implements Watched {
         raw: (fd, chunk) => inst.#onRaw(fd, chunk),
         exit: () => inst.#onExit(),
         disconnect: () => {
+          // Like an exit, a disconnect while the process is being set up is the set-up's to report (a failed
+          // sandbox attempt that is tried again must not mark the instance it then serves).
+          if (inst.#proc === undefined) return;
           inst.#noReuse = true;
           if (inst.#state === InstanceState.Idle || inst.#state === InstanceState.Stem) void inst.stop();
         },

@@ -336,7 +336,12 @@ export class NodeInstance implements Watched {
         }
         return;
       case 'done':
-        if (!this.#runner.done(frame)) this.#protocolFault('result for no running invocation');
+        // A subprocess's raw output (fd 1/2), written before the result, can be read in the same turn as the
+        // result but after it: the result is taken once this turn's reads are done, so that output is the
+        // invocation's.
+        setImmediate(() => {
+          if (!this.#runner.done(frame)) this.#protocolFault('result for no running invocation');
+        });
         return;
     }
   }

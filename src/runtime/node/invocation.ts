@@ -50,8 +50,13 @@ export class Invocation {
   #timer: NodeJS.Timeout;
   /** Highest total RSS the watchdog saw (the only figure left once a process died). */
   maxRss = 0;
-  /** Set once the platform decided to end it (then a late `done` is ignored). */
+  /** Set once the platform decided to end it (then a late `done` is ignored, but for an exit's: see below). */
   ending: Ending | undefined;
+  /**
+   * A result the process wrote before it exited, read only after its exit was seen (the pipes and the exit
+   * are separate events): it stands, as the function's own answer (e.g. 437, then the bootstrap exits).
+   */
+  resultBeforeExit: DoneOkFrame | DoneErrorFrame | undefined;
 
   constructor(
     req: RunRequest,
@@ -226,8 +231,12 @@ export class InvocationRunner {
   done(frame: DoneOkFrame | DoneErrorFrame): boolean {
     const inv = this.#current;
     if (!inv || frame.id !== inv.req.requestId) return false;
-    // A result written after we decided to kill is ignored: the decision stands (timeout wins a tie).
-    if (inv.ending) return true;
+    // A result written after we decided to kill is ignored: the decision stands (timeout wins a tie). A
+    // process that exits wrote its result before its exit, whenever the exit was seen.
+    if (inv.ending) {
+      if (inv.ending.kind === 'exit') inv.resultBeforeExit ??= frame;
+      return true;
+    }
     const figures = inv.measure(this.#host.proc().tree);
     // The peak at the end counts as much as a sample: a short burst past the limit between two samples is
     // still a memory failure, not a success that reports more memory than the function has.
@@ -260,11 +269,18 @@ export class InvocationRunner {
     this.#host.watchdog.unwatch(this.#host.watched);
     const proc = this.#host.proc();
     const figures = inv.measureEnded(proc.exited ? undefined : proc.tree);
-    void this.#host.end().then(() => {
-      this.#current = undefined;
-      if (inv.ending?.kind === 'exit' && this.#heapOom) inv.ending = { kind: 'memory' };
-      this.#settle(inv.endedResult(figures));
-    });
+    // Settled a turn after the process and its pipes are done: a result frame read in that last turn (its
+    // handling waits for the turn's reads, see NodeInstance) is taken first.
+    void this.#host.end().then(() =>
+      setImmediate(() => {
+        this.#current = undefined;
+        if (inv.ending?.kind === 'exit' && this.#heapOom) inv.ending = { kind: 'memory' };
+        const before = inv.resultBeforeExit;
+        this.#settle(
+          before && inv.ending?.kind === 'exit' ? inv.resultOf(before, figures) : inv.endedResult(figures),
+        );
+      }),
+    );
   }
 
   #settle(result: RunResult): void {

@@ -13,6 +13,14 @@ import { type ErrorCode, ScfError } from '../errors/index.js';
 import { signTc3 } from './tc3.js';
 
 export const API_VERSION = '2018-04-16';
+/**
+ * A random value signed into every request. TC3 has no nonce: two identical requests signed in the same
+ * second carry the same signature, and the server refuses the second write as a replay (`dev --invoke`
+ * sends the same Invoke after each redeploy; a script may too). Signing one extra header of fresh random
+ * bytes makes each request's signature its own; the server verifies whatever headers are signed, and any
+ * other TC3 server ignores a header it does not know.
+ */
+export const NONCE_HEADER = 'x-scf-local-nonce';
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9000';
 
 export interface ClientOptions {
@@ -23,6 +31,8 @@ export interface ClientOptions {
   region?: string;
   /** Per-request timeout for actions (not streams). Default 330 s: Invoke waits up to SCF's 300 s. */
   timeoutMs?: number;
+  /** Clock for X-TC-Timestamp (epoch ms), for tests. Default Date.now. */
+  now?: () => number;
 }
 
 export interface CallOptions {
@@ -142,10 +152,15 @@ export class ApiClient {
     query: string,
     body: Buffer,
   ): Record<string, string> {
-    const timestamp = Math.floor(Date.now() / 1000);
+    const timestamp = Math.floor((this.#options.now ?? Date.now)() / 1000);
     // The action is signed too, so a captured request cannot be resent as another action (the SDKs leave
-    // it out; see docs/security.md).
-    const signed = { 'content-type': contentType, host: this.#url.host, 'x-tc-action': action };
+    // it out; see docs/security.md). The nonce makes each request's signature unique (see NONCE_HEADER).
+    const signed = {
+      'content-type': contentType,
+      host: this.#url.host,
+      'x-tc-action': action,
+      [NONCE_HEADER]: randomBytes(16).toString('hex'),
+    };
     const { authorization } = signTc3({
       method,
       path: method === 'GET' ? STREAM_PATH : '/',

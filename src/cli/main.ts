@@ -7,23 +7,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { v3Code } from '../api/protocol/v3/errors.js';
-import { ScfError } from '../errors/index.js';
-import { RemoteError } from './client.js';
 import { endWhenOutputCloses } from './closed-output.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerDev } from './commands/dev.js';
 import { registerFunctions } from './commands/functions.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNamespaces } from './commands/namespaces.js';
 import { addGlobalOptions, type CliContext } from './context.js';
 import { readCliEnvironment } from './env.js';
-import { remoteHint } from './hints.js';
+import { describeError } from './report.js';
 import { registerServe } from './serve.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './report.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -40,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   addGlobalOptions(program);
   registerServe(program);
   registerDeploy(program, ctx);
+  registerDev(program, ctx);
   registerInvoke(program, ctx);
   registerLogs(program, ctx);
   registerFunctions(program, ctx);
@@ -59,22 +56,11 @@ Colour only on a terminal, never with NO_COLOR or --no-color. Docs: docs/cli.md`
 }
 
 function report(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // Help and --version "fail" with exitCode 0; everything else commander rejects is a usage error.
-    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  }
-  if (err instanceof RemoteError) {
-    console.error(`scf-local: ${err.message} (${err.remoteCode})${remoteHint(err.remoteCode, process.argv)}`);
-    return err.isUserError ? EXIT_USAGE : EXIT_FAILURE;
-  }
-  if (err instanceof ScfError) {
-    console.error(
-      `scf-local: ${err.message}${err.code === 'InvalidParameter' || err.code === 'ServerUnreachable' ? '' : ` (${v3Code(err)})`}`,
-    );
-    return err.isUserError ? EXIT_USAGE : EXIT_FAILURE;
-  }
-  console.error(err);
-  return EXIT_FAILURE;
+  const { message, exitCode } = describeError(err, process.argv);
+  if (message !== undefined) console.error(`scf-local: ${message}`);
+  // Not one of ours (a bug): its stack is what there is to go on.
+  else if (!(err instanceof CommanderError)) console.error(err);
+  return exitCode;
 }
 
 endWhenOutputCloses([process.stdout, process.stderr]);

@@ -12,8 +12,8 @@
  *   than the cap (a 220 MB folder fails in a moment, not after zipping all of it).
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Zip, ZipDeflate } from 'fflate';
 import { ScfError } from '../errors/index.js';
@@ -21,6 +21,15 @@ import { validateFunctionName } from '../functions/validate.js';
 
 /** Never packaged: version control and scf-local's own data. */
 const SKIP = new Set(['.git', '.hg', '.svn', '.scf-local', '.DS_Store']);
+
+/**
+ * True when a path relative to a function folder (`/`- or platform-separated) is not part of its package:
+ * it is, or is inside, one of the entries packaging skips. `dev` watches by the same rule.
+ */
+export function outsidePackage(relativePath: string): boolean {
+  return relativePath.split(/[\\/]/).some((part) => SKIP.has(part));
+}
+
 /** Bytes of a file read and compressed at a time. */
 const READ_CHUNK = 1024 * 1024;
 const KB = 1024;
@@ -126,6 +135,34 @@ export function defaultFunctionName(dir: string): string {
 }
 
 /**
+ * Node's cache of what a request resolved to (`Module._pathCache`: request and lookup folders -> file).
+ * It lives as long as the process and is never checked again, which a one-shot `deploy` never notices but
+ * `dev`, deploying the same folder again and again, does: a handler file removed since the last deploy
+ * would still be "found". Internal to Node (there since its first releases); without it there is nothing
+ * to clear.
+ */
+const resolvedPaths = (Module as unknown as { _pathCache?: Record<string, string> })._pathCache;
+
+/** True when `request` resolves from `req` to a file that is there now (see `resolvedPaths`). */
+function resolvesNow(req: NodeJS.Require, request: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let found: string;
+    try {
+      found = req.resolve(request);
+    } catch {
+      return false;
+    }
+    if (existsSync(found)) return true;
+    // Resolved earlier in this process, and gone since: forget it, and resolve it afresh once.
+    if (!resolvedPaths) return false;
+    for (const key of Object.keys(resolvedPaths)) {
+      if (key.startsWith(`${request}\u0000`)) delete resolvedPaths[key];
+    }
+  }
+  return false;
+}
+
+/**
  * Throws a usage error naming the missing file when the handler's file is not in `dir`. The file is looked
  * for as the Node runtime's bootstrap looks for it: Node's `require.resolve('./<file>')` from the code
  * folder (`<file>`, `<file>.js`, `.json`, `.node`, or a folder with `package.json` "main" or `index.js`),
@@ -137,12 +174,8 @@ export function checkHandlerFile(dir: string, handler: string): void {
   const file = handler.slice(0, dot);
   const req = createRequire(join(dir, '__scf_deploy_check__.js'));
   for (const candidate of [`./${file}`, `./${file}.mjs`]) {
-    try {
-      req.resolve(candidate);
-      return;
-    } catch {
-      // Not this one: try the next as the runtime does; none found is reported below.
-    }
+    if (resolvesNow(req, candidate)) return;
+    // Not this one: try the next as the runtime does; none found is reported below.
   }
   const base = basename(file);
   let near: string[] = [];

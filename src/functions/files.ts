@@ -4,6 +4,10 @@
  * extracted code, one folder per revision). JSON is written atomically (write + rename); code is extracted
  * into a staging folder of its own and renamed into place, so a refused package leaves nothing behind.
  * No rules here: the registry validates before it writes.
+ *
+ * A revision's folder never changes once in place, and is removed only when it is neither the function's
+ * current revision nor held by an invocation (`hold`): an invocation runs one revision's code from its
+ * start to its end, whatever is deployed meanwhile (a cold start waiting in the queue, a lazy `require`).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +24,10 @@ function writeJsonAtomic(path: string, value: unknown): void {
 export class FunctionFiles {
   readonly #root: string;
   readonly #extract: ExtractLimits;
+  /** Extracted revision folder -> invocations holding it. */
+  readonly #holds = new Map<string, number>();
+  /** Function folder -> its current revision, once `retireOlderRevisions` has said it. */
+  readonly #current = new Map<string, number>();
 
   /** Creates `root` if missing; code is extracted within `extract`'s caps. */
   constructor(root: string, extract: ExtractLimits) {
@@ -73,7 +81,48 @@ export class FunctionFiles {
 
   /** Removes a function's folder: its definition, package and every extracted revision. */
   removeFunction(namespace: string, functionName: string): void {
-    rmSync(this.#fnDir(namespace, functionName), { recursive: true, force: true });
+    const dir = this.#fnDir(namespace, functionName);
+    this.#current.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Keeps `def`'s extracted revision in place until the returned release is called (idempotent), even when
+   * a newer revision becomes current meanwhile; the last release of a revision that is no longer current
+   * removes it.
+   */
+  hold(def: FunctionDefinition): () => void {
+    const code = this.codeDir(def);
+    this.#holds.set(code, (this.#holds.get(code) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#holds.get(code) ?? 1) - 1;
+      if (left > 0) {
+        this.#holds.set(code, left);
+        return;
+      }
+      this.#holds.delete(code);
+      const current = this.#current.get(this.#fnDir(def.namespace, def.functionName));
+      if (current !== undefined && current !== def.revision) rmSync(code, { recursive: true, force: true });
+    };
+  }
+
+  /**
+   * `def`'s revision is now the function's current one: every other extracted revision that no invocation
+   * holds is removed (a held one goes at its last release). Called in the same tick as the definition is
+   * switched, so no invocation can take a hold on a revision between its being superseded and removed.
+   */
+  retireOlderRevisions(def: FunctionDefinition): void {
+    const dir = this.#fnDir(def.namespace, def.functionName);
+    this.#current.set(dir, def.revision);
+    for (const entry of readdirSync(dir)) {
+      const m = /^code-r(\d+)$/.exec(entry);
+      if (!m || Number(m[1]) === def.revision) continue;
+      const code = join(dir, entry);
+      if (!this.#holds.has(code)) rmSync(code, { recursive: true, force: true });
+    }
   }
 
   /** Absolute path of the extracted code of `def`'s revision. */
@@ -130,11 +179,6 @@ export class FunctionFiles {
     const tmp = join(dir, 'code.zip.tmp');
     writeFileSync(tmp, zip);
     renameSync(tmp, join(dir, 'code.zip'));
-    // Older revisions may still be running in warm instances until they are retired; they are removed on
-    // the next change (a running instance keeps its cwd open, so removal does not break it).
-    for (const entry of readdirSync(dir)) {
-      const m = /^code-r(\d+)$/.exec(entry);
-      if (m && Number(m[1]) < def.revision - 1) rmSync(join(dir, entry), { recursive: true, force: true });
-    }
+    // Older revisions stay until the registry makes this one current (`retireOlderRevisions`).
   }
 }

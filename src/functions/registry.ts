@@ -53,6 +53,13 @@ export interface FunctionRegistryOptions {
   now?: () => number;
 }
 
+/** An invocation's hold on one revision's extracted code (see `FunctionRegistry.holdCode`). */
+export interface CodeHold {
+  codeDir: string;
+  /** Idempotent. */
+  release(): void;
+}
+
 const key = (ns: string, name: string): string => `${ns}/${name}`;
 
 export class FunctionRegistry {
@@ -94,6 +101,16 @@ export class FunctionRegistry {
     return this.#files.codeDir(def);
   }
 
+  /**
+   * `def`'s code, kept in place until `release()` even if the function is updated meanwhile: what an
+   * invocation takes, in the same tick as it reads the definition (`get`), for as long as it runs, so it
+   * runs one revision's code whole, never a removed or half-removed folder. Release it once, when the
+   * runtime is done with the invocation. (Deleting the function removes its code regardless.)
+   */
+  holdCode(def: FunctionDefinition): CodeHold {
+    return { codeDir: this.#files.codeDir(def), release: this.#files.hold(def) };
+  }
+
   #requireNamespace(ns: string | undefined): string {
     const name = validateNamespace(ns ?? DEFAULT_NAMESPACE);
     if (!this.#namespaces.has(name))
@@ -119,9 +136,13 @@ export class FunctionRegistry {
     this.#functions.set(key(def.namespace, def.functionName), def);
   }
 
-  /** Saves a changed function whose code is stored, and says so (`onChange`). */
+  /**
+   * Saves a changed function whose code is stored, and says so (`onChange`). The definition is switched
+   * and the superseded revisions no invocation holds are removed in one synchronous step (see `holdCode`).
+   */
   #changed(def: FunctionDefinition): FunctionDefinition {
     this.#save(def);
+    this.#files.retireOlderRevisions(def);
     this.#onChange(def.namespace, def.functionName);
     return def;
   }

@@ -112,14 +112,14 @@ export class Invoker {
       options.onBackgroundError ?? stderrReport('async invocation failed after its answer');
   }
 
-  #spec(def: FunctionDefinition): FunctionRunSpec {
+  #spec(def: FunctionDefinition, codeDir: string): FunctionRunSpec {
     return {
       namespace: def.namespace,
       functionName: def.functionName,
       revision: def.revision,
       handler: def.handler,
       runtime: def.runtime,
-      codeDir: this.#deps.functions.codeDir(def),
+      codeDir,
       memorySize: def.memorySize,
       timeout: def.timeout,
       environment: def.environment,
@@ -135,6 +135,9 @@ export class Invoker {
    */
   async invoke(req: InvokeRequest): Promise<InvokeOutcome> {
     const def = this.#deps.functions.get(req.functionName, req.namespace);
+    // Taken in the same tick as the definition is read, released when the runtime is done: the
+    // invocation runs this revision's code whole, however often the function is updated meanwhile.
+    const code = this.#deps.functions.holdCode(def);
     const requestId = uuidv7();
     const qualifier = req.qualifier ?? LATEST;
     const { writer } = this.#deps;
@@ -164,7 +167,7 @@ export class Invoker {
     };
 
     const runRequest: RunRequest = {
-      fn: this.#spec(def),
+      fn: this.#spec(def, code.codeDir),
       requestId,
       qualifier,
       event: req.event,
@@ -218,6 +221,7 @@ export class Invoker {
     };
 
     const run = settle(() => this.#deps.runtime.invoke(runRequest))
+      .finally(() => code.release())
       .then(
         (result) => result,
         (err: unknown) => {
@@ -226,7 +230,7 @@ export class Invoker {
           // the runtime contract): nothing ran and no record was begun, so the caller gets the coded error.
           if (startTime === undefined) throw e;
           // After onStart a running record exists: it must end final, whatever the runtime did.
-          return this.#failedStart(def, requestId, startTime, e);
+          return this.#failedStart(def, code.codeDir, { requestId, startTime, err: e });
         },
       )
       .then(async (result) => {
@@ -267,13 +271,17 @@ export class Invoker {
    * rejecting instead of with a result: a 439 with the platform's reason. The log has only the platform
    * lines: text the function printed before is in the runtime's hands, not the Invoker's.
    */
-  #failedStart(def: FunctionDefinition, requestId: string, startTime: number, err: ScfError): RunResult {
+  #failedStart(
+    def: FunctionDefinition,
+    codeDir: string,
+    { requestId, startTime, err }: { requestId: string; startTime: number; err: ScfError },
+  ): RunResult {
     const cause = err.cause instanceof Error ? err.cause.message : undefined;
     // Formatting only (the code decides nothing on it): the runtime's own wording often says "... failed
     // to start: <why>" already, which would read twice after this record's fixed prefix.
     const detail = err.message.replace(/^.*?failed to start: /, '');
     const why = `${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
-    const req = { fn: this.#spec(def), requestId, qualifier: LATEST, event: '' };
+    const req = { fn: this.#spec(def, codeDir), requestId, qualifier: LATEST, event: '' };
     return processlessResult(
       req,
       startTime,

@@ -13,11 +13,13 @@ import type { ApiClient } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
 import {
   assembleBody,
+  assertDirectory,
   checkHandlerFile,
   defaultFunctionName,
   formatSize,
   listPackage,
   maxZipInBody,
+  type PackageList,
   type UploadFrame,
   uploadFrame,
   type ZipCap,
@@ -51,7 +53,7 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
   return out;
 }
 
-const intArg =
+export const intArg =
   (flag: string) =>
   (v: string): number => {
     if (!/^\d+$/.test(v))
@@ -59,7 +61,8 @@ const intArg =
     return Number(v);
   };
 
-interface DeployFlags extends GlobalFlags {
+/** The flags that say what to deploy and how (`deploy`'s, and `dev`'s too). */
+export interface DeployFlags extends GlobalFlags {
   name?: string;
   namespace?: string;
   handler?: string;
@@ -68,7 +71,131 @@ interface DeployFlags extends GlobalFlags {
   timeout?: number;
   env: string[];
   description?: string;
-  json?: boolean;
+}
+
+/** What a deploy of a folder does, checked as far as it can be without the server. */
+export interface DeployPlan {
+  /** The folder as the user wrote it (for messages). */
+  dir: string;
+  /** The folder, absolute. */
+  abs: string;
+  name: string;
+  namespace?: string;
+  handler?: string;
+  /** The configuration flags as API parameters (Runtime, MemorySize, Timeout, Description, Environment). */
+  config: Record<string, unknown>;
+}
+
+/** Reads and checks the flags; throws a usage error for a bad one (before the server is asked anything). */
+export function deployPlan(dir: string, flags: DeployFlags): DeployPlan {
+  const abs = resolve(dir);
+  const environment = flags.env.length > 0 ? parseEnvPairs(flags.env) : undefined;
+  if (flags.handler !== undefined) validateHandler(flags.handler);
+  const config: Record<string, unknown> = {};
+  if (flags.runtime) config['Runtime'] = flags.runtime;
+  if (flags.memory !== undefined) config['MemorySize'] = flags.memory;
+  if (flags.timeout !== undefined) config['Timeout'] = flags.timeout;
+  if (flags.description !== undefined) config['Description'] = flags.description;
+  if (environment) {
+    config['Environment'] = {
+      Variables: Object.entries(environment).map(([Key, Value]) => ({ Key, Value })),
+    };
+  }
+  // A missing folder is said before a folder name that cannot be a function's.
+  assertDirectory(abs);
+  const plan: DeployPlan = { dir, abs, name: flags.name ?? defaultFunctionName(abs), config };
+  if (flags.namespace) plan.namespace = flags.namespace;
+  if (flags.handler) plan.handler = flags.handler;
+  return plan;
+}
+
+/** Adds the options that say what to deploy and how (`deploy` and `dev`). */
+export function addDeployOptions(command: Command): Command {
+  return command
+    .option(
+      '-n, --name <name>',
+      "function name (default: the folder's name, when it is a valid function name)",
+    )
+    .option('--namespace <ns>', 'namespace (default "default")')
+    .option('--handler <file.method>', 'handler (default index.main_handler on create)')
+    .option('--runtime <runtime>', 'runtime, e.g. Nodejs18.15 (the default on create)')
+    .option(
+      '--memory <mb>',
+      'memory size in MB: 64, or 128-3072 in steps of 128 (default 128)',
+      intArg('--memory'),
+    )
+    .option('--timeout <s>', 'timeout in seconds, 1-900 (default 3)', intArg('--timeout'))
+    .option(
+      '-e, --env <KEY=VALUE>',
+      'environment variable (repeatable); replaces the whole set',
+      (v, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option('--description <text>', 'description');
+}
+
+export interface DeployResult {
+  /** The function did not exist and was created. */
+  created: boolean;
+  /** The function as GetFunction shows it after the deploy. */
+  fn: Record<string, unknown>;
+  files: number;
+  zipBytes: number;
+}
+
+/**
+ * Deploys `plan`'s folder: lists and checks it (the handler's file, the server's upload limits), zips it
+ * and uploads it, creating the function with the plan's configuration or updating its code. For an
+ * existing function the configuration is applied too (UpdateFunctionConfiguration, after the code) unless
+ * `codeOnly`. Throws a coded error: a usage error for the folder, the server's refusal as a RemoteError.
+ */
+export async function deployFolder(
+  client: ApiClient,
+  plan: DeployPlan,
+  options: { stderr: NodeJS.WriteStream; codeOnly?: boolean; list?: PackageList },
+): Promise<DeployResult> {
+  const { stderr } = options;
+  const list = options.list ?? listPackage(plan.abs);
+  const limits = await uploadLimits(client);
+  const existing = await getFunction(client, plan.name, plan.namespace);
+  const handler = plan.handler ?? (existing ? String(existing['Handler'] ?? '') : DEFAULT_HANDLER);
+  checkHandlerFile(plan.abs, handler);
+  const base: Record<string, unknown> = { FunctionName: plan.name };
+  if (plan.namespace) base['Namespace'] = plan.namespace;
+  const config = plan.config;
+  const own = plan.handler ? { Handler: plan.handler } : {};
+  const frame = uploadFrame((zipPlace) =>
+    existing
+      ? { ...base, ...own, ZipFile: zipPlace }
+      : { ...base, ...config, ...own, Code: { ZipFile: zipPlace } },
+  );
+  const cap = zipCap(frame, limits, {
+    dir: plan.dir,
+    endpoint: client.endpoint,
+    files: list.files.length,
+    bytes: list.bytes,
+  });
+  const announce = list.bytes > PROGRESS_BYTES;
+  if (announce) {
+    stderr.write(`packaging ${list.files.length} files (${formatSize(list.bytes)}) from ${plan.dir}: `);
+  }
+  let zip: Buffer;
+  try {
+    zip = zipPackage(list, cap);
+  } catch (err) {
+    if (announce) stderr.write('stopped\n');
+    throw err;
+  }
+  if (announce) stderr.write(`${formatSize(zip.byteLength)} zip\n`);
+  const body = assembleBody(frame, zip);
+  const callOptions =
+    zip.byteLength > PROGRESS_BYTES ? { onUploadProgress: uploadProgress(stderr, zip.byteLength) } : {};
+  await client.callWithBody(existing ? 'UpdateFunctionCode' : 'CreateFunction', body, callOptions);
+  if (existing && !options.codeOnly && Object.keys(config).length > 0) {
+    await client.call('UpdateFunctionConfiguration', { ...base, ...config });
+  }
+  const fn = (await client.call('GetFunction', base)) as Record<string, unknown>;
+  return { created: !existing, fn, files: list.files.length, zipBytes: zip.byteLength };
 }
 
 /** What the server says it takes in a code upload (its `/healthz`); a figure it does not give is absent. */
@@ -93,7 +220,7 @@ async function uploadLimits(client: ApiClient): Promise<UploadLimits> {
 }
 
 /** The function as GetFunction shows it, or undefined when it does not exist. */
-async function getFunction(
+export async function getFunction(
   client: ApiClient,
   name: string,
   namespace: string | undefined,
@@ -166,112 +293,44 @@ function uploadProgress(stderr: NodeJS.WriteStream, zipBytes: number): (sent: nu
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
-  program
-    .command('deploy <dir>')
-    .description(
-      'zip a function directory and create the function, or update its code and configuration ' +
-        '(the function is named after the folder unless --name says otherwise)',
-    )
-    .option(
-      '-n, --name <name>',
-      "function name (default: the folder's name, when it is a valid function name)",
-    )
-    .option('--namespace <ns>', 'namespace (default "default")')
-    .option('--handler <file.method>', 'handler (default index.main_handler on create)')
-    .option('--runtime <runtime>', 'runtime, e.g. Nodejs18.15 (the default on create)')
-    .option(
-      '--memory <mb>',
-      'memory size in MB: 64, or 128-3072 in steps of 128 (default 128)',
-      intArg('--memory'),
-    )
-    .option('--timeout <s>', 'timeout in seconds, 1-900 (default 3)', intArg('--timeout'))
-    .option(
-      '-e, --env <KEY=VALUE>',
-      'environment variable (repeatable); replaces the whole set',
-      (v, acc: string[]) => [...acc, v],
-      [],
-    )
-    .option('--description <text>', 'description')
+  addDeployOptions(
+    program
+      .command('deploy <dir>')
+      .description(
+        'zip a function directory and create the function, or update its code and configuration ' +
+          '(the function is named after the folder unless --name says otherwise)',
+      ),
+  )
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, _opts: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<DeployFlags>();
+      const flags = cmd.optsWithGlobals<DeployFlags & { json?: boolean }>();
       const { stderr, stdout } = ctx.io;
       const style = styleFor(stdout, flags, ctx.env);
-      const abs = resolve(dir);
       // What can be checked here is, before the server is asked anything.
-      const environment = flags.env.length > 0 ? parseEnvPairs(flags.env) : undefined;
-      if (flags.handler !== undefined) validateHandler(flags.handler);
-      const list = listPackage(abs);
-      const name = flags.name ?? defaultFunctionName(abs);
+      const plan = deployPlan(dir, flags);
+      const list = listPackage(plan.abs);
       await withClient(flags, ctx.env, async (client) => {
-        const limits = await uploadLimits(client);
-        const existing = await getFunction(client, name, flags.namespace);
-        const handler = flags.handler ?? (existing ? String(existing['Handler'] ?? '') : DEFAULT_HANDLER);
-        checkHandlerFile(abs, handler);
-        const base: Record<string, unknown> = { FunctionName: name };
-        if (flags.namespace) base['Namespace'] = flags.namespace;
-        const config: Record<string, unknown> = {};
-        if (flags.runtime) config['Runtime'] = flags.runtime;
-        if (flags.memory !== undefined) config['MemorySize'] = flags.memory;
-        if (flags.timeout !== undefined) config['Timeout'] = flags.timeout;
-        if (flags.description !== undefined) config['Description'] = flags.description;
-        if (environment) {
-          config['Environment'] = {
-            Variables: Object.entries(environment).map(([Key, Value]) => ({ Key, Value })),
-          };
-        }
-        const own = flags.handler ? { Handler: flags.handler } : {};
-        const frame = uploadFrame((zipPlace) =>
-          existing
-            ? { ...base, ...own, ZipFile: zipPlace }
-            : { ...base, ...config, ...own, Code: { ZipFile: zipPlace } },
-        );
-        const cap = zipCap(frame, limits, {
-          dir,
-          endpoint: client.endpoint,
-          files: list.files.length,
-          bytes: list.bytes,
-        });
-        const announce = list.bytes > PROGRESS_BYTES;
-        if (announce) {
-          stderr.write(`packaging ${list.files.length} files (${formatSize(list.bytes)}) from ${dir}: `);
-        }
-        let zip: Buffer;
-        try {
-          zip = zipPackage(list, cap);
-        } catch (err) {
-          if (announce) stderr.write('stopped\n');
-          throw err;
-        }
-        if (announce) stderr.write(`${formatSize(zip.byteLength)} zip\n`);
-        const body = assembleBody(frame, zip);
-        const callOptions =
-          zip.byteLength > PROGRESS_BYTES ? { onUploadProgress: uploadProgress(stderr, zip.byteLength) } : {};
-        await client.callWithBody(existing ? 'UpdateFunctionCode' : 'CreateFunction', body, callOptions);
-        if (existing && Object.keys(config).length > 0) {
-          await client.call('UpdateFunctionConfiguration', { ...base, ...config });
-        }
-        const fn = (await client.call('GetFunction', base)) as Record<string, unknown>;
+        const { created, fn, files, zipBytes } = await deployFolder(client, plan, { stderr, list });
         if (flags.json) {
           stdout.write(
             `${JSON.stringify({
               functionName: fn['FunctionName'],
               namespace: fn['Namespace'],
-              created: !existing,
+              created,
               handler: fn['Handler'],
               runtime: fn['Runtime'],
               memorySize: fn['MemorySize'],
               timeout: fn['Timeout'],
               codeSize: fn['CodeSize'],
-              files: list.files.length,
-              zipBytes: zip.byteLength,
+              files,
+              zipBytes,
             })}\n`,
           );
         } else {
           stdout.write(
-            `${style.green(existing ? 'updated' : 'created')} ${style.bold(String(fn['FunctionName']))} ` +
-              `(namespace ${String(fn['Namespace'] ?? 'default')}) from ${dir}: ${list.files.length} file(s), ` +
-              `${formatSize(zip.byteLength)} zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}, ` +
+            `${style.green(created ? 'created' : 'updated')} ${style.bold(String(fn['FunctionName']))} ` +
+              `(namespace ${String(fn['Namespace'] ?? 'default')}) from ${dir}: ${files} file(s), ` +
+              `${formatSize(zipBytes)} zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}, ` +
               `${String(fn['MemorySize'])} MB, ${String(fn['Timeout'])} s\n`,
           );
         }

@@ -468,9 +468,6 @@ async function follow(
     if (options.status && !matchesStatus(e.record.retCode, options.status)) return false;
     return grep === undefined || grep(e.record.log);
   };
-  // Lines printed live, so that an invocation's end prints only the rest of its (authoritative) log.
-  const shown = new ShownLines();
-  let headerShown = false;
   await withClient(flags, ctx.env, async (client) => {
     let deleted = false;
     let table: TableOptions = {};
@@ -480,52 +477,17 @@ async function follow(
       // Also refuses a namespace that does not exist (ResourceNotFound.Namespace).
       table = { functionWidth: functionColumnWidth(await listFunctionNames(client, options.namespace)) };
     }
-    const several = options.name === undefined;
-    const header = (): void => {
-      if (headerShown) return;
-      stdout.write(`${tableHeader(style, table)}\n`);
-      headerShown = true;
-    };
-    const lines = (requestId: string, functionName: string, text: string): string =>
-      liveLogLines(requestId, text, style, several ? { functionName } : {});
     const tailOptions: ConstructorParameters<typeof Tail>[1] = {
       namespace: options.namespace,
-      onEvent: (e) => {
-        if (e.kind === 'ready' || e.kind === 'gap') {
-          if (flags.ndjson) stdout.write(`${JSON.stringify({ event: e.kind, ...e, kind: undefined })}\n`);
-          return;
-        }
-        if (!wanted(e)) return;
-        if (e.kind === 'log') {
-          shown.add(e.chunk.requestId, e.chunk.text);
-          if (flags.ndjson) {
-            stdout.write(
-              `${JSON.stringify({ event: 'log', cursor: e.cursor, source: 'stream', ...e.chunk })}\n`,
-            );
-          } else {
-            header();
-            stdout.write(lines(e.chunk.requestId, e.chunk.functionName, e.chunk.text));
-          }
-          return;
-        }
-        // A running record read through the query API may carry the part of its log stored so far; it is
-        // not printed here but with the final record, so live chunks held during that read cannot repeat it.
-        const rest = e.kind === 'end' ? shown.remainder(e.record.requestId, e.record.log) : '';
-        if (flags.ndjson) {
-          const line: Record<string, unknown> = {
-            event: e.kind,
-            cursor: e.cursor ?? null,
-            source: e.source,
-            ...recordJson(e.record, { utc: options.utc }),
-          };
-          if (e.kind === 'end') line['logRemainder'] = rest;
-          stdout.write(`${JSON.stringify(line)}\n`);
-          return;
-        }
-        header();
-        stdout.write(`${tableRow(e.record, style, { utc: options.utc, ...table })}\n`);
-        stdout.write(lines(e.record.requestId, e.record.functionName, rest));
-      },
+      onEvent: followPrinter({
+        stdout,
+        style,
+        utc: options.utc,
+        ndjson: flags.ndjson === true,
+        table,
+        several: options.name === undefined,
+        wanted,
+      }),
       onNotice: (m) => stderr.write(`${style.dim(`scf-local: ${m}`)}\n`),
     };
     if (options.name) tailOptions.functionName = options.name;
@@ -556,4 +518,70 @@ async function follow(
       process.off('SIGTERM', stop);
     }
   });
+}
+
+export interface FollowPrinterOptions {
+  stdout: NodeJS.WriteStream;
+  style: Style;
+  utc: boolean;
+  /** One JSON object per event instead of the table. */
+  ndjson: boolean;
+  table: TableOptions;
+  /** Following several functions: each live line's gutter names its function. */
+  several: boolean;
+  /** Which events to show (the filters the stream does not apply); default all. */
+  wanted?: (e: Exclude<TailEvent, { kind: 'ready' | 'gap' }>) => boolean;
+}
+
+/**
+ * Shows a tail's events as `logs --follow` does (`dev` too): the table's header before the first row, a
+ * row when an invocation starts and when it ends, its log lines live behind their gutter, and with the
+ * final row the lines of its log not shown live; or, with `ndjson`, each event as one JSON object.
+ */
+export function followPrinter(options: FollowPrinterOptions): (e: TailEvent) => void {
+  const { stdout, style, table } = options;
+  // Lines printed live, so that an invocation's end prints only the rest of its (authoritative) log.
+  const shown = new ShownLines();
+  let headerShown = false;
+  const header = (): void => {
+    if (headerShown) return;
+    stdout.write(`${tableHeader(style, table)}\n`);
+    headerShown = true;
+  };
+  const lines = (requestId: string, functionName: string, text: string): string =>
+    liveLogLines(requestId, text, style, options.several ? { functionName } : {});
+  return (e) => {
+    if (e.kind === 'ready' || e.kind === 'gap') {
+      if (options.ndjson) stdout.write(`${JSON.stringify({ event: e.kind, ...e, kind: undefined })}\n`);
+      return;
+    }
+    if (options.wanted && !options.wanted(e)) return;
+    if (e.kind === 'log') {
+      shown.add(e.chunk.requestId, e.chunk.text);
+      if (options.ndjson) {
+        stdout.write(`${JSON.stringify({ event: 'log', cursor: e.cursor, source: 'stream', ...e.chunk })}\n`);
+      } else {
+        header();
+        stdout.write(lines(e.chunk.requestId, e.chunk.functionName, e.chunk.text));
+      }
+      return;
+    }
+    // A running record read through the query API may carry the part of its log stored so far; it is
+    // not printed here but with the final record, so live chunks held during that read cannot repeat it.
+    const rest = e.kind === 'end' ? shown.remainder(e.record.requestId, e.record.log) : '';
+    if (options.ndjson) {
+      const line: Record<string, unknown> = {
+        event: e.kind,
+        cursor: e.cursor ?? null,
+        source: e.source,
+        ...recordJson(e.record, { utc: options.utc }),
+      };
+      if (e.kind === 'end') line['logRemainder'] = rest;
+      stdout.write(`${JSON.stringify(line)}\n`);
+      return;
+    }
+    header();
+    stdout.write(`${tableRow(e.record, style, { utc: options.utc, ...table })}\n`);
+    stdout.write(lines(e.record.requestId, e.record.functionName, rest));
+  };
 }

@@ -4,16 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import {
   assembleBody,
+  checkHandlerFile,
   defaultFunctionName,
   formatSize,
   listPackage,
   maxZipInBody,
+  outsidePackage,
   uploadFrame,
   zipPackage,
 } from '../../../src/cli/pack.js';
@@ -110,6 +112,32 @@ describe('deploy package', () => {
     assert.equal(defaultFunctionName('/x/hello-world_2'), 'hello-world_2');
     for (const bad of ['/x/9lives', '/x/ends-', '/x/a', '/x/has space', `/x/${'a'.repeat(61)}`]) {
       assert.throws(() => defaultFunctionName(bad), /give the function's name with --name/);
+    }
+  });
+});
+
+describe('the handler file check, again and again in one process (as dev deploys)', () => {
+  test('a handler file removed after a check that found it is missing at the next; put back, found', (t) => {
+    const dir = tempDir(t, 'scf-local-pack-handler-');
+    writeFileSync(join(dir, 'index.js'), 'exports.main_handler = () => 1;');
+    checkHandlerFile(dir, 'index.main_handler');
+    renameSync(join(dir, 'index.js'), join(dir, 'main.js'));
+    assert.throws(
+      () => checkHandlerFile(dir, 'index.main_handler'),
+      /handler index\.main_handler needs index\.js or index\.mjs/,
+    );
+    // Another form the runtime loads: a folder with index.js.
+    mkdirSync(join(dir, 'index'));
+    writeFileSync(join(dir, 'index', 'index.js'), 'exports.main_handler = () => 2;');
+    checkHandlerFile(dir, 'index.main_handler');
+  });
+
+  test('what packaging leaves out, at any depth', () => {
+    for (const p of ['.git', '.git/HEAD', 'a/.svn/x', '.scf-local/db', 'sub/.DS_Store', 'a\\.hg\\x']) {
+      assert.equal(outsidePackage(p), true, p);
+    }
+    for (const p of ['', 'index.js', 'git/x', '.gitignore', 'node_modules/a/index.js', 'a.scf-local']) {
+      assert.equal(outsidePackage(p), false, p);
     }
   });
 });

@@ -128,6 +128,33 @@ describe('FunctionRegistry', () => {
     assert.equal(reg.get('fn').memorySize, 256, 'a rejected update changes nothing');
   });
 
+  test("a held revision's code stays until its last release; superseded unheld ones go at once", async (t) => {
+    const reg = new FunctionRegistry(tempDir(t));
+    const version = (v: number) => ({ zip: zip({ 'index.js': `exports.main_handler = () => ${v};` }) });
+    const v1 = reg.create({ functionName: 'fn', code: version(1) });
+    const held = reg.holdCode(reg.get('fn'));
+    const again = reg.holdCode(reg.get('fn'));
+    assert.equal(held.codeDir, reg.codeDir(v1));
+    const v2 = reg.updateCode({ functionName: 'fn', code: version(2) });
+    const v3 = await reg.updateCodeAsync({ functionName: 'fn', code: version(3) });
+    assert.ok(existsSync(join(reg.codeDir(v1), 'index.js')), 'held: kept, two revisions on');
+    assert.equal(existsSync(reg.codeDir(v2)), false, 'superseded and never held: removed');
+    held.release();
+    held.release(); // idempotent: the other hold still counts
+    assert.match(readFileSync(join(reg.codeDir(v1), 'index.js'), 'utf8'), /=> 1/, 'one hold left');
+    again.release();
+    assert.equal(existsSync(reg.codeDir(v1)), false, 'the last release of a superseded revision removes it');
+
+    // Releasing a hold on the current revision leaves it in place.
+    const current = reg.holdCode(reg.get('fn'));
+    current.release();
+    assert.match(readFileSync(join(reg.codeDir(v3), 'index.js'), 'utf8'), /=> 3/);
+    // A configuration change is a revision too: the code moves to it and the old folder goes.
+    const v4 = await reg.updateConfigurationAsync({ functionName: 'fn', timeout: 9 });
+    assert.equal(existsSync(reg.codeDir(v3)), false);
+    assert.match(readFileSync(join(reg.codeDir(v4), 'index.js'), 'utf8'), /=> 3/);
+  });
+
   test('deploys a directory, lists with search/order/paging, deletes', (t) => {
     const dir = tempDir(t);
     const src = join(dir, 'src');

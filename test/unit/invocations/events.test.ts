@@ -235,7 +235,11 @@ const DEF: FunctionDefinition = {
  * store run in test/e2e/tail*.test.ts.
  */
 describe('Invoker live events', () => {
-  const registry = { get: () => DEF, codeDir: () => '/nonexistent' } as unknown as FunctionRegistry;
+  const registry = {
+    get: () => DEF,
+    codeDir: () => '/nonexistent',
+    holdCode: () => ({ codeDir: '/nonexistent', release: () => {} }),
+  } as unknown as FunctionRegistry;
 
   function setup(options: { beginFails?: boolean }) {
     let release!: () => void;

@@ -3,6 +3,11 @@
  * run time). `call()` is one action (`POST /`, JSON body, `{"Response": ...}` envelope); `openStream()` opens
  * the live-tail stream (`GET /stream/logs`, signed the same way). Uses node's http/https so large uploads
  * can report progress. Remote errors come back as ScfError carrying the server's API 3.0 code.
+ *
+ * Why one file of ~470 lines: every call goes through one request path (signing with its nonce header, the
+ * upload with progress, and the recovery of an answer the server sent while refusing an upload that was
+ * still being written), and those three share the connection's state; split, each would need the others'
+ * internals.
  */
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';

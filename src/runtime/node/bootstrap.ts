@@ -15,7 +15,7 @@
  * program whose behaviour does not change with the server's code. Each file it loads is copied into every
  * sandbox (`BOOTSTRAP_FILES` in `runtime.ts`).
  *
- * Why one file of ~470 lines: it is one small program around one piece of state (the bound function, the
+ * Why one file of ~520 lines: it is one small program around one piece of state (the bound function, the
  * running invocation, the output carried between invocations), which the log capture, the handler's loading
  * and the invocation all read and write. Split into modules, that state would have to be passed around or
  * shared through exports, and every new module would be one more file to copy into each sandbox.

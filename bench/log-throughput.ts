@@ -25,14 +25,16 @@
  *
  *   npm run build && node dist/bench/log-throughput.js [--rounds 9] [--gap 0] [--lines 60000] [--max-log-mb N]
  */
+
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
 import { createPlatform, type Platform } from '../src/platform.js';
+import { descendants, ticks } from './procfs.js';
 
 const { values } = parseArgs({
   options: {
@@ -255,46 +257,6 @@ async function main(): Promise<void> {
     console.log(`                   ${v.label} ${v.wall.map((x) => x.toFixed(0)).join(' ')}`);
   }
   console.log(`load average at end: ${load()}`);
-}
-
-/** Our descendants (host pids), from /proc: the runtime's processes (bwrap, slirp4netns, Node). */
-function descendants(): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const out: number[] = [];
-  const todo = [process.pid];
-  while (todo.length) {
-    for (const c of children.get(todo.pop()!) ?? []) {
-      out.push(c);
-      todo.push(c);
-    }
-  }
-  return out;
-}
-
-/** utime + stime of each pid, clock ticks (10 ms). */
-function ticks(pids: number[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const rest = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ').at(-1)!.split(' ');
-      out.set(pid, Number(rest[11]) + Number(rest[12]));
-    } catch {
-      // Gone.
-    }
-  }
-  return out;
 }
 
 await main();

@@ -19,14 +19,16 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/sandbox.js [--rounds 15] [--gap 300] [--warm 1500]
  */
+
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createNodeRuntime, type NodeRuntimeOptions } from '../src/runtime/index.js';
 import type { FunctionRunSpec, RunRequest, Runtime } from '../src/runtime/types.js';
+import { descendants, ticks } from './procfs.js';
 
 const { values } = parseArgs({
   options: {
@@ -289,46 +291,6 @@ async function warm(): Promise<void> {
   } finally {
     await Promise.all(modes.map((m) => m.rt.close()));
   }
-}
-
-/** Our descendants (host pids), from /proc: the runtime's processes (bwrap, slirp4netns, Node, theirs). */
-function descendants(): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const out: number[] = [];
-  const todo = [process.pid];
-  while (todo.length) {
-    for (const c of children.get(todo.pop()!) ?? []) {
-      out.push(c);
-      todo.push(c);
-    }
-  }
-  return out;
-}
-
-/** utime + stime of each pid, clock ticks (10 ms). */
-function ticks(pids: number[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const rest = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ').at(-1)!.split(' ');
-      out.set(pid, Number(rest[11]) + Number(rest[12]));
-    } catch {
-      // Gone.
-    }
-  }
-  return out;
 }
 
 function rssMb(pids: number[]): number {

@@ -319,8 +319,13 @@ export class FunctionRegistry {
   list(input: ListFunctionsInput = {}): ListFunctionsOutput {
     const namespace = this.#requireNamespace(input.namespace);
     const search = input.searchKey?.toLowerCase();
+    const description = input.description?.toLowerCase();
     const all = [...this.#functions.values()].filter(
-      (f) => f.namespace === namespace && (!search || f.functionName.toLowerCase().includes(search)),
+      (f) =>
+        f.namespace === namespace &&
+        (!search || f.functionName.toLowerCase().includes(search)) &&
+        (!description || f.description.toLowerCase().includes(description)) &&
+        (!input.match || input.match(f)),
     );
     const orderBy = input.orderBy ?? 'AddTime';
     const dir = (input.order ?? 'DESC') === 'ASC' ? 1 : -1;

@@ -77,6 +77,10 @@ export interface ListFunctionsInput {
   namespace?: string;
   /** Case-insensitive substring match on the function name. */
   searchKey?: string;
+  /** Case-insensitive substring match on the description. */
+  description?: string;
+  /** Only the functions it accepts (the operation's `Filters`); applied before paging and the total. */
+  match?: (def: FunctionDefinition) => boolean;
   order?: 'ASC' | 'DESC';
   orderBy?: 'AddTime' | 'ModTime' | 'FunctionName';
   offset?: number;

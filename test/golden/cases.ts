@@ -274,6 +274,23 @@ const functionsV3: Case[] = [
     Offset: 1,
   }),
   v3('v3 listfunctions bad order', 'ListFunctions', { Order: 'sideways' }),
+  // Description and Filters narrow the list (issue 17): a filter on what scf-local lacks matches nothing.
+  v3('v3 listfunctions description', 'ListFunctions', { Description: 'FIR' }),
+  v3('v3 listfunctions filter runtime', 'ListFunctions', {
+    Filters: [{ Name: 'Runtime', Values: ['Nodejs16.13', 'Nodejs12.16'] }],
+  }),
+  v3('v3 listfunctions filter vpc', 'ListFunctions', { Filters: [{ Name: 'VpcId', Values: ['vpc-1'] }] }),
+  v3('v3 listfunctions filter tag', 'ListFunctions', { Filters: [{ Name: 'tag-team', Values: ['a'] }] }),
+  v3('v3 listfunctions filter status', 'ListFunctions', {
+    Filters: [
+      { Name: 'Status', Values: ['Active'] },
+      { Name: 'Type', Values: ['Event'] },
+    ],
+  }),
+  v3('v3 listfunctions filter unknown', 'ListFunctions', { Filters: [{ Name: 'Color', Values: ['red'] }] }),
+  v3('v3 listfunctions filter two vpcs', 'ListFunctions', {
+    Filters: [{ Name: 'VpcId', Values: ['vpc-1', 'vpc-2'] }],
+  }),
   v3('v3 listnamespaces', 'ListNamespaces', {}),
   v3('v3 listnamespaces search', 'ListNamespaces', { SearchKey: [{ Key: 'Namespace', Value: 'te' }] }),
   v3('v3 createnamespace dup', 'CreateNamespace', { Namespace: 'team' }),

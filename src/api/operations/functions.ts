@@ -1,15 +1,18 @@
 /** Function and namespace management. Thin: the registry holds the rules. */
+
+import { invalidValue } from '../../errors/index.js';
 import type { FunctionDefinition } from '../../functions/types.js';
-import { DEFAULT_NAMESPACE_LIMIT, onlyLatest } from './limits.js';
+import { DEFAULT_NAMESPACE_LIMIT, MAX_FILTER_VALUES, MAX_LIST_FILTERS, onlyLatest } from './limits.js';
 import type {
   ActionContext,
   CreateFunctionInput,
   CreateNamespaceInput,
+  FunctionFilter,
   FunctionRef,
   GetFunctionInput,
   GetFunctionOutput,
-  ListFunctionsInput,
   ListFunctionsOutput,
+  ListFunctionsQuery,
   ListNamespacesInput,
   ListNamespacesOutput,
   NamespaceDefinition,
@@ -44,11 +47,82 @@ export async function getFunction(ctx: ActionContext, input: GetFunctionInput): 
   return input.showCode ? { ...def, code: ctx.functions.readCode(def).toString('base64') } : { ...def };
 }
 
+/** Attributes SCF filters on that take one value. scf-local functions have none of them set (''). */
+const SINGLE_VALUE_FILTERS = [
+  'VpcId',
+  'SubnetId',
+  'ClsTopicId',
+  'ClsLogsetId',
+  'Role',
+  'CfsId',
+  'CfsMountInsId',
+  'Eip',
+];
+
+/**
+ * A function's filterable attributes as SCF spells their values. What scf-local does not have reads as
+ * SCF's value for "not set": a filter asking for a VPC, a role or a tag (`tag-<key>`) matches no function,
+ * so a "list by filter, then act" script never acts on functions it did not mean.
+ */
+function attribute(def: FunctionDefinition, name: string): string {
+  switch (name) {
+    case 'Status':
+      return 'Active';
+    case 'Runtime':
+      return def.runtime;
+    case 'Type':
+      return 'Event';
+    case 'AsyncRunEnable':
+    case 'TraceEnable':
+      return 'FALSE';
+    // Functions reach other hosts (sandbox network `slirp`), as SCF's public network access does.
+    case 'PublicNetStatus':
+      return 'ENABLE';
+    default:
+      return '';
+  }
+}
+
+const MULTI_VALUE_FILTERS = [
+  'Status',
+  'Runtime',
+  'Type',
+  'PublicNetStatus',
+  'AsyncRunEnable',
+  'TraceEnable',
+  'Stamp',
+];
+
+/** The predicate of `filters` (all must hold; a filter holds when one of its values does), checked first. */
+function filterPredicate(filters: readonly FunctionFilter[]): (def: FunctionDefinition) => boolean {
+  if (filters.length > MAX_LIST_FILTERS) {
+    throw invalidValue('filters', `Filters takes at most ${MAX_LIST_FILTERS} filters, got ${filters.length}`);
+  }
+  for (const f of filters) {
+    const single = SINGLE_VALUE_FILTERS.includes(f.name);
+    if (!single && !MULTI_VALUE_FILTERS.includes(f.name) && !f.name.startsWith('tag-')) {
+      throw invalidValue(
+        'filters',
+        `Filters: unknown Name ${JSON.stringify(f.name)}; SCF filters on ${[...SINGLE_VALUE_FILTERS, ...MULTI_VALUE_FILTERS].join(', ')} and tag-<key>`,
+      );
+    }
+    const max = single ? 1 : MAX_FILTER_VALUES;
+    if (f.values.length === 0 || f.values.length > max) {
+      const takes = single ? 'exactly one value' : `1 to ${max} values`;
+      throw invalidValue('filters', `Filters: ${f.name} takes ${takes}, got ${f.values.length}`);
+    }
+  }
+  // No tags exist here: a tag filter matches nothing.
+  return (def) =>
+    filters.every((f) => !f.name.startsWith('tag-') && f.values.includes(attribute(def, f.name)));
+}
+
 export async function listFunctions(
   ctx: ActionContext,
-  input: ListFunctionsInput,
+  input: ListFunctionsQuery,
 ): Promise<ListFunctionsOutput> {
-  return ctx.functions.list(input);
+  const { filters, ...rest } = input;
+  return ctx.functions.list(filters?.length ? { ...rest, match: filterPredicate(filters) } : rest);
 }
 
 /** Deletes the function (with a Qualifier, SCF deletes one version: until versions exist, only `$LATEST`). */

@@ -16,6 +16,10 @@ export const MAX_LOG_WINDOW_MS = 24 * 3600_000;
 export const REQUEST_STATUS_WINDOW_MS = 15 * 60_000;
 /** GetRequestStatus: records returned at most. */
 export const REQUEST_STATUS_MAX_ITEMS = 100;
+/** ListFunctions: at most 10 Filters, each of at most 20 values (one for the single-value names). */
+export const MAX_LIST_FILTERS = 10;
+export const MAX_FILTER_VALUES = 20;
+
 /** ListNamespaces: namespaces per page when Limit is absent. */
 export const DEFAULT_NAMESPACE_LIMIT = 20;
 

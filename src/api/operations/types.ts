@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../config/index.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
-import type { FunctionDefinition, NamespaceDefinition } from '../../functions/types.js';
+import type { FunctionDefinition, ListFunctionsInput, NamespaceDefinition } from '../../functions/types.js';
 import type { Invoker } from '../../invocations/invoker.js';
 import type { LogStore, Order, OrderBy, RetCodeFilter, StoredRecord } from '../../store/types.js';
 
@@ -25,6 +25,17 @@ export interface ActionContext {
   readonly functions: FunctionRegistry;
   readonly invoker: Invoker;
   readonly store: LogStore;
+}
+
+/** One of ListFunctions' `Filters`: the functions whose attribute `name` is one of `values`. */
+export interface FunctionFilter {
+  name: string;
+  values: string[];
+}
+
+/** ListFunctions' input: the registry's listing, plus SCF's `Filters` (see `functions.ts`). */
+export interface ListFunctionsQuery extends Omit<ListFunctionsInput, 'match'> {
+  filters?: FunctionFilter[];
 }
 
 export interface GetFunctionLogsInput {

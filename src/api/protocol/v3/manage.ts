@@ -14,8 +14,8 @@ import type {
   FunctionRef,
   GetFunctionInput,
   GetFunctionOutput,
-  ListFunctionsInput,
   ListFunctionsOutput,
+  ListFunctionsQuery,
   ListNamespacesInput,
   ListNamespacesOutput,
   NamespaceDefinition,
@@ -259,20 +259,32 @@ export const LIST_FUNCTIONS = z.object({
   Offset: v3.int({ min: 0 }),
   Limit: v3.int({ min: 0 }),
   SearchKey: v3.str(),
+  Description: v3.str(),
+  Filters: v3.list(),
 });
 
-export function listFunctionsInput(p: z.output<typeof LIST_FUNCTIONS>): ListFunctionsInput {
-  const input: ListFunctionsInput = {};
+export function listFunctionsInput(p: z.output<typeof LIST_FUNCTIONS>): ListFunctionsQuery {
+  const input: ListFunctionsQuery = {};
   if (p.Namespace !== undefined) input.namespace = p.Namespace;
   if (p.Order !== undefined) input.order = p.Order;
   if (p.Orderby !== undefined) input.orderBy = p.Orderby;
   if (p.Offset !== undefined) input.offset = p.Offset;
   if (p.Limit !== undefined) input.limit = p.Limit;
   if (p.SearchKey !== undefined) input.searchKey = p.SearchKey;
+  if (p.Description !== undefined) input.description = p.Description;
+  if (p.Filters !== undefined) {
+    input.filters = p.Filters.map((f, i) => {
+      const name = itemText(f, 'Name', `Filters.${i}.Name`);
+      if (name === undefined) throw badValue('Filters', `Filters.${i}.Name is missing`);
+      const values = isPlainObject(f) ? f['Values'] : undefined;
+      if (!Array.isArray(values)) throw badValue('Filters', `Filters.${i}.Values must be a list of strings`);
+      return { name, values: values.map((v, j) => itemText({ v }, 'v', `Filters.${i}.Values.${j}`) ?? '') };
+    });
+  }
   return input;
 }
 
-export const parseListFunctions = (params: Json): ListFunctionsInput =>
+export const parseListFunctions = (params: Json): ListFunctionsQuery =>
   listFunctionsInput(readV3(LIST_FUNCTIONS, params));
 
 export function listFunctionsResponse(out: ListFunctionsOutput, env: MappingEnv): Json {

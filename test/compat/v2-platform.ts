@@ -38,6 +38,8 @@ export function v2Suite(config: ConfigInput = {}): { get(): V2Env } {
   before(async () => {
     const platform = await createPlatform({
       config: {
+        // Request lines (info) would fill the test output; warnings and faults still show (a test may say otherwise).
+        log: { level: 'warn' },
         ...config,
         port: 0,
         dataDir,

@@ -37,7 +37,10 @@ async function startServer(
   options: { config?: ConfigInput; hooks?: (platform: Platform) => void } = {},
 ): Promise<Server> {
   const dataDir = tempDir(t, 'scf-local-cli-io-');
-  const platform = await createPlatform({ config: { port: 0, dataDir, ...options.config }, env: {} });
+  const platform = await createPlatform({
+    config: { port: 0, log: { level: 'warn' }, dataDir, ...options.config },
+    env: {},
+  });
   t.after(() => platform.close());
   let uploads = 0;
   platform.http.addHook('onRequest', async (req: FastifyRequest) => {

@@ -84,6 +84,8 @@ describe('scf-local logs, functions and namespaces (API zone UTC-5)', () => {
     platform = await createPlatform({
       config: {
         port: 0,
+        // Request lines (info) would fill the test output; warnings and faults still show.
+        log: { level: 'warn' },
         dataDir,
         apiTimeZoneOffsetMinutes: API_ZONE_MINUTES,
         auth: { credentials: [CRED] },

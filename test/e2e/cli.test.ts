@@ -25,7 +25,7 @@ describe('scf-local CLI against a real server', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'scf-local-cli-'));
     // No configured credentials: the server generates a pair in dataDir, which the CLI reads (--data-dir).
-    platform = await createPlatform({ config: { port: 0, dataDir }, env: {} });
+    platform = await createPlatform({ config: { port: 0, log: { level: 'warn' }, dataDir }, env: {} });
     const { url } = await platform.listen();
     base = ['--endpoint', url, '--data-dir', dataDir];
   });

@@ -33,6 +33,8 @@ async function platformWith(t: TestContext, runtime: ConfigInput['runtime']): Pr
   const platform = await createPlatform({
     config: {
       port: 0,
+      // Request lines (info) would fill the test output; warnings and faults still show.
+      log: { level: 'warn' },
       dataDir: tempDir(t, 'scf-local-swap-'),
       runtime: { maxInstancesPerFunction: 1, ...runtime },
     },

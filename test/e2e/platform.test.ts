@@ -16,7 +16,10 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const CREDS = { credentials: [{ secretId: 'AKIDtest', secretKey: 'secret' }] };
 
 async function start(t: Parameters<typeof tempDir>[0], dataDir = tempDir(t)): Promise<Platform> {
-  const p = await createPlatform({ config: { port: 0, dataDir, auth: CREDS }, env: {} });
+  const p = await createPlatform({
+    config: { port: 0, log: { level: 'warn' }, dataDir, auth: CREDS },
+    env: {},
+  });
   t.after(() => p.close());
   return p;
 }
@@ -99,7 +102,13 @@ describe('platform', () => {
 
   test('billing granularity is configurable (1 ms as SCF bills today)', async (t) => {
     const p = await createPlatform({
-      config: { port: 0, dataDir: tempDir(t), auth: CREDS, runtime: { billingGranularityMs: 1 } },
+      config: {
+        port: 0,
+        log: { level: 'warn' },
+        dataDir: tempDir(t),
+        auth: CREDS,
+        runtime: { billingGranularityMs: 1 },
+      },
       env: {},
     });
     t.after(() => p.close());
@@ -121,7 +130,10 @@ describe('platform', () => {
 
   test('functions and records survive a restart', async (t) => {
     const dataDir = tempDir(t);
-    const p1 = await createPlatform({ config: { port: 0, dataDir, auth: CREDS }, env: {} });
+    const p1 = await createPlatform({
+      config: { port: 0, log: { level: 'warn' }, dataDir, auth: CREDS },
+      env: {},
+    });
     p1.functions.create({ functionName: 'ok', code: { directory: `${repo}examples/hello-async` } });
     const { requestId } = await p1.invoker.invoke({ functionName: 'ok', event: '{}' });
     await p1.close();

@@ -126,7 +126,7 @@ test('tail: 1,000 invocations from 8 callers, a cut connection and a killed foll
     "exports.main_handler = async (event) => { console.log('tick', event.i); return event.i; };\n",
   );
   const platform = await createPlatform({
-    config: { port: 0, dataDir, auth: { credentials: [CRED] } },
+    config: { port: 0, log: { level: 'warn' }, dataDir, auth: { credentials: [CRED] } },
     env: {},
   });
   t.after(() => platform.close());
@@ -233,7 +233,7 @@ test('tail: across a server restart the follower is told of the gap and catches 
     join(fnDir, 'index.js'),
     "exports.main_handler = async () => { console.log('tick'); return 1; };\n",
   );
-  const config = { port: 0, dataDir, auth: { credentials: [CRED] } };
+  const config = { port: 0, log: { level: 'warn' } as const, dataDir, auth: { credentials: [CRED] } };
   const a = await createPlatform({ config, env: {} });
   t.after(() => a.close());
   a.functions.create({ functionName: 'noop', code: { directory: fnDir } });
@@ -277,7 +277,7 @@ test('tail: a line printed by a running handler reaches the follower while it ru
     "exports.main_handler = async () => { console.log('working on it'); await new Promise((r) => setTimeout(r, 1500)); console.log('finished'); return 1; };\n",
   );
   const platform = await createPlatform({
-    config: { port: 0, dataDir, auth: { credentials: [CRED] } },
+    config: { port: 0, log: { level: 'warn' }, dataDir, auth: { credentials: [CRED] } },
     env: {},
   });
   t.after(() => platform.close());

@@ -12,6 +12,8 @@ if (!dataDir) {
 }
 const platform = await createPlatform({
   config: {
+    // Request lines (info) would fill the test output; warnings and faults still show (a test may say otherwise).
+    log: { level: 'warn' },
     ...(configJson ? (JSON.parse(configJson) as object) : {}),
     port: 0,
     dataDir,

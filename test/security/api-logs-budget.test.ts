@@ -47,6 +47,8 @@ describe('GetFunctionLogs response budget', () => {
     platform = await createPlatform({
       config: {
         port: 0,
+        // Request lines (info) would fill the test output; warnings and faults still show.
+        log: { level: 'warn' },
         dataDir: join(dataDir, 'data'),
         auth: { credentials: [{ secretId: 'AKIDtest', secretKey: 'secret' }] },
         runtime: { maxLogBytes: 12 * MB },

@@ -92,6 +92,8 @@ function suite(config: { auth?: object } = {}): () => Promise<{ platform: Platfo
       config: {
         ...config,
         port: 0,
+        // Request lines (info) would fill the test output; warnings and faults still show.
+        log: { level: 'warn' },
         dataDir,
         auth: { credentials: [{ secretId: 'AKIDtest', secretKey: 'secret' }], ...config.auth },
       },

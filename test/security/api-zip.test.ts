@@ -176,6 +176,8 @@ describe('the unpacked-size cap through the v2 API (functions.maxUnpackedBytes 1
     platform = await createPlatform({
       config: {
         port: 0,
+        // Request lines (info) would fill the test output; warnings and faults still show.
+        log: { level: 'warn' },
         dataDir,
         auth: { credentials: [{ secretId: 'AKIDtest', secretKey: 'secret' }] },
         functions: { maxUnpackedBytes: MB },

@@ -48,6 +48,8 @@ export async function startSandboxed(
   const platform = await createPlatform({
     config: {
       port: 0,
+      // Request lines (info) would fill the test output; warnings and faults still show.
+      log: { level: 'warn' },
       dataDir,
       auth: {
         credentials: opts.generatedCredentials ? [] : [{ secretId: SECRET_ID, secretKey: SECRET_KEY }],

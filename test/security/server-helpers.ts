@@ -39,6 +39,8 @@ export async function startPlatform(
   const platform = await createPlatform({
     config: {
       port: 0,
+      // Request lines (info) would fill the test output; warnings and faults still show.
+      log: { level: 'warn' },
       dataDir,
       auth: { credentials: [{ secretId: SECRET_ID, secretKey: SECRET_KEY }] },
       runtime,

@@ -154,7 +154,7 @@ describe('one server per data folder', () => {
 
   test('createPlatform on a folder another process serves is refused with DataDirInUse naming its pid', async () => {
     await assert.rejects(
-      createPlatform({ config: { port: 0, dataDir }, env: {} }),
+      createPlatform({ config: { port: 0, log: { level: 'warn' }, dataDir }, env: {} }),
       (err: unknown) =>
         err instanceof ScfError &&
         err.code === 'DataDirInUse' &&
@@ -211,15 +211,15 @@ describe('one server per data folder', () => {
 describe('one platform per data folder in one process', () => {
   test('a second createPlatform on a folder is refused until the first is closed', async (t) => {
     const dataDir = tempDir(t);
-    const p1 = await createPlatform({ config: { port: 0, dataDir }, env: {} });
+    const p1 = await createPlatform({ config: { port: 0, log: { level: 'warn' }, dataDir }, env: {} });
     t.after(() => p1.close());
     await assert.rejects(
-      createPlatform({ config: { port: 0, dataDir }, env: {} }),
+      createPlatform({ config: { port: 0, log: { level: 'warn' }, dataDir }, env: {} }),
       (err: unknown) =>
         err instanceof ScfError && err.code === 'DataDirInUse' && err.message.includes(`pid ${process.pid}`),
     );
     await p1.close();
-    const p2 = await createPlatform({ config: { port: 0, dataDir }, env: {} });
+    const p2 = await createPlatform({ config: { port: 0, log: { level: 'warn' }, dataDir }, env: {} });
     await p2.close();
   });
 });

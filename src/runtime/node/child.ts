@@ -14,7 +14,6 @@ import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ScfError } from '../../errors/index.js';
-import { findSetpriv } from '../sandbox/detect.js';
 import type { SandboxLauncher } from '../sandbox/launcher.js';
 import { attachSlirp, type Slirp } from '../sandbox/network.js';
 import { readChildPid, waitForMain } from '../sandbox/pids.js';
@@ -145,27 +144,19 @@ export class InstanceProcess {
     // A sandbox that fails while it is being built (before any of the function's code runs) is tried again:
     // bwrap very rarely fails a namespace step on this kind of host (`loopback: Failed RTM_NEWADDR`).
     for (let attempt = 1; ; attempt++) {
-      // Each attempt's process reports through its own gate: a failed attempt's late exit or disconnect must
-      // not reach the instance, whose process is by then the next attempt's.
-      let live = true;
-      const gated: ChildEvents = {
-        frames: (chunk) => live && events.frames(chunk),
-        raw: (fd, chunk) => live && events.raw(fd, chunk),
-        exit: () => live && events.exit(),
-        disconnect: () => live && events.disconnect(),
-      };
       try {
-        return await InstanceProcess.#spawnOnce(spec, gated);
+        return await InstanceProcess.#spawnOnce(spec, events);
       } catch (err) {
+        // The failed attempt's exit and disconnect came while the instance had no process yet, which it
+        // leaves to this set-up (see NodeInstance): they do not reach the process the next attempt starts.
         if (!isTransientSandboxFailure(err) || attempt >= SANDBOX_SETUP_ATTEMPTS) throw err;
-        live = false;
       }
     }
   }
 
   static async #spawnOnce(spec: SpawnSpec, events: ChildEvents): Promise<InstanceProcess> {
     const sandbox = spec.sandbox;
-    const { child, plan } = launch(spec);
+    const { child, plan, viaSetpriv } = launch(spec);
     if (child.pid === undefined) {
       // spawn failed (ENOENT, EACCES, missing cwd): the error event carries why.
       const cause = await new Promise<unknown>((resolve) => {
@@ -177,7 +168,7 @@ export class InstanceProcess {
       throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause });
     }
     const proc = new InstanceProcess(child, sandbox, events);
-    proc.#viaSetpriv = !sandbox && findSetpriv() !== undefined;
+    proc.#viaSetpriv = viaSetpriv;
     if (!sandbox || !plan) return proc;
     proc.slot = plan.slot;
     // What bwrap printed says why it failed (and whether trying again can help), so a failure waits for

@@ -16,11 +16,17 @@ type LaunchPlan = ReturnType<SandboxLauncher['plan']>;
  * group through `setpriv --pdeathsig KILL` when there is one, so it dies with the server (see
  * `InstanceProcess.diesWithServer`). Throws InternalError, having removed the slot, when spawn throws.
  */
-export function launch(spec: SpawnSpec): { child: ChildProcess; plan: LaunchPlan | undefined } {
+export function launch(spec: SpawnSpec): {
+  child: ChildProcess;
+  plan: LaunchPlan | undefined;
+  /** A plain process started through `setpriv --pdeathsig KILL`: the kernel kills it with the server. */
+  viaSetpriv: boolean;
+} {
   const sandbox = spec.sandbox;
   const nodeArgs = [`--max-old-space-size=${spec.memorySize}`, spec.bootstrapPath];
   let child: ChildProcess;
   let plan: LaunchPlan | undefined;
+  let viaSetpriv = false;
   try {
     if (sandbox) {
       plan = sandbox.launcher.plan(spec.codeDir, [spec.nodePath, ...nodeArgs]);
@@ -40,6 +46,7 @@ export function launch(spec: SpawnSpec): { child: ChildProcess; plan: LaunchPlan
       }
       // Through setpriv when there is one, so the instance dies with the server (see `diesWithServer`).
       const setpriv = findSetpriv();
+      viaSetpriv = setpriv !== undefined;
       const [file, args] = setpriv
         ? [setpriv, ['--pdeathsig', 'KILL', '--', spec.nodePath, ...nodeArgs]]
         : [spec.nodePath, nodeArgs];
@@ -56,5 +63,5 @@ export function launch(spec: SpawnSpec): { child: ChildProcess; plan: LaunchPlan
     if (plan?.slot) sandbox?.launcher.removeSlot(plan.slot);
     throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause: err });
   }
-  return { child, plan };
+  return { child, plan, viaSetpriv };
 }

@@ -16,8 +16,8 @@ import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
-import { signTc3 } from '../../src/cli/tc3.js';
 import { bin, type Served, serve } from '../helpers/serve.js';
+import { tc3JsonHeaders } from '../helpers/tc3-request.js';
 import { zipOf } from '../security/server-helpers.js';
 
 const SECRET_ID = 'AKIDservestop';
@@ -52,18 +52,13 @@ function invokeOn(
   params: object,
 ): Promise<{ body: string; connection: string | undefined; socket: Socket }> {
   const body = JSON.stringify(params);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers = { 'content-type': 'application/json', host: `127.0.0.1:${port}` };
-  const { authorization } = signTc3({
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers,
+  const headers = tc3JsonHeaders({
+    host: `127.0.0.1:${port}`,
+    action,
     body,
-    timestamp,
-    service: 'scf',
     secretId: SECRET_ID,
     secretKey: SECRET_KEY,
+    signAction: false,
   });
   return new Promise((resolve, reject) => {
     let socket: Socket | undefined;
@@ -74,14 +69,7 @@ function invokeOn(
         method: 'POST',
         path: '/',
         agent,
-        headers: {
-          ...headers,
-          authorization,
-          'content-length': String(Buffer.byteLength(body)),
-          'x-tc-action': action,
-          'x-tc-version': '2018-04-16',
-          'x-tc-timestamp': String(timestamp),
-        },
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       },
       (res) => {
         let text = '';

@@ -20,6 +20,7 @@ import { signTc3 } from '../../src/cli/tc3.js';
 import type { ConfigInput } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger/index.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { tc3JsonHeaders } from '../helpers/tc3-request.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sdkCall, sdkClient } from '../helpers/v2client.js';
 
@@ -192,31 +193,16 @@ interface Signed {
 
 function signed(port: number, action: string, params: object, secret = SECRET_KEY): Signed {
   const body = JSON.stringify(params);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers = { 'content-type': 'application/json', host: `127.0.0.1:${port}` };
-  const { authorization } = signTc3({
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers,
+  const headers = tc3JsonHeaders({
+    host: `127.0.0.1:${port}`,
+    action,
     body,
-    timestamp,
-    service: 'scf',
     secretId: SECRET_ID,
     secretKey: secret,
+    signAction: false,
+    region: 'ap-guangzhou',
   });
-  return {
-    path: '/',
-    body,
-    headers: {
-      ...headers,
-      authorization,
-      'x-tc-action': action,
-      'x-tc-version': '2018-04-16',
-      'x-tc-timestamp': String(timestamp),
-      'x-tc-region': 'ap-guangzhou',
-    },
-  };
+  return { path: '/', body, headers };
 }
 
 /** Sends a request on its own connection; the answer's status and body. `chunked` streams the body. */

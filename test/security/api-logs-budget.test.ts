@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
-import { signTc3 } from '../../src/cli/tc3.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { tc3JsonHeaders } from '../helpers/tc3-request.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sdkClient } from '../helpers/v2client.js';
 
@@ -68,33 +68,14 @@ describe('GetFunctionLogs response budget', () => {
   /** A raw TC3 GetFunctionLogs: the answer's bytes as received. */
   async function v3Raw(params: object): Promise<Buffer> {
     const body = JSON.stringify(params);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const signed = {
-      'content-type': 'application/json',
+    const headers = tc3JsonHeaders({
       host: `127.0.0.1:${port}`,
-      'x-tc-action': 'GetFunctionLogs',
-    };
-    const { authorization } = signTc3({
-      method: 'POST',
-      path: '/',
-      query: '',
-      headers: signed,
+      action: 'GetFunctionLogs',
       body,
-      timestamp,
-      service: 'scf',
       secretId: 'AKIDtest',
       secretKey: 'secret',
     });
-    const res = await fetch(`http://127.0.0.1:${port}/`, {
-      method: 'POST',
-      headers: {
-        ...signed,
-        authorization,
-        'x-tc-timestamp': String(timestamp),
-        'x-tc-version': '2018-04-16',
-      },
-      body,
-    });
+    const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
     return Buffer.from(await res.arrayBuffer());
   }
 

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
-import { signTc3 } from '../../src/cli/tc3.js';
 import { zipDirectory } from '../../src/functions/code.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { tc3JsonHeaders } from '../helpers/tc3-request.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -164,34 +164,14 @@ describe('auth.requireSignedAction', () => {
       return true;
     });
     const body = Buffer.from('{"FunctionName":"nope"}');
-    const timestamp = Math.floor(Date.now() / 1000);
-    const signedHeaders = {
-      'content-type': 'application/json',
+    const headers = tc3JsonHeaders({
       host: `127.0.0.1:${port}`,
-      'x-tc-action': 'GetFunction',
-    };
-    const { authorization } = signTc3({
-      method: 'POST',
-      path: '/',
-      query: '',
-      headers: signedHeaders,
+      action: 'GetFunction',
       body,
-      timestamp,
-      service: 'scf',
       secretId: 'AKIDtest',
       secretKey: 'secret',
     });
-    const c: Captured = {
-      method: 'POST',
-      path: '/',
-      headers: {
-        ...signedHeaders,
-        authorization,
-        'x-tc-timestamp': String(timestamp),
-        'x-tc-version': '2018-04-16',
-      },
-      body,
-    };
+    const c: Captured = { method: 'POST', path: '/', headers, body };
     assert.equal(errorCode(await send(port, c)), 'ResourceNotFound.Function');
     const swapped = await send(port, c, { ...c.headers, 'x-tc-action': 'DeleteFunction' });
     assert.equal(errorCode(swapped), 'AuthFailure.SignatureFailure');

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import { ApiClient, NONCE_HEADER } from '../../../src/cli/client.js';
-import { signTc3 } from '../../../src/cli/tc3.js';
 import { createPlatform } from '../../../src/platform.js';
+import { tc3JsonHeaders } from '../../helpers/tc3-request.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const CRED = { secretId: 'AKIDclient', secretKey: 'client-secret' };
@@ -62,30 +62,9 @@ describe('ApiClient: identical writes in one second', () => {
 
     // The control: the very same request twice without the nonce is one signature, and the second refused.
     const body = Buffer.from(JSON.stringify(params));
-    const timestamp = Math.floor(Date.now() / 1000);
-    const host = new URL(url).host;
-    const signed = { 'content-type': 'application/json', host, 'x-tc-action': 'Invoke' };
-    const { authorization } = signTc3({
-      method: 'POST',
-      path: '/',
-      query: '',
-      headers: signed,
-      body,
-      timestamp,
-      service: 'scf',
-      ...CRED,
-    });
+    const headers = tc3JsonHeaders({ host: new URL(url).host, action: 'Invoke', body, ...CRED });
     const send = async (): Promise<{ Response: { Error?: { Code: string } } }> => {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          ...signed,
-          authorization,
-          'x-tc-timestamp': String(timestamp),
-          'x-tc-version': '2018-04-16',
-        },
-        body,
-      });
+      const res = await fetch(url, { method: 'POST', headers, body });
       return (await res.json()) as { Response: { Error?: { Code: string } } };
     };
     assert.equal((await send()).Response.Error, undefined);

@@ -128,12 +128,38 @@ export const configSchema = z.strictObject({
         .prefault({}),
       postgres: z
         .strictObject({
+          /** libpq-style URL of the database every node of one platform shares. */
           connectionString: z.string().default('postgres://127.0.0.1:5432/test'),
-          schema: z.string().default('public'),
+          /** Schema holding scf-local's tables (created if missing); one platform per schema. */
+          schema: z.string().min(1).max(63).default('public'),
+          /** Most connections one node opens. */
+          poolSize: z.number().int().min(2).max(1000).default(10),
         })
         .prefault({}),
+      /**
+       * Days of records kept: records whose startTime falls before the start (UTC) of the day
+       * `retentionDays` days before today are deleted, a whole day at a time, by every backend alike.
+       * 0 keeps records forever.
+       */
+      retentionDays: z.number().int().min(0).max(36_500).default(7),
       /** Largest number of record writes committed in one transaction. */
       batchMaxSize: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
+
+  /**
+   * Several nodes on one PostgreSQL database (store.backend postgres): who this node is, and how long it
+   * may miss heartbeats before the others take it for dead and mark its running invocations interrupted.
+   */
+  cluster: z
+    .strictObject({
+      /** This node's id, recorded with the invocations it runs. Default: kept in `<dataDir>/node-id`. */
+      nodeId: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ".", "_" and "-", at most 63')
+        .optional(),
+      /** A node that has not renewed its lease for this long is dead (ms). */
+      leaseMs: z.number().int().min(500).max(600_000).default(10_000),
     })
     .prefault({}),
 

@@ -63,6 +63,10 @@ export const ERROR_CODES = {
     user: false,
     doc: 'CLI only, never sent by the server: the scf-local server at --endpoint could not be reached.',
   },
+  StoreUnavailable: {
+    user: false,
+    doc: 'The database (store.backend postgres) cannot be reached right now; nothing was changed by this request, retry it. The server keeps running and recovers when the database is back.',
+  },
   InternalError: { user: false, doc: 'An unexpected fault inside scf-local; details are in the server log.' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

@@ -29,6 +29,7 @@ export const V2_CODES: Readonly<Record<ErrorCode, readonly [code: number, codeDe
   RequestLimitExceeded: [4400, 'LimitExceeded'],
   DataDirInUse: [4000, 'ResourceInUse'],
   ServerUnreachable: [6000, 'InternalError'],
+  StoreUnavailable: [6000, 'ResourceUnavailable'],
   InternalError: [6000, 'InternalError'],
 };
 

@@ -30,6 +30,7 @@ export const V3_CODES: Readonly<Record<ErrorCode, string>> = {
   RequestLimitExceeded: 'RequestLimitExceeded',
   DataDirInUse: 'ResourceInUse.DataDir',
   ServerUnreachable: 'InternalError',
+  StoreUnavailable: 'ResourceUnavailable',
   InternalError: 'InternalError',
 };
 

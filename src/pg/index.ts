@@ -1,0 +1,4 @@
+/** PostgreSQL plumbing shared by every part that keeps state there: pool, coded errors, migrations. */
+export { isUnavailable, pgError } from './errors.js';
+export { migratePg, type PgMigration } from './migrations.js';
+export { createPgPool, inTransaction, type PgPoolOptions, quoteIdent } from './pool.js';

@@ -1,0 +1,69 @@
+/**
+ * PostgreSQL connections for every part that keeps state in PostgreSQL (the log store, the function
+ * catalog, the cluster's leases and event feed): one pool per server, its `search_path` set to the
+ * configured schema on every connection, so each part's SQL names its tables unqualified and a test (or a
+ * second platform) can live in a schema of its own on a shared database.
+ *
+ * Contract: the pool never throws on its own. An idle connection the server drops (restart, network
+ * loss) emits `error` on the pool; that is reported through `onError` and the connection is discarded
+ * (pg's Pool replaces it on the next checkout), so losing the database never takes the server down.
+ */
+import pg from 'pg';
+
+export interface PgPoolOptions {
+  connectionString: string;
+  /** Schema holding scf-local's tables; created by the first migration run if it does not exist. */
+  schema: string;
+  /** Most connections this pool holds. */
+  max?: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /** An idle connection failed (the database went away); the pool drops it by itself. */
+  onError?: (err: Error) => void;
+  /** How long a checkout waits for a connection before failing (ms). */
+  connectionTimeoutMillis?: number;
+}
+
+/** A schema name as an SQL identifier (quoted; `"` doubled). */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export function createPgPool(options: PgPoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'scf-local',
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+    idleTimeoutMillis: 30_000,
+    // search_path as a startup option: set before the first query, and kept by the connection for life.
+    options: `-c search_path=${quoteIdent(options.schema)},public`,
+    keepAlive: true,
+  });
+  const onError = options.onError ?? (() => {});
+  pool.on('error', (err) => onError(err));
+  return pool;
+}
+
+/**
+ * Runs `f` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws (the
+ * error is rethrown). A connection whose ROLLBACK failed is destroyed rather than returned to the pool.
+ */
+export async function inTransaction<T>(pool: pg.Pool, f: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await f(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      // The connection is unusable (the server went away): it must not go back to the pool.
+      broken = rollbackErr as Error;
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -61,11 +61,10 @@ export async function migratePg(
         // the next start retries it.
         if (typeof m.up === 'string') await client.query(m.up);
         else await m.up(client);
-        await client.query('INSERT INTO scf_migrations (component, version, description) VALUES ($1, $2, $3)', [
-          component,
-          m.version,
-          m.description,
-        ]);
+        await client.query(
+          'INSERT INTO scf_migrations (component, version, description) VALUES ($1, $2, $3)',
+          [component, m.version, m.description],
+        );
         applied++;
       }
       return applied;

@@ -1,0 +1,1 @@
+export { PostgresLogStore, type PostgresLogStoreOptions } from './store.js';

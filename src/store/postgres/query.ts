@@ -1,0 +1,95 @@
+/**
+ * LogQuery -> SQL for the PostgreSQL store. Pure functions: the SQL can be read and tested on its own.
+ * Every value is a bound parameter; only whitelisted column names are spliced in.
+ *
+ * Every read also excludes records before `store_state.kept_from` (a prune in progress: its counts are
+ * gone already while its partitions are being detached), so pages and totals agree at every moment.
+ */
+import { type LogQuery, type OrderBy, RET_CODE, type RetCodeFilter } from '../types.js';
+import { pgText } from './text.js';
+
+export interface SqlPart {
+  sql: string;
+  params: unknown[];
+}
+
+export const SORT_COLUMN: Record<OrderBy, string> = {
+  startTime: 'start_time',
+  functionName: 'function_name',
+  requestId: 'request_id',
+  duration: 'duration',
+  memUsage: 'mem_usage',
+};
+
+const RET_CODE_CONDITION: Record<RetCodeFilter, string> = {
+  is0: `ret_code = ${RET_CODE.SUCCESS}`,
+  not0: `ret_code <> ${RET_CODE.SUCCESS}`,
+  TimeLimitExceeded: `ret_code = ${RET_CODE.TIMEOUT}`,
+  ResourceLimitExceeded: `ret_code = ${RET_CODE.MEMORY_LIMIT}`,
+  UserCodeException: `ret_code = ${RET_CODE.USER_CODE_EXCEPTION}`,
+};
+
+const KEPT = 'start_time >= (SELECT kept_from FROM store_state)';
+
+/** Collects conditions with numbered parameters. */
+class Where {
+  readonly conds: string[] = [];
+  readonly params: unknown[];
+  constructor(params: unknown[] = []) {
+    this.params = params;
+  }
+  add(cond: string, ...values: unknown[]): void {
+    let text = cond;
+    for (const v of values) {
+      this.params.push(v);
+      text = text.replace('?', `$${this.params.length}`);
+    }
+    this.conds.push(text);
+  }
+  get sql(): string {
+    return this.conds.length === 0 ? 'true' : this.conds.join(' AND ');
+  }
+}
+
+function identity(q: LogQuery, w: Where): void {
+  if (q.namespace !== undefined) w.add('namespace = ?', pgText(q.namespace));
+  if (q.functionName !== undefined) w.add('function_name = ?', pgText(q.functionName));
+  if (q.qualifier !== undefined) w.add('qualifier = ?', pgText(q.qualifier));
+  if (q.retCode !== undefined) w.add(RET_CODE_CONDITION[q.retCode]);
+}
+
+/** Every filter but the keyword, plus the retention bound. */
+export function recordWhere(q: LogQuery, params: unknown[] = []): Where {
+  const w = new Where(params);
+  identity(q, w);
+  if (q.requestId !== undefined) w.add('request_id = ?', pgText(q.requestId));
+  if (q.startTimeFrom !== undefined) w.add('start_time >= ?', q.startTimeFrom);
+  if (q.startTimeTo !== undefined) w.add('start_time <= ?', q.startTimeTo);
+  w.add(KEPT);
+  return w;
+}
+
+/** The column a query sorts by (seq alone when sorting one function's records by function name). */
+export function sortKey(q: LogQuery): string {
+  return q.orderBy === 'functionName' && q.functionName !== undefined ? 'seq' : SORT_COLUMN[q.orderBy];
+}
+
+export function orderBy(q: LogQuery, key = sortKey(q)): string {
+  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  return key === 'seq' ? `seq ${dir}` : `${key} ${dir}, seq ${dir}`;
+}
+
+/** The total without a keyword: the counts table when no time range or request id narrows it. */
+export function countSql(q: LogQuery): SqlPart {
+  if (q.requestId === undefined && q.startTimeFrom === undefined && q.startTimeTo === undefined) {
+    const w = new Where();
+    identity(q, w);
+    // No retention bound needed: a prune deletes a day's counts in the transaction that moves kept_from.
+    return {
+      sql: `SELECT COALESCE(sum(n), 0)::float8 AS total FROM invocation_counts WHERE ${w.sql}`,
+      params: w.params,
+    };
+  }
+  const w = recordWhere(q);
+  return { sql: `SELECT count(*)::float8 AS total FROM invocations WHERE ${w.sql}`, params: w.params };
+}

@@ -1,0 +1,97 @@
+/**
+ * Versioned schema of the PostgreSQL store (component `logstore` of `src/pg/migrations.ts`).
+ *
+ * - `invocations` is partitioned by day of `start_time` (declarative RANGE partitioning, one partition per
+ *   UTC day, created on demand by the store: `partitions.ts`), so retention drops whole days. A unique key
+ *   on a partitioned table must contain the partition key: records are keyed by (request_id, start_time),
+ *   and the store keeps request ids unique itself (it looks a batch's ids up before writing them; a
+ *   record's startTime never changes). The same key is what a Citus distribution would keep
+ *   (docs/scaling.md).
+ * - `seq` comes from one sequence: unique across partitions, increasing with insertion order; the
+ *   tie-break of every sort.
+ * - Strings that sort (function_name, request_id) use the "C" collation: byte order of UTF-8, which is
+ *   Unicode code point order, as the contract wants (and as SQLite's BINARY collation does).
+ * - `search_text` is the keyword index's text of a final record: its search text's tokens (`keyword.ts`),
+ *   lower-cased and joined by single spaces, with a space at both ends; NULL while the record runs.
+ *   A keyword term is then exactly a `LIKE '% tok1 tok2 %'` (`'% tok1 tok2%'` for a prefix), so
+ *   PostgreSQL and SQLite match by one rule; a trigram GIN index (pg_trgm) finds the candidates.
+ * - `invocation_counts` holds exact totals per (day, namespace, function, qualifier, retCode), kept by each
+ *   write transaction, so the first page's total never counts rows, and dropping a day drops its counts.
+ * - `invocation_events` is the cluster's live feed (start, log chunk, end), written in the same
+ *   transaction as the records it describes; `id` is assigned under a transaction-scoped advisory lock
+ *   taken just before commit, so ids become visible in increasing order: a reader that has seen id N has
+ *   seen every event < N that will ever exist (the gap-free cursor of `logs --follow`).
+ * - `store_state.kept_from`: records before it are being (or have been) pruned; every read excludes them,
+ *   so totals and pages agree while a day's partition is detached and dropped.
+ */
+import type { PgMigration } from '../../pg/index.js';
+
+const V1 = `
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+
+CREATE SEQUENCE invocations_seq AS bigint;
+
+CREATE TABLE invocations (
+  seq             bigint           NOT NULL,
+  request_id      text COLLATE "C" NOT NULL,
+  namespace       text COLLATE "C" NOT NULL,
+  function_name   text COLLATE "C" NOT NULL,
+  qualifier       text COLLATE "C" NOT NULL,
+  start_time      bigint           NOT NULL,
+  duration        double precision NOT NULL,
+  bill_duration   bigint           NOT NULL,
+  mem_usage       bigint           NOT NULL,
+  ret_code        integer          NOT NULL,
+  invoke_finished smallint         NOT NULL,
+  retry_num       integer          NOT NULL,
+  node_id         text             NOT NULL,
+  ret_msg         text             NOT NULL,
+  log             text             NOT NULL,
+  search_text     text COLLATE "C",
+  PRIMARY KEY (request_id, start_time)
+) PARTITION BY RANGE (start_time);
+
+CREATE INDEX invocations_fn ON invocations (function_name, namespace, start_time, seq);
+CREATE INDEX invocations_time ON invocations (start_time, seq);
+CREATE INDEX invocations_seq_idx ON invocations (seq);
+CREATE INDEX invocations_running ON invocations (node_id, seq) WHERE ret_code = 2;
+CREATE INDEX invocations_search ON invocations USING gin (search_text public.gin_trgm_ops);
+
+CREATE TABLE invocation_counts (
+  day           integer          NOT NULL,
+  namespace     text COLLATE "C" NOT NULL,
+  function_name text COLLATE "C" NOT NULL,
+  qualifier     text COLLATE "C" NOT NULL,
+  ret_code      integer          NOT NULL,
+  n             bigint           NOT NULL,
+  PRIMARY KEY (day, namespace, function_name, qualifier, ret_code)
+);
+
+CREATE SEQUENCE invocation_events_id AS bigint;
+
+CREATE TABLE invocation_events (
+  id            bigint           PRIMARY KEY,
+  type          smallint         NOT NULL,
+  request_id    text COLLATE "C" NOT NULL,
+  start_time    bigint           NOT NULL,
+  namespace     text COLLATE "C" NOT NULL,
+  function_name text COLLATE "C" NOT NULL,
+  node_id       text             NOT NULL,
+  text          text,
+  created_at    timestamptz      NOT NULL DEFAULT now()
+);
+
+CREATE TABLE store_state (
+  one       boolean PRIMARY KEY DEFAULT true CHECK (one),
+  kept_from bigint  NOT NULL
+);
+INSERT INTO store_state (kept_from) VALUES (-9223372036854775808);
+`;
+
+export const LOGSTORE_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    description: 'invocations partitioned by day, counts, event feed, retention state',
+    up: V1,
+  },
+];

@@ -1,0 +1,381 @@
+/**
+ * The PostgreSQL LogStore: records in a table partitioned by day, exact totals from a counts table, the
+ * keyword index as trigram-indexed token text, and the cluster's live feed written with the records.
+ * Contract: `../types.ts`; schema and its reasons: `schema.ts`; write path: `writes.ts`.
+ *
+ * Several nodes share one store: each writes as its `nodeId` (recorded with every record it writes), and
+ * `recoverInterrupted()` marks only this node's running records interrupted (another node's are theirs to
+ * recover on restart, or the cluster's once their lease expires: `src/cluster/`).
+ *
+ * Keyword queries are exact over running records too: final records carry their keyword text, running
+ * ones (a handful, bounded by concurrency) are read and matched by the reference matcher, and both sources
+ * are merged in sort order before paging.
+ */
+import type pg from 'pg';
+import { ScfError } from '../../errors/index.js';
+import { createPgPool, inTransaction, migratePg, pgError } from '../../pg/index.js';
+import { matchKeyword, parseKeyword } from '../keyword.js';
+import { searchText } from '../search-text.js';
+import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
+import { RET_CODE } from '../types.js';
+import { EVENT_TYPE, FEED_LOCK, feedChannel } from './feed-sql.js';
+import { Partitions, partitionName } from './partitions.js';
+import { countSql, orderBy, recordWhere, sortKey } from './query.js';
+import { LOGSTORE_MIGRATIONS } from './schema.js';
+import { indexText, keywordPatterns } from './text.js';
+import { applyBatch, DAY_MS, dayOf } from './writes.js';
+
+export interface PostgresLogStoreOptions {
+  /** A pool to use (shared with the server's other PostgreSQL parts); the store does not close it. */
+  pool?: pg.Pool;
+  /** Without `pool`: the database to connect to (the store makes and closes its own pool). */
+  connectionString?: string;
+  /** Schema of the tables (the pool's search_path must lead with it when a pool is given). */
+  schema: string;
+  /** This node's id, recorded with every record it writes. */
+  nodeId: string;
+  poolSize?: number;
+}
+
+export const RECORD_SELECT =
+  'seq, request_id, namespace, function_name, qualifier, start_time, duration, bill_duration, mem_usage, ' +
+  'ret_code, invoke_finished, retry_num, ret_msg, log';
+
+export interface RecordRow {
+  seq: string;
+  request_id: string;
+  namespace: string;
+  function_name: string;
+  qualifier: string;
+  start_time: string;
+  duration: number;
+  bill_duration: string;
+  mem_usage: string;
+  ret_code: number;
+  invoke_finished: number;
+  retry_num: number;
+  ret_msg: string;
+  log: string;
+}
+
+export function toRecord(r: RecordRow): StoredRecord {
+  return {
+    seq: Number(r.seq),
+    requestId: r.request_id,
+    namespace: r.namespace,
+    functionName: r.function_name,
+    qualifier: r.qualifier,
+    startTime: Number(r.start_time),
+    duration: r.duration,
+    billDuration: Number(r.bill_duration),
+    memUsage: Number(r.mem_usage),
+    retCode: r.ret_code,
+    retMsg: r.ret_msg,
+    invokeFinished: r.invoke_finished,
+    retryNum: r.retry_num,
+    log: r.log,
+  };
+}
+
+/** Strings compare by code point (UTF-8 byte order), as the "C" collation sorts them. */
+function compareCodePoints(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+interface Key {
+  seq: number;
+  k: number | string;
+  request_id: string;
+  start_time: string;
+}
+
+export class PostgresLogStore implements LogStore {
+  readonly #options: PostgresLogStoreOptions;
+  #pool: pg.Pool | undefined;
+  #partitions: Partitions | undefined;
+  #closed = false;
+
+  constructor(options: PostgresLogStoreOptions) {
+    if (!options.pool && !options.connectionString) {
+      throw new ScfError('InternalError', 'PostgresLogStore needs a pool or a connection string');
+    }
+    this.#options = options;
+  }
+
+  get nodeId(): string {
+    return this.#options.nodeId;
+  }
+
+  /** The NOTIFY channel on which each write with events wakes the feed's readers. */
+  get channel(): string {
+    return feedChannel(this.#options.schema);
+  }
+
+  async open(): Promise<void> {
+    if (this.#closed) throw new ScfError('InternalError', 'log store is closed');
+    if (this.#pool) return;
+    const o = this.#options;
+    const pool =
+      o.pool ??
+      createPgPool({ connectionString: o.connectionString!, schema: o.schema, max: o.poolSize ?? 10 });
+    try {
+      await migratePg(pool, o.schema, 'logstore', LOGSTORE_MIGRATIONS);
+      const partitions = new Partitions(pool);
+      // Today's and tomorrow's partitions exist before the first write needs them.
+      const today = dayOf(Date.now());
+      await partitions.ensure([today, today + 1]);
+      this.#partitions = partitions;
+      this.#pool = pool;
+    } catch (err) {
+      if (!o.pool) await pool.end().catch(() => {});
+      throw pgError(err, 'opening the log store');
+    }
+  }
+
+  async write(batch: readonly WriteOp[]): Promise<void> {
+    const { pool, partitions } = this.#ready();
+    if (batch.length === 0) return;
+    try {
+      const days = new Set<number>();
+      for (const op of batch) if (op.op !== 'appendLog') days.add(dayOf(op.record.startTime));
+      await partitions.ensure(days);
+      await inTransaction(pool, (client) =>
+        applyBatch(client, batch, { nodeId: this.#options.nodeId, channel: this.channel }),
+      );
+    } catch (err) {
+      // The transaction rolled back: nothing of the batch is applied, so the caller may retry it.
+      throw pgError(err, 'writing records');
+    }
+  }
+
+  async recoverInterrupted(): Promise<number> {
+    return this.recoverNode(this.#options.nodeId);
+  }
+
+  /**
+   * Marks every running record of node `nodeId` interrupted (retCode 3, invokeFinished 0), keeping its
+   * log and giving it its keyword text, adjusting the counts and writing an `end` event for each. The
+   * caller makes sure that node is not running them (it is this node at start, or a dead one).
+   */
+  async recoverNode(nodeId: string, client?: pg.PoolClient): Promise<number> {
+    const { pool } = this.#ready();
+    const run = async (c: pg.PoolClient): Promise<number> => {
+      const { rows } = await c.query<RecordRow & { node_id: string }>(
+        `SELECT ${RECORD_SELECT} FROM invocations WHERE ret_code = ${RET_CODE.RUNNING} AND node_id = $1 FOR UPDATE`,
+        [nodeId],
+      );
+      if (rows.length === 0) return 0;
+      await c.query(
+        `UPDATE invocations i SET ret_code = ${RET_CODE.INTERRUPTED}, invoke_finished = 0, search_text = u.t
+           FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(request_id, start_time, t)
+          WHERE i.request_id = u.request_id AND i.start_time = u.start_time`,
+        [rows.map((r) => r.request_id), rows.map((r) => r.start_time), rows.map((r) => indexText(r.log))],
+      );
+      // Counts: each record moves from running to interrupted within its day.
+      const deltas = new Map<string, [number, string, string, string, number]>();
+      for (const r of rows) {
+        const key: [number, string, string, string, number] = [
+          dayOf(Number(r.start_time)),
+          r.namespace,
+          r.function_name,
+          r.qualifier,
+          0,
+        ];
+        const id = JSON.stringify(key);
+        const d = deltas.get(id) ?? key;
+        d[4]++;
+        deltas.set(id, d);
+      }
+      const keys = [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => d);
+      for (const [code, sign] of [
+        [RET_CODE.RUNNING, -1],
+        [RET_CODE.INTERRUPTED, 1],
+      ] as const) {
+        await c.query(
+          `INSERT INTO invocation_counts AS c (day, namespace, function_name, qualifier, ret_code, n)
+           SELECT d, ns, fn, q, $5, $6 * k FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $7::bigint[])
+             AS u(d, ns, fn, q, k)
+           ON CONFLICT (day, namespace, function_name, qualifier, ret_code) DO UPDATE SET n = c.n + excluded.n`,
+          [
+            keys.map((k) => k[0]),
+            keys.map((k) => k[1]),
+            keys.map((k) => k[2]),
+            keys.map((k) => k[3]),
+            code,
+            sign,
+            keys.map((k) => k[4]),
+          ],
+        );
+      }
+      await c.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      await c.query(
+        `INSERT INTO invocation_events (id, type, request_id, start_time, namespace, function_name, node_id, text)
+         SELECT nextval('invocation_events_id'), ${EVENT_TYPE.end}, u.r, u.s, u.ns, u.fn, $5, NULL
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS u(r, s, ns, fn, n)
+          ORDER BY u.n`,
+        [
+          rows.map((r) => r.request_id),
+          rows.map((r) => r.start_time),
+          rows.map((r) => r.namespace),
+          rows.map((r) => r.function_name),
+          nodeId,
+        ],
+      );
+      await c.query('SELECT pg_notify($1, $2)', [this.channel, '']);
+      return rows.length;
+    };
+    try {
+      return client ? await run(client) : await inTransaction(pool, run);
+    } catch (err) {
+      throw pgError(err, 'recovering interrupted records');
+    }
+  }
+
+  async query(q: LogQuery): Promise<LogPage> {
+    const { pool } = this.#ready();
+    try {
+      const patterns = keywordPatterns(q.keyword);
+      if (patterns) return await this.#keywordQuery(pool, q, patterns);
+      const limit = Math.max(0, q.limit);
+      const offset = Math.max(0, q.offset);
+      const count = countSql(q);
+      const w = recordWhere(q);
+      const [total, page] = await Promise.all([
+        pool.query<{ total: number }>(count.sql, count.params),
+        limit === 0
+          ? undefined
+          : pool.query<RecordRow>(
+              `SELECT ${RECORD_SELECT} FROM invocations WHERE ${w.sql} ORDER BY ${orderBy(q)}
+                LIMIT ${limit} OFFSET ${offset}`,
+              w.params,
+            ),
+      ]);
+      return { total: total.rows[0]?.total ?? 0, items: page ? page.rows.map(toRecord) : [] };
+    } catch (err) {
+      throw pgError(err, 'querying records');
+    }
+  }
+
+  /**
+   * A keyword query: final records by their indexed keyword text, running ones through the reference
+   * matcher, merged in sort order; the page's rows are read last, by key.
+   */
+  async #keywordQuery(pool: pg.Pool, q: LogQuery, patterns: string[]): Promise<LogPage> {
+    const limit = Math.max(0, q.limit);
+    const offset = Math.max(0, q.offset);
+    const key = sortKey(q);
+    const finalWhere = recordWhere(q, [patterns]);
+    finalWhere.add(`search_text LIKE ALL ($1::text[])`);
+    finalWhere.add(`ret_code <> ${RET_CODE.RUNNING}`);
+    const runningWhere = recordWhere(q);
+    runningWhere.add(`ret_code = ${RET_CODE.RUNNING}`);
+    const [count, top, running] = await Promise.all([
+      pool.query<{ total: number }>(
+        `SELECT count(*)::float8 AS total FROM invocations WHERE ${finalWhere.sql}`,
+        finalWhere.params,
+      ),
+      offset + limit === 0
+        ? undefined
+        : pool.query<Key>(
+            `SELECT seq::float8 AS seq, ${key} AS k, request_id, start_time FROM invocations
+              WHERE ${finalWhere.sql} ORDER BY ${orderBy(q)} LIMIT ${offset + limit}`,
+            finalWhere.params,
+          ),
+      pool.query<Key & { log: string }>(
+        `SELECT seq::float8 AS seq, ${key} AS k, request_id, start_time, log FROM invocations WHERE ${runningWhere.sql}`,
+        runningWhere.params,
+      ),
+    ]);
+    const terms = parseKeyword(q.keyword ?? '');
+    const live = running.rows.filter((r) => matchKeyword(searchText(r.log), terms));
+    const total = (count.rows[0]?.total ?? 0) + live.length;
+    const dir = q.order === 'asc' ? 1 : -1;
+    const numeric = key !== 'function_name' && key !== 'request_id';
+    const cmp = (a: Key, b: Key): number => {
+      const byKey = numeric ? Number(a.k) - Number(b.k) : compareCodePoints(String(a.k), String(b.k));
+      return dir * (byKey || a.seq - b.seq);
+    };
+    const keys = [...(top?.rows ?? []), ...live].sort(cmp).slice(offset, offset + limit);
+    if (keys.length === 0) return { total, items: [] };
+    const { rows } = await pool.query<RecordRow>(
+      `SELECT ${RECORD_SELECT} FROM invocations
+        WHERE (request_id, start_time) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`,
+      [keys.map((k) => k.request_id), keys.map((k) => k.start_time)],
+    );
+    const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+    const items: StoredRecord[] = [];
+    for (const k of keys) {
+      const r = bySeq.get(k.seq);
+      if (r) items.push(toRecord(r));
+    }
+    return { total, items };
+  }
+
+  async get(requestId: string): Promise<StoredRecord | undefined> {
+    const { pool } = this.#ready();
+    try {
+      const { rows } = await pool.query<RecordRow>(
+        `SELECT ${RECORD_SELECT} FROM invocations
+          WHERE request_id = $1 AND start_time >= (SELECT kept_from FROM store_state)`,
+        [requestId],
+      );
+      return rows[0] ? toRecord(rows[0]) : undefined;
+    } catch (err) {
+      throw pgError(err, 'reading a record');
+    }
+  }
+
+  /**
+   * Retention: every day before `before` goes, a whole partition at a time. First one transaction moves
+   * `kept_from` and deletes those days' counts (from then on every read excludes them, so totals stay
+   * exact); then each partition is detached CONCURRENTLY (no lock that blocks reads or writes of the
+   * others) and dropped; last, `kept_from` is reset so a record later written to an old day is seen.
+   */
+  async prune(before: number): Promise<number> {
+    const { pool, partitions } = this.#ready();
+    const lastDay = dayOf(before) - 1;
+    try {
+      const days = (await partitions.list()).filter((d) => d <= lastDay);
+      if (days.length === 0) return 0;
+      const deleted = await inTransaction(pool, async (client) => {
+        await client.query('UPDATE store_state SET kept_from = $1', [(lastDay + 1) * DAY_MS]);
+        const { rows } = await client.query<{ n: number }>(
+          'SELECT COALESCE(sum(n), 0)::float8 AS n FROM invocation_counts WHERE day <= $1',
+          [lastDay],
+        );
+        await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
+        return rows[0]?.n ?? 0;
+      });
+      for (const day of days) {
+        const name = partitionName(day);
+        await pool.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
+        await pool.query(`DROP TABLE ${name}`);
+        partitions.forget(day);
+      }
+      await pool.query('UPDATE store_state SET kept_from = $1', ['-9223372036854775808']);
+      return deleted;
+    } catch (err) {
+      throw pgError(err, 'pruning records');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool && !this.#options.pool) await pool.end();
+  }
+
+  /** The pool, for the cluster parts that read the same tables (the feed, recovery of dead nodes). */
+  get pool(): pg.Pool {
+    return this.#ready().pool;
+  }
+
+  #ready(): { pool: pg.Pool; partitions: Partitions } {
+    if (!this.#pool || !this.#partitions) {
+      throw new ScfError('InternalError', this.#closed ? 'log store is closed' : 'log store is not open');
+    }
+    return { pool: this.#pool, partitions: this.#partitions };
+  }
+}

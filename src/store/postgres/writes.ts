@@ -129,7 +129,7 @@ function columns(rows: { seq: string; record: InvocationRecord }[], nodeId: stri
       log,
       r.retCode === RET_CODE.RUNNING ? null : indexText(log),
     ];
-    values.forEach((v, i) => cols[i]!.push(v));
+    for (let i = 0; i < values.length; i++) cols[i]!.push(values[i]);
   }
   return cols;
 }

@@ -18,17 +18,17 @@ import type { ActionContext } from './api/operations/types.js';
 import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
 import { createV3Admission, createV3Handler } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';
+import { type Backend, openBackend } from './cluster/backend.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
 import { type DataDirLock, lockDataDir } from './datadir/index.js';
 import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
-import { InvocationEventHub } from './invocations/events.js';
-import { Invoker } from './invocations/invoker.js';
+import type { InvocationEventHub } from './invocations/events.js';
+import { Invoker, type LogEvent, type RecordEvent } from './invocations/invoker.js';
 import { logInvocationEnds } from './invocations/log.js';
 import { createLogger, type Logger, reportTo } from './logger/index.js';
 import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
-import { createLogStore } from './store/index.js';
 import type { LogStore } from './store/types.js';
 import { RecordWriter } from './store/writer.js';
 
@@ -76,16 +76,22 @@ export class Platform {
   readonly #interrupted: Promise<void>;
   #interrupt!: () => void;
 
+  /** PostgreSQL: this node's id in the cluster (recorded with the invocations it runs). */
+  readonly nodeId: string | undefined;
+  readonly #backend: Backend;
+
   /** Use `createPlatform()`. */
   constructor(parts: {
     config: Config;
     dataDir: string;
-    store: LogStore;
-    recovered: number;
+    backend: Backend;
     lock: DataDirLock;
     logger: Logger;
   }) {
-    const { config, dataDir, store, logger } = parts;
+    const { config, dataDir, backend, logger } = parts;
+    const { store } = backend;
+    this.#backend = backend;
+    this.nodeId = backend.nodeId;
     this.#lock = parts.lock;
     this.#interrupted = new Promise<void>((resolve) => {
       this.#interrupt = resolve;
@@ -94,8 +100,13 @@ export class Platform {
     this.logger = logger;
     this.dataDir = dataDir;
     this.store = store;
-    this.recoveredInterrupted = parts.recovered;
-    this.events = new InvocationEventHub();
+    this.recoveredInterrupted = backend.recovered;
+    this.events = backend.hub;
+    // With PostgreSQL the hub is filled from the database (every node's events, in one order); else the
+    // invoker publishes into it.
+    const publish = backend.fedFromDatabase
+      ? undefined
+      : (e: RecordEvent | LogEvent) => this.events.publish(e);
     this.writer = new RecordWriter(store, {
       batchMaxSize: config.store.batchMaxSize,
       onError: reportTo(logger, 'record writes lost: committing a batch failed'),
@@ -122,10 +133,10 @@ export class Platform {
         logFormat: config.runtime.logFormat,
         onBackgroundError: reportTo(logger, 'async invocation failed after its answer'),
         onRecord: (e) => {
-          this.events.publish(e);
+          publish?.(e);
           logEnd(e);
         },
-        onLog: (e) => this.events.publish(e),
+        ...(publish ? { onLog: publish } : {}),
       },
     );
     const actions: ActionContext = { config, functions: this.functions, invoker: this.invoker, store };
@@ -149,6 +160,8 @@ export class Platform {
         const sandbox = this.runtime.sandboxStatus();
         return {
           isolation: sandbox.isolated ? 'sandboxed' : 'NOT ISOLATED',
+          store: config.store.backend,
+          ...(this.nodeId !== undefined ? { nodeId: this.nodeId } : {}),
           sandbox,
           apiTimeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes,
           // What a code upload may be, so a client checks a package before sending it (`scf-local deploy`).
@@ -165,7 +178,9 @@ export class Platform {
     const port = typeof addr === 'object' && addr ? addr.port : this.config.port;
     const host = this.config.host;
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    return { host, port, url: `http://${urlHost}:${port}` };
+    const url = `http://${urlHost}:${port}`;
+    await this.#backend.announce(url);
+    return { host, port, url };
   }
 
   /**
@@ -197,9 +212,10 @@ export class Platform {
       this.http.server.closeAllConnections();
       await httpClosed;
       await this.invoker.drain();
-      this.events.close();
       await this.writer.close();
-      await this.store.close();
+      await this.#backend.stopCluster();
+      this.events.close();
+      await this.#backend.close();
     })().finally(() => this.#lock.release());
     return this.#closing;
   }
@@ -230,20 +246,15 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
-  let store: LogStore | undefined;
+  let backend: Backend | undefined;
   try {
     // A sandbox that is required but cannot work refuses the start before anything in the folder changes.
     if (config.runtime.sandbox === 'required') assertSandbox(config.runtime.sandboxUid);
-    store = createLogStore(config, {
-      dataDir,
-      onBackgroundError: reportTo(logger, 'full-text indexing failed (retried)'),
-    });
-    await store.open();
-    const recovered = await store.recoverInterrupted();
-    return new Platform({ config, dataDir, store, recovered, lock, logger });
+    backend = await openBackend(config, dataDir, logger);
+    return new Platform({ config, dataDir, backend, lock, logger });
   } catch (err) {
     // The first failure is the one to report; closing what was opened is best effort after it.
-    await store?.close().catch(() => {});
+    await backend?.close().catch(() => {});
     lock.release();
     throw err;
   }

@@ -96,25 +96,42 @@ export const eventSize = (e: HubEvent): number =>
       256
     : 2 * (e.record.log.length + e.record.retMsg.length) + 512;
 
+export interface HubOptions {
+  /** Most events kept for resuming. */
+  capacity?: number;
+  /** Most estimated bytes of events kept. */
+  maxBytes?: number;
+  /** Names this hub's cursors; default: a new one per hub (a server start). */
+  epoch?: string;
+  /**
+   * For a hub fed by `publishAt` (the cluster's feed, numbered by the database): the number of the last
+   * event that happened before this hub started, which it will never hold. Default 0.
+   */
+  startAfter?: number;
+}
+
 export class InvocationEventHub {
   readonly #epoch: string;
   readonly #capacity: number;
   readonly #maxBytes: number;
-  /** Slot `seq % capacity` holds event `seq` while `first <= seq <= last`. */
-  readonly #ring: Array<HubEvent | undefined>;
-  #first = 1;
-  #last = 0;
+  /** The events held, oldest first, from `#head` on (a deque: evicting advances `#head`). */
+  #ring: HubEvent[] = [];
+  #head = 0;
+  /** Every event numbered up to here is not held (evicted, or before this hub started). */
+  #floor: number;
+  #last: number;
   #bytes = 0;
   readonly #listeners = new Set<Listener>();
   #closed = false;
 
-  constructor(options: { capacity?: number; maxBytes?: number; epoch?: string } = {}) {
+  constructor(options: HubOptions = {}) {
     // Start time in base 36 plus randomness: distinct across restarts and across hubs in one process.
     this.#epoch = options.epoch ?? `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     if (!/^[a-z0-9]+$/.test(this.#epoch)) throw new RangeError('epoch must be lower-case alphanumerics');
     this.#capacity = Math.max(1, options.capacity ?? DEFAULT_RING_EVENTS);
     this.#maxBytes = options.maxBytes ?? DEFAULT_RING_BYTES;
-    this.#ring = new Array<HubEvent | undefined>(this.#capacity);
+    this.#floor = options.startAfter ?? 0;
+    this.#last = this.#floor;
   }
 
   get epoch(): string {
@@ -126,9 +143,14 @@ export class InvocationEventHub {
     return `${this.#epoch}-${this.#last}`;
   }
 
+  /** The number of the newest event. */
+  get last(): number {
+    return this.#last;
+  }
+
   /** The oldest event still held, as a cursor that resumes just before it. */
   get oldestResumable(): string {
-    return `${this.#epoch}-${this.#first - 1}`;
+    return `${this.#epoch}-${this.#floor}`;
   }
 
   /**
@@ -136,18 +158,26 @@ export class InvocationEventHub {
    * every matching subscriber. Never throws. The caller keeps one invocation's events in order.
    */
   publish(e: RecordEvent | LogEvent): void {
-    if (this.#closed) return;
-    const seq = ++this.#last;
+    this.publishAt(this.#last + 1, e);
+  }
+
+  /**
+   * `publish` with the event's number given by its source (the cluster's feed: the database's event id).
+   * Numbers must increase; they may skip (an id the database drew but never committed). An event whose
+   * number is not above the newest is ignored (the feed re-read it).
+   */
+  publishAt(seq: number, e: RecordEvent | LogEvent): void {
+    if (this.#closed || seq <= this.#last) return;
+    this.#last = seq;
     const cursor = `${this.#epoch}-${seq}`;
     const event: HubEvent =
       e.type === 'log'
         ? { cursor, seq, type: 'log', log: e.log }
         : { cursor, seq, type: e.type, record: e.record };
-    const slot = seq % this.#capacity;
-    if (this.#ring[slot] !== undefined) this.#evictOldest();
-    this.#ring[slot] = event;
+    this.#ring.push(event);
     this.#bytes += eventSize(event);
-    while (this.#bytes > this.#maxBytes && this.#first < seq) this.#evictOldest();
+    while (this.#ring.length - this.#head > this.#capacity) this.#evictOldest();
+    while (this.#bytes > this.#maxBytes && this.#ring.length - this.#head > 1) this.#evictOldest();
     for (const l of this.#listeners) {
       if (!matches(l.filter, event)) continue;
       try {
@@ -160,11 +190,16 @@ export class InvocationEventHub {
   }
 
   #evictOldest(): void {
-    const slot = this.#first % this.#capacity;
-    const old = this.#ring[slot];
-    if (old) this.#bytes -= eventSize(old);
-    this.#ring[slot] = undefined;
-    this.#first++;
+    const old = this.#ring[this.#head];
+    if (!old) return;
+    this.#bytes -= eventSize(old);
+    this.#floor = old.seq;
+    this.#head++;
+    // Compact now and then, so the array does not grow with everything ever evicted.
+    if (this.#head >= 1024 && this.#head * 2 >= this.#ring.length) {
+      this.#ring = this.#ring.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /**
@@ -186,7 +221,7 @@ export class InvocationEventHub {
       if (!parsed) gap = { reason: 'invalid-cursor', cursor };
       else if (parsed.epoch !== this.#epoch || parsed.seq > this.#last)
         gap = { reason: 'unknown-epoch', cursor };
-      else if (parsed.seq < this.#first - 1) gap = { reason: 'too-far-behind', cursor };
+      else if (parsed.seq < this.#floor) gap = { reason: 'too-far-behind', cursor };
       else backlog = this.#since(parsed.seq, filter);
     }
     if (this.#closed) {
@@ -198,10 +233,18 @@ export class InvocationEventHub {
   }
 
   #since(seq: number, filter: EventFilter): HubEvent[] {
+    // Binary search for the first held event numbered above `seq`.
+    let lo = this.#head;
+    let hi = this.#ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#ring[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
     const out: HubEvent[] = [];
-    for (let s = seq + 1; s <= this.#last; s++) {
-      const e = this.#ring[s % this.#capacity];
-      if (e && matches(filter, e)) out.push(e);
+    for (let i = lo; i < this.#ring.length; i++) {
+      const e = this.#ring[i]!;
+      if (matches(filter, e)) out.push(e);
     }
     return out;
   }

@@ -5,10 +5,12 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ScfError } from '../errors/index.js';
+import { PostgresLogStore } from './postgres/index.js';
 import { SqliteLogStore } from './sqlite/index.js';
 import type { LogStore } from './types.js';
 
 export { type KeywordTerm, matchKeyword, parseKeyword, tokenize } from './keyword.js';
+export { PostgresLogStore, type PostgresLogStoreOptions } from './postgres/index.js';
 export { searchText } from './search-text.js';
 export { SqliteLogStore, type SqliteLogStoreOptions } from './sqlite/index.js';
 export * from './types.js';
@@ -22,6 +24,8 @@ export interface CreateLogStoreOptions {
    * full-text indexer failing). Default: the backend's own (`error` lines on stderr).
    */
   onBackgroundError?: (err: ScfError) => void;
+  /** PostgreSQL: the node id recorded with the records written (default `local`). */
+  nodeId?: string;
 }
 
 /**
@@ -38,7 +42,14 @@ export function createLogStore(config: Config, options: CreateLogStoreOptions = 
         onIndexerError: options.onBackgroundError,
       });
     case 'postgres':
-      throw new ScfError('UnsupportedOperation', 'the postgres store backend is not implemented yet');
+      // A store with its own pool; a server shares one pool among its PostgreSQL parts instead
+      // (`cluster/backend.ts`).
+      return new PostgresLogStore({
+        connectionString: config.store.postgres.connectionString,
+        schema: config.store.postgres.schema,
+        poolSize: config.store.postgres.poolSize,
+        nodeId: options.nodeId ?? 'local',
+      });
     default: {
       const unknown: never = backend;
       throw new ScfError('InternalError', `unknown store backend ${String(unknown)}`);

@@ -8,7 +8,9 @@
  *   `batchMaxSize` ops are waiting.
  * - `begin()`/`finish()` resolve when their batch is committed (durable per the store's settings); when a
  *   batch fails they reject with ScfError InternalError (the store's error as cause) and the writer goes on
- *   with the next batch. `appendLog()` returns nothing: its text is coalesced with the record's other
+ *   with the next batch. A store that cannot reach its database (StoreUnavailable: nothing applied) is
+ *   retried with backoff for `unavailableRetryMs` first; if it is still away, the batch fails with
+ *   StoreUnavailable itself. `appendLog()` returns nothing: its text is coalesced with the record's other
  *   pending appends, dropped if a `finish` for the record follows before it is committed (the finish carries
  *   the full log), and a failure is reported only through `onError` (the later finish rewrites the log anyway).
  * - A record's appends are paced so that their cost stays linear in its log: a store appends by rewriting
@@ -41,6 +43,11 @@ export interface RecordWriterOptions {
   onError?: (err: ScfError, batch: { requestIds: string[] }) => void;
   /** Longest a record's append may wait for its log to double (see the pacing above). Default 1000 ms. */
   appendMaxDelayMs?: number;
+  /**
+   * How long a batch is retried while the store cannot reach its database (StoreUnavailable) before its
+   * writes fail with that code. Default 10,000 ms.
+   */
+  unavailableRetryMs?: number;
 }
 
 interface Waiter {
@@ -76,6 +83,7 @@ export class RecordWriter {
    */
   readonly #appended = new Map<string, number>();
   readonly #appendMaxDelayMs: number;
+  readonly #unavailableRetryMs: number;
   #inFlight: Promise<void> | undefined;
   #scheduled = false;
   #closed = false;
@@ -86,6 +94,7 @@ export class RecordWriter {
     this.#max = Math.max(1, Math.floor(options.batchMaxSize ?? 1000));
     this.#onError = options.onError ?? stderrReport('record writes lost: committing a batch failed');
     this.#appendMaxDelayMs = Math.max(0, options.appendMaxDelayMs ?? 1000);
+    this.#unavailableRetryMs = Math.max(0, options.unavailableRetryMs ?? 10_000);
   }
 
   /** Queues the insertion of a running record; resolves once committed. */
@@ -231,9 +240,13 @@ export class RecordWriter {
 
   async #commit(ops: WriteOp[], waiters: Waiter[]): Promise<void> {
     try {
-      if (ops.length > 0) await this.#store.write(ops);
+      if (ops.length > 0) await this.#writeRetrying(ops);
     } catch (cause) {
-      const err = new ScfError('InternalError', `committing ${ops.length} record writes failed`, { cause });
+      // An unreachable database keeps its code (the API answers it as such); anything else is a fault.
+      const err =
+        cause instanceof ScfError && cause.code === 'StoreUnavailable'
+          ? cause
+          : new ScfError('InternalError', `committing ${ops.length} record writes failed`, { cause });
       for (const w of waiters) w.reject(err);
       const requestIds = [
         ...new Set(ops.map((op) => (op.op === 'appendLog' ? op.requestId : op.record.requestId))),
@@ -247,5 +260,26 @@ export class RecordWriter {
       return;
     }
     for (const w of waiters) w.resolve();
+  }
+
+  /**
+   * Writes a batch; while the store says it cannot reach its database (`StoreUnavailable`: nothing of
+   * the batch was applied), tries again with backoff for up to `unavailableRetryMs`, so that a database
+   * restart costs a pause rather than records. Ops queued meanwhile wait for the next batch.
+   */
+  async #writeRetrying(ops: WriteOp[]): Promise<void> {
+    const deadline = Date.now() + this.#unavailableRetryMs;
+    let delay = 50;
+    for (;;) {
+      try {
+        await this.#store.write(ops);
+        return;
+      } catch (err) {
+        const retryable = err instanceof ScfError && err.code === 'StoreUnavailable';
+        if (!retryable || Date.now() + delay > deadline) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 1000);
+      }
+    }
   }
 }

@@ -21,6 +21,7 @@
  *   transaction as the records it describes; `id` is assigned under a transaction-scoped advisory lock
  *   taken just before commit, so ids become visible in increasing order: a reader that has seen id N has
  *   seen every event < N that will ever exist (the gap-free cursor of `logs --follow`).
+ * - `store_state.epoch` names the feed's cursors.
  * - `store_state.kept_from`: records before it are being (or have been) pruned; every read excludes them,
  *   so totals and pages agree while a day's partition is detached and dropped.
  */
@@ -83,9 +84,13 @@ CREATE TABLE invocation_events (
 
 CREATE TABLE store_state (
   one       boolean PRIMARY KEY DEFAULT true CHECK (one),
-  kept_from bigint  NOT NULL
+  kept_from bigint  NOT NULL,
+  -- Names the feed's cursors (\`<epoch>-<event id>\`): a new store is a new epoch, so a cursor from
+  -- another database is never taken for one of this one.
+  epoch     text    NOT NULL
 );
-INSERT INTO store_state (kept_from) VALUES (-9223372036854775808);
+INSERT INTO store_state (kept_from, epoch)
+  VALUES (-9223372036854775808, 'pg' || substr(md5(random()::text || clock_timestamp()::text), 1, 10));
 `;
 
 export const LOGSTORE_MIGRATIONS: readonly PgMigration[] = [

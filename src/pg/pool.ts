@@ -34,8 +34,10 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     application_name: options.applicationName ?? 'scf-local',
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
     idleTimeoutMillis: 30_000,
-    // search_path as a startup option: set before the first query, and kept by the connection for life.
-    options: `-c search_path=${quoteIdent(options.schema)},public`,
+    // Startup options, set before the first query and kept for the connection's life: the schema, and
+    // no parallel workers: scf-local's queries are short, and starting workers (new processes) cost
+    // ~80 ms per query on a 2-core machine where the plan itself took 1-9 ms (bench/postgres.ts).
+    options: `-c search_path=${quoteIdent(options.schema)},public -c max_parallel_workers_per_gather=0`,
     keepAlive: true,
   });
   const onError = options.onError ?? (() => {});

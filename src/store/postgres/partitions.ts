@@ -6,12 +6,10 @@
  */
 import type pg from 'pg';
 import { inTransaction } from '../../pg/index.js';
-import { DAY_MS } from './writes.js';
+import { DAY_MS, partitionName } from './days.js';
 
 /** Lock key serialising partition DDL ("scfpart"). */
 const PARTITION_LOCK = '32487313097941620';
-
-export const partitionName = (day: number): string => `invocations_p${day < 0 ? `m${-day}` : day}`;
 
 export class Partitions {
   readonly #pool: pg.Pool;
@@ -51,6 +49,11 @@ export class Partitions {
       if (m) days.push((m[1] ? -1 : 1) * Number(m[2]));
     }
     return days.sort((a, b) => a - b);
+  }
+
+  /** Forgets every day (one of them was dropped by someone else). */
+  forgetAll(): void {
+    this.#known.clear();
   }
 
   /** Forgets a day (it was dropped). */

@@ -2,8 +2,11 @@
  * LogQuery -> SQL for the PostgreSQL store. Pure functions: the SQL can be read and tested on its own.
  * Every value is a bound parameter; only whitelisted column names are spliced in.
  *
- * Every read also excludes records before `store_state.kept_from` (a prune in progress: its counts are
- * gone already while its partitions are being detached), so pages and totals agree at every moment.
+ * While a prune is under way (`store_state.kept_from` set), every read also excludes the records before
+ * it (their counts are gone already while their partitions are being detached), so pages and totals
+ * agree at every moment. The store reads `kept_from` first and passes it as a value (usually there is
+ * none): a subquery in the condition would hide it from the planner, which then ANDs a scan of the whole
+ * time index into every query.
  */
 import { type LogQuery, type OrderBy, RET_CODE, type RetCodeFilter } from '../types.js';
 import { pgText } from './text.js';
@@ -29,8 +32,6 @@ const RET_CODE_CONDITION: Record<RetCodeFilter, string> = {
   UserCodeException: `ret_code = ${RET_CODE.USER_CODE_EXCEPTION}`,
 };
 
-const KEPT = 'start_time >= (SELECT kept_from FROM store_state)';
-
 /** Collects conditions with numbered parameters. */
 class Where {
   readonly conds: string[] = [];
@@ -46,6 +47,11 @@ class Where {
     }
     this.conds.push(text);
   }
+  /** Adds a parameter, returning its placeholder. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
   get sql(): string {
     return this.conds.length === 0 ? 'true' : this.conds.join(' AND ');
   }
@@ -58,14 +64,14 @@ function identity(q: LogQuery, w: Where): void {
   if (q.retCode !== undefined) w.add(RET_CODE_CONDITION[q.retCode]);
 }
 
-/** Every filter but the keyword, plus the retention bound. */
-export function recordWhere(q: LogQuery, params: unknown[] = []): Where {
-  const w = new Where(params);
+/** Every filter but the keyword, plus the bound of a prune under way (`keptFrom`). */
+export function recordWhere(q: LogQuery, keptFrom: number | undefined): Where {
+  const w = new Where();
   identity(q, w);
   if (q.requestId !== undefined) w.add('request_id = ?', pgText(q.requestId));
   if (q.startTimeFrom !== undefined) w.add('start_time >= ?', q.startTimeFrom);
   if (q.startTimeTo !== undefined) w.add('start_time <= ?', q.startTimeTo);
-  w.add(KEPT);
+  if (keptFrom !== undefined) w.add('start_time >= ?', keptFrom);
   return w;
 }
 
@@ -80,16 +86,16 @@ export function orderBy(q: LogQuery, key = sortKey(q)): string {
 }
 
 /** The total without a keyword: the counts table when no time range or request id narrows it. */
-export function countSql(q: LogQuery): SqlPart {
+export function countSql(q: LogQuery, keptFrom: number | undefined): SqlPart {
   if (q.requestId === undefined && q.startTimeFrom === undefined && q.startTimeTo === undefined) {
     const w = new Where();
     identity(q, w);
-    // No retention bound needed: a prune deletes a day's counts in the transaction that moves kept_from.
+    // No prune bound needed: a prune deletes a day's counts in the transaction that sets kept_from.
     return {
       sql: `SELECT COALESCE(sum(n), 0)::float8 AS total FROM invocation_counts WHERE ${w.sql}`,
       params: w.params,
     };
   }
-  const w = recordWhere(q);
+  const w = recordWhere(q, keptFrom);
   return { sql: `SELECT count(*)::float8 AS total FROM invocations WHERE ${w.sql}`, params: w.params };
 }

@@ -18,12 +18,13 @@ import { matchKeyword, parseKeyword } from '../keyword.js';
 import { searchText } from '../search-text.js';
 import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
+import { DAY_MS, dayOf, partitionName } from './days.js';
 import { EVENT_TYPE, FEED_LOCK, feedChannel } from './feed-sql.js';
-import { Partitions, partitionName } from './partitions.js';
+import { Partitions } from './partitions.js';
 import { countSql, orderBy, recordWhere, sortKey } from './query.js';
 import { LOGSTORE_MIGRATIONS } from './schema.js';
-import { indexText, keywordPatterns } from './text.js';
-import { applyBatch, DAY_MS, dayOf } from './writes.js';
+import { indexText, type KeywordSql, keywordSql } from './text.js';
+import { applyBatch } from './writes.js';
 
 export interface PostgresLogStoreOptions {
   /** A pool to use (shared with the server's other PostgreSQL parts); the store does not close it. */
@@ -75,6 +76,13 @@ export function toRecord(r: RecordRow): StoredRecord {
     retryNum: r.retry_num,
     log: r.log,
   };
+}
+
+/** The bound of a prune under way, if one is (see `query.ts`). */
+async function keptFrom(pool: pg.Pool): Promise<number | undefined> {
+  const { rows } = await pool.query<{ k: string | null }>('SELECT kept_from AS k FROM store_state');
+  const k = rows[0]?.k;
+  return k === null || k === undefined ? undefined : Number(k);
 }
 
 /** Strings compare by code point (UTF-8 byte order), as the "C" collation sorts them. */
@@ -135,13 +143,25 @@ export class PostgresLogStore implements LogStore {
   async write(batch: readonly WriteOp[]): Promise<void> {
     const { pool, partitions } = this.#ready();
     if (batch.length === 0) return;
-    try {
-      const days = new Set<number>();
-      for (const op of batch) if (op.op !== 'appendLog') days.add(dayOf(op.record.startTime));
+    const days = new Set<number>();
+    for (const op of batch) if (op.op !== 'appendLog') days.add(dayOf(op.record.startTime));
+    const attempt = async (): Promise<void> => {
       await partitions.ensure(days);
       await inTransaction(pool, (client) =>
         applyBatch(client, batch, { nodeId: this.#options.nodeId, channel: this.channel }),
       );
+    };
+    try {
+      try {
+        await attempt();
+      } catch (err) {
+        // A day's partition this node knew of was dropped meanwhile (another node's retention): forget
+        // what it knew and try once more (the batch rolled back whole).
+        const code = (err as { code?: unknown }).code;
+        if (code !== '42P01' && code !== '23514') throw err;
+        partitions.forgetAll();
+        await attempt();
+      }
     } catch (err) {
       // The transaction rolled back: nothing of the batch is applied, so the caller may retry it.
       throw pgError(err, 'writing records');
@@ -234,12 +254,13 @@ export class PostgresLogStore implements LogStore {
   async query(q: LogQuery): Promise<LogPage> {
     const { pool } = this.#ready();
     try {
-      const patterns = keywordPatterns(q.keyword);
-      if (patterns) return await this.#keywordQuery(pool, q, patterns);
+      const kw = keywordSql(q.keyword);
+      if (kw) return await this.#keywordQuery(pool, q, kw);
       const limit = Math.max(0, q.limit);
       const offset = Math.max(0, q.offset);
-      const count = countSql(q);
-      const w = recordWhere(q);
+      const kept = await keptFrom(pool);
+      const count = countSql(q, kept);
+      const w = recordWhere(q, kept);
       const [total, page] = await Promise.all([
         pool.query<{ total: number }>(count.sql, count.params),
         limit === 0
@@ -260,26 +281,39 @@ export class PostgresLogStore implements LogStore {
    * A keyword query: final records by their indexed keyword text, running ones through the reference
    * matcher, merged in sort order; the page's rows are read last, by key.
    */
-  async #keywordQuery(pool: pg.Pool, q: LogQuery, patterns: string[]): Promise<LogPage> {
+  async #keywordQuery(pool: pg.Pool, q: LogQuery, kw: KeywordSql): Promise<LogPage> {
     const limit = Math.max(0, q.limit);
     const offset = Math.max(0, q.offset);
     const key = sortKey(q);
-    const finalWhere = recordWhere(q, [patterns]);
-    finalWhere.add(`search_text LIKE ALL ($1::text[])`);
-    finalWhere.add(`ret_code <> ${RET_CODE.RUNNING}`);
-    const runningWhere = recordWhere(q);
+    const kept = await keptFrom(pool);
+    // Final records from two disjoint sources: texts in the token index (a one-token term is decided by
+    // it; phrases and cut tokens are rechecked by LIKE), and texts too large for it (`scf_tokens` is NULL)
+    // through their own small index and every term's LIKE. Two branches of a UNION ALL, not one OR: an OR
+    // would put the whole condition in every matched row's filter, recomputing its tokens (~30 us each).
+    // (One LIKE per term: a GIN index serves no `LIKE ALL (array)`.)
+    const w = recordWhere(q, kept);
+    w.add(`ret_code <> ${RET_CODE.RUNNING}`);
+    const recheck = kw.recheck.map((p) => ` AND search_text LIKE ${w.param(p)}`).join('');
+    const whole = kw.all.map((p) => ` AND search_text LIKE ${w.param(p)}`).join('');
+    const tsq = w.param(kw.tsquery);
+    const matches = (cols: string): string =>
+      `SELECT ${cols} FROM invocations WHERE ${w.sql} AND scf_tokens(search_text) @@ ${tsq}::tsquery${recheck}
+       UNION ALL
+       SELECT ${cols} FROM invocations WHERE ${w.sql} AND octet_length(search_text) > 262144${whole}`;
+    const runningWhere = recordWhere(q, kept);
     runningWhere.add(`ret_code = ${RET_CODE.RUNNING}`);
     const [count, top, running] = await Promise.all([
-      pool.query<{ total: number }>(
-        `SELECT count(*)::float8 AS total FROM invocations WHERE ${finalWhere.sql}`,
-        finalWhere.params,
-      ),
+      pool.query<{ total: number }>(`SELECT count(*)::float8 AS total FROM (${matches('1')}) c`, w.params),
       offset + limit === 0
         ? undefined
         : pool.query<Key>(
-            `SELECT seq::float8 AS seq, ${key} AS k, request_id, start_time FROM invocations
-              WHERE ${finalWhere.sql} ORDER BY ${orderBy(q)} LIMIT ${offset + limit}`,
-            finalWhere.params,
+            // The matches first, then their order: left to itself the planner walks an index in the
+            // sort's order and computes every row's tokens until it has a page, which for a rare word is
+            // most of the table.
+            `WITH m AS MATERIALIZED (${matches(`seq, ${key} AS k, request_id, start_time`)})
+             SELECT seq::float8 AS seq, k, request_id, start_time FROM m
+              ORDER BY ${orderBy(q, key === 'seq' ? 'seq' : 'k')} LIMIT ${offset + limit}`,
+            w.params,
           ),
       pool.query<Key & { log: string }>(
         `SELECT seq::float8 AS seq, ${key} AS k, request_id, start_time, log FROM invocations WHERE ${runningWhere.sql}`,
@@ -316,8 +350,8 @@ export class PostgresLogStore implements LogStore {
     try {
       const { rows } = await pool.query<RecordRow>(
         `SELECT ${RECORD_SELECT} FROM invocations
-          WHERE request_id = $1 AND start_time >= (SELECT kept_from FROM store_state)`,
-        [requestId],
+          WHERE request_id = $1 AND start_time >= coalesce((SELECT kept_from FROM store_state), $2)`,
+        [requestId, Number.MIN_SAFE_INTEGER],
       );
       return rows[0] ? toRecord(rows[0]) : undefined;
     } catch (err) {
@@ -352,7 +386,7 @@ export class PostgresLogStore implements LogStore {
         await pool.query(`DROP TABLE ${name}`);
         partitions.forget(day);
       }
-      await pool.query('UPDATE store_state SET kept_from = $1', ['-9223372036854775808']);
+      await pool.query('UPDATE store_state SET kept_from = NULL');
       return deleted;
     } catch (err) {
       throw pgError(err, 'pruning records');

@@ -20,16 +20,45 @@ export function indexText(log: string): string {
   return tokens.length === 0 ? ' ' : ` ${tokens.join(' ')} `;
 }
 
+/** Longest token the keyword index holds whole (`scf_tokens` in `schema.ts` cuts longer ones). */
+const INDEXED_TOKEN_CHARS = 500;
+
+export interface KeywordSql {
+  /** The terms as one tsquery over `scf_tokens(search_text)`: every token of every term, ANDed. */
+  tsquery: string;
+  /** LIKE patterns the index cannot decide (phrases, cut tokens): rechecked on its candidates. */
+  recheck: string[];
+  /** Every term's LIKE pattern: the whole match, for texts too large for the index. */
+  all: string[];
+}
+
+const lexeme = (token: string, prefix: boolean): string => {
+  // Tokens hold only letters, digits and private-use characters: quoting cannot be broken out of.
+  if (token.length > INDEXED_TOKEN_CHARS) return `'${token.slice(0, INDEXED_TOKEN_CHARS)}':*`;
+  return `'${token}'${prefix ? ':*' : ''}`;
+};
+
 /**
- * A keyword as LIKE patterns, one per term, all of which must match the index text; undefined when the
- * keyword filters nothing. Tokens hold only letters, digits and private-use characters, so none of LIKE's
- * special characters (`%`, `_`, `\`) can occur in them.
+ * A keyword as SQL pieces (see `KeywordSql`); undefined when it filters nothing. Each term is the LIKE
+ * pattern of its tokens between spaces (`% a b %`, `% a b%` for a prefix): exactly the reference
+ * matcher's rule over the keyword text. Tokens hold no LIKE special character (`%`, `_`, `\`).
  */
-export function keywordPatterns(keyword: string | undefined): string[] | undefined {
+export function keywordSql(keyword: string | undefined): KeywordSql | undefined {
   if (keyword === undefined) return undefined;
   const terms = parseKeyword(keyword);
   if (terms.length === 0) return undefined;
-  return terms
-    .map((t) => ` ${t.tokens.join(' ')}${t.prefix ? '%' : ' '}`)
-    .map((p) => `%${p}%`.replace(/%%$/, '%'));
+  const lexemes: string[] = [];
+  const recheck: string[] = [];
+  const all: string[] = [];
+  for (const t of terms) {
+    const pattern = `% ${t.tokens.join(' ')}${t.prefix ? '%' : ' %'}`;
+    all.push(pattern);
+    const last = t.tokens.length - 1;
+    t.tokens.forEach((tok, k) => {
+      lexemes.push(lexeme(tok, t.prefix && k === last));
+    });
+    if (t.tokens.length > 1 || t.tokens.some((tok) => tok.length > INDEXED_TOKEN_CHARS))
+      recheck.push(pattern);
+  }
+  return { tsquery: lexemes.join(' & '), recheck, all };
 }

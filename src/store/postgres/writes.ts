@@ -18,11 +18,9 @@
 import type pg from 'pg';
 import type { BeginRecord, InvocationRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
+import { dayOf, partitionName } from './days.js';
 import { EVENT_TYPE, FEED_LOCK } from './feed-sql.js';
 import { indexText, pgText } from './text.js';
-
-export const DAY_MS = 86_400_000;
-export const dayOf = (startTime: number): number => Math.floor(startTime / DAY_MS);
 
 /** A stored record's key fields, as the lookup returns them. */
 interface Existing {
@@ -219,10 +217,19 @@ export async function applyBatch(
     }
   }
 
-  if (inserts.length > 0) {
+  // New records go straight into their day's partition (it exists: the store made sure before the
+  // transaction), one INSERT per day: routing each row through the parent costs ~35 % more per row.
+  const byDay = new Map<number, { seq: string; record: InvocationRecord }[]>();
+  for (const row of inserts) {
+    const day = dayOf(row.record.startTime);
+    const rows = byDay.get(day);
+    if (rows) rows.push(row);
+    else byDay.set(day, [row]);
+  }
+  for (const [day, rows] of byDay) {
     await client.query(
-      `INSERT INTO invocations (${RECORD_COLUMNS}) SELECT * FROM unnest(${RECORD_TYPES})`,
-      columns(inserts, opts.nodeId),
+      `INSERT INTO ${partitionName(day)} (${RECORD_COLUMNS}) SELECT * FROM unnest(${RECORD_TYPES})`,
+      columns(rows, opts.nodeId),
     );
   }
   if (replaces.length > 0) {

@@ -48,6 +48,7 @@ const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' }> = 
   SCF_LOCAL_PG_SCHEMA: { path: ['store', 'postgres', 'schema'], type: 'string' },
   SCF_LOCAL_RETENTION_DAYS: { path: ['store', 'retentionDays'], type: 'number' },
   SCF_LOCAL_NODE_ID: { path: ['cluster', 'nodeId'], type: 'string' },
+  SCF_LOCAL_LEASE_MS: { path: ['cluster', 'leaseMs'], type: 'number' },
   SCF_LOCAL_BILLING_GRANULARITY_MS: { path: ['runtime', 'billingGranularityMs'], type: 'number' },
   SCF_LOCAL_LOG_FORMAT: { path: ['runtime', 'logFormat'], type: 'string' },
   SCF_LOCAL_SANDBOX: { path: ['runtime', 'sandbox'], type: 'string' },

@@ -7,116 +7,18 @@
  * repeat. Log lines of a running invocation must reach the follower while it runs, not with its end.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/cli/client.js';
 import { parseCursor } from '../../src/invocations/events.js';
 import { createPlatform } from '../../src/platform.js';
+import { CRED, Follower, type Line } from '../helpers/follower.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = `${repo}bin/scf-local.js`;
-const CRED = { secretId: 'AKIDtest', secretKey: 'secret' };
 const TOTAL = 1000;
 const CALLERS = 8;
-
-interface Line {
-  event: string;
-  cursor?: string | null;
-  requestId?: string;
-  status?: string;
-  log?: string;
-  text?: string;
-  logRemainder?: string;
-}
-
-/** A follower child: its complete NDJSON lines, and a way to wait for a condition on them. */
-class Follower {
-  readonly lines: Line[] = [];
-  /** Every stdout line as printed, with the time it arrived here. */
-  readonly raw: Array<{ text: string; at: number }> = [];
-  readonly child: ChildProcess;
-  #partial = '';
-  #waiters: Array<{ cond: () => boolean; resolve: () => void }> = [];
-  stderr = '';
-
-  constructor(url: string, extra: string[], options: { fn?: string; ndjson?: boolean } = {}) {
-    const ndjson = options.ndjson ?? true;
-    this.child = spawn(
-      process.execPath,
-      [
-        bin,
-        '--endpoint',
-        url,
-        '--secret-id',
-        CRED.secretId,
-        '--secret-key',
-        CRED.secretKey,
-        'logs',
-        options.fn ?? 'noop',
-        '--follow',
-        ...(ndjson ? ['--ndjson'] : []),
-        ...extra,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (chunk: string) => {
-      const parts = (this.#partial + chunk).split('\n');
-      this.#partial = parts.pop() ?? '';
-      const at = performance.now();
-      for (const p of parts) {
-        if (!p) continue;
-        this.raw.push({ text: p, at });
-        if (ndjson) this.lines.push(JSON.parse(p) as Line);
-      }
-      this.#check();
-    });
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (c: string) => (this.stderr += c));
-  }
-
-  #check(): void {
-    this.#waiters = this.#waiters.filter((w) => {
-      if (!w.cond()) return true;
-      w.resolve();
-      return false;
-    });
-  }
-
-  until(cond: () => boolean, what: string, ms = 90_000): Promise<void> {
-    if (cond()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; stderr: ${this.stderr}`)),
-        ms,
-      );
-      this.#waiters.push({
-        cond,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  }
-
-  lastCursor(): string {
-    const withCursor = this.lines.filter((l) => typeof l.cursor === 'string');
-    return withCursor.at(-1)?.cursor as string;
-  }
-
-  async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGKILL');
-    await exited;
-  }
-}
 
 test('tail: 1,000 invocations from 8 callers, a cut connection and a killed follower; each shown once', async (t) => {
   const dataDir = tempDir(t);

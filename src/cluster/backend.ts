@@ -22,6 +22,9 @@ import { CLUSTER_MIGRATIONS } from './migrations.js';
 import { ClusterNode } from './node.js';
 import { resolveNodeId } from './node-id.js';
 
+/** How long the live feed's events stay in the database (every node's feed reads them within seconds). */
+const FEED_KEEP_MS = 10 * 60_000;
+
 export interface Backend {
   store: LogStore;
   /** Running records found at start (left by a crash of this node) and turned interrupted. */
@@ -94,6 +97,10 @@ export async function openBackend(config: Config, dataDir: string, logger: Logge
           'a dead node was recovered: its running invocations are interrupted',
         ),
       onError: reportTo(logger, 'cluster lease or recovery failed (retried)'),
+      // Each node trims; they agree on what is old, so it does not matter which one gets there first.
+      maintain: async () => {
+        await store.trimEvents(FEED_KEEP_MS);
+      },
     });
     await node.join();
     const recovered = await store.recoverInterrupted();

@@ -28,6 +28,10 @@ export interface ClusterNodeOptions {
   recover: (nodeId: string, client: pg.PoolClient) => Promise<number>;
   /** A dead node was recovered. */
   onRecovered?: (nodeId: string, records: number) => void;
+  /** Housekeeping run about once a minute (the feed's old events); failures go to `onError`. */
+  maintain?: () => Promise<void>;
+  /** How often `maintain` runs (ms). Default 60,000. */
+  maintainEveryMs?: number;
   onError?: (err: ScfError) => void;
 }
 
@@ -37,6 +41,7 @@ export class ClusterNode {
   #heartbeat: NodeJS.Timeout | undefined;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> | undefined;
+  #maintainer: NodeJS.Timeout | undefined;
   #failing = false;
   #closed = false;
 
@@ -64,6 +69,14 @@ export class ClusterNode {
     this.#heartbeat.unref();
     this.#reaper = setInterval(() => this.reap(), Math.max(200, Math.floor(this.#o.leaseMs / 2)));
     this.#reaper.unref();
+    const maintain = this.#o.maintain;
+    if (maintain) {
+      this.#maintainer = setInterval(
+        () => void maintain().catch((err: unknown) => this.#report(err, 'housekeeping')),
+        this.#o.maintainEveryMs ?? 60_000,
+      );
+      this.#maintainer.unref();
+    }
   }
 
   /** Records the URL this node serves at (for `nodes` listings). */
@@ -142,6 +155,7 @@ export class ClusterNode {
     this.#closed = true;
     clearInterval(this.#heartbeat);
     clearInterval(this.#reaper);
+    clearInterval(this.#maintainer);
     await this.#reaping;
     if (options.leave) {
       await this.#o.pool

@@ -393,6 +393,29 @@ export class PostgresLogStore implements LogStore {
     }
   }
 
+  /**
+   * Deletes the live feed's events older than `keepMs` (they were read by every node's feed long ago;
+   * a follower further behind catches up through the query API). Returns how many went.
+   */
+  async trimEvents(keepMs: number): Promise<number> {
+    const { pool } = this.#ready();
+    try {
+      // The cutoff id is found by walking the oldest events up to the first recent one: work in
+      // proportion to what is deleted, with no index on created_at to keep up on every insert.
+      const { rowCount } = await pool.query(
+        `DELETE FROM invocation_events WHERE id < (
+           SELECT coalesce(
+             (SELECT id FROM invocation_events WHERE created_at >= now() - make_interval(secs => $1)
+               ORDER BY id LIMIT 1),
+             (SELECT max(id) + 1 FROM invocation_events)))`,
+        [keepMs / 1000],
+      );
+      return rowCount ?? 0;
+    } catch (err) {
+      throw pgError(err, 'trimming the event feed');
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -16,15 +16,15 @@
  *   npx tsc -p tsconfig.json && node dist/bench/api-invoke.js [--rounds 10] [--sequential 300] [--seconds 1.5]
  */
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { signTc3 } from '../src/cli/tc3.js';
 import { createLogger, prettyDestination } from '../src/logger/index.js';
 import { createPlatform, type Platform } from '../src/platform.js';
+import { invoke as signedInvoke } from './http-invoke.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,62 +60,16 @@ interface Target {
   calls: number;
 }
 
-let counter = 0;
-
-/** One signed Invoke over the target's kept-alive connection; resolves when the answer is read. */
-function invoke(t: Target): Promise<void> {
-  // A different event each time: the same signed request twice in a second is refused as a replay.
-  const body = JSON.stringify({ FunctionName: 'noop', ClientContext: JSON.stringify({ i: counter++ }) });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    host: `127.0.0.1:${t.port}`,
-  };
-  const { authorization } = signTc3({
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers,
-    body,
-    timestamp,
-    service: 'scf',
+/** One signed Invoke of this target's no-op; counts it. */
+async function invoke(t: Target): Promise<void> {
+  await signedInvoke({
+    port: t.port,
+    agent: t.agent,
     secretId: SECRET_ID,
     secretKey: SECRET_KEY,
+    functionName: 'noop',
   });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: t.port,
-        method: 'POST',
-        path: '/',
-        agent: t.agent,
-        headers: {
-          ...headers,
-          authorization,
-          'content-length': Buffer.byteLength(body),
-          'x-tc-action': 'Invoke',
-          'x-tc-version': '2018-04-16',
-          'x-tc-timestamp': String(timestamp),
-          'x-tc-region': 'ap-guangzhou',
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (!text.includes('"InvokeResult":0')) reject(new Error(`unexpected answer: ${text}`));
-          else {
-            t.calls++;
-            resolve();
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  t.calls++;
 }
 
 async function start(mode: Mode): Promise<Target> {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** Modules of this folder that are not benchmarks. */
-const NOT_BENCHES = new Set(['run', 'procfs', 'store-shared']);
+const NOT_BENCHES = new Set(['run', 'procfs', 'store-shared', 'http-invoke']);
 const benches = readdirSync(here)
   .filter((f) => f.endsWith('.js'))
   .map((f) => f.slice(0, -3))

@@ -1,8 +1,9 @@
 /**
  * The SQLite store's full-text plumbing on its own connection: the reference matcher that keyword queries
  * call for records the FTS index does not hold yet (`scf_keyword_match`, see `query.ts`), who drains the
- * index's queue (an `Indexer`: a worker thread, or inline on this connection), the turn-taking between this
- * connection's writes and the worker's transactions, and the waits on the indexer's progress.
+ * index's queue (an `Indexer`: a worker thread, or inline on this connection) and runs prunes, the
+ * turn-taking between this connection's writes and the worker's transactions, and the waits on the
+ * indexer's progress.
  */
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -83,6 +84,14 @@ export class FullText {
     } finally {
       turn.mainLeave();
     }
+  }
+
+  /**
+   * Deletes the records with startTime < `before` through the indexer (the one that maintains the FTS
+   * entries they hold), in short transactions; how many.
+   */
+  prune(before: number): Promise<number> {
+    return this.#indexer.prune(before);
   }
 
   /** How many records wait for the indexer. */

@@ -34,6 +34,7 @@ db.pragma('synchronous = NORMAL');
 db.pragma('cache_size = -65536');
 db.pragma('mmap_size = 1073741824');
 // The store's connection checkpoints (wal_autocheckpoint there); two checkpointers would only contend.
+// Except after prune transactions (see `checkpointAfterPrune`).
 db.pragma('wal_autocheckpoint = 0');
 const drain = makeDrain(db);
 const prune = makePrune(db);
@@ -47,11 +48,30 @@ let stopping = false;
 const prunes: { id: number; before: number }[] = [];
 /** While both have work, indexing and pruning transactions alternate (neither starves the other). */
 let pruneNext = false;
+/** Prune transactions committed since this connection last checkpointed. */
+let prunedSinceCheckpoint = 0;
+const PRUNE_CHECKPOINT_EVERY = 16;
+
+/**
+ * A prune writes ~1.4 KiB of WAL per record (each transaction commits fresh copies of the index and FTS
+ * pages it touched), and the store's connection, which checkpoints, may commit nothing meanwhile (a
+ * quiet server at the hourly run): the WAL would grow to ~1.3 GiB for a day of 1M records, and the main
+ * thread's next commit would then copy it all back with the event loop blocked. So this connection
+ * checkpoints itself, PASSIVE (it takes no write lock and waits for nobody), every few prune transactions
+ * and at the end of a job, outside the write turn, so the store's writer never waits for it. The WAL
+ * then restarts from its beginning and stays small.
+ */
+function checkpointAfterPrune(force: boolean): void {
+  if (prunedSinceCheckpoint === 0 || (!force && prunedSinceCheckpoint < PRUNE_CHECKPOINT_EVERY)) return;
+  prunedSinceCheckpoint = 0;
+  db.pragma('wal_checkpoint(PASSIVE)');
+}
 
 /** One prune transaction of the first job. */
 function pruneStep(job: { id: number; before: number }): void {
   try {
     const { deleted, more } = prune(job.before, limits);
+    prunedSinceCheckpoint++;
     if (!more) prunes.shift();
     post({ type: 'pruned', id: job.id, deleted, done: !more });
   } catch (err) {
@@ -108,6 +128,7 @@ function step(): void {
   } finally {
     turn.indexerLeave();
   }
+  checkpointAfterPrune(prunes.length === 0);
   lastRun = performance.now();
   if (more) {
     setImmediate(step);

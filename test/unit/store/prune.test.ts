@@ -270,8 +270,12 @@ for (const ftsIndexing of ['inline', 'worker'] as const) {
       assertCountsExact(path);
       const between = [...seen].filter((x) => x < N + KEEP && x > KEEP);
       assert.ok(between.length >= 3, `batches: totals between start and end seen: ${between.length}`);
-      // Generous: this is a noisy 2-core machine; a prune in one transaction would block for seconds.
-      assert.ok(maxDelayMs < 200, `event loop blocked for ${maxDelayMs.toFixed(1)} ms`);
+      // Generous bounds: this is a noisy 2-core machine (a thread that only spins already costs the event
+      // loop up to ~80 ms there), while one transaction of 50k records would block it for a second or more.
+      // Inline, the loop runs the transactions themselves (20 ms each, more when descheduled or when the
+      // connection checkpoints): it stays responsive, not quick.
+      const bound = ftsIndexing === 'worker' ? 200 : 500;
+      assert.ok(maxDelayMs < bound, `event loop blocked for ${maxDelayMs.toFixed(1)} ms`);
     });
 
     it('a store closed during a prune rejects it; the next run deletes the rest, counts exact', async (t) => {

@@ -12,6 +12,7 @@ import { type KeywordTerm, matchKeyword } from '../keyword.js';
 import { searchText } from '../search-text.js';
 import { DEFAULT_DRAIN_LIMITS, makeQueueProbe, WriteTurn } from './fts-indexer.js';
 import { type Indexer, InlineIndexer, WorkerIndexer } from './indexer.js';
+import { makePrunableProbe } from './prune.js';
 
 /**
  * Defines `scf_keyword_match(log, termsJson)` on `db`: the reference matcher over a log's search text. A
@@ -44,6 +45,7 @@ export class FullText {
   readonly #indexer: Indexer;
   readonly #turn: WriteTurn | undefined;
   readonly #queueSize: () => number;
+  readonly #prunable: (before: number) => boolean;
   readonly #busyTimeoutMs: number;
   /** Resolvers of `whenIndexed()` calls, re-checked after each indexing transaction. */
   #waiters: (() => void)[] = [];
@@ -53,6 +55,7 @@ export class FullText {
   constructor(db: Database.Database, opts: FullTextOptions) {
     this.#busyTimeoutMs = opts.busyTimeoutMs;
     this.#queueSize = makeQueueProbe(db);
+    this.#prunable = makePrunableProbe(db);
     const hooks = { onProgress: () => this.#progress(), onError: opts.onError };
     if (opts.indexing === 'inline') {
       this.#indexer = new InlineIndexer(db, DEFAULT_DRAIN_LIMITS, hooks);
@@ -91,6 +94,8 @@ export class FullText {
    * entries they hold), in short transactions; how many.
    */
   prune(before: number): Promise<number> {
+    // Nothing to delete (most runs): answered here, without a round trip to the indexer thread.
+    if (!this.#prunable(before)) return Promise.resolve(0);
     return this.#indexer.prune(before);
   }
 

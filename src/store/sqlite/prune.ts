@@ -45,6 +45,15 @@ export interface PruneStep {
 }
 
 /**
+ * Whether any record has `start_time < before`: one probe of `invocations_time`'s first entry. Most
+ * retention runs (hourly, while the cutoff moves daily) find none, and are answered without the indexer.
+ */
+export function makePrunableProbe(db: Database.Database): (before: number) => boolean {
+  const any = db.prepare<[number], number>('SELECT EXISTS (SELECT 1 FROM invocations WHERE start_time < ?)');
+  return (before) => any.pluck().get(before) === 1;
+}
+
+/**
  * Prepares the statements on `db` (migrated already); the returned function runs one IMMEDIATE
  * transaction deleting up to `limits.maxRecords` records with `start_time < before`, oldest first,
  * stopping early after `limits.maxMs` or when `limits.shouldYield()` (checked between records, after the

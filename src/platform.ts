@@ -2,7 +2,8 @@
  * Composition root: config -> data folder lock -> store -> runtime -> functions -> invoker -> API. Wiring
  * only; it owns the start and stop order. Start order matters: the data folder's lock comes before anything
  * in the folder is opened (a second server on the folder must change nothing, least of all mark the first
- * one's running invocations interrupted). Stop order matters: the HTTP server stops taking requests and
+ * one's running invocations interrupted); retention starts last, once the store is open and everything is
+ * built. Stop order matters: retention stops starting prunes, the HTTP server stops taking requests and
  * gives those in flight until the drain deadline to be answered, the runtime stops (invocations still running
  * end as interrupted, and their callers are answered so), their final records are written, the writer
  * flushes, the store closes, and the lock goes last. The server's one logger is made here (from `log`) and
@@ -29,6 +30,7 @@ import { logInvocationEnds } from './invocations/log.js';
 import { createLogger, type Logger, reportTo } from './logger/index.js';
 import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
+import { logPruned, Retention } from './store/index.js';
 import type { LogStore } from './store/types.js';
 import { RecordWriter } from './store/writer.js';
 
@@ -59,6 +61,8 @@ export class Platform {
   readonly dataDir: string;
   readonly store: LogStore;
   readonly writer: RecordWriter;
+  /** Deletes the records older than `store.retentionDays` (at start, then hourly). */
+  readonly retention: Retention;
   readonly runtime: Runtime;
   readonly functions: FunctionRegistry;
   readonly invoker: Invoker;
@@ -110,6 +114,11 @@ export class Platform {
     this.writer = new RecordWriter(store, {
       batchMaxSize: config.store.batchMaxSize,
       onError: reportTo(logger, 'record writes lost: committing a batch failed'),
+    });
+    this.retention = new Retention(store, {
+      retentionDays: config.store.retentionDays,
+      onError: reportTo(logger, 'retention: deleting old records failed (tried again in an hour)'),
+      onPruned: logPruned(logger),
     });
     // What reads the folder (and can fail on it) comes before the runtime, which starts processes.
     this.functions = new FunctionRegistry(dataDir, {
@@ -169,6 +178,8 @@ export class Platform {
         };
       },
     });
+    // Last, once everything else is built (the store is open already): its first prune starts now.
+    this.retention.start();
   }
 
   /** Starts the HTTP server on the configured host and port. */
@@ -192,6 +203,9 @@ export class Platform {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // No prune starts during the stop; one under way ends when the store closes (the rest is left to
+      // the next start).
+      await this.retention.close();
       const httpClosed = this.http.close();
       const deadline = new AbortController();
       await Promise.race([
@@ -232,7 +246,7 @@ export class Platform {
 
 /**
  * Loads config, locks the data folder, opens the store (recovering records a crash left running) and wires
- * the platform. Rejects with ScfError `DataDirInUse` (naming the holder's pid, having changed nothing) when
+ * the platform, whose retention then starts pruning. Rejects with ScfError `DataDirInUse` (naming the holder's pid, having changed nothing) when
  * another platform, in this process or another, holds the folder. On any failure everything it opened is
  * closed again and the lock released.
  */

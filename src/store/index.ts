@@ -1,6 +1,7 @@
 /**
- * The store's import surface: the LogStore seam, its backends, the RecordWriter that batches writes, and
- * `createLogStore`, the one place where config picks a backend.
+ * The store's import surface: the LogStore seam, its backends, the RecordWriter that batches writes, the
+ * Retention service that prunes old records, and `createLogStore`, the one place where config picks a
+ * backend.
  */
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
@@ -11,6 +12,7 @@ import type { LogStore } from './types.js';
 
 export { type KeywordTerm, matchKeyword, parseKeyword, tokenize } from './keyword.js';
 export { PostgresLogStore, type PostgresLogStoreOptions } from './postgres/index.js';
+export { logPruned, Retention, type RetentionOptions, retentionCutoff } from './retention.js';
 export { searchText } from './search-text.js';
 export { SqliteLogStore, type SqliteLogStoreOptions } from './sqlite/index.js';
 export * from './types.js';

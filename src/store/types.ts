@@ -19,6 +19,10 @@
  *   the record's insertion sequence in the same direction, so paging never repeats or skips a record.
  *   Strings (functionName, requestId) sort by Unicode code point (UTF-8 byte order), not by locale.
  *   `total` counts every matching record, not the page.
+ * - `prune(before)` deletes every record whose startTime < `before` (retention) and returns how many it
+ *   deleted. `before` is always the start of a UTC day (`store/retention.ts` computes it), so a backend may
+ *   delete whole days at a time (PostgreSQL drops a day's partition). Totals stay exact; records not
+ *   deleted are untouched, and reads and writes go on while it runs.
  * - `close()` is idempotent; the store owns its connections and closes them.
  */
 
@@ -123,5 +127,6 @@ export interface LogStore {
   recoverInterrupted(): Promise<number>;
   query(q: LogQuery): Promise<LogPage>;
   get(requestId: string): Promise<StoredRecord | undefined>;
+  prune(before: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -40,6 +40,8 @@ export function v2Suite(config: ConfigInput = {}): { get(): V2Env } {
       config: {
         // Request lines (info) would fill the test output; warnings and faults still show (a test may say otherwise).
         log: { level: 'warn' },
+        // Suites seed records of fixed dates (2024): retention would delete them as the platform starts.
+        store: { retentionDays: 0 },
         ...config,
         port: 0,
         dataDir,

@@ -28,6 +28,7 @@ class SettledStore implements LogStore {
   write: LogStore['write'] = (b) => this.#s.write(b);
   recoverInterrupted = () => this.#s.recoverInterrupted();
   get = (id: string) => this.#s.get(id);
+  prune = (before: number) => this.#s.prune(before);
   close = () => this.#s.close();
   async query(q: LogQuery) {
     await this.#s.whenIndexed();

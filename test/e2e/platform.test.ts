@@ -144,6 +144,52 @@ describe('platform', () => {
     assert.equal(again.record?.retCode, 0);
   });
 
+  test('retention: a start deletes the records older than store.retentionDays; 0 keeps them', async (t) => {
+    const dataDir = tempDir(t);
+    const DAY = 86_400_000;
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const record = (requestId: string, startTime: number) => ({
+      requestId,
+      namespace: 'default',
+      functionName: 'old',
+      qualifier: '$LATEST',
+      startTime,
+      duration: 1,
+      billDuration: 100,
+      memUsage: 1,
+      retCode: 0,
+      retMsg: '"ok"',
+      invokeFinished: 1,
+      retryNum: 0,
+      log: 'kept or not\n',
+    });
+    const keepAll = {
+      port: 0,
+      log: { level: 'warn' as const },
+      dataDir,
+      auth: CREDS,
+      store: { retentionDays: 0 },
+    };
+    const p1 = await createPlatform({ config: keepAll, env: {} });
+    await p1.store.write([
+      { op: 'finish', record: record('too-old', today - 3 * DAY - 1) },
+      { op: 'finish', record: record('oldest-kept', today - 3 * DAY) },
+      { op: 'finish', record: record('today', today) },
+    ]);
+    await p1.retention.runNow(); // disabled: nothing happens
+    await p1.close();
+    const p2 = await createPlatform({ config: { ...keepAll, store: { retentionDays: 3 } }, env: {} });
+    t.after(() => p2.close());
+    await p2.retention.runNow(); // the run its start began (the unit tests pin that start() runs one)
+    assert.equal(await p2.store.get('too-old'), undefined);
+    assert.equal((await p2.store.get('oldest-kept'))?.requestId, 'oldest-kept');
+    assert.equal((await p2.store.get('today'))?.requestId, 'today');
+    assert.equal(
+      (await p2.store.query({ orderBy: 'startTime', order: 'desc', offset: 0, limit: 0 })).total,
+      2,
+    );
+  });
+
   test('a platform killed with SIGKILL mid-invocation: the record becomes interrupted and keeps its log', async (t) => {
     const dataDir = tempDir(t);
     const child = spawn(

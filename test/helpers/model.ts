@@ -170,6 +170,18 @@ export class LogModel {
     return n;
   }
 
+  /** Retention: every record with startTime < `before` goes; how many. */
+  prune(before: number): number {
+    let n = 0;
+    for (const [id, r] of this.records) {
+      if (r.startTime < before) {
+        this.records.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
   query(q: LogQuery): LogPage {
     const terms = q.keyword === undefined ? [] : keywordTerms(q.keyword);
     const matching = [...this.records.values()].filter(

@@ -78,6 +78,9 @@ export function toRecord(r: RecordRow): StoredRecord {
   };
 }
 
+/** Session advisory lock of a prune ("scfprun"). */
+const PRUNE_LOCK = '32487313097945710';
+
 /** The bound of a prune under way, if one is (see `query.ts`). */
 async function keptFrom(pool: pg.Pool): Promise<number | undefined> {
   const { rows } = await pool.query<{ k: string | null }>('SELECT kept_from AS k FROM store_state');
@@ -368,28 +371,44 @@ export class PostgresLogStore implements LogStore {
   async prune(before: number): Promise<number> {
     const { pool, partitions } = this.#ready();
     const lastDay = dayOf(before) - 1;
+    // One connection for the whole prune, holding a session advisory lock: every node runs retention,
+    // and one prune at a time is enough (another node's attempt meanwhile finds the lock taken and
+    // leaves the work to the one under way).
+    let client: pg.PoolClient | undefined;
+    let locked = false;
     try {
-      const days = (await partitions.list()).filter((d) => d <= lastDay);
+      client = await pool.connect();
+      const { rows: got } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+        PRUNE_LOCK,
+      ]);
+      locked = got[0]?.ok === true;
+      if (!locked) return 0;
+      const days = (await partitions.list(client)).filter((d) => d <= lastDay);
       if (days.length === 0) return 0;
-      const deleted = await inTransaction(pool, async (client) => {
-        await client.query('UPDATE store_state SET kept_from = $1', [(lastDay + 1) * DAY_MS]);
-        const { rows } = await client.query<{ n: number }>(
-          'SELECT COALESCE(sum(n), 0)::float8 AS n FROM invocation_counts WHERE day <= $1',
-          [lastDay],
-        );
-        await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
-        return rows[0]?.n ?? 0;
-      });
+      await client.query('BEGIN');
+      await client.query('UPDATE store_state SET kept_from = $1', [(lastDay + 1) * DAY_MS]);
+      const { rows } = await client.query<{ n: number }>(
+        'SELECT COALESCE(sum(n), 0)::float8 AS n FROM invocation_counts WHERE day <= $1',
+        [lastDay],
+      );
+      await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
+      await client.query('COMMIT');
       for (const day of days) {
         const name = partitionName(day);
-        await pool.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
-        await pool.query(`DROP TABLE ${name}`);
+        await client.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
+        await client.query(`DROP TABLE ${name}`);
         partitions.forget(day);
       }
-      await pool.query('UPDATE store_state SET kept_from = NULL');
-      return deleted;
+      await client.query('UPDATE store_state SET kept_from = NULL');
+      return rows[0]?.n ?? 0;
     } catch (err) {
+      await client?.query('ROLLBACK').catch(() => {});
       throw pgError(err, 'pruning records');
+    } finally {
+      if (client) {
+        if (locked) await client.query('SELECT pg_advisory_unlock($1)', [PRUNE_LOCK]).catch(() => {});
+        client.release();
+      }
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * The SQLite store's full-text plumbing on its own connection: the reference matcher that keyword queries
  * call for records the FTS index does not hold yet (`scf_keyword_match`, see `query.ts`), who drains the
- * index's queue (an `Indexer`: a worker thread, or inline on this connection), the turn-taking between this
- * connection's writes and the worker's transactions, and the waits on the indexer's progress.
+ * index's queue (an `Indexer`: a worker thread, or inline on this connection) and runs prunes, the
+ * turn-taking between this connection's writes and the worker's transactions, and the waits on the
+ * indexer's progress.
  */
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -11,6 +12,7 @@ import { type KeywordTerm, matchKeyword } from '../keyword.js';
 import { searchText } from '../search-text.js';
 import { DEFAULT_DRAIN_LIMITS, makeQueueProbe, WriteTurn } from './fts-indexer.js';
 import { type Indexer, InlineIndexer, WorkerIndexer } from './indexer.js';
+import { makePrunableProbe } from './prune.js';
 
 /**
  * Defines `scf_keyword_match(log, termsJson)` on `db`: the reference matcher over a log's search text. A
@@ -43,6 +45,7 @@ export class FullText {
   readonly #indexer: Indexer;
   readonly #turn: WriteTurn | undefined;
   readonly #queueSize: () => number;
+  readonly #prunable: (before: number) => boolean;
   readonly #busyTimeoutMs: number;
   /** Resolvers of `whenIndexed()` calls, re-checked after each indexing transaction. */
   #waiters: (() => void)[] = [];
@@ -52,6 +55,7 @@ export class FullText {
   constructor(db: Database.Database, opts: FullTextOptions) {
     this.#busyTimeoutMs = opts.busyTimeoutMs;
     this.#queueSize = makeQueueProbe(db);
+    this.#prunable = makePrunableProbe(db);
     const hooks = { onProgress: () => this.#progress(), onError: opts.onError };
     if (opts.indexing === 'inline') {
       this.#indexer = new InlineIndexer(db, DEFAULT_DRAIN_LIMITS, hooks);
@@ -83,6 +87,16 @@ export class FullText {
     } finally {
       turn.mainLeave();
     }
+  }
+
+  /**
+   * Deletes the records with startTime < `before` through the indexer (the one that maintains the FTS
+   * entries they hold), in short transactions; how many.
+   */
+  prune(before: number): Promise<number> {
+    // Nothing to delete (most runs): answered here, without a round trip to the indexer thread.
+    if (!this.#prunable(before)) return Promise.resolve(0);
+    return this.#indexer.prune(before);
   }
 
   /** How many records wait for the indexer. */

@@ -1,17 +1,24 @@
 /**
- * The store's side of full-text indexing: who drains `fts_queue` (see `fts-indexer.ts`).
+ * The store's side of full-text indexing: who drains `fts_queue` (see `fts-indexer.ts`), and who runs
+ * prunes (`prune.ts`): the same background writer, so the store has one.
  * - `WorkerIndexer`: a worker thread with its own connection (file databases). Woken after each write that
- *   queued something; restarts a crashed thread with backoff; `stop()` lets the current transaction
- *   finish and leaves the rest of the queue for the next open.
- * - `InlineIndexer`: the same drain on the store's own connection, one transaction per `setImmediate`
- *   (`:memory:` databases, which another connection cannot open; or by choice).
+ *   queued something; restarts a crashed thread with backoff (and hands it the prunes still under way);
+ *   `stop()` lets the current transaction finish and leaves the rest of the queue for the next open.
+ * - `InlineIndexer`: the same drain and prune on the store's own connection, one transaction per
+ *   `setImmediate` (`:memory:` databases, which another connection cannot open; or by choice).
  * Both call `onProgress` after each committed transaction, which is what `whenIndexed()` waits on.
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { ScfError } from '../../errors/index.js';
 import { type DrainLimits, makeDrain, type WriteTurn } from './fts-indexer.js';
-import { type IndexerWorkerData, isFromIndexer, type ToIndexer } from './indexer-protocol.js';
+import {
+  type FromIndexer,
+  type IndexerWorkerData,
+  isFromIndexer,
+  type ToIndexer,
+} from './indexer-protocol.js';
+import { makePrune, type PruneStep } from './prune.js';
 
 export interface Indexer {
   /** Something was queued (or may be): drain it soon. */
@@ -20,7 +27,19 @@ export interface Indexer {
   stop(): Promise<void>;
   /** Keeps the process alive while a caller awaits indexing (`true`) or not (`false`). */
   hold(on: boolean): void;
+  /**
+   * Deletes every record with startTime < `before`, in short transactions (`prune.ts`); resolves with
+   * how many. Rejects with ScfError InternalError when a transaction fails or indexing stops first.
+   */
+  prune(before: number): Promise<number>;
 }
+
+/** A prune cut short by `stop()` (the store closing). */
+const stoppedDuringPrune = () =>
+  new ScfError(
+    'InternalError',
+    'the log store closed before pruning finished; records are left to the next run',
+  );
 
 export interface IndexerHooks {
   onProgress: () => void;
@@ -29,6 +48,7 @@ export interface IndexerHooks {
 
 export class InlineIndexer implements Indexer {
   readonly #drain: (limits: DrainLimits) => number;
+  readonly #prune: (before: number, limits: DrainLimits) => PruneStep;
   readonly #limits: DrainLimits;
   readonly #hooks: IndexerHooks;
   #scheduled: NodeJS.Immediate | undefined;
@@ -36,6 +56,7 @@ export class InlineIndexer implements Indexer {
 
   constructor(db: Database.Database, limits: DrainLimits, hooks: IndexerHooks) {
     this.#drain = makeDrain(db);
+    this.#prune = makePrune(db);
     this.#limits = limits;
     this.#hooks = hooks;
   }
@@ -64,6 +85,23 @@ export class InlineIndexer implements Indexer {
     // Nothing to hold: a scheduled step is a ref'ed immediate.
   }
 
+  /**
+   * One transaction per `setImmediate`, on the store's connection: each blocks the event loop for up to
+   * `limits.maxMs` (plus its commit), and requests are served in between.
+   */
+  async prune(before: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      if (this.#stopped) throw stoppedDuringPrune();
+      const step = this.#prune(before, this.#limits);
+      deleted += step.deleted;
+      // Queued records may have gone with it: whenIndexed() waiters look again.
+      if (step.deleted > 0) this.#hooks.onProgress();
+      if (!step.more) return deleted;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#scheduled) clearImmediate(this.#scheduled);
@@ -84,6 +122,14 @@ export interface WorkerIndexerOptions {
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 10_000;
 
+/** A prune under way in the thread: its cutoff, what its committed transactions deleted, its caller. */
+interface PruneJob {
+  before: number;
+  deleted: number;
+  resolve: (deleted: number) => void;
+  reject: (err: ScfError) => void;
+}
+
 export class WorkerIndexer implements Indexer {
   readonly #options: WorkerIndexerOptions;
   readonly #hooks: IndexerHooks;
@@ -94,6 +140,8 @@ export class WorkerIndexer implements Indexer {
   #backoffMs = RESTART_MIN_MS;
   #holds = 0;
   #lastError: unknown;
+  readonly #prunes = new Map<number, PruneJob>();
+  #nextPruneId = 0;
 
   constructor(options: WorkerIndexerOptions, hooks: IndexerHooks) {
     this.#options = options;
@@ -113,6 +161,48 @@ export class WorkerIndexer implements Indexer {
   hold(on: boolean): void {
     this.#holds += on ? 1 : -1;
     this.#applyRef();
+  }
+
+  /**
+   * Sent to the thread, which runs it between indexing transactions. The count is the sum of what the
+   * thread reported committed; should the thread die just after a commit, before its report is read, that
+   * transaction's records are deleted but not counted (the restarted thread carries on with the rest).
+   */
+  prune(before: number): Promise<number> {
+    if (this.#stopping) return Promise.reject(stoppedDuringPrune());
+    const id = ++this.#nextPruneId;
+    return new Promise<number>((resolve, reject) => {
+      // The caller awaits the thread: keep the process alive meanwhile.
+      this.hold(true);
+      const settle = () => {
+        this.#prunes.delete(id);
+        this.hold(false);
+      };
+      this.#prunes.set(id, {
+        before,
+        deleted: 0,
+        resolve: (n) => {
+          settle();
+          resolve(n);
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+      });
+      this.#post({ type: 'prune', id, before });
+    });
+  }
+
+  #onPrune(m: Extract<FromIndexer, { type: 'pruned' | 'pruneFailed' }>): void {
+    const job = this.#prunes.get(m.id);
+    if (!job) return; // settled already (the store closed)
+    if (m.type === 'pruneFailed') {
+      job.reject(new ScfError('InternalError', `pruning records failed: ${m.message}`));
+      return;
+    }
+    job.deleted += m.deleted;
+    if (m.done) job.resolve(job.deleted);
   }
 
   #applyRef(): void {
@@ -149,9 +239,13 @@ export class WorkerIndexer implements Indexer {
     this.#applyRef();
     worker.on('message', (m: unknown) => {
       if (!isFromIndexer(m)) return; // nothing else talks on this port
-      if (m.type === 'progress') this.#backoffMs = RESTART_MIN_MS;
+      if (m.type === 'progress' || m.type === 'pruned') this.#backoffMs = RESTART_MIN_MS;
+      if (m.type === 'pruned' || m.type === 'pruneFailed') this.#onPrune(m);
+      // Pruning may take records off the queue too: whenIndexed() waiters look again either way.
       this.#hooks.onProgress();
     });
+    // A restarted thread takes over the prunes its predecessor left (each resumes where the deletes got).
+    for (const [id, job] of this.#prunes) this.#post({ type: 'prune', id, before: job.before });
     worker.on('error', (err) => {
       this.#lastError = err;
     });
@@ -185,6 +279,9 @@ export class WorkerIndexer implements Indexer {
   async #stop(): Promise<void> {
     this.#stopping = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    // The thread ends after its current transaction; what a prune has not deleted yet is left for its
+    // next run.
+    for (const job of [...this.#prunes.values()]) job.reject(stoppedDuringPrune());
     const worker = this.#worker;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

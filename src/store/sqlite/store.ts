@@ -8,7 +8,8 @@
  * matched by the reference matcher (`query.ts`). `whenIndexed()` / `indexLag()` expose the indexer's lag.
  *
  * This file is the connection and its lifecycle; the parts live next to it: `writes.ts` (the write
- * transactions), `reads.ts` (queries), `fulltext.ts` (the keyword matcher, the indexer and its waits).
+ * transactions), `reads.ts` (queries), `fulltext.ts` (the keyword matcher, the indexer and its waits),
+ * `prune.ts` (retention's deletes, run by the indexer).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -41,6 +42,8 @@ export interface SqliteLogStoreOptions {
    */
   onIndexerError?: (err: ScfError) => void;
 }
+
+const DAY_MS = 86_400_000;
 
 /** What exists while the store is open. */
 interface Open {
@@ -153,6 +156,25 @@ export class SqliteLogStore implements LogStore {
     const { reads } = this.#ready();
     try {
       return reads.get(requestId);
+    } catch (err) {
+      throw toScfError(err);
+    }
+  }
+
+  /**
+   * Retention (contract in `../types.ts`). Runs where full-text indexing runs (`ftsIndexing`): in the
+   * indexer's worker thread, in transactions of at most ~20 ms that alternate with indexing and give way
+   * to this connection's writes, so the event loop is not blocked; inline, one such transaction per
+   * `setImmediate`. Space freed is reused by later rows; the file does not shrink (`prune.ts`).
+   */
+  async prune(before: number): Promise<number> {
+    const { fulltext } = this.#ready();
+    if (!Number.isSafeInteger(before) || before % DAY_MS !== 0) {
+      // The contract's precondition (every backend may delete whole UTC days); a caller's bug, not data.
+      throw new ScfError('InternalError', `prune cutoff ${before} is not the start of a UTC day`);
+    }
+    try {
+      return await fulltext.prune(before);
     } catch (err) {
       throw toScfError(err);
     }

@@ -63,6 +63,9 @@ class RecordingStore implements LogStore {
   async get(_id: string): Promise<StoredRecord | undefined> {
     return undefined;
   }
+  async prune(_before: number): Promise<number> {
+    return 0;
+  }
   async close(): Promise<void> {}
 }
 

@@ -1,18 +1,26 @@
 /**
- * Composition root: config -> data folder lock -> store -> runtime -> functions -> invoker -> API. Wiring
- * only; it owns the start and stop order. Start order matters: the data folder's lock comes before anything
- * in the folder is opened (a second server on the folder must change nothing, least of all mark the first
- * one's running invocations interrupted). Stop order matters: the HTTP server stops taking requests and
- * gives those in flight until the drain deadline to be answered, the runtime stops (invocations still running
- * end as interrupted, and their callers are answered so), their final records are written, the writer
- * flushes, the store closes, and the lock goes last. The server's one logger is made here (from `log`) and
- * every part's fault report is wired to it.
+ * Composition root: config -> data folder lock -> PostgreSQL pool (store.backend postgres) -> store ->
+ * function catalog and registry -> credentials -> runtime -> invoker -> API. Wiring only; it owns the start
+ * and stop order. Start order matters: the data folder's lock comes before anything in the folder is opened
+ * (a second server on the folder must change nothing, least of all mark the first one's running invocations
+ * interrupted). Stop order matters: the HTTP server stops taking requests and gives those in flight until
+ * the drain deadline to be answered, the runtime stops (invocations still running end as interrupted, and
+ * their callers are answered so), their final records are written, the writer flushes, the store and the
+ * registry close, then the pool every part shares, and the lock goes last. The server's one logger is made
+ * here (from `log`) and every part's fault report is wired to it.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
+import type pg from 'pg';
+import {
+  type CredentialSetup,
+  type CredentialStore,
+  ReplayGuard,
+  setupCredentials,
+  setupSharedCredentials,
+} from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
 import type { ActionContext } from './api/operations/types.js';
 import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
@@ -20,12 +28,14 @@ import { createV3Admission, createV3Handler } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
 import { type DataDirLock, lockDataDir } from './datadir/index.js';
+import { createCatalog } from './functions/catalog/index.js';
 import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { InvocationEventHub } from './invocations/events.js';
 import { Invoker } from './invocations/invoker.js';
 import { logInvocationEnds } from './invocations/log.js';
 import { createLogger, type Logger, reportTo } from './logger/index.js';
+import { createPgPool } from './pg/index.js';
 import { assertSandbox, createNodeRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
 import { createLogStore } from './store/index.js';
@@ -71,6 +81,8 @@ export class Platform {
   readonly recoveredInterrupted: number;
   readonly http: FastifyInstance;
   readonly #lock: DataDirLock;
+  /** The server's one PostgreSQL pool (store.backend postgres), closed after every part using it. */
+  readonly #pool: pg.Pool | undefined;
   #closing: Promise<void> | undefined;
   /** Resolved by `interrupt()`: a stop stops waiting for the requests in flight. */
   readonly #interrupted: Promise<void>;
@@ -84,9 +96,13 @@ export class Platform {
     recovered: number;
     lock: DataDirLock;
     logger: Logger;
+    functions: FunctionRegistry;
+    credentials: CredentialSetup;
+    pool: pg.Pool | undefined;
   }) {
     const { config, dataDir, store, logger } = parts;
     this.#lock = parts.lock;
+    this.#pool = parts.pool;
     this.#interrupted = new Promise<void>((resolve) => {
       this.#interrupt = resolve;
     });
@@ -100,17 +116,10 @@ export class Platform {
       batchMaxSize: config.store.batchMaxSize,
       onError: reportTo(logger, 'record writes lost: committing a batch failed'),
     });
-    // What reads the folder (and can fail on it) comes before the runtime, which starts processes.
-    this.functions = new FunctionRegistry(dataDir, {
-      extract: config.functions,
-      onChange: (ns, name) => {
-        // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
-        void this.runtime.retire(ns, name).catch(() => {});
-      },
-    });
-    const creds = setupCredentials(config.auth.credentials, dataDir);
-    this.credentials = creds.store;
-    this.generatedCredentialsAt = creds.generatedAt;
+    // What reads the folder (and can fail on it) came before the runtime, which starts processes.
+    this.functions = parts.functions;
+    this.credentials = parts.credentials.store;
+    this.generatedCredentialsAt = parts.credentials.generatedAt;
     // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
     const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
     this.runtime = createNodeRuntime(runtimeOptions);
@@ -200,6 +209,8 @@ export class Platform {
       this.events.close();
       await this.writer.close();
       await this.store.close();
+      await this.functions.close();
+      await this.#pool?.end();
     })().finally(() => this.#lock.release());
     return this.#closing;
   }
@@ -231,19 +242,62 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
   let store: LogStore | undefined;
+  let functions: FunctionRegistry | undefined;
+  let pool: pg.Pool | undefined;
   try {
     // A sandbox that is required but cannot work refuses the start before anything in the folder changes.
     if (config.runtime.sandbox === 'required') assertSandbox(config.runtime.sandboxUid);
+    if (config.store.backend === 'postgres') {
+      pool = createPgPool({
+        connectionString: config.store.postgres.connectionString,
+        schema: config.store.postgres.schema,
+        max: config.store.postgres.poolSize,
+        onError: reportTo(logger, 'PostgreSQL connection lost (the pool replaces it)'),
+      });
+    }
     store = createLogStore(config, {
       dataDir,
       onBackgroundError: reportTo(logger, 'full-text indexing failed (retried)'),
     });
     await store.open();
     const recovered = await store.recoverInterrupted();
-    return new Platform({ config, dataDir, store, recovered, lock, logger });
+    const catalog = createCatalog(config, {
+      dataDir,
+      pool,
+      onError: reportTo(logger, 'function catalog: lost the database connection it listens on (retried)'),
+    });
+    // The platform, and so its runtime, is made after the registry: a change seen before has nothing to
+    // retire.
+    let platform: Platform | undefined;
+    functions = await FunctionRegistry.open(catalog, {
+      extract: config.functions,
+      onChange: (ns, name) => {
+        // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
+        void platform?.runtime.retire(ns, name).catch(() => {});
+      },
+      onBackgroundError: reportTo(logger, 'function catalog: catching up with other nodes failed (retried)'),
+    });
+    const credentials =
+      catalog.kind === 'shared'
+        ? await setupSharedCredentials(config.auth.credentials, dataDir, (c) => catalog.shareCredential(c))
+        : setupCredentials(config.auth.credentials, dataDir);
+    platform = new Platform({
+      config,
+      dataDir,
+      store,
+      recovered,
+      lock,
+      logger,
+      functions,
+      credentials,
+      pool,
+    });
+    return platform;
   } catch (err) {
     // The first failure is the one to report; closing what was opened is best effort after it.
     await store?.close().catch(() => {});
+    await functions?.close().catch(() => {});
+    await pool?.end().catch(() => {});
     lock.release();
     throw err;
   }

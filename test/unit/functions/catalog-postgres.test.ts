@@ -16,6 +16,9 @@ import { describe, type TestContext, test } from 'node:test';
 import { zipSync } from 'fflate';
 import type pg from 'pg';
 import { credentialsPath, setupSharedCredentials } from '../../../src/api/auth/index.js';
+import * as ops from '../../../src/api/operations/index.js';
+import type { ActionContext } from '../../../src/api/operations/types.js';
+import { v3Error } from '../../../src/api/protocol/v3/errors.js';
 import { ScfError } from '../../../src/errors/index.js';
 import { PgCatalog } from '../../../src/functions/catalog/index.js';
 import { FunctionRegistry } from '../../../src/functions/registry.js';
@@ -307,6 +310,20 @@ describe('the PostgreSQL catalog shared by several nodes', () => {
     const [listenerError] = (await lost) as [ScfError];
     assert.equal(listenerError.code, 'StoreUnavailable');
     await rejectsWith(b.registry.sync(), 'StoreUnavailable');
+    // The API answers with that code (API 3.0: ResourceUnavailable), whatever the action.
+    const ctx = { functions: b.registry } as unknown as ActionContext;
+    for (const call of [
+      ops.getFunction(ctx, { functionName: 'fn' }),
+      ops.listFunctions(ctx, {}),
+      ops.listNamespaces(ctx, {}),
+      ops.deleteFunction(ctx, { functionName: 'fn' }),
+    ]) {
+      await assert.rejects(call, (err: unknown) => {
+        assert.ok(err instanceof ScfError);
+        assert.equal(v3Error(err).Code, 'ResourceUnavailable');
+        return true;
+      });
+    }
     await rejectsWith(
       b.registry.updateCodeAsync({ functionName: 'fn', code: version(3) }),
       'StoreUnavailable',

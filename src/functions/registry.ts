@@ -612,9 +612,9 @@ export class FunctionRegistry {
   /**
    * An async function change: after every earlier one of the same function has settled and this node has
    * caught up, `plan()` makes it from the current state. Its code (the new package, or the current one
-   * carried over) is extracted off the event loop before it is stored, and the stored change is applied
-   * here before this resolves. Planned again when another node's change of the function got in first
-   * (the code staged again only if that change brought other code).
+   * carried over) is extracted off the event loop first; then it is planned again and stored in the same
+   * tick, and the stored change is applied here before this resolves. Planned again when another node's
+   * change of the function got in first (the code staged again only if that change brought other code).
    */
   #changeAsync(ref: FunctionRef, plan: () => FunctionPlan): Promise<FunctionDefinition> {
     return this.#serial(key(ref.namespace ?? DEFAULT_NAMESPACE, ref.functionName), async () => {
@@ -646,6 +646,9 @@ export class FunctionRegistry {
             }
             staged = await this.#code.stageOffThread(zip);
             stagedSha = sha;
+            // The extraction took time: plan again from the state as it is now, so (file catalog) the
+            // checks and the change happen in one tick.
+            continue;
           }
           const stored = await this.#store(write, staged);
           if (!stored.stale) {

@@ -247,6 +247,20 @@ export function catalogConformance(name: string, subject: CatalogSubject): void 
       assert.match(readFileSync(join(again.codeDir(reborn), 'index.js'), 'utf8'), /=> 9/);
     });
 
+    it("a namespace deleted while a create's code is being extracted: the create is refused, nothing left", async (t) => {
+      const open = await subject.fresh(t);
+      const reg = await open();
+      await reg.createNamespaceAsync('brief');
+      const creating = reg.createAsync({ functionName: 'fn', namespace: 'brief', code });
+      // Queued behind nothing: it runs while the create's package is in the extraction worker.
+      await reg.deleteNamespaceAsync('brief');
+      await rejects(creating, { code: 'NamespaceNotFound', message: 'namespace brief does not exist' });
+      assert.equal(reg.has('fn', 'brief'), false);
+      const again = await open();
+      assert.equal(again.getNamespace('brief'), undefined);
+      assert.equal(again.has('fn', 'brief'), false);
+    });
+
     it('namespaces: create, list, refuse deleting a non-empty one or the default, delete; survive a restart', async (t) => {
       const open = await subject.fresh(t);
       const reg = await open();

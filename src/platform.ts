@@ -1,19 +1,28 @@
 /**
- * Composition root: config -> data folder lock -> store -> runtime -> functions -> invoker -> API. Wiring
- * only; it owns the start and stop order. Start order matters: the data folder's lock comes before anything
- * in the folder is opened (a second server on the folder must change nothing, least of all mark the first
- * one's running invocations interrupted); retention starts last, once the store is open and everything is
- * built. Stop order matters: retention stops starting prunes, the HTTP server stops taking requests and
- * gives those in flight until the drain deadline to be answered, the runtime stops (invocations still running
- * end as interrupted, and their callers are answered so), their final records are written, the writer
- * flushes, the store closes, and the lock goes last. The server's one logger is made here (from `log`) and
- * every part's fault report is wired to it.
+ * Composition root: config -> data folder lock -> backend (the log store; with store.backend postgres also
+ * the pool every PostgreSQL part shares, this node's cluster membership and the live feed:
+ * `cluster/backend.ts`) -> function catalog and registry -> credentials -> runtime -> invoker -> API.
+ * Wiring only; it owns the start and stop order. Start order matters: the data folder's lock comes before
+ * anything in the folder is opened (a second server on the folder must change nothing, least of all mark the
+ * first one's running invocations interrupted); retention starts last, once the store is open and
+ * everything is built. Stop order matters: retention stops starting prunes, the HTTP server stops taking
+ * requests and gives those in flight until the drain deadline to be answered, the runtime stops
+ * (invocations still running end as interrupted, and their callers are answered so), their final records
+ * are written, the writer flushes, the node leaves the cluster, the registry closes, then the store and
+ * the pool, and the lock goes last. The server's one logger is made here (from `log`) and every part's
+ * fault report is wired to it.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { type CredentialStore, ReplayGuard, setupCredentials } from './api/auth/index.js';
+import {
+  type CredentialSetup,
+  type CredentialStore,
+  ReplayGuard,
+  setupCredentials,
+  setupSharedCredentials,
+} from './api/auth/index.js';
 import { createHttpServer } from './api/http.js';
 import type { ActionContext } from './api/operations/types.js';
 import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
@@ -22,6 +31,7 @@ import { registerLogStream } from './api/stream/index.js';
 import { type Backend, openBackend } from './cluster/backend.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
 import { type DataDirLock, lockDataDir } from './datadir/index.js';
+import { createCatalog } from './functions/catalog/index.js';
 import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
 import type { InvocationEventHub } from './invocations/events.js';
@@ -75,6 +85,7 @@ export class Platform {
   readonly recoveredInterrupted: number;
   readonly http: FastifyInstance;
   readonly #lock: DataDirLock;
+  /** The server's one PostgreSQL pool (store.backend postgres), closed after every part using it. */
   #closing: Promise<void> | undefined;
   /** Resolved by `interrupt()`: a stop stops waiting for the requests in flight. */
   readonly #interrupted: Promise<void>;
@@ -91,6 +102,8 @@ export class Platform {
     backend: Backend;
     lock: DataDirLock;
     logger: Logger;
+    functions: FunctionRegistry;
+    credentials: CredentialSetup;
   }) {
     const { config, dataDir, backend, logger } = parts;
     const { store } = backend;
@@ -120,17 +133,10 @@ export class Platform {
       onError: reportTo(logger, 'retention: deleting old records failed (tried again in an hour)'),
       onPruned: logPruned(logger),
     });
-    // What reads the folder (and can fail on it) comes before the runtime, which starts processes.
-    this.functions = new FunctionRegistry(dataDir, {
-      extract: config.functions,
-      onChange: (ns, name) => {
-        // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
-        void this.runtime.retire(ns, name).catch(() => {});
-      },
-    });
-    const creds = setupCredentials(config.auth.credentials, dataDir);
-    this.credentials = creds.store;
-    this.generatedCredentialsAt = creds.generatedAt;
+    // What reads the folder (and can fail on it) came before the runtime, which starts processes.
+    this.functions = parts.functions;
+    this.credentials = parts.credentials.store;
+    this.generatedCredentialsAt = parts.credentials.generatedAt;
     // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
     const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
     this.runtime = createNodeRuntime(runtimeOptions);
@@ -229,6 +235,7 @@ export class Platform {
       await this.writer.close();
       await this.#backend.stopCluster();
       this.events.close();
+      await this.functions.close();
       await this.#backend.close();
     })().finally(() => this.#lock.release());
     return this.#closing;
@@ -261,13 +268,36 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
   let backend: Backend | undefined;
+  let functions: FunctionRegistry | undefined;
   try {
     // A sandbox that is required but cannot work refuses the start before anything in the folder changes.
     if (config.runtime.sandbox === 'required') assertSandbox(config.runtime.sandboxUid);
     backend = await openBackend(config, dataDir, logger);
-    return new Platform({ config, dataDir, backend, lock, logger });
+    const catalog = createCatalog(config, {
+      dataDir,
+      pool: backend.pool,
+      onError: reportTo(logger, 'function catalog: lost the database connection it listens on (retried)'),
+    });
+    // The platform, and so its runtime, is made after the registry: a change seen before has nothing to
+    // retire.
+    let platform: Platform | undefined;
+    functions = await FunctionRegistry.open(catalog, {
+      extract: config.functions,
+      onChange: (ns, name) => {
+        // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
+        void platform?.runtime.retire(ns, name).catch(() => {});
+      },
+      onBackgroundError: reportTo(logger, 'function catalog: catching up with other nodes failed (retried)'),
+    });
+    const credentials =
+      catalog.kind === 'shared'
+        ? await setupSharedCredentials(config.auth.credentials, dataDir, (c) => catalog.shareCredential(c))
+        : setupCredentials(config.auth.credentials, dataDir);
+    platform = new Platform({ config, dataDir, backend, lock, logger, functions, credentials });
+    return platform;
   } catch (err) {
     // The first failure is the one to report; closing what was opened is best effort after it.
+    await functions?.close().catch(() => {});
     await backend?.close().catch(() => {});
     lock.release();
     throw err;

@@ -1,23 +1,49 @@
 /**
- * The function registry: namespaces and function definitions with their code, kept on disk under
- * `<dataDir>/functions/<namespace>/<function>/` (`function.json`, `code.zip`, `code-r<revision>/`; the
- * files themselves are `files.ts`'s) so they survive restarts, and in memory for lookups on the invocation
- * path.
+ * The function registry: namespaces and function definitions with their code. It holds SCF's rules, this
+ * node's view of the catalog in memory (lookups on the invocation path are synchronous) and its extracted
+ * code (`code-cache.ts`); the catalog (`catalog/`, chosen by config) keeps them: files in
+ * `<dataDir>/functions` for one node, or PostgreSQL shared by several nodes.
  *
  * Contract: every method validates SCF's rules and throws a coded ScfError (InvalidParameterValue.<Field>,
- * FunctionNotFound, FunctionInUse, NamespaceNotFound, NamespaceInUse). Writes are atomic per file
- * (write + rename). `onChange(namespace, name)` is called after a function's code or configuration changed
- * or it was deleted, so running instances can be retired.
+ * FunctionNotFound, FunctionInUse, NamespaceNotFound, NamespaceInUse); with a shared catalog, also
+ * StoreUnavailable while the database cannot be reached. `onChange(namespace, name)` is called after a
+ * function's code or configuration changed or it was deleted, so running instances can be retired; on
+ * the other nodes of a shared catalog it is called once they learn of the change (and also when a function
+ * appears there: a node cannot tell a create from a delete-and-create it missed).
+ *
+ * Shared catalog: a change is stored in the catalog first, and reaches this node's state (memory, code)
+ * after; every change reaches it in the catalog's order, its own ones and the other nodes' alike. Lookups
+ * read this node's state as of its last `sync()`: await `sync()` before them where another node's change
+ * must be seen (the API does, for every request). Each change is planned from this node's state and
+ * stored only if the function is still at the revision it was planned from; otherwise the registry
+ * catches up and plans again, so concurrent changes on several nodes are applied one after the other,
+ * none lost.
  *
  * Code is extracted with the `extract` caps. The `*Async` methods (what the API calls) extract in a worker
  * thread, so a big or hostile package never stalls the event loop; they are serialised per function among
- * themselves. The synchronous ones extract on the calling thread and are for trusted callers (embedding,
- * tests): do not mix both kinds on the same function at the same time.
+ * themselves. The synchronous ones extract on the calling thread, work with the file catalog only, and
+ * are for trusted callers (embedding, tests): do not mix both kinds on the same function at the same time.
  */
 import { resolve } from 'node:path';
-import { ScfError } from '../errors/index.js';
+import { ScfError, toScfError } from '../errors/index.js';
+import { stderrReport } from '../logger/index.js';
+import { FileCatalog } from './catalog/files.js';
+import type {
+  CatalogChanges,
+  CatalogWrite,
+  FunctionCatalog,
+  LocalCatalog,
+  SharedCatalog,
+} from './catalog/types.js';
 import { codeToZip, DEFAULT_EXTRACT_LIMITS, type ExtractLimits, sha256Hex } from './code.js';
-import { FunctionFiles } from './files.js';
+import { CodeCache, type StagedCode } from './code-cache.js';
+import {
+  functionInUse,
+  functionNotFound,
+  namespaceExists,
+  namespaceNotEmpty,
+  namespaceNotFound,
+} from './errors.js';
 import {
   type CreateFunctionInput,
   DEFAULT_NAMESPACE,
@@ -45,12 +71,18 @@ import {
 } from './validate.js';
 
 export interface FunctionRegistryOptions {
-  /** Called after a function's code or configuration changed, or it was deleted. */
+  /** Called after a function's code or configuration changed, or it was deleted. Must not throw. */
   onChange?: (namespace: string, functionName: string) => void;
   /** Caps on unpacked code (config `functions.maxUnpackedBytes`, `functions.maxFiles`). */
   extract?: ExtractLimits;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Faults of work nobody awaits, retried by itself: catching up with a shared catalog after a wake-up
+   * (reported once until it succeeds again), code from another node that cannot be extracted here.
+   * Default: `error` lines on stderr.
+   */
+  onBackgroundError?: (err: ScfError) => void;
 }
 
 /** An invocation's hold on one revision's extracted code (see `FunctionRegistry.holdCode`). */
@@ -60,45 +92,394 @@ export interface CodeHold {
   release(): void;
 }
 
+/** A function change planned from this node's state: what to store, and the code it runs. */
+interface FunctionPlan {
+  write: Extract<CatalogWrite, { op: 'createFunction' | 'updateFunction' }>;
+  /** Whose code is carried over (configuration changes); undefined when `write` brings a package. */
+  carry?: FunctionDefinition;
+}
+
+/** Times a change is planned again after another node's change got in first, before giving up. */
+const MAX_ATTEMPTS = 20;
+
 const key = (ns: string, name: string): string => `${ns}/${name}`;
+const keyOf = (f: { namespace: string; functionName: string }): string => key(f.namespace, f.functionName);
+
+/** `open()`'s own way in: a registry on a shared catalog is empty until opened. */
+const OPENING: unique symbol = Symbol('opening');
 
 export class FunctionRegistry {
-  readonly #files: FunctionFiles;
+  readonly #catalog: FunctionCatalog;
+  readonly #code: CodeCache;
   readonly #functions = new Map<string, FunctionDefinition>();
   readonly #namespaces = new Map<string, NamespaceDefinition>();
   readonly #onChange: (namespace: string, functionName: string) => void;
+  readonly #onBackgroundError: (err: ScfError) => void;
   readonly #now: () => number;
-  /** Functions being created by `createAsync` (name reserved while their code is extracted). */
-  readonly #creating = new Set<string>();
-  /** Per function, the tail of its chain of async changes. */
+  /** Per function (or namespace), the tail of its chain of async changes. */
   readonly #chains = new Map<string, Promise<unknown>>();
+  /** Shared catalog: the version this node's state is at. */
+  #version = 0;
+  /** Shared catalog: the tail of the chain every change takes into this node's state, in version order. */
+  #applying: Promise<unknown> = Promise.resolve();
+  /** Shared catalog: code this node staged for its own commits, by `key@revision`, until applied. */
+  readonly #ownStaged = new Map<string, StagedCode>();
+  /** Shared catalog: the version check under way, and the one queued behind it (see `sync`). */
+  #checking: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+  /** Shared catalog: the last background catch-up failed (reported once until one succeeds). */
+  #backgroundFailing = false;
+  #closing: Promise<void> | undefined;
 
-  /** Loads every namespace and function found under `<dataDir>/functions`. */
-  constructor(dataDir: string, options: FunctionRegistryOptions = {}) {
+  /**
+   * A registry on the file catalog in `<dataDir>/functions` (or on the given local catalog), loaded now.
+   * A shared catalog is opened with `FunctionRegistry.open()`.
+   */
+  constructor(
+    where: string | FunctionCatalog,
+    options: FunctionRegistryOptions = {},
+    opening?: typeof OPENING,
+  ) {
+    this.#catalog = typeof where === 'string' ? new FileCatalog(resolve(where, 'functions')) : where;
     this.#onChange = options.onChange ?? (() => {});
+    this.#onBackgroundError = options.onBackgroundError ?? stderrReport('function catalog');
     this.#now = options.now ?? Date.now;
-    this.#files = new FunctionFiles(resolve(dataDir, 'functions'), options.extract ?? DEFAULT_EXTRACT_LIMITS);
-    const { namespaces, functions } = this.#files.load();
-    for (const [name, def] of namespaces) this.#namespaces.set(name, def);
-    for (const def of functions) this.#functions.set(key(def.namespace, def.functionName), def);
-    if (!this.#namespaces.has(DEFAULT_NAMESPACE)) {
-      this.#saveNamespace({
-        name: DEFAULT_NAMESPACE,
-        description: 'default namespace',
-        addTime: this.#now(),
-        modTime: this.#now(),
-      });
+    if (this.#catalog.kind === 'shared' && opening !== OPENING) {
+      throw new ScfError(
+        'InternalError',
+        'a registry on a shared catalog is made by FunctionRegistry.open()',
+      );
+    }
+    this.#code = new CodeCache(this.#catalog.codeRoot, options.extract ?? DEFAULT_EXTRACT_LIMITS);
+    if (this.#catalog.kind === 'local') {
+      const { namespaces, functions } = this.#catalog.load();
+      for (const ns of namespaces) this.#namespaces.set(ns.name, ns);
+      for (const def of functions) this.#functions.set(keyOf(def), def);
+      if (!this.#namespaces.has(DEFAULT_NAMESPACE))
+        this.createNamespace(DEFAULT_NAMESPACE, 'default namespace');
     }
   }
 
-  #saveNamespace(def: NamespaceDefinition): void {
-    this.#files.saveNamespace(def);
-    this.#namespaces.set(def.name, def);
+  /**
+   * A registry on `catalog`, which it owns from now on (closing it with itself, or at once when opening
+   * fails). A shared catalog is read whole, this node's cache brought in line with it (code extracted off
+   * the event loop) and watched for changes.
+   */
+  static async open(
+    catalog: FunctionCatalog,
+    options: FunctionRegistryOptions = {},
+  ): Promise<FunctionRegistry> {
+    if (catalog.kind === 'local') return new FunctionRegistry(catalog, options);
+    try {
+      const registry = new FunctionRegistry(catalog, options, OPENING);
+      await registry.#openShared(catalog);
+      return registry;
+    } catch (err) {
+      await catalog.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  async #openShared(catalog: SharedCatalog): Promise<void> {
+    const { id } = await catalog.open();
+    this.#code.adopt(id);
+    await this.#enqueue(() => this.#pull({ quiet: true }));
+    // What the cache holds of functions and namespaces the catalog no longer has (deleted while this node
+    // was away) goes.
+    const listed = this.#code.listed();
+    for (const [ns, fn] of listed.functions) {
+      if (!this.#functions.has(key(ns, fn))) this.#code.removeFunction(ns, fn);
+    }
+    for (const ns of listed.namespaces) if (!this.#namespaces.has(ns)) this.#code.removeNamespace(ns);
+    if (!this.#namespaces.has(DEFAULT_NAMESPACE)) {
+      try {
+        await this.createNamespaceAsync(DEFAULT_NAMESPACE, 'default namespace');
+      } catch (err) {
+        // Another node starting at the same time made it first.
+        if (!(err instanceof ScfError && err.code === 'NamespaceInUse')) throw err;
+        await this.sync();
+      }
+    }
+    catalog.watch(() => this.#wake());
+  }
+
+  /**
+   * Brings this node's state up to the catalog's current version: after it resolves, every change stored
+   * before it was called (on any node) is seen by the lookups. A no-op for the file catalog; for a shared
+   * one, one cheap read when nothing changed. Rejects with StoreUnavailable while the database cannot be
+   * reached (the state stays as it was).
+   */
+  sync(): Promise<void> {
+    if (this.#catalog.kind === 'local' || this.#closing) return Promise.resolve();
+    // A check already under way may have read the version before this call: the caller needs one that
+    // starts after it. All callers arriving meanwhile share the one queued behind it.
+    if (!this.#checking) return this.#startCheck();
+    this.#queued ??= this.#checking
+      .catch(() => {})
+      .then(() => {
+        this.#queued = undefined;
+        return this.#startCheck();
+      });
+    return this.#queued;
+  }
+
+  #startCheck(): Promise<void> {
+    const check = this.#check();
+    this.#checking = check;
+    const clear = (): void => {
+      if (this.#checking === check) this.#checking = undefined;
+    };
+    check.then(clear, clear);
+    return check;
+  }
+
+  async #check(): Promise<void> {
+    const catalog = this.#catalog as SharedCatalog;
+    const version = await catalog.version();
+    if (version > this.#version) await this.#enqueue(() => this.#pull());
+  }
+
+  /** A wake-up from the catalog: catch up, reporting a failure (once) to the background report. */
+  #wake(): void {
+    if (this.#closing) return;
+    this.sync().then(
+      () => {
+        this.#backgroundFailing = false;
+      },
+      (err: unknown) => {
+        if (this.#backgroundFailing) return;
+        this.#backgroundFailing = true;
+        this.#onBackgroundError(toScfError(err));
+      },
+    );
+  }
+
+  /** Runs `task` after every earlier change of this node's state (shared catalog). */
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#applying.then(task);
+    this.#applying = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Reads what changed since this node's version and applies it (run through `#enqueue`). The code of
+   * every changed function is made ready first (extracted off the event loop, from the package this node
+   * staged itself or one fetched from the catalog), then everything is switched in one synchronous step.
+   */
+  async #pull(options: { quiet?: boolean } = {}): Promise<void> {
+    const catalog = this.#catalog as SharedCatalog;
+    for (let attempt = 1; ; attempt++) {
+      const changes = await catalog.changesSince(this.#version);
+      if (changes.version === this.#version && !options.quiet) return;
+      const staged = new Map<string, StagedCode>();
+      let superseded = false;
+      try {
+        for (const def of changes.changed) {
+          if (this.#code.has(def) || this.#ownStaged.has(`${keyOf(def)}@${def.revision}`)) continue;
+          const zip = await catalog.fetchCode(def);
+          if (!zip) {
+            // Changed again since `changes` was read: read again.
+            superseded = true;
+            break;
+          }
+          try {
+            staged.set(keyOf(def), await this.#code.stageOffThread(zip));
+          } catch (err) {
+            const e = toScfError(err);
+            if (!e.isUserError) throw e;
+            // Refused by this node's caps (another node's are larger): the definition still applies
+            // (its invocations fail here for want of code), and the operator is told.
+            this.#onBackgroundError(
+              new ScfError(
+                'InternalError',
+                `code of ${keyOf(def)} cannot be extracted on this node: ${e.message}`,
+                {
+                  cause: e,
+                },
+              ),
+            );
+          }
+        }
+      } catch (err) {
+        for (const s of staged.values()) this.#code.discard(s);
+        throw err;
+      }
+      if (superseded) {
+        for (const s of staged.values()) this.#code.discard(s);
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new ScfError('InternalError', 'the function catalog kept changing while it was read');
+        }
+        continue;
+      }
+      this.#switch(changes, staged, options.quiet === true);
+      return;
+    }
+  }
+
+  /** Applies `changes` to this node's state in one synchronous step; `onChange` after (unless quiet). */
+  #switch(changes: CatalogChanges, staged: Map<string, StagedCode>, quiet: boolean): void {
+    const changed: FunctionDefinition[] = [];
+    for (const ns of changes.namespaces) this.#namespaces.set(ns.name, ns);
+    for (const def of changes.changed) {
+      const own = `${keyOf(def)}@${def.revision}`;
+      const code = staged.get(keyOf(def)) ?? this.#ownStaged.get(own);
+      this.#ownStaged.delete(own);
+      this.#applyFunction(def, code);
+      changed.push(def);
+    }
+    const present = new Set(changes.present.map(keyOf));
+    for (const [k, def] of this.#functions) {
+      if (present.has(k)) continue;
+      this.#functions.delete(k);
+      this.#code.removeFunction(def.namespace, def.functionName);
+      changed.push(def);
+    }
+    const namespaces = new Set(changes.namespaces.map((n) => n.name));
+    for (const name of [...this.#namespaces.keys()]) {
+      if (namespaces.has(name)) continue;
+      this.#namespaces.delete(name);
+      this.#code.removeNamespace(name);
+    }
+    this.#version = changes.version;
+    if (!quiet) for (const def of changed) this.#onChange(def.namespace, def.functionName);
+  }
+
+  /**
+   * Makes `def` current on this node, its code installed from `staged` (when not in place already): the
+   * definition is switched and the superseded revisions no invocation holds are removed in one synchronous
+   * step (see `holdCode`).
+   */
+  #applyFunction(def: FunctionDefinition, staged: StagedCode | undefined): void {
+    if (staged) this.#code.install(def, staged);
+    this.#functions.set(keyOf(def), def);
+    this.#code.retireOlderRevisions(def);
+  }
+
+  /**
+   * Applies this node's own commit, stored as `version`, once every earlier change is applied: directly
+   * when it is the next version, else by reading everything since (its own change included). `staged` is
+   * the code of `def` (or undefined when already in place or for a write without code).
+   */
+  #applyOwn(
+    version: number,
+    write: CatalogWrite,
+    def: FunctionDefinition | undefined,
+    staged: StagedCode | undefined,
+  ): Promise<void> {
+    const own = def ? `${keyOf(def)}@${def.revision}` : undefined;
+    if (own && staged) this.#ownStaged.set(own, staged);
+    return this.#enqueue(async () => {
+      try {
+        if (version === this.#version + 1) {
+          this.#applyWrite(write, def, own ? this.#ownStaged.get(own) : undefined);
+          if (own) this.#ownStaged.delete(own);
+          this.#version = version;
+        } else if (version > this.#version) {
+          await this.#pull();
+        }
+      } finally {
+        // Not used: applied by an earlier pull, or superseded.
+        const left = own ? this.#ownStaged.get(own) : undefined;
+        if (own && left) {
+          this.#ownStaged.delete(own);
+          this.#code.discard(left);
+        }
+      }
+    });
+  }
+
+  /** Applies one write (this node's own, already stored) to this node's state. */
+  #applyWrite(
+    write: CatalogWrite,
+    def: FunctionDefinition | undefined,
+    staged: StagedCode | undefined,
+  ): void {
+    switch (write.op) {
+      case 'createNamespace':
+        this.#namespaces.set(write.namespace.name, write.namespace);
+        return;
+      case 'deleteNamespace':
+        this.#namespaces.delete(write.name);
+        this.#code.removeNamespace(write.name);
+        return;
+      case 'createFunction':
+      case 'updateFunction': {
+        const stored = def ?? write.def;
+        this.#applyFunction(stored, staged);
+        if (write.op === 'updateFunction') this.#onChange(stored.namespace, stored.functionName);
+        return;
+      }
+      case 'deleteFunction':
+        this.#functions.delete(key(write.namespace, write.functionName));
+        this.#code.removeFunction(write.namespace, write.functionName);
+        this.#onChange(write.namespace, write.functionName);
+        return;
+      default: {
+        const unknown: never = write;
+        throw new ScfError('InternalError', `unknown catalog write ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** The file catalog, for the synchronous changes; UnsupportedOperation for a shared one. */
+  #local(): LocalCatalog {
+    if (this.#catalog.kind !== 'local') {
+      throw new ScfError(
+        'UnsupportedOperation',
+        'synchronous changes need the file catalog; a shared catalog is changed through the *Async methods',
+      );
+    }
+    return this.#catalog;
+  }
+
+  /**
+   * Stores `write` and applies it here. File catalog: in the same tick as it was planned (nothing can come
+   * between the checks and the change). Shared catalog: resolves once applied to this node's state;
+   * `stale` when another node changed the function since it was planned (nothing was stored).
+   */
+  async #store(
+    write: CatalogWrite,
+    staged: StagedCode | undefined,
+  ): Promise<{ stale: true } | { stale: false; def: FunctionDefinition | undefined }> {
+    const planned = write.op === 'createFunction' || write.op === 'updateFunction' ? write.def : undefined;
+    if (this.#catalog.kind === 'local') {
+      this.#storeSync(write, staged);
+      return { stale: false, def: planned };
+    }
+    const result = await this.#catalog.commit(write);
+    if (!result.ok) return { stale: true };
+    const def = result.def ?? planned;
+    try {
+      await this.#applyOwn(result.version, write, def, staged);
+    } catch (err) {
+      // The change is stored (the caller must hear so, or a retry would fail on it); only reading the
+      // changes before it failed (the database went away just now). The next sync catches up.
+      this.#onBackgroundError(toScfError(err));
+    }
+    return { stale: false, def };
+  }
+
+  /**
+   * The same, synchronously (file catalog). The code goes in place before the definition that names it is
+   * stored (a crash in between leaves an unused folder, not a definition without code), and is taken out
+   * again if storing fails.
+   */
+  #storeSync(write: CatalogWrite, staged: StagedCode | undefined): void {
+    const catalog = this.#local();
+    const planned = write.op === 'createFunction' || write.op === 'updateFunction' ? write.def : undefined;
+    if (planned && staged) this.#code.install(planned, staged);
+    try {
+      catalog.commit(write);
+    } catch (err) {
+      if (planned && staged) this.#code.removeRevision(planned);
+      throw err;
+    }
+    this.#applyWrite(write, planned, undefined);
   }
 
   /** Absolute path of the extracted code the runtime runs for this definition. */
   codeDir(def: FunctionDefinition): string {
-    return this.#files.codeDir(def);
+    return this.#code.codeDir(def);
   }
 
   /**
@@ -108,67 +489,32 @@ export class FunctionRegistry {
    * runtime is done with the invocation. (Deleting the function removes its code regardless.)
    */
   holdCode(def: FunctionDefinition): CodeHold {
-    return { codeDir: this.#files.codeDir(def), release: this.#files.hold(def) };
+    return { codeDir: this.#code.codeDir(def), release: this.#code.hold(def) };
   }
 
   #requireNamespace(ns: string | undefined): string {
     const name = validateNamespace(ns ?? DEFAULT_NAMESPACE);
-    if (!this.#namespaces.has(name))
-      throw new ScfError('NamespaceNotFound', `namespace ${name} does not exist`);
+    if (!this.#namespaces.has(name)) throw namespaceNotFound(name);
     return name;
   }
 
-  /** Runs `task` after every earlier async change of the same function has settled. */
-  #serial<T>(namespace: string, functionName: string, task: () => Promise<T>): Promise<T> {
-    const k = key(namespace, functionName);
-    const run = (this.#chains.get(k) ?? Promise.resolve()).then(task, task);
+  /** Runs `task` after every earlier async change of the same function (or namespace) has settled. */
+  #serial<T>(chain: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.#chains.get(chain) ?? Promise.resolve()).then(task, task);
     // The chain's tail must not reject (the next task runs either way); callers get `run` itself.
     const tail = run.catch(() => {});
-    this.#chains.set(k, tail);
+    this.#chains.set(chain, tail);
     void tail.then(() => {
-      if (this.#chains.get(k) === tail) this.#chains.delete(k);
+      if (this.#chains.get(chain) === tail) this.#chains.delete(chain);
     });
     return run;
-  }
-
-  #save(def: FunctionDefinition): void {
-    this.#files.saveFunction(def);
-    this.#functions.set(key(def.namespace, def.functionName), def);
-  }
-
-  /**
-   * Saves a changed function whose code is stored, and says so (`onChange`). The definition is switched
-   * and the superseded revisions no invocation holds are removed in one synchronous step (see `holdCode`).
-   */
-  #changed(def: FunctionDefinition): FunctionDefinition {
-    this.#save(def);
-    this.#files.retireOlderRevisions(def);
-    this.#onChange(def.namespace, def.functionName);
-    return def;
-  }
-
-  /**
-   * An async change of a function: after every earlier one has settled, `next()` makes its new definition
-   * and code, which is stored off the event loop.
-   */
-  #changeAsync(
-    input: FunctionRef,
-    next: () => { def: FunctionDefinition; zip: Uint8Array },
-  ): Promise<FunctionDefinition> {
-    return this.#serial(input.namespace ?? DEFAULT_NAMESPACE, input.functionName, async () => {
-      const { def, zip } = next();
-      await this.#files.storeCodeOffThread(def, zip);
-      return this.#changed(def);
-    });
   }
 
   /** The definition, or FunctionNotFound. */
   get(functionName: string, namespace?: string): FunctionDefinition {
     const ns = namespace ?? DEFAULT_NAMESPACE;
     const def = this.#functions.get(key(ns, functionName));
-    if (!def) {
-      throw new ScfError('FunctionNotFound', `function not found: [${functionName}] in namespace [${ns}]`);
-    }
+    if (!def) throw functionNotFound(ns, functionName);
     return def;
   }
 
@@ -177,22 +523,36 @@ export class FunctionRegistry {
     return this.#functions.has(key(namespace ?? DEFAULT_NAMESPACE, functionName));
   }
 
-  /** The zip package as deployed. */
-  readCode(def: FunctionDefinition): Buffer {
-    return this.#files.readCode(def);
+  /**
+   * The zip package of `def`'s code as deployed, or undefined when the catalog no longer holds it (the
+   * function was deleted or given other code since).
+   */
+  readCode(def: FunctionDefinition): Promise<Uint8Array | undefined> {
+    return this.#catalog.fetchCode(def);
+  }
+
+  /** The current definition and its package (GetFunction with ShowCode), read together. */
+  async getWithCode(
+    functionName: string,
+    namespace?: string,
+  ): Promise<{ def: FunctionDefinition; zip: Uint8Array }> {
+    for (let attempt = 1; ; attempt++) {
+      await this.sync();
+      const def = this.get(functionName, namespace);
+      const zip = await this.#catalog.fetchCode(def);
+      if (zip) return { def, zip };
+      // A shared catalog's function changed between the two reads: read both again.
+      if (this.#catalog.kind === 'local' || attempt >= MAX_ATTEMPTS) {
+        throw new ScfError('InternalError', `the code package of ${keyOf(def)} is missing`);
+      }
+    }
   }
 
   /** A new function's validated definition (code not yet stored); FunctionInUse if the name is taken. */
   #define(input: CreateFunctionInput): FunctionDefinition {
     const functionName = validateFunctionName(input.functionName);
     const namespace = this.#requireNamespace(input.namespace);
-    const k = key(namespace, functionName);
-    if (this.#functions.has(k) || this.#creating.has(k)) {
-      throw new ScfError(
-        'FunctionInUse',
-        `function ${functionName} already exists in namespace ${namespace}`,
-      );
-    }
+    if (this.#functions.has(key(namespace, functionName))) throw functionInUse(namespace, functionName);
     return {
       namespace,
       functionName,
@@ -210,51 +570,15 @@ export class FunctionRegistry {
     };
   }
 
-  /** Removes what a failed create left, unless the function exists (then the folder is its own). */
-  #undoCreate(def: FunctionDefinition): void {
-    if (!this.#functions.has(key(def.namespace, def.functionName))) {
-      this.#files.removeFunction(def.namespace, def.functionName);
-    }
-  }
-
-  create(input: CreateFunctionInput): FunctionDefinition {
+  #createPlan(input: CreateFunctionInput, zip: Uint8Array): FunctionPlan {
     const def = this.#define(input);
-    const zip = codeToZip(input.code);
     def.codeSize = zip.byteLength;
     def.codeSha256 = sha256Hex(zip);
-    try {
-      this.#files.storeCode(def, zip);
-      this.#save(def);
-    } catch (err) {
-      this.#undoCreate(def);
-      throw err;
-    }
-    return def;
+    return { write: { op: 'createFunction', def, zip } };
   }
 
-  /** `create`, with the code extracted off the event loop (the API's path). */
-  async createAsync(input: CreateFunctionInput): Promise<FunctionDefinition> {
-    const def = this.#define(input);
-    const k = key(def.namespace, def.functionName);
-    this.#creating.add(k);
-    try {
-      const zip = codeToZip(input.code);
-      def.codeSize = zip.byteLength;
-      def.codeSha256 = sha256Hex(zip);
-      await this.#files.storeCodeOffThread(def, zip);
-      this.#save(def);
-      return def;
-    } catch (err) {
-      this.#undoCreate(def);
-      throw err;
-    } finally {
-      this.#creating.delete(k);
-    }
-  }
-
-  #codeUpdate(input: UpdateFunctionCodeInput): { def: FunctionDefinition; zip: Uint8Array } {
+  #codePlan(input: UpdateFunctionCodeInput, zip: Uint8Array): FunctionPlan {
     const prev = this.get(input.functionName, input.namespace);
-    const zip = codeToZip(input.code);
     const def: FunctionDefinition = {
       ...prev,
       handler: input.handler === undefined ? prev.handler : validateHandler(input.handler),
@@ -263,23 +587,12 @@ export class FunctionRegistry {
       modTime: this.#now(),
       revision: prev.revision + 1,
     };
-    return { def, zip };
+    return { write: { op: 'updateFunction', def, zip, expectRevision: prev.revision } };
   }
 
-  updateCode(input: UpdateFunctionCodeInput): FunctionDefinition {
-    const { def, zip } = this.#codeUpdate(input);
-    this.#files.storeCode(def, zip);
-    return this.#changed(def);
-  }
-
-  /** `updateCode`, with the code extracted off the event loop (the API's path). */
-  updateCodeAsync(input: UpdateFunctionCodeInput): Promise<FunctionDefinition> {
-    return this.#changeAsync(input, () => this.#codeUpdate(input));
-  }
-
-  #configurationUpdate(input: UpdateFunctionConfigurationInput): FunctionDefinition {
+  #configurationPlan(input: UpdateFunctionConfigurationInput): FunctionPlan {
     const prev = this.get(input.functionName, input.namespace);
-    return {
+    const def: FunctionDefinition = {
       ...prev,
       handler: input.handler === undefined ? prev.handler : validateHandler(input.handler),
       runtime: input.runtime === undefined ? prev.runtime : validateRuntime(input.runtime),
@@ -292,28 +605,153 @@ export class FunctionRegistry {
       modTime: this.#now(),
       revision: prev.revision + 1,
     };
+    // The code folder is per revision: the current code is carried over to the new one.
+    return { write: { op: 'updateFunction', def, expectRevision: prev.revision }, carry: prev };
+  }
+
+  /**
+   * An async function change: after every earlier one of the same function has settled and this node has
+   * caught up, `plan()` makes it from the current state. Its code (the new package, or the current one
+   * carried over) is extracted off the event loop first; then it is planned again and stored in the same
+   * tick, and the stored change is applied here before this resolves. Planned again when another node's
+   * change of the function got in first (the code staged again only if that change brought other code).
+   */
+  #changeAsync(ref: FunctionRef, plan: () => FunctionPlan): Promise<FunctionDefinition> {
+    return this.#serial(key(ref.namespace ?? DEFAULT_NAMESPACE, ref.functionName), async () => {
+      await this.sync();
+      let staged: StagedCode | undefined;
+      let stagedSha: string | undefined;
+      try {
+        for (let attempt = 1; ; attempt++) {
+          if (attempt > MAX_ATTEMPTS) {
+            throw new ScfError(
+              'InternalError',
+              `${key(ref.namespace ?? DEFAULT_NAMESPACE, ref.functionName)} kept changing on other nodes`,
+            );
+          }
+          const { write, carry } = plan();
+          const sha = carry ? carry.codeSha256 : write.def.codeSha256;
+          if (stagedSha !== sha) {
+            if (staged) this.#code.discard(staged);
+            staged = undefined;
+            stagedSha = undefined;
+            const zip = write.zip ?? (carry ? await this.#catalog.fetchCode(carry) : undefined);
+            if (!zip) {
+              if (this.#catalog.kind === 'local') {
+                throw new ScfError('InternalError', `the code package of ${keyOf(write.def)} is missing`);
+              }
+              // Another node changed the code since this node's state was read: catch up, plan again.
+              await this.sync();
+              continue;
+            }
+            staged = await this.#code.stageOffThread(zip);
+            stagedSha = sha;
+            // The extraction took time: plan again from the state as it is now, so (file catalog) the
+            // checks and the change happen in one tick.
+            continue;
+          }
+          const stored = await this.#store(write, staged);
+          if (!stored.stale) {
+            staged = undefined; // installed, or handed to the change that applies it
+            return stored.def ?? write.def;
+          }
+          await this.sync();
+        }
+      } finally {
+        if (staged) this.#code.discard(staged);
+      }
+    });
+  }
+
+  create(input: CreateFunctionInput): FunctionDefinition {
+    this.#local();
+    // The name, namespace and configuration are checked before the package is read.
+    this.#define(input);
+    const zip = codeToZip(input.code);
+    const { write } = this.#createPlan(input, zip);
+    const staged = this.#code.stage(zip);
+    try {
+      this.#storeSync(write, staged);
+    } catch (err) {
+      this.#code.discard(staged);
+      throw err;
+    }
+    return write.def;
+  }
+
+  /** `create`, with the code extracted off the event loop (the API's path). */
+  createAsync(input: CreateFunctionInput): Promise<FunctionDefinition> {
+    let zip: Uint8Array | undefined;
+    return this.#changeAsync(input, () => {
+      if (!zip) {
+        this.#define(input);
+        zip = codeToZip(input.code);
+      }
+      return this.#createPlan(input, zip);
+    });
+  }
+
+  updateCode(input: UpdateFunctionCodeInput): FunctionDefinition {
+    this.#local();
+    this.get(input.functionName, input.namespace);
+    const zip = codeToZip(input.code);
+    const { write } = this.#codePlan(input, zip);
+    const staged = this.#code.stage(zip);
+    try {
+      this.#storeSync(write, staged);
+    } catch (err) {
+      this.#code.discard(staged);
+      throw err;
+    }
+    return write.def;
+  }
+
+  /** `updateCode`, with the code extracted off the event loop (the API's path). */
+  updateCodeAsync(input: UpdateFunctionCodeInput): Promise<FunctionDefinition> {
+    let zip: Uint8Array | undefined;
+    return this.#changeAsync(input, () => {
+      // The function is looked up before the package is read.
+      this.get(input.functionName, input.namespace);
+      zip ??= codeToZip(input.code);
+      return this.#codePlan(input, zip);
+    });
   }
 
   updateConfiguration(input: UpdateFunctionConfigurationInput): FunctionDefinition {
-    const def = this.#configurationUpdate(input);
-    // The code folder is per revision: carry the current code over to the new revision.
-    this.#files.storeCode(def, this.#files.readCode(def));
-    return this.#changed(def);
+    const catalog = this.#local();
+    const { write, carry } = this.#configurationPlan(input);
+    const zip = carry ? catalog.fetchCodeSync(carry) : undefined;
+    if (!zip) throw new ScfError('InternalError', `the code package of ${keyOf(write.def)} is missing`);
+    const staged = this.#code.stage(zip);
+    try {
+      this.#storeSync(write, staged);
+    } catch (err) {
+      this.#code.discard(staged);
+      throw err;
+    }
+    return write.def;
   }
 
   /** `updateConfiguration`, with the carried-over code extracted off the event loop (the API's path). */
   updateConfigurationAsync(input: UpdateFunctionConfigurationInput): Promise<FunctionDefinition> {
-    return this.#changeAsync(input, () => {
-      const def = this.#configurationUpdate(input);
-      return { def, zip: this.#files.readCode(def) };
-    });
+    return this.#changeAsync(input, () => this.#configurationPlan(input));
+  }
+
+  #deleteWrite(functionName: string, namespace?: string): CatalogWrite {
+    const def = this.get(functionName, namespace);
+    return { op: 'deleteFunction', namespace: def.namespace, functionName: def.functionName };
   }
 
   delete(functionName: string, namespace?: string): void {
-    const def = this.get(functionName, namespace);
-    this.#functions.delete(key(def.namespace, def.functionName));
-    this.#files.removeFunction(def.namespace, def.functionName);
-    this.#onChange(def.namespace, def.functionName);
+    this.#storeSync(this.#deleteWrite(functionName, namespace), undefined);
+  }
+
+  /** `delete`, for any catalog (the API's path). */
+  deleteAsync(functionName: string, namespace?: string): Promise<void> {
+    return this.#serial(key(namespace ?? DEFAULT_NAMESPACE, functionName), async () => {
+      await this.sync();
+      await this.#store(this.#deleteWrite(functionName, namespace), undefined);
+    });
   }
 
   list(input: ListFunctionsInput = {}): ListFunctionsOutput {
@@ -342,17 +780,32 @@ export class FunctionRegistry {
     return { total: all.length, functions: all.slice(offset, offset + limit) };
   }
 
-  createNamespace(name: string, description = ''): NamespaceDefinition {
+  #namespaceWrite(name: string, description: string): Extract<CatalogWrite, { op: 'createNamespace' }> {
     const ns = validateNamespace(name);
-    if (this.#namespaces.has(ns)) throw new ScfError('NamespaceInUse', `namespace ${ns} already exists`);
+    if (this.#namespaces.has(ns)) throw namespaceExists(ns);
     const def: NamespaceDefinition = {
       name: ns,
       description: validateDescription(description),
       addTime: this.#now(),
       modTime: this.#now(),
     };
-    this.#saveNamespace(def);
-    return def;
+    return { op: 'createNamespace', namespace: def };
+  }
+
+  createNamespace(name: string, description = ''): NamespaceDefinition {
+    const write = this.#namespaceWrite(name, description);
+    this.#storeSync(write, undefined);
+    return write.namespace;
+  }
+
+  /** `createNamespace`, for any catalog (the API's path). */
+  createNamespaceAsync(name: string, description = ''): Promise<NamespaceDefinition> {
+    return this.#serial(`namespace:${name}`, async () => {
+      await this.sync();
+      const write = this.#namespaceWrite(name, description);
+      await this.#store(write, undefined);
+      return write.namespace;
+    });
   }
 
   listNamespaces(): NamespaceDefinition[] {
@@ -363,15 +816,36 @@ export class FunctionRegistry {
     return this.#namespaces.get(name);
   }
 
-  deleteNamespace(name: string): void {
+  #deleteNamespaceWrite(name: string): CatalogWrite {
     const ns = validateNamespace(name);
-    if (!this.#namespaces.has(ns)) throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
+    if (!this.#namespaces.has(ns)) throw namespaceNotFound(ns);
     if (ns === DEFAULT_NAMESPACE)
       throw new ScfError('UnsupportedOperation', 'the default namespace cannot be deleted');
-    if ([...this.#functions.values()].some((f) => f.namespace === ns)) {
-      throw new ScfError('NamespaceInUse', `namespace ${ns} still holds functions; delete them first`);
-    }
-    this.#namespaces.delete(ns);
-    this.#files.removeNamespace(ns);
+    if ([...this.#functions.values()].some((f) => f.namespace === ns)) throw namespaceNotEmpty(ns);
+    return { op: 'deleteNamespace', name: ns };
+  }
+
+  deleteNamespace(name: string): void {
+    this.#storeSync(this.#deleteNamespaceWrite(name), undefined);
+  }
+
+  /** `deleteNamespace`, for any catalog (the API's path). */
+  deleteNamespaceAsync(name: string): Promise<void> {
+    return this.#serial(`namespace:${name}`, async () => {
+      await this.sync();
+      await this.#store(this.#deleteNamespaceWrite(name), undefined);
+    });
+  }
+
+  /**
+   * Stops watching the catalog and closes it, once the changes under way reached this node's state.
+   * Idempotent. Lookups keep answering from the last state.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#applying;
+      await this.#catalog.close();
+    })();
+    return this.#closing;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Function definitions: what a deployed function is. The registry (`registry.ts`) validates SCF's rules,
- * persists definitions and code under `<dataDir>/functions/`, and survives restarts.
+ * Function definitions: what a deployed function is. The registry (`registry.ts`) validates SCF's rules
+ * and keeps definitions and code in its catalog (`catalog/`: files under `<dataDir>/functions/`, or
+ * PostgreSQL shared by several nodes), so they survive restarts.
  */
 
 export interface FunctionDefinition {
@@ -23,7 +24,10 @@ export interface FunctionDefinition {
   addTime: number;
   /** Epoch ms. */
   modTime: number;
-  /** Increments on every change of code or configuration. */
+  /**
+   * Grows on every change of code or configuration: by one on the file catalog; a shared catalog numbers
+   * a change with the catalog's version, so a revision is never reused (not even after a delete).
+   */
   revision: number;
 }
 

@@ -127,13 +127,17 @@ export class Invoker {
   }
 
   /**
-   * Runs one invocation. Rejects (ScfError) only when it never started (FunctionNotFound, or the runtime
-   * refused it before giving it an instance slot: ConcurrencyLimitReached, runtime closed) or on a store
-   * fault. Whatever the function does is in the record, and so is a runtime that fails to start or run an
-   * instance after `onStart`: it should resolve with a result then, but if it rejects instead the
-   * invocation still ends in a final record (retCode 439, "instance failed to start: ...").
+   * Runs one invocation. Rejects (ScfError) only when it never started (FunctionNotFound; StoreUnavailable
+   * while a shared catalog cannot be read; or the runtime refused it before giving it an instance slot:
+   * ConcurrencyLimitReached, runtime closed) or on a store fault. Whatever the function does is in the
+   * record, and so is a runtime that fails to start or run an instance after `onStart`: it should resolve
+   * with a result then, but if it rejects instead the invocation still ends in a final record (retCode
+   * 439, "instance failed to start: ...").
    */
   async invoke(req: InvokeRequest): Promise<InvokeOutcome> {
+    // A function deployed through another node of a shared catalog is seen here (StoreUnavailable while
+    // the database is away).
+    await this.#deps.functions.sync();
     const def = this.#deps.functions.get(req.functionName, req.namespace);
     // Taken in the same tick as the definition is read, released when the runtime is done: the
     // invocation runs this revision's code whole, however often the function is updated meanwhile.

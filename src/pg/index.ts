@@ -1,4 +1,5 @@
-/** PostgreSQL plumbing shared by every part that keeps state there: pool, coded errors, migrations. */
+/** PostgreSQL plumbing shared by every part that keeps state there: pool, coded errors, migrations, LISTEN. */
 export { isUnavailable, pgError } from './errors.js';
+export { PgListener, type PgListenerOptions } from './listener.js';
 export { migratePg, type PgMigration } from './migrations.js';
 export { createPgPool, inTransaction, type PgPoolOptions, quoteIdent } from './pool.js';

@@ -118,6 +118,9 @@ describe('zip bombs and oversized packages', () => {
       readdirSync(fnDir).filter((e) => e.startsWith('.staging')),
       [],
     );
+    // Packages are extracted in the catalog's staging folder (src/functions/code-cache.ts).
+    const staging = join(dataDir, 'functions', '.staging');
+    assert.deepEqual(existsSync(staging) ? readdirSync(staging) : [], []);
     const out = await client.Invoke({ FunctionName: 'kept', ClientContext: '{"name":"after"}' });
     assert.equal(out.Result?.InvokeResult, 0);
   });

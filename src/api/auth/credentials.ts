@@ -1,7 +1,9 @@
 /**
  * Credentials: the SecretId/SecretKey pairs every API call is signed with. From config (or the
  * environment, via config); when none is configured, a pair is generated on first start and kept in
- * `<dataDir>/credentials.json`, readable only by its owner (mode 0600), so the server is never open.
+ * `<dataDir>/credentials.json`, readable only by its owner (mode 0600), so the server is never open. Nodes
+ * sharing a catalog (store.backend postgres) share the generated pair through it
+ * (`setupSharedCredentials`), so each accepts what the others do.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,7 +49,7 @@ export function generateCredential(): Credential {
 
 export interface CredentialSetup {
   store: CredentialStore;
-  /** Set when a pair was generated in this call: the file it was written to. */
+  /** Set when this call wrote the data folder's credentials file (a pair it generated, or the shared one). */
   generatedAt?: string;
 }
 
@@ -57,11 +59,38 @@ export function setupCredentials(configured: readonly Credential[], dataDir: str
   const existing = readGeneratedCredential(dataDir);
   if (existing) return { store: new CredentialStore([existing]) };
   const cred = generateCredential();
+  const path = credentialsPath(dataDir);
+  writeCredentialFile(dataDir, cred);
+  return { store: new CredentialStore([cred]), generatedAt: path };
+}
+
+/** Writes the generated pair to the data folder's file, owner-only. */
+function writeCredentialFile(dataDir: string, cred: Credential): void {
   mkdirSync(dataDir, { recursive: true });
   const path = credentialsPath(dataDir);
   writeFileSync(path, `${JSON.stringify(cred, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-  return { store: new CredentialStore([cred]), generatedAt: path };
+}
+
+/**
+ * `setupCredentials` for a node of several: with none configured, the platform's one generated pair,
+ * kept by `share` (the shared catalog). The first node to start offers its data folder's pair (so a
+ * single node moved onto a database keeps its credentials) or a new one, and every node then uses the pair
+ * stored first, writing it to its own `<dataDir>/credentials.json` for the CLI (`generatedAt` when it had
+ * to). Rejects with StoreUnavailable when the database cannot be reached.
+ */
+export async function setupSharedCredentials(
+  configured: readonly Credential[],
+  dataDir: string,
+  share: (candidate: Credential) => Promise<Credential>,
+): Promise<CredentialSetup> {
+  if (configured.length > 0) return { store: new CredentialStore(configured) };
+  const local = readGeneratedCredential(dataDir);
+  const cred = await share(local ?? generateCredential());
+  const store = new CredentialStore([{ secretId: cred.secretId, secretKey: cred.secretKey }]);
+  if (local?.secretId === cred.secretId && local.secretKey === cred.secretKey) return { store };
+  writeCredentialFile(dataDir, cred);
+  return { store, generatedAt: credentialsPath(dataDir) };
 }
 
 export class CredentialStore {

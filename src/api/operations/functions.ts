@@ -1,4 +1,8 @@
-/** Function and namespace management. Thin: the registry holds the rules. */
+/**
+ * Function and namespace management. Thin: the registry holds the rules. Every read first brings the
+ * registry up to the shared catalog (`sync`, a no-op for the file catalog), so a change answered by another
+ * node is seen here; the changes do so themselves.
+ */
 
 import { invalidValue } from '../../errors/index.js';
 import type { FunctionDefinition } from '../../functions/types.js';
@@ -43,8 +47,12 @@ export async function updateFunctionConfiguration(
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
   onlyLatest(input.qualifier);
-  const def = ctx.functions.get(input.functionName, input.namespace);
-  return input.showCode ? { ...def, code: ctx.functions.readCode(def).toString('base64') } : { ...def };
+  if (input.showCode) {
+    const { def, zip } = await ctx.functions.getWithCode(input.functionName, input.namespace);
+    return { ...def, code: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64') };
+  }
+  await ctx.functions.sync();
+  return { ...ctx.functions.get(input.functionName, input.namespace) };
 }
 
 /** Attributes SCF filters on that take one value. scf-local functions have none of them set (''). */
@@ -122,7 +130,9 @@ export async function listFunctions(
   input: ListFunctionsQuery,
 ): Promise<ListFunctionsOutput> {
   const { filters, ...rest } = input;
-  return ctx.functions.list(filters?.length ? { ...rest, match: filterPredicate(filters) } : rest);
+  const match = filters?.length ? filterPredicate(filters) : undefined;
+  await ctx.functions.sync();
+  return ctx.functions.list(match ? { ...rest, match } : rest);
 }
 
 /** Deletes the function (with a Qualifier, SCF deletes one version: until versions exist, only `$LATEST`). */
@@ -131,14 +141,14 @@ export async function deleteFunction(
   input: FunctionRef & { qualifier?: string },
 ): Promise<void> {
   onlyLatest(input.qualifier);
-  ctx.functions.delete(input.functionName, input.namespace);
+  await ctx.functions.deleteAsync(input.functionName, input.namespace);
 }
 
 export async function createNamespace(
   ctx: ActionContext,
   input: CreateNamespaceInput,
 ): Promise<NamespaceDefinition> {
-  return ctx.functions.createNamespace(input.namespace, input.description);
+  return ctx.functions.createNamespaceAsync(input.namespace, input.description);
 }
 
 export async function listNamespaces(
@@ -146,6 +156,7 @@ export async function listNamespaces(
   input: ListNamespacesInput,
 ): Promise<ListNamespacesOutput> {
   const search = input.searchKey?.toLowerCase();
+  await ctx.functions.sync();
   const all = ctx.functions.listNamespaces().filter((n) => !search || n.name.toLowerCase().includes(search));
   const offset = input.offset ?? 0;
   const limit = input.limit ?? DEFAULT_NAMESPACE_LIMIT;
@@ -153,5 +164,5 @@ export async function listNamespaces(
 }
 
 export async function deleteNamespace(ctx: ActionContext, input: { namespace: string }): Promise<void> {
-  ctx.functions.deleteNamespace(input.namespace);
+  await ctx.functions.deleteNamespaceAsync(input.namespace);
 }

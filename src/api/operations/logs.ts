@@ -52,6 +52,7 @@ export async function getFunctionLogs(
   checkTimeOrder(input.startTime, input.endTime);
   const qualifier = onlyLatest(input.qualifier);
   const namespace = input.namespace ?? (input.functionName !== undefined ? DEFAULT_NAMESPACE : undefined);
+  await ctx.functions.sync();
   if (input.functionName !== undefined) ctx.functions.get(input.functionName, namespace);
   else if (namespace !== undefined && !ctx.functions.getNamespace(namespace)) {
     throw new ScfError('NamespaceNotFound', `namespace ${namespace} does not exist`);
@@ -108,6 +109,7 @@ export async function getRequestStatus(
   const startTime = input.startTime ?? endTime - REQUEST_STATUS_WINDOW_MS;
   checkTimeOrder(startTime, endTime);
   const namespace = input.namespace ?? DEFAULT_NAMESPACE;
+  await ctx.functions.sync();
   ctx.functions.get(input.functionName, namespace);
   const page = await ctx.store.query({
     namespace,

@@ -22,7 +22,7 @@ function rejects(fn: () => unknown, code: string, field?: string): void {
 }
 
 describe('FunctionRegistry', () => {
-  test('creates with SCF defaults, extracts the code, and survives a restart', (t) => {
+  test('creates with SCF defaults, extracts the code, and survives a restart', async (t) => {
     const dir = tempDir(t);
     const reg = new FunctionRegistry(dir);
     const def = reg.create({ functionName: 'hello', code });
@@ -36,7 +36,7 @@ describe('FunctionRegistry', () => {
 
     const again = new FunctionRegistry(dir);
     assert.deepEqual(again.get('hello'), def);
-    assert.deepEqual(again.readCode(def), Buffer.from(code.zip));
+    assert.deepEqual(await again.readCode(def), Buffer.from(code.zip));
   });
 
   test('enforces the SCF naming and limit rules with coded errors naming the field', (t) => {

@@ -236,6 +236,7 @@ const DEF: FunctionDefinition = {
  */
 describe('Invoker live events', () => {
   const registry = {
+    sync: async () => {},
     get: () => DEF,
     codeDir: () => '/nonexistent',
     holdCode: () => ({ codeDir: '/nonexistent', release: () => {} }),

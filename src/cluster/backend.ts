@@ -108,8 +108,6 @@ export async function openBackend(config: Config, dataDir: string, logger: Logge
     const hub = new InvocationEventHub({ epoch, startAfter: last });
     feed = new EventFeed(hub, {
       pool,
-      connectionString: pgConfig.connectionString,
-      schema: pgConfig.schema,
       channel: store.channel,
       onError: reportTo(logger, 'reading the live feed failed (retried)'),
     });

@@ -12,10 +12,11 @@
  * listening and reading (idempotent). A database that goes away is reported once through `onError` and
  * retried with backoff; the hub simply receives nothing meanwhile.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { ScfError } from '../errors/index.js';
 import type { InvocationEventHub } from '../invocations/events.js';
 import { pgError } from '../pg/index.js';
+import { PgListener } from '../pg/listener.js';
 import { EVENT_TYPE } from '../store/postgres/feed-sql.js';
 import { RECORD_SELECT, type RecordRow, toRecord } from '../store/postgres/store.js';
 import type { InvocationRecord } from '../store/types.js';
@@ -23,9 +24,6 @@ import { RET_CODE } from '../store/types.js';
 
 export interface FeedOptions {
   pool: pg.Pool;
-  /** For the LISTEN connection (a pool connection cannot keep listening). */
-  connectionString: string;
-  schema: string;
   channel: string;
   /** Read even without a notification this often (ms). Default 1000. */
   pollMs?: number;
@@ -58,13 +56,12 @@ export async function feedStart(pool: pg.Pool): Promise<{ epoch: string; last: n
 export class EventFeed {
   readonly #o: Required<Omit<FeedOptions, 'onError'>> & { onError: (err: ScfError) => void };
   readonly #hub: InvocationEventHub;
-  #listener: pg.Client | undefined;
+  #listener: PgListener | undefined;
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
   #again = false;
   #closed = false;
   #failing = false;
-  #reconnectDelay = 100;
   /** The newest event id read (an event that had nothing to publish still moves it on). */
   #after: number;
 
@@ -76,7 +73,13 @@ export class EventFeed {
 
   /** Starts listening and reading from the hub's cursor. */
   start(): void {
-    void this.#listen();
+    // Every (re)connection reads what was committed while not listening.
+    this.#listener = new PgListener(this.#o.pool, {
+      channel: this.#o.channel,
+      onNotification: () => this.wake(),
+      onListening: () => this.wake(),
+      onError: this.#o.onError,
+    });
     this.#timer = setInterval(() => this.wake(), this.#o.pollMs);
     this.#timer.unref();
     this.wake();
@@ -172,35 +175,6 @@ export class EventFeed {
     this.#hub.publishAt(id, { type: row.type === EVENT_TYPE.start ? 'start' : 'end', record });
   }
 
-  async #listen(): Promise<void> {
-    if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.#o.connectionString, keepAlive: true });
-    const retry = (): void => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      client.removeAllListeners('notification');
-      void client.end().catch(() => {});
-      if (this.#closed) return;
-      const delay = this.#reconnectDelay;
-      this.#reconnectDelay = Math.min(delay * 2, 5000);
-      setTimeout(() => void this.#listen(), delay).unref();
-    };
-    this.#listener = client;
-    client.on('error', retry);
-    client.on('end', retry);
-    client.on('notification', () => this.wake());
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${this.#o.channel.replaceAll('"', '""')}"`);
-      this.#reconnectDelay = 100;
-      // Whatever was committed while not listening.
-      this.wake();
-    } catch {
-      // Reported by the reads (which fail too while the database is away); reconnect with backoff.
-      retry();
-    }
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -208,6 +182,6 @@ export class EventFeed {
     const listener = this.#listener;
     this.#listener = undefined;
     await this.#reading?.catch(() => {});
-    await listener?.end().catch(() => {});
+    await listener?.close();
   }
 }

@@ -67,7 +67,7 @@ test('recovery marks only the given node running records interrupted', async (t)
 });
 
 test('feed: two nodes committing at once; a reader following the feed sees every event, in id order', async (t) => {
-  const { a, b, schema } = await twoNodes(t);
+  const { a, b } = await twoNodes(t);
   const hub = new InvocationEventHub({ epoch: 'pgtest', startAfter: 0 });
   const seen: number[] = [];
   const ended: string[] = [];
@@ -77,8 +77,6 @@ test('feed: two nodes committing at once; a reader following the feed sees every
   });
   const feed = new EventFeed(hub, {
     pool: a.pool,
-    connectionString: PG_URL,
-    schema,
     channel: a.channel,
     pollMs: 20,
   });

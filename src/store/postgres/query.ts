@@ -8,29 +8,14 @@
  * none): a subquery in the condition would hide it from the planner, which then ANDs a scan of the whole
  * time index into every query.
  */
-import { type LogQuery, type OrderBy, RET_CODE, type RetCodeFilter } from '../types.js';
+import { RET_CODE_CONDITION, SORT_COLUMN } from '../sql-shape.js';
+import type { LogQuery } from '../types.js';
 import { pgText } from './text.js';
 
 export interface SqlPart {
   sql: string;
   params: unknown[];
 }
-
-export const SORT_COLUMN: Record<OrderBy, string> = {
-  startTime: 'start_time',
-  functionName: 'function_name',
-  requestId: 'request_id',
-  duration: 'duration',
-  memUsage: 'mem_usage',
-};
-
-const RET_CODE_CONDITION: Record<RetCodeFilter, string> = {
-  is0: `ret_code = ${RET_CODE.SUCCESS}`,
-  not0: `ret_code <> ${RET_CODE.SUCCESS}`,
-  TimeLimitExceeded: `ret_code = ${RET_CODE.TIMEOUT}`,
-  ResourceLimitExceeded: `ret_code = ${RET_CODE.MEMORY_LIMIT}`,
-  UserCodeException: `ret_code = ${RET_CODE.USER_CODE_EXCEPTION}`,
-};
 
 /** Collects conditions with numbered parameters. */
 class Where {

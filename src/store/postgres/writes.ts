@@ -16,7 +16,8 @@
  *    then NOTIFY; the lock is held only until the commit that follows.
  */
 import type pg from 'pg';
-import type { BeginRecord, InvocationRecord, WriteOp } from '../types.js';
+import { runningRecord } from '../sql-shape.js';
+import type { InvocationRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
 import { dayOf, partitionName } from './days.js';
 import { EVENT_TYPE, FEED_LOCK } from './feed-sql.js';
@@ -48,19 +49,6 @@ interface Event {
   namespace: string;
   functionName: string;
   text: string | null;
-}
-
-/** A begin record filled to a full running record. */
-function runningRecord(r: BeginRecord): InvocationRecord {
-  return {
-    ...r,
-    duration: r.duration ?? 0,
-    billDuration: r.billDuration ?? 0,
-    memUsage: r.memUsage ?? 0,
-    retMsg: r.retMsg ?? '',
-    retCode: RET_CODE.RUNNING,
-    invokeFinished: 0,
-  };
 }
 
 /** Net changes to the counts within one batch. */

@@ -3,28 +3,13 @@
  * tested on its own. Every value is a bound parameter; only whitelisted column names are spliced in.
  */
 import { parseKeyword, toFts5Query } from '../keyword.js';
-import { type LogQuery, type OrderBy, RET_CODE, type RetCodeFilter } from '../types.js';
+import { RET_CODE_CONDITION, SORT_COLUMN } from '../sql-shape.js';
+import { type LogQuery, RET_CODE } from '../types.js';
 
 export interface SqlPart {
   sql: string;
   params: unknown[];
 }
-
-const SORT_COLUMN: Record<OrderBy, string> = {
-  startTime: 'start_time',
-  functionName: 'function_name',
-  requestId: 'request_id',
-  duration: 'duration',
-  memUsage: 'mem_usage',
-};
-
-const RET_CODE_CONDITION: Record<RetCodeFilter, string> = {
-  is0: `ret_code = ${RET_CODE.SUCCESS}`,
-  not0: `ret_code <> ${RET_CODE.SUCCESS}`,
-  TimeLimitExceeded: `ret_code = ${RET_CODE.TIMEOUT}`,
-  ResourceLimitExceeded: `ret_code = ${RET_CODE.MEMORY_LIMIT}`,
-  UserCodeException: `ret_code = ${RET_CODE.USER_CODE_EXCEPTION}`,
-};
 
 /**
  * Conditions shared by the record query and the counts query (columns both tables have). `col` maps a

@@ -7,7 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { searchText } from '../search-text.js';
-import type { BeginRecord, InvocationRecord, WriteOp } from '../types.js';
+import { runningRecord } from '../sql-shape.js';
+import type { InvocationRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
 import { required } from './required.js';
 
@@ -49,19 +50,6 @@ function recordParams(r: InvocationRecord): RecordParams {
     r.retMsg,
     r.log,
   ];
-}
-
-/** A begin record filled to a full running record. */
-function runningRecord(r: BeginRecord): InvocationRecord {
-  return {
-    ...r,
-    duration: r.duration ?? 0,
-    billDuration: r.billDuration ?? 0,
-    memUsage: r.memUsage ?? 0,
-    retMsg: r.retMsg ?? '',
-    retCode: RET_CODE.RUNNING,
-    invokeFinished: 0,
-  };
 }
 
 interface KeyRow {

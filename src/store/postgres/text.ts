@@ -1,7 +1,7 @@
 /**
  * What PostgreSQL's text type cannot hold, and the keyword index's text. PostgreSQL text cannot contain
  * NUL (U+0000): a function that prints one would otherwise fail its whole batch, so NUL is stored as
- * U+FFFD (the one lossy difference from SQLite, documented in docs/architecture.md). Lone UTF-16
+ * U+FFFD (the one lossy difference from SQLite, documented in docs/scaling.md). Lone UTF-16
  * surrogates become U+FFFD on the way to UTF-8 in both backends.
  */
 import { parseKeyword, tokenize } from '../keyword.js';

@@ -877,7 +877,12 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
         await fc.assert(
           fc.asyncProperty(
             arbHistory,
-            fc.integer({ min: 999, max: 1005 }),
+            // Mostly a cutoff inside the history's days (some records go, some stay), sometimes one
+            // before or after them all.
+            fc.oneof(
+              { arbitrary: fc.integer({ min: 1001, max: 1004 }), weight: 4 },
+              { arbitrary: fc.constantFrom(999, 1000, 1005), weight: 1 },
+            ),
             fc.nat(),
             fc.array(arbQuery, { minLength: 4, maxLength: 8 }),
             async (h, cutAt, splitAt, qs) => {
@@ -929,8 +934,9 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
           ),
           { numRuns: runs },
         );
-        // Guard against a vacuous property: many runs must prune some records and keep others.
-        assert.ok(mixed >= runsDone / 4, `only ${mixed} of ${runsDone} runs pruned some and kept some`);
+        // Guard against a vacuous property: many runs must prune some records and keep others (about
+        // half do; a fifth leaves room for chance: fewer than that had odds below 1 in 1000).
+        assert.ok(mixed >= runsDone / 5, `only ${mixed} of ${runsDone} runs pruned some and kept some`);
       });
 
       it('paging through all pages with any sort never repeats or skips a record', async (t) => {

@@ -464,6 +464,17 @@ export class FunctionRegistry {
    * stored (a crash in between leaves an unused folder, not a definition without code), and is taken out
    * again if storing fails.
    */
+  /** `#storeSync` with `zip` staged (extracted here) first; the staging goes if storing fails. */
+  #storeWithCodeSync(write: CatalogWrite, zip: Uint8Array): void {
+    const staged = this.#code.stage(zip);
+    try {
+      this.#storeSync(write, staged);
+    } catch (err) {
+      this.#code.discard(staged);
+      throw err;
+    }
+  }
+
   #storeSync(write: CatalogWrite, staged: StagedCode | undefined): void {
     const catalog = this.#local();
     const planned = write.op === 'createFunction' || write.op === 'updateFunction' ? write.def : undefined;
@@ -669,13 +680,7 @@ export class FunctionRegistry {
     this.#define(input);
     const zip = codeToZip(input.code);
     const { write } = this.#createPlan(input, zip);
-    const staged = this.#code.stage(zip);
-    try {
-      this.#storeSync(write, staged);
-    } catch (err) {
-      this.#code.discard(staged);
-      throw err;
-    }
+    this.#storeWithCodeSync(write, zip);
     return write.def;
   }
 
@@ -696,13 +701,7 @@ export class FunctionRegistry {
     this.get(input.functionName, input.namespace);
     const zip = codeToZip(input.code);
     const { write } = this.#codePlan(input, zip);
-    const staged = this.#code.stage(zip);
-    try {
-      this.#storeSync(write, staged);
-    } catch (err) {
-      this.#code.discard(staged);
-      throw err;
-    }
+    this.#storeWithCodeSync(write, zip);
     return write.def;
   }
 

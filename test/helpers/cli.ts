@@ -49,6 +49,8 @@ export function runCli(args: string[], options: CliRunOptions = {}): Promise<Cli
 /** A long-lived child (e.g. `logs --follow`): its stdout lines as they arrive, and waits on them. */
 export class CliProcess {
   readonly lines: string[] = [];
+  /** When each of `lines` arrived here (performance.now()), index for index. */
+  readonly arrivals: number[] = [];
   readonly child: ChildProcess;
   stderr = '';
   #partial = '';
@@ -63,7 +65,11 @@ export class CliProcess {
     this.child.stdout?.on('data', (chunk: string) => {
       const parts = (this.#partial + chunk).split('\n');
       this.#partial = parts.pop() ?? '';
-      this.lines.push(...parts);
+      const at = performance.now();
+      for (const p of parts) {
+        this.lines.push(p);
+        this.arrivals.push(at);
+      }
       this.#check();
     });
     this.child.stderr?.setEncoding('utf8');

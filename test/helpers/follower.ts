@@ -3,8 +3,8 @@
  * for a condition on them (bounded by a deadline, so a follower that never sees an event fails the test
  * with what it printed rather than hanging).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { bin } from './serve.js';
+import type { ChildProcess } from 'node:child_process';
+import { CliProcess } from './cli.js';
 
 export const CRED = { secretId: 'AKIDtest', secretKey: 'secret' };
 
@@ -20,20 +20,16 @@ export interface Line {
 
 /** A follower child: its complete NDJSON lines, and a way to wait for a condition on them. */
 export class Follower {
-  readonly lines: Line[] = [];
-  /** Every stdout line as printed, with the time it arrived here. */
-  readonly raw: Array<{ text: string; at: number }> = [];
-  readonly child: ChildProcess;
-  #partial = '';
-  #waiters: Array<{ cond: () => boolean; resolve: () => void }> = [];
-  stderr = '';
+  readonly #process: CliProcess;
+  readonly #ndjson: boolean;
+  /** `lines`, parsed so far (parsing is incremental: conditions read them on every output). */
+  readonly #parsed: Line[] = [];
+  #seen = 0;
 
   constructor(url: string, extra: string[], options: { fn?: string; ndjson?: boolean } = {}) {
-    const ndjson = options.ndjson ?? true;
-    this.child = spawn(
-      process.execPath,
+    this.#ndjson = options.ndjson ?? true;
+    this.#process = new CliProcess(
       [
-        bin,
         '--endpoint',
         url,
         '--secret-id',
@@ -43,50 +39,39 @@ export class Follower {
         'logs',
         options.fn ?? 'noop',
         '--follow',
-        ...(ndjson ? ['--ndjson'] : []),
+        ...(this.#ndjson ? ['--ndjson'] : []),
         ...extra,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...process.env } as Record<string, string> },
     );
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (chunk: string) => {
-      const parts = (this.#partial + chunk).split('\n');
-      this.#partial = parts.pop() ?? '';
-      const at = performance.now();
-      for (const p of parts) {
-        if (!p) continue;
-        this.raw.push({ text: p, at });
-        if (ndjson) this.lines.push(JSON.parse(p) as Line);
-      }
-      this.#check();
-    });
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (c: string) => (this.stderr += c));
   }
 
-  #check(): void {
-    this.#waiters = this.#waiters.filter((w) => {
-      if (!w.cond()) return true;
-      w.resolve();
-      return false;
-    });
+  get child(): ChildProcess {
+    return this.#process.child;
+  }
+
+  get stderr(): string {
+    return this.#process.stderr;
+  }
+
+  /** Every non-empty stdout line as printed, with the time it arrived here. */
+  get raw(): Array<{ text: string; at: number }> {
+    const { lines, arrivals } = this.#process;
+    return lines.flatMap((text, i) => (text === '' ? [] : [{ text, at: arrivals[i]! }]));
+  }
+
+  /** The NDJSON lines (none without `--ndjson`). */
+  get lines(): Line[] {
+    const all = this.#process.lines;
+    for (; this.#seen < all.length; this.#seen++) {
+      const text = all[this.#seen]!;
+      if (this.#ndjson && text !== '') this.#parsed.push(JSON.parse(text) as Line);
+    }
+    return this.#parsed;
   }
 
   until(cond: () => boolean, what: string, ms = 90_000): Promise<void> {
-    if (cond()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; stderr: ${this.stderr}`)),
-        ms,
-      );
-      this.#waiters.push({
-        cond,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
+    return this.#process.until(cond, what, ms);
   }
 
   lastCursor(): string {
@@ -94,10 +79,7 @@ export class Follower {
     return withCursor.at(-1)?.cursor as string;
   }
 
-  async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.#process.kill();
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createNodeRuntime } from '../src/runtime/index.js';
+import { createRuntime } from '../src/runtime/index.js';
 import type { FunctionRunSpec, RunRequest, Runtime } from '../src/runtime/types.js';
 
 const WARMUP = 300;
@@ -135,8 +135,8 @@ function summary(times: number[]): string {
  * starting when the next one comes.
  */
 async function coldStart(): Promise<void> {
-  const withStems = createNodeRuntime({ ...baseOptions, stemCells: 1 });
-  const without = createNodeRuntime({ ...baseOptions, stemCells: 0 });
+  const withStems = createRuntime({ ...baseOptions, stemCells: 1 });
+  const without = createRuntime({ ...baseOptions, stemCells: 0 });
   try {
     const stem: number[] = [];
     const plain: number[] = [];
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const rt = createNodeRuntime({ ...baseOptions, stemCells: 1 });
+  const rt = createRuntime({ ...baseOptions, stemCells: 1 });
   try {
     await warmOverhead(rt);
     await warmThroughput(rt);

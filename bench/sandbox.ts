@@ -2,7 +2,7 @@
  * What the bubblewrap sandbox costs (issue 8, item 3): cold start, warm invocation and an idle instance, each
  * measured with `runtime.sandbox: "auto"` (sandboxed) and `"off"` (plain processes) in the same run, rounds
  * interleaved so that the machine's load weighs on both alike. Real processes through the production path
- * (`createNodeRuntime`), a no-op handler (`async () => 'ok'`, 128 MB).
+ * (`createRuntime`), a no-op handler (`async () => 'ok'`, 128 MB).
  *
  * - Cold start = `invoke` of a function never seen before (a new name each time, retired afterwards) until
  *   its result. With a stem cell (`stemCells: 1`, the default) each cold start comes after a quiet gap long
@@ -26,7 +26,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createNodeRuntime, type NodeRuntimeOptions } from '../src/runtime/index.js';
+import { createRuntime, type RuntimeOptions } from '../src/runtime/index.js';
 import type { FunctionRunSpec, RunRequest, Runtime } from '../src/runtime/types.js';
 import { descendants, ticks } from './procfs.js';
 
@@ -86,7 +86,7 @@ const req = (spec: FunctionRunSpec): RunRequest => ({
   event: '{"key":"value"}',
 });
 
-const base: NodeRuntimeOptions = {
+const base: RuntimeOptions = {
   maxInstancesPerFunction: 4,
   maxQueuedPerFunction: 1000,
   idleTimeoutMs: 60_000,
@@ -164,31 +164,31 @@ async function cold(): Promise<void> {
   const variants: { label: string; rt: Runtime; times: number[]; failed: number }[] = [
     {
       label: 'sandbox, stem cell  ',
-      rt: createNodeRuntime({ ...base, sandbox: 'required' }),
+      rt: createRuntime({ ...base, sandbox: 'required' }),
       times: [],
       failed: 0,
     },
     {
       label: 'off,     stem cell  ',
-      rt: createNodeRuntime({ ...base, sandbox: 'off' }),
+      rt: createRuntime({ ...base, sandbox: 'off' }),
       times: [],
       failed: 0,
     },
     {
       label: 'sandbox, fresh      ',
-      rt: createNodeRuntime({ ...base, sandbox: 'required', stemCells: 0 }),
+      rt: createRuntime({ ...base, sandbox: 'required', stemCells: 0 }),
       times: [],
       failed: 0,
     },
     {
       label: 'sandbox, fresh, none',
-      rt: createNodeRuntime({ ...base, sandbox: 'required', stemCells: 0, sandboxNetwork: 'none' }),
+      rt: createRuntime({ ...base, sandbox: 'required', stemCells: 0, sandboxNetwork: 'none' }),
       times: [],
       failed: 0,
     },
     {
       label: 'off,     fresh      ',
-      rt: createNodeRuntime({ ...base, sandbox: 'off', stemCells: 0 }),
+      rt: createRuntime({ ...base, sandbox: 'off', stemCells: 0 }),
       times: [],
       failed: 0,
     },
@@ -240,13 +240,13 @@ async function warm(): Promise<void> {
   const modes = [
     {
       label: 'sandbox',
-      rt: createNodeRuntime({ ...base, sandbox: 'required' }),
+      rt: createRuntime({ ...base, sandbox: 'required' }),
       rtt: [] as number[],
       dur: [] as number[],
     },
     {
       label: 'off',
-      rt: createNodeRuntime({ ...base, sandbox: 'off' }),
+      rt: createRuntime({ ...base, sandbox: 'off' }),
       rtt: [] as number[],
       dur: [] as number[],
     },
@@ -334,7 +334,7 @@ async function idle(): Promise<void> {
       ['busy timer + busy child left behind', 'busy.main_handler'],
     ] as const) {
       // No stem cell: the runtime's only processes are the instance's own.
-      const rt = createNodeRuntime({ ...base, sandbox: mode, stemCells: 0 });
+      const rt = createRuntime({ ...base, sandbox: mode, stemCells: 0 });
       try {
         const r = await idleOf(rt, fn(`idle-${label.length}`, handler));
         console.log(

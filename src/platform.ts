@@ -38,7 +38,7 @@ import type { InvocationEventHub } from './invocations/events.js';
 import { Invoker, type LogEvent, type RecordEvent } from './invocations/invoker.js';
 import { logInvocationEnds } from './invocations/log.js';
 import { createLogger, type Logger, reportTo } from './logger/index.js';
-import { assertSandbox, createNodeRuntime } from './runtime/index.js';
+import { assertSandbox, createRuntime } from './runtime/index.js';
 import type { Runtime } from './runtime/types.js';
 import { logPruned, Retention } from './store/index.js';
 import type { LogStore } from './store/types.js';
@@ -139,7 +139,7 @@ export class Platform {
     this.generatedCredentialsAt = parts.credentials.generatedAt;
     // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
     const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
-    this.runtime = createNodeRuntime(runtimeOptions);
+    this.runtime = createRuntime(runtimeOptions);
     const logEnd = logInvocationEnds(logger);
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },

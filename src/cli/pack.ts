@@ -162,18 +162,39 @@ function resolvesNow(req: NodeJS.Require, request: string): boolean {
   return false;
 }
 
+/** True when the handler's file is there as the Python bootstrap imports it: `<file>.py` or a package. */
+function pythonHandlerFile(dir: string, file: string): boolean {
+  return existsSync(join(dir, `${file}.py`)) || existsSync(join(dir, file, '__init__.py'));
+}
+
+/**
+ * The runtime a new function gets when `deploy` is not told one: Python3.9 when the handler's file is a
+ * Python one and not a Node one, else undefined (the server's default, Nodejs18.15).
+ */
+export function inferRuntime(dir: string, handler: string): string | undefined {
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const file = handler.slice(0, dot);
+  if (!pythonHandlerFile(dir, file)) return undefined;
+  const req = createRequire(join(dir, '__scf_deploy_check__.js'));
+  return resolvesNow(req, `./${file}`) || resolvesNow(req, `./${file}.mjs`) ? undefined : 'Python3.9';
+}
+
 /**
  * Throws a usage error naming the missing file when the handler's file is not in `dir`. The file is looked
- * for as the Node runtime's bootstrap looks for it: Node's `require.resolve('./<file>')` from the code
- * folder (`<file>`, `<file>.js`, `.json`, `.node`, or a folder with `package.json` "main" or `index.js`),
- * then `./<file>.mjs`. Whether it exports the handler's function is only known by running it.
+ * for as the runtime's bootstrap looks for it. Node: `require.resolve('./<file>')` from the code folder
+ * (`<file>`, `<file>.js`, `.json`, `.node`, or a folder with `package.json` "main" or `index.js`), then
+ * `./<file>.mjs`. Python: `<file>.py`, or `<file>/__init__.py`. Whether it defines the handler's function
+ * is only known by running it.
  */
-export function checkHandlerFile(dir: string, handler: string): void {
+export function checkHandlerFile(dir: string, handler: string, runtime = 'Nodejs18.15'): void {
   const dot = handler.lastIndexOf('.');
   if (dot <= 0) return; // Not file.function: the server refuses it with its own message.
   const file = handler.slice(0, dot);
+  const python = runtime.startsWith('Python');
+  if (python && pythonHandlerFile(dir, file)) return;
   const req = createRequire(join(dir, '__scf_deploy_check__.js'));
-  for (const candidate of [`./${file}`, `./${file}.mjs`]) {
+  for (const candidate of python ? [] : [`./${file}`, `./${file}.mjs`]) {
     if (resolvesNow(req, candidate)) return;
     // Not this one: try the next as the runtime does; none found is reported below.
   }
@@ -188,8 +209,8 @@ export function checkHandlerFile(dir: string, handler: string): void {
     near.length > 0 ? `; it has ${near.join(', ')}, which the runtime does not load as ${file}` : '';
   throw new ScfError(
     'InvalidParameter',
-    `handler ${handler} needs ${file}.js or ${file}.mjs in ${dir}, and there is none${hint}. ` +
-      'Add it, or name the handler\'s file with --handler <file>.<function> (e.g. "src/app.main_handler" for src/app.js)',
+    `handler ${handler} needs ${python ? `${file}.py` : `${file}.js or ${file}.mjs`} in ${dir} (${runtime}), and there is none${hint}. ` +
+      `Add it, or name the handler's file with --handler <file>.<function> (e.g. "src/app.main_handler" for src/app.${python ? 'py' : 'js'})`,
   );
 }
 

@@ -191,6 +191,11 @@ export const configSchema = z.strictObject({
       /** Node.js binary that runs functions; default the one running scf-local. */
       nodePath: z.string().optional(),
       /**
+       * Python 3 interpreter that runs Python functions (every `Python3.x` label runs on it); default
+       * /usr/bin/python3. Outside /usr it is mounted read-only into each sandbox with its install folder.
+       */
+      pythonPath: z.string().optional(),
+      /**
        * Stem cells: function processes started ahead of demand, bound to a function at its cold start, which
        * then skips Node's own start-up (~100 ms). 1 covers cold starts one after another (a replacement is
        * ready within one start-up time) for ~40 MB of RSS; bursts are bounded by how fast 2 cores start Node

@@ -1,12 +1,13 @@
 /** SCF's rules for function definitions, each failure a coded InvalidParameterValue naming the field. */
 import { invalidValue } from '../errors/index.js';
+import { PYTHON_RUNTIMES } from '../runtime/python/language.js';
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]$/;
 const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const HANDLER_RE = /^[A-Za-z0-9_\-./]*[A-Za-z0-9_-]\.[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Runtime names as SCF spells them. All run on the host's Node.js. */
+/** Node.js runtime names as SCF spells them. All run on the host's Node.js. */
 export const NODE_RUNTIMES = [
   'Nodejs6.10',
   'Nodejs8.9',
@@ -94,11 +95,20 @@ export function validateDescription(d: unknown): string {
   return d;
 }
 
+/** Every runtime name a function may have. */
+export const RUNTIMES: readonly string[] = [...NODE_RUNTIMES, ...PYTHON_RUNTIMES];
+
 export function validateRuntime(r: unknown): string {
-  if (typeof r !== 'string' || !(NODE_RUNTIMES as readonly string[]).includes(r)) {
+  if (r === 'Python2.7') {
     throw invalidValue(
       'runtime',
-      `Runtime ${JSON.stringify(r)} is not supported: scf-local runs ${NODE_RUNTIMES.join(', ')} (all on the host's Node.js)`,
+      'Runtime "Python2.7" is not supported: Python 2 reached its end of life in 2020; use Python3.6 to Python3.12',
+    );
+  }
+  if (typeof r !== 'string' || !RUNTIMES.includes(r)) {
+    throw invalidValue(
+      'runtime',
+      `Runtime ${JSON.stringify(r)} is not supported: scf-local runs ${RUNTIMES.join(', ')}`,
     );
   }
   return r;

@@ -1,7 +1,10 @@
 /**
  * The runtime layer: runs function invocations in instance processes (see `types.ts` for the contract).
- * `createNodeRuntime` is the one implementation today; every SCF Node.js runtime runs on the host's Node.
+ * `createRuntime` is the one implementation: the process machinery of `process/`, with one `Language` per
+ * folder (`node/`, `python/`) listed in `languages.ts`.
  */
-export { createNodeRuntime, type NodeRuntimeOptions } from './node/runtime.js';
+export { defaultLanguages } from './languages.js';
+export { createRuntime, type RuntimeOptions } from './process/runtime.js';
+export { PYTHON_RUNTIMES } from './python/language.js';
 export { assertSandbox } from './sandbox/detect.js';
 export type { FunctionRunSpec, RunRequest, RunResult, Runtime, RuntimeStats } from './types.js';

@@ -4,7 +4,7 @@
  * log are the result's (`results.ts`, `buildFinalLog`).
  */
 
-import { fitUtf8 } from './node/utf8.js';
+import { fitUtf8 } from './utf8.js';
 
 /** A raw line longer than this (no newline in sight) is cut into lines, so no flood grows in memory. */
 const MAX_RAW_LINE = 64 * 1024;

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ScfError } from '../../errors/index.js';
-import { DEFAULT_HANDLER, validateHandler } from '../../functions/validate.js';
+import { DEFAULT_HANDLER, DEFAULT_RUNTIME, validateHandler } from '../../functions/validate.js';
 import type { ApiClient } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
 import {
@@ -17,6 +17,7 @@ import {
   checkHandlerFile,
   defaultFunctionName,
   formatSize,
+  inferRuntime,
   listPackage,
   maxZipInBody,
   type PackageList,
@@ -118,7 +119,10 @@ export function addDeployOptions(command: Command): Command {
     )
     .option('--namespace <ns>', 'namespace (default "default")')
     .option('--handler <file.method>', 'handler (default index.main_handler on create)')
-    .option('--runtime <runtime>', 'runtime, e.g. Nodejs18.15 (the default on create)')
+    .option(
+      '--runtime <runtime>',
+      'runtime, e.g. Nodejs18.15 (the default on create) or Python3.9 (the default when the handler file is a .py)',
+    )
     .option(
       '--memory <mb>',
       'memory size in MB: 64, or 128-3072 in steps of 128 (default 128)',
@@ -159,10 +163,14 @@ export async function deployFolder(
   const limits = await uploadLimits(client);
   const existing = await getFunction(client, plan.name, plan.namespace);
   const handler = plan.handler ?? (existing ? String(existing['Handler'] ?? '') : DEFAULT_HANDLER);
-  checkHandlerFile(plan.abs, handler);
+  const config = { ...plan.config };
+  // A new function of a folder whose handler file is Python's runs on Python unless told otherwise.
+  const inferred = existing || config['Runtime'] ? undefined : inferRuntime(plan.abs, handler);
+  if (inferred) config['Runtime'] = inferred;
+  const runtime = String(config['Runtime'] ?? existing?.['Runtime'] ?? DEFAULT_RUNTIME);
+  checkHandlerFile(plan.abs, handler, runtime);
   const base: Record<string, unknown> = { FunctionName: plan.name };
   if (plan.namespace) base['Namespace'] = plan.namespace;
-  const config = plan.config;
   const own = plan.handler ? { Handler: plan.handler } : {};
   const frame = uploadFrame((zipPlace) =>
     existing

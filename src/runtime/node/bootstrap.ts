@@ -26,9 +26,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import {
+  type ChildFrame,
+  type InitMessage,
+  type InvokeMessage,
+  parseParentMessage,
+} from '../process/protocol.js';
 import { type ChildRetCode, RET_CODE } from '../results.js';
-import { type ChildFrame, type InitMessage, type InvokeMessage, parseParentMessage } from './protocol.js';
-import { fitUtf8 } from './utf8.js';
+import { fitUtf8 } from '../utf8.js';
 
 /** The frame pipe (see protocol.ts). */
 const FRAME_FD = 3;

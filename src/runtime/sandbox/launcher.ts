@@ -49,13 +49,13 @@ export interface LauncherOptions {
   /** Size of the private /tmp, bytes. */
   tmpBytes: number;
   /**
-   * Host folder of the runtime (`dist/src/runtime`), and the files the bootstrap needs, as paths relative to
-   * it (in that folder or in `node/`); each is copied to the same path under `/var/runtime`.
+   * Host folder of the runtime (`dist/src/runtime`), and the files the bootstraps need, as paths relative
+   * to it; each is copied to the same path under `/var/runtime`.
    */
   runtimeDir: string;
   runtimeFiles: readonly string[];
-  /** The node binary; bound read-only at its own path when it is not under /usr. */
-  nodePath: string;
+  /** The interpreters (node, python3); each is bound read-only with its install prefix when not under /usr. */
+  binaries: readonly string[];
   /**
    * Folder for the launcher's own files (slots, /etc, the bootstrap); created if missing. It and every
    * folder above it must be open to others (`o+x`) when bwrap runs as another user. Default: a temp folder.
@@ -63,7 +63,7 @@ export interface LauncherOptions {
   workDir?: string | undefined;
 }
 
-/** What `NodeInstance` needs to spawn a sandboxed process. */
+/** What `Instance` needs to spawn a sandboxed process. */
 export interface LaunchPlan {
   file: string;
   args: string[];
@@ -157,11 +157,13 @@ export class SandboxLauncher {
     for (const d of ['ssl', 'ca-certificates']) mkdirSync(join(this.#etcDir, d), { recursive: true });
     // The bootstrap's own files, as ES modules.
     const rt = join(this.#workDir, 'runtime');
-    mkdirSync(join(rt, 'node'), { recursive: true, mode: 0o755 });
+    mkdirSync(rt, { recursive: true, mode: 0o755 });
     chmodSync(rt, 0o755);
-    chmodSync(join(rt, 'node'), 0o755);
     writeFileSync(join(rt, 'package.json'), '{ "type": "module" }\n', { mode: 0o644 });
     for (const f of opts.runtimeFiles) {
+      const dir = dirname(join(rt, f));
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      chmodSync(dir, 0o755);
       copyFileSync(join(opts.runtimeDir, f), join(rt, f));
       chmodSync(join(rt, f), 0o644);
     }
@@ -169,7 +171,7 @@ export class SandboxLauncher {
 
   /**
    * The bwrap command line for one instance. `codeDir` is bound at `/var/user`; undefined for a stem cell,
-   * which gets an empty slot instead. `command` runs inside (node and its arguments).
+   * which gets an empty slot instead. `command` runs inside (the interpreter and its arguments).
    */
   plan(codeDir: string | undefined, command: string[]): LaunchPlan {
     const o = this.#opts;
@@ -204,11 +206,11 @@ export class SandboxLauncher {
     args.push('--ro-bind-try', '/etc/ca-certificates', '/etc/ca-certificates');
     args.push('--proc', '/proc', '--dev', '/dev');
     args.push('--perms', '1777', '--size', String(o.tmpBytes), '--tmpfs', '/tmp');
-    if (!o.nodePath.startsWith('/usr/')) {
-      // A node outside /usr (nvm, a tarball): its installation folder, at the same path.
-      const prefix = dirname(dirname(o.nodePath));
-      args.push('--ro-bind', prefix, prefix);
-    }
+    // An interpreter outside /usr (nvm, pyenv, a tarball): its installation folder, at the same path.
+    const prefixes = new Set(
+      o.binaries.filter((b) => !b.startsWith('/usr/')).map((b) => dirname(dirname(b))),
+    );
+    for (const prefix of prefixes) args.push('--ro-bind', prefix, prefix);
     args.push('--ro-bind', join(this.#workDir, 'runtime'), RUNTIME_MOUNT);
     const slot = join(this.#slotsDir, randomBytes(8).toString('hex'));
     mkdirSync(slot, { mode: 0o755 });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createNodeRuntime, type NodeRuntimeOptions } from '../../../src/runtime/index.js';
+import { createRuntime, type RuntimeOptions } from '../../../src/runtime/index.js';
 import type { FunctionRunSpec, RunRequest, Runtime } from '../../../src/runtime/types.js';
 
 /**
@@ -35,7 +35,7 @@ export function request(fn: FunctionRunSpec, overrides: Partial<RunRequest> = {}
   return { fn, requestId: randomUUID(), qualifier: '$LATEST', event: '{}', ...overrides };
 }
 
-export const DEFAULT_OPTIONS: NodeRuntimeOptions = {
+export const DEFAULT_OPTIONS: RuntimeOptions = {
   maxInstancesPerFunction: 4,
   maxQueuedPerFunction: 100,
   idleTimeoutMs: 60_000,
@@ -54,11 +54,8 @@ const runtimesOf = new WeakMap<Pick<TestContext, 'after'>, Runtime[]>();
  * A runtime closed when the test ends; once every runtime of the test is closed, checks that no child
  * process is left behind.
  */
-export function makeRuntime(
-  t: Pick<TestContext, 'after'>,
-  overrides: Partial<NodeRuntimeOptions> = {},
-): Runtime {
-  const runtime = createNodeRuntime({ ...DEFAULT_OPTIONS, ...overrides });
+export function makeRuntime(t: Pick<TestContext, 'after'>, overrides: Partial<RuntimeOptions> = {}): Runtime {
+  const runtime = createRuntime({ ...DEFAULT_OPTIONS, ...overrides });
   let runtimes = runtimesOf.get(t);
   if (!runtimes) {
     const mine: Runtime[] = [];

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { LogCollector, userLogBudget } from '../../../src/runtime/log.js';
-import { FrameReader } from '../../../src/runtime/node/frames.js';
-import { type ChildFrame, parseChildFrame, parseParentMessage } from '../../../src/runtime/node/protocol.js';
+import { FrameReader } from '../../../src/runtime/process/frames.js';
+import {
+  type ChildFrame,
+  parseChildFrame,
+  parseParentMessage,
+} from '../../../src/runtime/process/protocol.js';
 import { buildFinalLog, truncationMarker } from '../../../src/runtime/results.js';
 
 const ID = '1d71ddf8-5022-4461-84b7-e3a152403ffc';

@@ -190,9 +190,9 @@ test('stem cells never keep the server process alive', async () => {
   const runtimeUrl = new URL('../../../src/runtime/index.js', import.meta.url).href;
   const helpersUrl = new URL('./helpers.js', import.meta.url).href;
   const script = `
-    import { createNodeRuntime } from ${JSON.stringify(runtimeUrl)};
+    import { createRuntime } from ${JSON.stringify(runtimeUrl)};
     import { childPids } from ${JSON.stringify(helpersUrl)};
-    const rt = createNodeRuntime(${JSON.stringify({ ...DEFAULT_OPTIONS, stemCells: 2 })});
+    const rt = createRuntime(${JSON.stringify({ ...DEFAULT_OPTIONS, stemCells: 2 })});
     const fn = { namespace: 'default', functionName: 'basics', revision: 1, handler: 'index.main_handler',
       runtime: 'Nodejs18.15', codeDir: ${JSON.stringify(`${FIXTURES}basics`)}, memorySize: 128, timeout: 3,
       environment: {} };
@@ -261,9 +261,9 @@ test('without a sandbox, a server killed outright takes its idle (frozen) and it
   const runtimeUrl = new URL('../../../src/runtime/index.js', import.meta.url).href;
   const helpersUrl = new URL('./helpers.js', import.meta.url).href;
   const script = `
-    import { createNodeRuntime } from ${JSON.stringify(runtimeUrl)};
+    import { createRuntime } from ${JSON.stringify(runtimeUrl)};
     import { childPids } from ${JSON.stringify(helpersUrl)};
-    const rt = createNodeRuntime(${JSON.stringify({ ...DEFAULT_OPTIONS, stemCells: 0, sandbox: 'off' })});
+    const rt = createRuntime(${JSON.stringify({ ...DEFAULT_OPTIONS, stemCells: 0, sandbox: 'off' })});
     const spec = (functionName, handler) => ({ namespace: 'default', functionName, revision: 1, handler,
       runtime: 'Nodejs18.15', codeDir: ${JSON.stringify(`${FIXTURES}timeouts`)}, memorySize: 128, timeout: 30,
       environment: {} });

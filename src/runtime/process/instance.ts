@@ -1,5 +1,5 @@
 /**
- * The parent side of one Node.js instance: its state machine. The parts live next to it: `child.ts` (the
+ * The parent side of one instance (a process of one language's bootstrap, `language.ts`): its state machine. The parts live next to it: `child.ts` (the
  * process, its sandbox, kill and waits), `frames.ts` (reading the frame pipe, the start-up handshake),
  * `environment.ts` (what the process is told), `invocation.ts` (the one invocation it runs at a time: timer,
  * watchdog, result, the platform's decision to end it), `../results.ts` (retCodes, messages, the result).
@@ -19,6 +19,7 @@ import { InstanceProcess } from './child.js';
 import { initMessage, type PlatformFacts, spawnEnv } from './environment.js';
 import { FrameReader, Handshake, type HandshakeFrame } from './frames.js';
 import { InvocationRunner, type InvocationSettings } from './invocation.js';
+import type { Language } from './language.js';
 import type { ChildFrame } from './protocol.js';
 
 export const InstanceState = {
@@ -31,17 +32,15 @@ export const InstanceState = {
 } as const;
 export type InstanceState = (typeof InstanceState)[keyof typeof InstanceState];
 
-/** The bootstrap as a sandboxed process sees it. */
-const SANDBOX_BOOTSTRAP = `${RUNTIME_MOUNT}/node/bootstrap.js`;
-
 /** What every instance of a runtime shares. */
 export interface InstanceOptions extends InvocationSettings, PlatformFacts {
-  nodePath: string;
-  /** Host path of bootstrap.js (used as is without a sandbox). */
-  bootstrapPath: string;
+  /** The language whose bootstrap the process runs. */
+  language: Language;
+  /** Host path of the runtime folder (`dist/src/runtime`; the process sees `/var/runtime` in a sandbox). */
+  runtimeDir: string;
   watchdog: MemoryWatchdog;
   /** Called as soon as a process exists (before it is ready), so `close()` can reach it. */
-  onSpawn: (instance: NodeInstance) => void;
+  onSpawn: (instance: Instance) => void;
 }
 
 /**
@@ -50,12 +49,12 @@ export interface InstanceOptions extends InvocationSettings, PlatformFacts {
  */
 export interface InstanceHooks {
   /** Called once when the process is gone or going (exit, kill, failure): the pool drops it. */
-  onGone: (instance: NodeInstance) => void;
+  onGone: (instance: Instance) => void;
   /** Called once when the process has exited and its stdio is closed. */
-  onDead: (instance: NodeInstance) => void;
+  onDead: (instance: Instance) => void;
 }
 
-export class NodeInstance implements Watched {
+export class Instance implements Watched {
   /** MB: the V8 heap cap it was spawned with, which no later `init` can change. */
   readonly memorySize: number;
   readonly memoryLimitBytes: number;
@@ -130,12 +129,8 @@ export class NodeInstance implements Watched {
    * -> `bound`), each raced against its exit and a deadline. Resolves busy. Rejects with InternalError when
    * the process cannot be started; the process is then gone.
    */
-  static async start(
-    opts: InstanceOptions,
-    fn: FunctionRunSpec,
-    hooks: InstanceHooks,
-  ): Promise<NodeInstance> {
-    const inst = await NodeInstance.#spawn(opts, hooks, fn.memorySize, fn.functionName, fn);
+  static async start(opts: InstanceOptions, fn: FunctionRunSpec, hooks: InstanceHooks): Promise<Instance> {
+    const inst = await Instance.#spawn(opts, hooks, fn.memorySize, fn.functionName, fn);
     await inst.bind(fn, hooks);
     return inst;
   }
@@ -145,18 +140,8 @@ export class NodeInstance implements Watched {
    * without), the base environment only, the V8 heap cap of `memorySize`. Resolves once it is ready (state
    * `stem`); it never holds the event loop until bound.
    */
-  static async startStem(
-    opts: InstanceOptions,
-    memorySize: number,
-    hooks: InstanceHooks,
-  ): Promise<NodeInstance> {
-    const inst = await NodeInstance.#spawn(
-      opts,
-      hooks,
-      memorySize,
-      `a stem cell (${memorySize} MB)`,
-      undefined,
-    );
+  static async startStem(opts: InstanceOptions, memorySize: number, hooks: InstanceHooks): Promise<Instance> {
+    const inst = await Instance.#spawn(opts, hooks, memorySize, `a stem cell (${memorySize} MB)`, undefined);
     inst.#state = InstanceState.Stem;
     return inst;
   }
@@ -167,13 +152,11 @@ export class NodeInstance implements Watched {
     memorySize: number,
     label: string,
     fn: FunctionRunSpec | undefined,
-  ): Promise<NodeInstance> {
-    const inst = new NodeInstance(opts, hooks, memorySize, label);
+  ): Promise<Instance> {
+    const inst = new Instance(opts, hooks, memorySize, label);
     inst.#proc = await InstanceProcess.spawn(
       {
-        nodePath: opts.nodePath,
-        bootstrapPath: opts.sandbox ? SANDBOX_BOOTSTRAP : opts.bootstrapPath,
-        memorySize,
+        command: opts.language.command(opts.sandbox ? RUNTIME_MOUNT : opts.runtimeDir, memorySize),
         codeDir: fn?.codeDir,
         env: spawnEnv(fn, opts),
         label,

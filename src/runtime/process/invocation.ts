@@ -27,7 +27,10 @@ import type { RunRequest, RunResult } from '../types.js';
 import type { InstanceProcess } from './child.js';
 import type { DoneErrorFrame, DoneOkFrame } from './protocol.js';
 
-export type InvocationSettings = LogSettings;
+export interface InvocationSettings extends LogSettings {
+  /** stderr text by which the interpreter says it ran out of memory (the language's `memoryFailure`). */
+  memoryFailure?: RegExp | undefined;
+}
 
 /** What the parent measured of an invocation. */
 export interface Figures {
@@ -157,7 +160,7 @@ export class InvocationRunner {
   readonly #host: RunHost;
   #current: Invocation | undefined;
   #resolve: ((r: RunResult) => void) | undefined;
-  /** V8 said on stderr that the heap is exhausted: the exit that follows is a memory failure. */
+  /** The interpreter said on stderr that its memory is exhausted: the exit that follows is a memory failure. */
   #heapOom = false;
 
   constructor(host: RunHost) {
@@ -220,7 +223,7 @@ export class InvocationRunner {
 
   /** Raw output on fd 1 or 2; false when no invocation takes it. */
   raw(fd: 1 | 2, text: string): boolean {
-    if (fd === 2 && /JavaScript heap out of memory|Reached heap limit/.test(text)) this.#heapOom = true;
+    if (fd === 2 && this.#host.settings.memoryFailure?.test(text)) this.#heapOom = true;
     const inv = this.#current;
     if (!inv) return false;
     inv.log.addRaw(fd, text);
@@ -263,14 +266,14 @@ export class InvocationRunner {
   abort(ending: Ending): void {
     const inv = this.#current;
     if (!inv || inv.ending) return;
-    // A V8 heap abort shows as an exit (SIGABRT) with its message on stderr: that is a memory failure.
+    // An interpreter's memory abort (V8's heap) shows as an exit with its message on stderr: a memory failure.
     inv.ending = ending.kind === 'exit' && this.#heapOom ? { kind: 'memory' } : ending;
     inv.stopTimer();
     this.#host.watchdog.unwatch(this.#host.watched);
     const proc = this.#host.proc();
     const figures = inv.measureEnded(proc.exited ? undefined : proc.tree);
     // Settled a turn after the process and its pipes are done: a result frame read in that last turn (its
-    // handling waits for the turn's reads, see NodeInstance) is taken first.
+    // handling waits for the turn's reads, see Instance) is taken first.
     void this.#host.end().then(() =>
       setImmediate(() => {
         this.#current = undefined;

@@ -34,10 +34,8 @@ export interface SandboxRuntime {
 }
 
 export interface SpawnSpec {
-  nodePath: string;
-  /** Path of bootstrap.js as the process sees it (inside the sandbox: under /var/runtime). */
-  bootstrapPath: string;
-  memorySize: number;
+  /** The interpreter and its arguments (the bootstrap as the process sees it: under /var/runtime in a sandbox). */
+  command: string[];
   /** Host code folder to mount (sandbox) or enter (plain); undefined for a stem cell. */
   codeDir: string | undefined;
   env: Record<string, string>;
@@ -148,7 +146,7 @@ export class InstanceProcess {
         return await InstanceProcess.#spawnOnce(spec, events);
       } catch (err) {
         // The failed attempt's exit and disconnect came while the instance had no process yet, which it
-        // leaves to this set-up (see NodeInstance): they do not reach the process the next attempt starts.
+        // leaves to this set-up (see Instance): they do not reach the process the next attempt starts.
         if (!isTransientSandboxFailure(err) || attempt >= SANDBOX_SETUP_ATTEMPTS) throw err;
       }
     }

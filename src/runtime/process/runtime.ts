@@ -1,12 +1,14 @@
 /**
- * The Node.js Runtime: one FunctionPool per function, NodeInstance processes, a reserve of stem cells
- * (pre-started processes bound to a function at its cold start), one shared memory watchdog.
- * Implements the `Runtime` contract of `../types.ts`.
+ * The Runtime of every language: one FunctionPool per function, Instance processes running the bootstrap
+ * of the function's language (`language.ts`), a reserve of stem cells per language (pre-started processes
+ * bound to a function at its cold start), one shared memory watchdog. Implements the `Runtime` contract of
+ * `../types.ts`.
  */
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScfError } from '../../errors/index.js';
+import { defaultLanguages } from '../languages.js';
 import { MemoryWatchdog } from '../memory.js';
 import { FunctionPool, type Lease } from '../pool.js';
 import type { LogFormat } from '../results.js';
@@ -22,10 +24,11 @@ import type {
   SandboxStatus,
 } from '../types.js';
 import type { SandboxRuntime } from './child.js';
-import { type InstanceHooks, type InstanceOptions, InstanceState, NodeInstance } from './instance.js';
+import { Instance, type InstanceHooks, type InstanceOptions, InstanceState } from './instance.js';
+import type { Language } from './language.js';
 import { StemCells } from './stemcells.js';
 
-export interface NodeRuntimeOptions {
+export interface RuntimeOptions {
   /** Concurrency limit of one function (`runtime.maxInstancesPerFunction`). */
   maxInstancesPerFunction: number;
   /** Waiting invocations per function beyond which ConcurrencyLimitReached (`runtime.maxQueuedPerFunction`). */
@@ -35,8 +38,15 @@ export interface NodeRuntimeOptions {
   /** Cap on one invocation's whole log (`runtime.maxLogBytes`). */
   maxLogBytes: number;
   logFormat: LogFormat;
-  /** Node binary for function processes; default the one running scf-local. */
+  /**
+   * The languages functions can be written in (default `defaultLanguages` of `nodePath`/`pythonPath`); a
+   * function whose runtime none runs fails to start (439).
+   */
+  languages?: readonly Language[];
+  /** Node binary for Node.js functions; default the one running scf-local. */
   nodePath?: string | undefined;
+  /** Python 3 interpreter for Python functions; default /usr/bin/python3. */
+  pythonPath?: string | undefined;
   /** `context.tencentcloud_region`, `TENCENTCLOUD_REGION` (`config.region`). */
   region: string;
   /** `context.tencentcloud_appid`; scf-local has no accounts, so a fixed placeholder by default. */
@@ -64,14 +74,8 @@ export interface NodeRuntimeOptions {
   workDir?: string;
 }
 
-/** The compiled bootstrap next to this file (`dist/src/runtime/node/bootstrap.js`). */
-const BOOTSTRAP_PATH = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
-
-/**
- * The files the bootstrap loads (it imports nothing else), relative to the runtime's folder (`dist/src/
- * runtime`): what a sandbox gets of the runtime, at the same relative paths under `/var/runtime`.
- */
-const BOOTSTRAP_FILES = ['node/bootstrap.js', 'node/protocol.js', 'node/utf8.js', 'results.js'] as const;
+/** The runtime folder (`dist/src/runtime`), where every language's bootstrap files are. */
+const RUNTIME_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * True when `uid` can traverse every folder down to `dir` (or `dir` does not exist yet below folders it
@@ -89,12 +93,12 @@ function openToOthers(dir: string): boolean {
 }
 
 /**
- * Decides, once per runtime, whether instances are sandboxed (see `NodeRuntimeOptions.sandbox`). Throws a
+ * Decides, once per runtime, whether instances are sandboxed (see `RuntimeOptions.sandbox`). Throws a
  * coded error when `required` and bubblewrap cannot work here.
  */
 function setUpSandbox(
-  opts: NodeRuntimeOptions,
-  nodePath: string,
+  opts: RuntimeOptions,
+  languages: readonly Language[],
 ): { sandbox: SandboxRuntime | undefined; status: SandboxStatus } {
   const mode = opts.sandbox ?? 'auto';
   if (mode === 'off')
@@ -115,14 +119,13 @@ function setUpSandbox(
     network = 'none';
     reason = 'slirp4netns is not installed: functions have no network';
   }
-  const runtimeDir = dirname(dirname(BOOTSTRAP_PATH));
   const launcher = new SandboxLauncher({
     bwrap: probe.bwrap,
     network,
     tmpBytes: (opts.tmpSizeMb ?? 512) * 1024 * 1024,
-    runtimeDir,
-    runtimeFiles: BOOTSTRAP_FILES,
-    nodePath,
+    runtimeDir: RUNTIME_DIR,
+    runtimeFiles: [...new Set(languages.flatMap((l) => l.files))],
+    binaries: languages.map((l) => l.binary),
     // Under the data folder when bwrap (the sandbox user) can reach it there (hard links then stay on one
     // file system), else a temp folder.
     workDir: opts.workDir && openToOthers(opts.workDir) ? opts.workDir : undefined,
@@ -135,55 +138,65 @@ function setUpSandbox(
 
 const closedError = (): ScfError => new ScfError('InternalError', 'runtime closed');
 
-export function createNodeRuntime(options: NodeRuntimeOptions): Runtime {
-  return new NodeRuntime(options);
+export function createRuntime(options: RuntimeOptions): Runtime {
+  return new ProcessRuntime(options);
 }
 
-class NodeRuntime implements Runtime {
-  readonly #opts: NodeRuntimeOptions;
-  readonly #pools = new Map<string, FunctionPool<NodeInstance>>();
+class ProcessRuntime implements Runtime {
+  readonly #opts: RuntimeOptions;
+  readonly #pools = new Map<string, FunctionPool<Instance>>();
   /** Every process not yet dead, whatever its state: what `close()` must stop. */
-  readonly #all = new Set<NodeInstance>();
+  readonly #all = new Set<Instance>();
   /** Process starts under way (a sandbox takes a while to set up): `close()` waits for them too. */
   readonly #starting = new Set<Promise<unknown>>();
   readonly #watchdog: MemoryWatchdog;
-  readonly #instanceOpts: InstanceOptions;
-  readonly #stems: StemCells;
+  /** Per language: what its instances share, and its reserve of stem cells. */
+  readonly #languages: { language: Language; instanceOpts: InstanceOptions; stems: StemCells }[];
   readonly #sandbox: SandboxRuntime | undefined;
   readonly #status: SandboxStatus;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  constructor(opts: NodeRuntimeOptions) {
+  constructor(opts: RuntimeOptions) {
     this.#opts = opts;
     this.#watchdog = new MemoryWatchdog(opts.memoryWatchIntervalMs ?? 25);
-    const nodePath = opts.nodePath ?? process.execPath;
-    const { sandbox, status } = setUpSandbox(opts, nodePath);
+    const languages = opts.languages ?? defaultLanguages(opts);
+    const { sandbox, status } = setUpSandbox(opts, languages);
     this.#sandbox = sandbox;
     this.#status = status;
-    this.#instanceOpts = {
-      nodePath,
-      bootstrapPath: BOOTSTRAP_PATH,
-      sandbox,
-      region: opts.region,
-      appId: opts.appId ?? '0',
-      uin: opts.uin ?? '0',
-      maxLogBytes: opts.maxLogBytes,
-      logFormat: opts.logFormat,
-      watchdog: this.#watchdog,
-      onSpawn: (i) => {
-        this.#all.add(i);
-        // Started while the runtime closed: nothing will ever use it.
-        if (this.#closed) void i.interrupt();
-      },
-    };
-    this.#stems = new StemCells({
-      count: opts.stemCells,
-      memorySize: opts.stemCellMemorySize,
-      start: (memorySize, hooks) =>
-        this.#track(NodeInstance.startStem(this.#instanceOpts, memorySize, hooks)),
-      onDead: (i) => this.#all.delete(i),
+    this.#languages = languages.map((language) => {
+      const instanceOpts: InstanceOptions = {
+        language,
+        runtimeDir: RUNTIME_DIR,
+        sandbox,
+        region: opts.region,
+        appId: opts.appId ?? '0',
+        uin: opts.uin ?? '0',
+        maxLogBytes: opts.maxLogBytes,
+        logFormat: opts.logFormat,
+        memoryFailure: language.memoryFailure,
+        watchdog: this.#watchdog,
+        onSpawn: (i) => {
+          this.#all.add(i);
+          // Started while the runtime closed: nothing will ever use it.
+          if (this.#closed) void i.interrupt();
+        },
+      };
+      const stems = new StemCells({
+        count: opts.stemCells,
+        memorySize: opts.stemCellMemorySize,
+        startupVariable: language.startupVariable,
+        eager: language.eagerStemCells,
+        start: (memorySize, hooks) => this.#track(Instance.startStem(instanceOpts, memorySize, hooks)),
+        onDead: (i) => this.#all.delete(i),
+      });
+      return { language, instanceOpts, stems };
     });
+  }
+
+  /** The language that runs `fn`, or undefined (its runtime is one no language runs here). */
+  #languageOf(fn: FunctionRunSpec) {
+    return this.#languages.find((l) => l.language.runs(fn.runtime));
   }
 
   async invoke(req: RunRequest): Promise<RunResult> {
@@ -191,7 +204,7 @@ class NodeRuntime implements Runtime {
     const { fn } = req;
     const pool = this.#pool(fn);
     const acquired = pool.acquire(fn.revision);
-    const lease: Lease<NodeInstance> = acquired instanceof Promise ? await acquired : acquired;
+    const lease: Lease<Instance> = acquired instanceof Promise ? await acquired : acquired;
     const startTime = Date.now();
     try {
       req.onStart?.({ startTime });
@@ -201,14 +214,16 @@ class NodeRuntime implements Runtime {
       else this.#afterRun(pool, lease.instance);
       throw err;
     }
-    let inst: NodeInstance;
+    let inst: Instance;
     let coldStart = false;
-    const stemmed = 'spawn' in lease && this.#stems.serves(fn);
+    const lang = this.#languageOf(fn);
+    const stemmed = 'spawn' in lease && lang !== undefined && lang.stems.serves(fn);
     if ('spawn' in lease) {
       try {
-        inst = await this.#coldStart(fn, pool, stemmed);
+        if (!lang) throw new ScfError('InternalError', `no language here runs ${fn.runtime}`);
+        inst = await this.#coldStart(fn, pool, lang, stemmed);
       } catch (err) {
-        if (stemmed) this.#stems.replenish();
+        if (stemmed) lang?.stems.replenish();
         pool.startFailed();
         // The invocation has started (its record exists): it ends with a result, never a rejection.
         const ending = this.#closed
@@ -225,7 +240,7 @@ class NodeRuntime implements Runtime {
     // The replacement stem cell is started once this invocation is over: its spawn and sandbox set-up take
     // a few ms of this thread, which would otherwise delay the very cold start it replaces.
     const result = await running;
-    if (stemmed) this.#stems.replenish();
+    if (stemmed) lang?.stems.replenish();
     this.#afterRun(pool, inst);
     return result;
   }
@@ -237,9 +252,10 @@ class NodeRuntime implements Runtime {
    */
   async #coldStart(
     fn: FunctionRunSpec,
-    pool: FunctionPool<NodeInstance>,
+    pool: FunctionPool<Instance>,
+    lang: { instanceOpts: InstanceOptions; stems: StemCells },
     stemmed: boolean,
-  ): Promise<NodeInstance> {
+  ): Promise<Instance> {
     const hooks: InstanceHooks = {
       onGone: (i) => pool.remove(i),
       onDead: (i) => {
@@ -247,7 +263,7 @@ class NodeRuntime implements Runtime {
         if (pool.empty && this.#pools.get(poolKey(fn)) === pool) this.#pools.delete(poolKey(fn));
       },
     };
-    const stem = stemmed ? this.#stems.take() : undefined;
+    const stem = stemmed ? lang.stems.take() : undefined;
     if (stem) {
       // A cell still starting holds no event loop handle (it was a cache): this invocation must keep the server
       // alive while it waits for it; binding then refs the process's own handles.
@@ -261,7 +277,7 @@ class NodeRuntime implements Runtime {
         if (this.#closed) throw err;
       }
     }
-    return this.#track(NodeInstance.start(this.#instanceOpts, fn, hooks));
+    return this.#track(Instance.start(lang.instanceOpts, fn, hooks));
   }
 
   #track<T>(start: Promise<T>): Promise<T> {
@@ -274,16 +290,16 @@ class NodeRuntime implements Runtime {
     return start;
   }
 
-  #afterRun(pool: FunctionPool<NodeInstance>, inst: NodeInstance): void {
+  #afterRun(pool: FunctionPool<Instance>, inst: Instance): void {
     if (inst.state === InstanceState.Idle) pool.release(inst);
     else pool.remove(inst);
   }
 
-  #pool(fn: FunctionRunSpec): FunctionPool<NodeInstance> {
+  #pool(fn: FunctionRunSpec): FunctionPool<Instance> {
     const key = poolKey(fn);
     let pool = this.#pools.get(key);
     if (!pool) {
-      pool = new FunctionPool<NodeInstance>({
+      pool = new FunctionPool<Instance>({
         key,
         maxInstances: this.#opts.maxInstancesPerFunction,
         maxQueued: this.#opts.maxQueuedPerFunction,
@@ -317,7 +333,7 @@ class NodeRuntime implements Runtime {
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
-    this.#stems.close();
+    for (const l of this.#languages) l.stems.close();
     for (const pool of this.#pools.values()) pool.close(closedError());
     this.#closing = (async () => {
       // Starts under way end first (each interrupts itself on arrival, see onSpawn), then everything stops.

@@ -23,13 +23,12 @@ export function launch(spec: SpawnSpec): {
   viaSetpriv: boolean;
 } {
   const sandbox = spec.sandbox;
-  const nodeArgs = [`--max-old-space-size=${spec.memorySize}`, spec.bootstrapPath];
   let child: ChildProcess;
   let plan: LaunchPlan | undefined;
   let viaSetpriv = false;
   try {
     if (sandbox) {
-      plan = sandbox.launcher.plan(spec.codeDir, [spec.nodePath, ...nodeArgs]);
+      plan = sandbox.launcher.plan(spec.codeDir, spec.command);
       const stdio: ('pipe' | 'ipc' | 'ignore')[] = ['ignore', 'pipe', 'pipe', 'pipe', 'ipc', 'pipe'];
       if (plan.blockFd !== undefined) stdio.push('pipe');
       child = spawn(plan.file, plan.args, {
@@ -48,8 +47,8 @@ export function launch(spec: SpawnSpec): {
       const setpriv = findSetpriv();
       viaSetpriv = setpriv !== undefined;
       const [file, args] = setpriv
-        ? [setpriv, ['--pdeathsig', 'KILL', '--', spec.nodePath, ...nodeArgs]]
-        : [spec.nodePath, nodeArgs];
+        ? [setpriv, ['--pdeathsig', 'KILL', '--', ...spec.command]]
+        : [spec.command[0]!, spec.command.slice(1)];
       child = spawn(file, args, {
         cwd: spec.codeDir ?? '/',
         env: spec.env,

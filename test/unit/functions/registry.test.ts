@@ -63,11 +63,11 @@ describe('FunctionRegistry', () => {
       'InvalidParameterValue',
       'handler',
     );
-    rejects(
-      () => reg.create({ functionName: 'rt', runtime: 'Python3.6', code }),
-      'InvalidParameterValue',
-      'runtime',
-    );
+    for (const runtime of ['Python2.7', 'Php7', 'Nodejs20', 'python3.9']) {
+      rejects(() => reg.create({ functionName: 'rt', runtime, code }), 'InvalidParameterValue', 'runtime');
+    }
+    for (const runtime of ['Python3.6', 'Python3.12', 'Nodejs6.10'])
+      reg.create({ functionName: `rt-${runtime.replace('.', '')}`, runtime, code });
     rejects(
       () => reg.create({ functionName: 'desc', description: 'x'.repeat(1001), code }),
       'InvalidParameterValue',

@@ -103,7 +103,13 @@ export function runtimeContract(language: string, runtime: string): void {
     await run(rt, f, { do: 'noop' });
     const r = await run(rt, f, { do: 'sleep', ms: 200 });
     assert.equal(r.retCode, 0);
-    assert.ok(r.duration >= 200 && r.duration < 215, `duration ${r.duration.toFixed(2)} ms`);
+    assert.equal(r.coldStart, false);
+    // Compared with what the handler itself measured: a loaded machine fires timers late, and the platform
+    // measures on its own clock from the invoke message to the result (see numbers.test.ts).
+    const { slept } = JSON.parse(r.retMsg) as { slept: number };
+    assert.ok(slept >= 199, `slept ${slept}`);
+    assert.ok(r.duration >= slept && r.duration - slept < 20, `duration ${r.duration} vs slept ${slept}`);
+    assert.ok(r.duration < 400, `duration ${r.duration}`);
   });
 
   test(`${runtime}: memUsage grows with a 50 MB allocation, and not on the next warm call`, async (t) => {

@@ -12,7 +12,17 @@
  *   than the cap (a 220 MB folder fails in a moment, not after zipping all of it).
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Zip, ZipDeflate } from 'fflate';
@@ -51,6 +61,8 @@ export interface PackageFile {
   /** Its name in the zip: relative to the folder, `/`-separated. */
   name: string;
   size: number;
+  /** Unix permission bits (kept in the zip, so an executable `scf_bootstrap` stays one). */
+  mode: number;
 }
 
 export interface PackageList {
@@ -89,11 +101,13 @@ export function listPackage(dir: string): PackageList {
         ? undefined
         : entry;
       let size: number | undefined;
+      let mode: number | undefined;
       if (!st) {
         try {
           const target = statSync(path);
           st = target;
           size = target.size;
+          mode = target.mode;
         } catch (err) {
           throw new ScfError('InvalidParameter', `${path} is a symbolic link to nothing`, { cause: err });
         }
@@ -104,8 +118,8 @@ export function listPackage(dir: string): PackageList {
         if (ancestors.has(real)) continue;
         walk(path, `${name}/`, new Set([...ancestors, real]));
       } else if (st.isFile()) {
-        size ??= statSync(path).size;
-        files.push({ path, name, size });
+        if (size === undefined || mode === undefined) ({ size, mode } = statSync(path));
+        files.push({ path, name, size, mode: mode & 0o777 });
         bytes += size;
       }
       // Anything else (a FIFO, a socket, a device) holds no code: left out, as before.
@@ -167,17 +181,29 @@ function pythonHandlerFile(dir: string, file: string): boolean {
   return existsSync(join(dir, `${file}.py`)) || existsSync(join(dir, file, '__init__.py'));
 }
 
+/** True when `dir` holds an executable `scf_bootstrap` (SCF's Custom Runtime entry). */
+function hasBootstrap(dir: string): boolean {
+  try {
+    accessSync(join(dir, 'scf_bootstrap'), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The runtime a new function gets when `deploy` is not told one: Python3.9 when the handler's file is a
- * Python one and not a Node one, else undefined (the server's default, Nodejs18.15).
+ * The runtime a new function gets when `deploy` is not told one: undefined (the server's default,
+ * Nodejs18.15) when the handler's file is a Node one; else Python3.9 when it is a Python one; else
+ * CustomRuntime when the folder has an executable `scf_bootstrap`.
  */
 export function inferRuntime(dir: string, handler: string): string | undefined {
   const dot = handler.lastIndexOf('.');
   if (dot <= 0) return undefined;
   const file = handler.slice(0, dot);
-  if (!pythonHandlerFile(dir, file)) return undefined;
   const req = createRequire(join(dir, '__scf_deploy_check__.js'));
-  return resolvesNow(req, `./${file}`) || resolvesNow(req, `./${file}.mjs`) ? undefined : 'Python3.9';
+  if (resolvesNow(req, `./${file}`) || resolvesNow(req, `./${file}.mjs`)) return undefined;
+  if (pythonHandlerFile(dir, file)) return 'Python3.9';
+  return hasBootstrap(dir) ? 'CustomRuntime' : undefined;
 }
 
 /**
@@ -190,6 +216,13 @@ export function inferRuntime(dir: string, handler: string): string | undefined {
 export function checkHandlerFile(dir: string, handler: string, runtime = 'Nodejs18.15'): void {
   const dot = handler.lastIndexOf('.');
   if (dot <= 0) return; // Not file.function: the server refuses it with its own message.
+  if (runtime === 'CustomRuntime') {
+    if (hasBootstrap(dir)) return;
+    throw new ScfError(
+      'InvalidParameter',
+      `a CustomRuntime function starts ./scf_bootstrap, and ${dir} has no executable scf_bootstrap. Add it (chmod +x), or choose another --runtime`,
+    );
+  }
   const file = handler.slice(0, dot);
   const python = runtime.startsWith('Python');
   if (python && pythonHandlerFile(dir, file)) return;
@@ -257,6 +290,8 @@ export function zipPackage(list: PackageList, cap?: ZipCap): Buffer {
   const buf = Buffer.allocUnsafe(READ_CHUNK);
   for (const file of list.files) {
     const entry = new ZipDeflate(file.name, { level: 6 });
+    entry.os = 3;
+    entry.attrs = file.mode << 16;
     zip.add(entry);
     progress.files += 1;
     let fd: number;

@@ -3,7 +3,17 @@
  * extracted folder the runtime runs from. Directories are zipped on deploy so both paths are the same.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Unzip, UnzipInflate, type Zippable, zipSync } from 'fflate';
@@ -22,7 +32,11 @@ export function zipDirectory(dir: string): Uint8Array {
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
       const p = join(abs, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (entry.isFile()) files[relative(dir, p).split(sep).join('/')] = readFileSync(p);
+      else if (entry.isFile()) {
+        // Unix permissions kept (an executable `scf_bootstrap` stays executable once extracted).
+        const attrs = (statSync(p).mode & 0o777) << 16;
+        files[relative(dir, p).split(sep).join('/')] = [readFileSync(p), { os: 3, attrs }];
+      }
     }
   };
   let st: ReturnType<typeof statSync>;
@@ -171,6 +185,59 @@ export function extractZip(
   }
   if (failure) throw failure;
   if (entries === 0) throw notZip(undefined);
+  applyExecutableModes(zip, dest);
+}
+
+/**
+ * Names of the entries a zip marks executable (made on Unix, `x` in their permissions), read from its
+ * central directory (the streaming unzipper does not report permissions). A zip without Unix permissions
+ * (made on Windows, say) marks none. Zip64 archives are not read (a code package is at most 50 MB).
+ */
+export function executableEntries(zip: Uint8Array): string[] {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  // The end-of-central-directory record: the last 22 bytes, or further back by its comment's length.
+  let eocd = -1;
+  for (let at = zip.byteLength - 22; at >= Math.max(0, zip.byteLength - 22 - 65_535); at--) {
+    if (view.getUint32(at, true) === 0x06054b50) {
+      eocd = at;
+      break;
+    }
+  }
+  if (eocd < 0) return [];
+  const count = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  const out: string[] = [];
+  for (let i = 0; i < count && at + 46 <= zip.byteLength; i++) {
+    if (view.getUint32(at, true) !== 0x02014b50) break;
+    const madeOn = view.getUint8(at + 5);
+    const nameLength = view.getUint16(at + 28, true);
+    const extraLength = view.getUint16(at + 30, true);
+    const commentLength = view.getUint16(at + 32, true);
+    const mode = view.getUint32(at + 38, true) >>> 16;
+    const name = Buffer.from(zip.subarray(at + 46, at + 46 + nameLength)).toString('utf8');
+    if (madeOn === 3 && (mode & 0o111) !== 0 && !name.endsWith('/')) out.push(name);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return out;
+}
+
+/**
+ * Gives the extracted files the zip marks executable their `x` bits back (0755), and `scf_bootstrap` at
+ * the top always: SCF's Custom Runtime starts it, and a zip made where permissions are not kept (Windows)
+ * would otherwise hold a bootstrap nothing can start.
+ */
+function applyExecutableModes(zip: Uint8Array, dest: string): void {
+  const names = new Set(executableEntries(zip));
+  if (existsSync(join(dest, 'scf_bootstrap'))) names.add('scf_bootstrap');
+  for (const name of names) {
+    const target = normalize(join(dest, name));
+    if (!target.startsWith(dest + sep)) continue;
+    try {
+      chmodSync(target, 0o755);
+    } catch {
+      // Not extracted (a name the zip repeats, say): nothing to mark.
+    }
+  }
 }
 
 /** What the extraction worker answers. */

@@ -1,5 +1,6 @@
 /** SCF's rules for function definitions, each failure a coded InvalidParameterValue naming the field. */
 import { invalidValue } from '../errors/index.js';
+import { CUSTOM_RUNTIME } from '../runtime/custom/language.js';
 import { PYTHON_RUNTIMES } from '../runtime/python/language.js';
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]$/;
@@ -96,7 +97,7 @@ export function validateDescription(d: unknown): string {
 }
 
 /** Every runtime name a function may have. */
-export const RUNTIMES: readonly string[] = [...NODE_RUNTIMES, ...PYTHON_RUNTIMES];
+export const RUNTIMES: readonly string[] = [...NODE_RUNTIMES, ...PYTHON_RUNTIMES, CUSTOM_RUNTIME];
 
 export function validateRuntime(r: unknown): string {
   if (r === 'Python2.7') {

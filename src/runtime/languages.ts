@@ -1,7 +1,9 @@
 /**
- * The languages functions can be written in here, each one folder (`node/`, `python/`) behind the one
+ * The languages functions can be written in here, each one folder (`node/`, `python/`, `custom/`: SCF's
+ * Custom Runtime, any language behind its runtime API) behind the one
  * `Language` seam (`process/language.ts`). The list is the only place that names them all.
  */
+import { customLanguage } from './custom/language.js';
 import { nodeLanguage } from './node/language.js';
 import type { Language } from './process/language.js';
 import { pythonLanguage } from './python/language.js';
@@ -14,5 +16,9 @@ export interface LanguageOptions {
 }
 
 export function defaultLanguages(opts: LanguageOptions = {}): Language[] {
-  return [nodeLanguage({ binary: opts.nodePath }), pythonLanguage({ binary: opts.pythonPath })];
+  return [
+    nodeLanguage({ binary: opts.nodePath }),
+    pythonLanguage({ binary: opts.pythonPath }),
+    customLanguage({ binary: opts.nodePath }),
+  ];
 }

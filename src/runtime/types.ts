@@ -26,6 +26,9 @@
  *   resolves when every process is gone. Both idempotent.
  */
 
+/** SCF's default InitTimeout, seconds: how long a Custom Runtime's bootstrap may take to be ready. */
+export const DEFAULT_INIT_TIMEOUT_S = 65;
+
 /** What the runtime needs to know about a function to run it. */
 export interface FunctionRunSpec {
   namespace: string;
@@ -34,7 +37,7 @@ export interface FunctionRunSpec {
   revision: number;
   /** `file.export`, e.g. `index.main_handler`. */
   handler: string;
-  /** SCF runtime name, e.g. `Nodejs18.15`. All Node.js runtimes run on the host's Node. */
+  /** SCF runtime name, e.g. `Nodejs18.15`, `Python3.9`, `CustomRuntime` (see `languages.ts`). */
   runtime: string;
   /** Absolute path of the extracted code. */
   codeDir: string;
@@ -42,6 +45,8 @@ export interface FunctionRunSpec {
   memorySize: number;
   /** Seconds. */
   timeout: number;
+  /** Seconds a Custom Runtime's bootstrap may take to report ready (SCF's InitTimeout; default 65). */
+  initTimeout?: number;
   environment: Record<string, string>;
 }
 

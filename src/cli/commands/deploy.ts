@@ -121,7 +121,7 @@ export function addDeployOptions(command: Command): Command {
     .option('--handler <file.method>', 'handler (default index.main_handler on create)')
     .option(
       '--runtime <runtime>',
-      'runtime, e.g. Nodejs18.15 (the default on create) or Python3.9 (the default when the handler file is a .py)',
+      'runtime: Nodejs18.15 (the default on create), Python3.9 (the default when the handler file is a .py), CustomRuntime (the default for a folder with only an scf_bootstrap)',
     )
     .option(
       '--memory <mb>',

@@ -36,6 +36,8 @@ export interface SandboxRuntime {
 export interface SpawnSpec {
   /** The interpreter and its arguments (the bootstrap as the process sees it: under /var/runtime in a sandbox). */
   command: string[];
+  /** The main process's memory is the function's (see `ProcessTree`); false for a Custom Runtime's host. */
+  countMain: boolean;
   /** Host code folder to mount (sandbox) or enter (plain); undefined for a stem cell. */
   codeDir: string | undefined;
   env: Record<string, string>;
@@ -94,11 +96,16 @@ export class InstanceProcess {
   #gone: Promise<void> | undefined;
   #clearRefs: number | undefined;
 
-  private constructor(child: ChildProcess, sandbox: SandboxRuntime | undefined, events: ChildEvents) {
+  private constructor(
+    child: ChildProcess,
+    sandbox: SandboxRuntime | undefined,
+    events: ChildEvents,
+    countMain: boolean,
+  ) {
     this.#child = child;
     this.#pid = child.pid ?? 0;
     this.#sandbox = sandbox;
-    this.tree = new ProcessTree(this.#pid);
+    this.tree = new ProcessTree(this.#pid, undefined, countMain);
     // Exit bookkeeping first, then the instance hears of it (it asks how the process ended).
     child.on('exit', (code, signal) => {
       this.#exit = { code, signal };
@@ -165,7 +172,7 @@ export class InstanceProcess {
       if (plan?.slot) sandbox?.launcher.removeSlot(plan.slot);
       throw new ScfError('InternalError', `cannot start a process for ${spec.label}`, { cause });
     }
-    const proc = new InstanceProcess(child, sandbox, events);
+    const proc = new InstanceProcess(child, sandbox, events, spec.countMain);
     proc.#viaSetpriv = viaSetpriv;
     if (!sandbox || !plan) return proc;
     proc.slot = plan.slot;
@@ -210,7 +217,7 @@ export class InstanceProcess {
     const main = await waitForMain(init, () => proc.exited);
     if (main === undefined) throw await fail('the sandbox exited');
     proc.#pid = main;
-    proc.tree = new ProcessTree(main, init);
+    proc.tree = new ProcessTree(main, init, spec.countMain);
     return proc;
   }
 
@@ -255,6 +262,7 @@ export class InstanceProcess {
     } catch {
       // Not allowed here: memUsage then falls back to the watchdog's samples and the peak since start.
     }
+    this.tree.resetOthers();
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { userLogBudget } from '../log.js';
 import { CODE_MOUNT } from '../sandbox/launcher.js';
-import type { FunctionRunSpec } from '../types.js';
+import { DEFAULT_INIT_TIMEOUT_S, type FunctionRunSpec } from '../types.js';
 import type { SandboxRuntime } from './child.js';
 import type { InitMessage } from './protocol.js';
 
@@ -70,5 +70,6 @@ export function initMessage(
     environment: fn.environment,
     env: functionEnv(fn, facts),
     maxLogBytes: userLogBudget(facts.maxLogBytes),
+    initTimeout: fn.initTimeout ?? DEFAULT_INIT_TIMEOUT_S,
   };
 }

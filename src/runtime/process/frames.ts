@@ -78,6 +78,8 @@ export interface HandshakeWait {
    * was cancelled); the wait rejects with what it returns.
    */
   fail: (why: string) => Error;
+  /** The wait's deadline, ms (default START_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 /** One instance's handshake: at most one wait open at a time. */
@@ -103,7 +105,7 @@ export class Handshake {
     return true;
   }
 
-  /** Waits for `frame`, raced against `proc`'s exit and START_DEADLINE_MS. */
+  /** Waits for `frame`, raced against `proc`'s exit and a deadline (START_DEADLINE_MS unless told). */
   wait(frame: HandshakeFrame, proc: Exiting, hooks: HandshakeWait): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -128,10 +130,8 @@ export class Handshake {
         },
       };
       // Unref'd: whoever waits on a process holds the loop through its handles; a stem cell must not.
-      const deadline = setTimeout(
-        () => fail(`no ${frame} signal within ${START_DEADLINE_MS} ms`),
-        START_DEADLINE_MS,
-      );
+      const deadlineMs = hooks.deadlineMs ?? START_DEADLINE_MS;
+      const deadline = setTimeout(() => fail(`no ${frame} signal within ${deadlineMs} ms`), deadlineMs);
       deadline.unref();
       if (frame === 'ready' && this.#readySeen) {
         clearTimeout(deadline);

@@ -157,6 +157,7 @@ export class Instance implements Watched {
     inst.#proc = await InstanceProcess.spawn(
       {
         command: opts.language.command(opts.sandbox ? RUNTIME_MOUNT : opts.runtimeDir, memorySize),
+        countMain: opts.language.countMain ?? true,
         codeDir: fn?.codeDir,
         env: spawnEnv(fn, opts),
         label,
@@ -221,7 +222,7 @@ export class Instance implements Watched {
         throw new ScfError('InternalError', why, { cause: err });
       }
     }
-    const bound = this.#shake('bound');
+    const bound = this.#shake('bound', this.#opts.language.bindDeadlineMs?.(fn));
     this.#proc.send(initMessage(fn, this.#opts));
     await bound;
     this.#state = InstanceState.Busy;
@@ -231,8 +232,9 @@ export class Instance implements Watched {
    * Waits for the child's next handshake frame, raced against its exit, a deadline and `close()`. On failure
    * the process is stopped and the error carries what it printed to stderr meanwhile.
    */
-  #shake(frame: HandshakeFrame): Promise<void> {
+  #shake(frame: HandshakeFrame, deadlineMs?: number): Promise<void> {
     return this.#handshake.wait(frame, this.#proc, {
+      ...(deadlineMs === undefined ? {} : { deadlineMs }),
       cancelled: () => this.#interrupted,
       fail: (why) => {
         void this.stop();

@@ -8,6 +8,8 @@
  * Every bootstrap speaks the protocol of `protocol.ts`: `init`/`invoke` as JSON lines on fd 4, frames as
  * JSON lines on fd 3, the function's own output on fds 1 and 2.
  */
+import type { FunctionRunSpec } from '../types.js';
+
 export interface Language {
   /** Short name (`node`, `python`): names its stem cells and appears in messages. */
   readonly id: string;
@@ -37,4 +39,12 @@ export interface Language {
   readonly eagerStemCells: boolean;
   /** stderr text by which the interpreter says it ran out of memory: the exit that follows is a 434. */
   readonly memoryFailure?: RegExp;
+  /**
+   * The main process's memory is the function's (default true). False for a language whose main process
+   * only hosts the function's own processes (the Custom Runtime's runtime API server): then memUsage and
+   * the memory limit count every other process of the instance.
+   */
+  readonly countMain?: boolean;
+  /** How long binding a process to `fn` may take, ms (default START_DEADLINE_MS): the function's own init. */
+  bindDeadlineMs?(fn: FunctionRunSpec): number;
 }

@@ -42,6 +42,8 @@ export interface InitMessage {
   env: Record<string, string>;
   /** Cap on the user log bytes the child sends per invocation (the rest is counted, not sent). */
   maxLogBytes: number;
+  /** Seconds the function's own initialisation may take (a Custom Runtime's bootstrap, until ready). */
+  initTimeout: number;
 }
 
 /** Run one invocation. The parent sends it only to an idle instance (one at a time). */

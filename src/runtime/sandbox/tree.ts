@@ -11,7 +11,7 @@
  * Without a sandbox (`runtime.sandbox: "off"`) the instance is its process group: only the main process is
  * measured and frozen (children are not, as documented in docs/security.md).
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
 /** Bytes of a `/proc/.../status` field (`VmRSS`, `VmHWM`), or undefined when unreadable (gone). */
 export function statusBytes(path: string, field: 'VmRSS' | 'VmHWM'): number | undefined {
@@ -87,10 +87,18 @@ export class ProcessTree {
   /** Host pids stopped by `freeze()`, continued by `thaw()`. */
   #frozen: number[] = [];
 
+  /**
+   * The main process's memory is the function's (true), or the platform's (false: a language whose main
+   * process only hosts the function's own processes, as the Custom Runtime's runtime API server does):
+   * then only the other processes of the instance are measured.
+   */
+  readonly #countMain: boolean;
+
   /** `root` = the main process's host pid; `init` = the namespace's PID 1 host pid, when sandboxed. */
-  constructor(root: number, init?: number) {
+  constructor(root: number, init?: number, countMain = true) {
     this.root = root;
     this.#init = init;
+    this.#countMain = countMain;
   }
 
   /**
@@ -109,8 +117,29 @@ export class ProcessTree {
     return pidsIn(`/proc/${this.#init}/root/proc`).filter((pid) => pid !== 1);
   }
 
+  /**
+   * `/proc/.../status` paths of the processes measured besides the main one's, when the main process is
+   * not counted: every other process of the sandbox, or without one the main process's direct children.
+   */
+  #othersStatus(): string[] {
+    if (this.#init !== undefined) {
+      return this.#inside()
+        .filter((pid) => pid !== MAIN)
+        .map((pid) => `/proc/${this.#init}/root/proc/${pid}/status`);
+    }
+    return pidsIn('/proc')
+      .filter((pid) => parentOf(pid) === this.root)
+      .map((pid) => `/proc/${pid}/status`);
+  }
+
   /** Total resident memory of every process of the instance, bytes; undefined once it is gone. */
   rss(): number | undefined {
+    if (!this.#countMain) {
+      if (statusBytes(`/proc/${this.root}/status`, 'VmRSS') === undefined) return undefined;
+      let total = 0;
+      for (const path of this.#othersStatus()) total += statusBytes(path, 'VmRSS') ?? 0;
+      return total;
+    }
     const inside = this.#inside();
     if (inside.length <= 1) return statusBytes(`/proc/${this.root}/status`, 'VmRSS');
     let total = 0;
@@ -127,6 +156,13 @@ export class ProcessTree {
   peak(): number | undefined {
     const main = statusBytes(`/proc/${this.root}/status`, 'VmHWM');
     if (main === undefined) return undefined;
+    if (!this.#countMain) {
+      // The others' high-water marks, reset at the start (`resetOthers`): long-lived processes, such as a
+      // Custom Runtime's bootstrap, peak within the invocation.
+      let total = 0;
+      for (const path of this.#othersStatus()) total += statusBytes(path, 'VmHWM') ?? 0;
+      return total;
+    }
     const inside = this.#inside();
     let others = 0;
     for (const pid of inside) {
@@ -134,6 +170,18 @@ export class ProcessTree {
       others += statusBytes(`/proc/${this.#init}/root/proc/${pid}/status`, 'VmRSS') ?? 0;
     }
     return main + others;
+  }
+
+  /** When the main process is not counted: resets the others' high-water marks (the invocation starts). */
+  resetOthers(): void {
+    if (this.#countMain) return;
+    for (const path of this.#othersStatus()) {
+      try {
+        writeFileSync(path.replace(/status$/, 'clear_refs'), '5');
+      } catch {
+        // Gone, or not allowed: the watchdog's samples still bound the figure.
+      }
+    }
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
- * Python functions through the real SDKs, over a real socket to the real platform: CreateFunction with
- * `Runtime: "Python3.9"` from a zip holding `index.py`, Invoke, and GetFunctionLogs (API 3.0 and v2) give
- * the same record shape as a Node.js function's; `Python2.7` is refused with a coded error.
+ * Python and Custom Runtime functions through the real SDKs, over a real socket to the real platform:
+ * CreateFunction with `Runtime: "Python3.9"` from a zip holding `index.py`, Invoke, and GetFunctionLogs
+ * (API 3.0 and v2) give the same record shape as a Node.js function's; `Python2.7` is refused with a coded
+ * error; a `CustomRuntime` zip with its `scf_bootstrap` runs once uploaded.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -17,10 +18,12 @@ const SECRET_ID = 'AKIDtest';
 const SECRET_KEY = 'secret';
 const zipOf = (lang: string) =>
   Buffer.from(zipDirectory(`${repo}test/fixtures/contract/${lang}`)).toString('base64');
+const fixtureZip = (name: string) =>
+  Buffer.from(zipDirectory(`${repo}test/fixtures/functions/${name}`)).toString('base64');
 
 type Client = InstanceType<typeof scf.v20180416.Client>;
 
-describe('Python functions through the SDKs', () => {
+describe('Python and Custom Runtime functions through the SDKs', () => {
   let platform: Platform;
   let c: Client;
   let port: number;
@@ -138,5 +141,23 @@ describe('Python functions through the SDKs', () => {
       const r = await c.Invoke({ FunctionName: name, ClientContext: '{"do":"echo","value":1}' });
       assert.equal(r.Result?.InvokeResult, 0, r.Result?.RetMsg);
     }
+  });
+
+  test('CreateFunction CustomRuntime from a zip with scf_bootstrap; Invoke runs it; its logs are recorded', async () => {
+    await c.CreateFunction({
+      FunctionName: 'custom-fn',
+      Code: { ZipFile: fixtureZip('custom-node') },
+      Runtime: 'CustomRuntime',
+      MemorySize: 256,
+    });
+    const r = await c.Invoke({ FunctionName: 'custom-fn', ClientContext: '{"from":"sdk"}' });
+    assert.equal(r.Result?.InvokeResult, 0, r.Result?.RetMsg);
+    const seen = JSON.parse(r.Result?.RetMsg ?? '');
+    assert.equal(seen.requestId, r.Result?.FunctionRequestId);
+    assert.equal(seen.memory, '256');
+    assert.deepEqual(seen.event, { from: 'sdk' });
+    const logs = await c.GetFunctionLogs({ FunctionName: 'custom-fn' });
+    assert.equal(logs.TotalCount, 1);
+    assert.match(logs.Data?.[0]?.Log ?? '', /node bootstrap starting for index\.main_handler\nhandling /);
   });
 });

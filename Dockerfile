@@ -1,5 +1,5 @@
-# scf-local in a container: Debian (bookworm) with Node.js 20, bubblewrap and slirp4netns for the function
-# sandbox, `scf-local serve --host 0.0.0.0`, data in the /data volume. See "Docker" in README.md.
+# scf-local in a container: Debian (bookworm) with Node.js 20, Python 3 (Python functions), bubblewrap and
+# slirp4netns for the function sandbox, `scf-local serve --host 0.0.0.0`, data in the /data volume. See "Docker" in README.md.
 #
 #   docker build -t scf-local .
 #   docker run --rm -p 127.0.0.1:9000:9000 -v scf-local-data:/data \
@@ -20,13 +20,14 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 f
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
+COPY scripts/copy-assets.mjs ./scripts/copy-assets.mjs
 # tsconfig.json also compiles test/ and bench/ in a checkout; here there are none, so only dist/src is built.
 RUN npm run build && npm prune --omit=dev
 
 # Run: the slim image, the sandbox's tools, the built package; no compiler, no sources.
 FROM node:20-bookworm-slim
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends bubblewrap slirp4netns tini ca-certificates \
+  && apt-get install -y --no-install-recommends bubblewrap slirp4netns tini ca-certificates python3 \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/scf-local
 COPY --from=build /src/package.json ./

@@ -196,6 +196,14 @@ export const configSchema = z.strictObject({
        */
       pythonPath: z.string().optional(),
       /**
+       * Node binaries by major version: each `Nodejs<major>.x` function runs on the one for its major
+       * (`{ "16": "/opt/node16/bin/node" }`); other labels run on `nodePath`, and their records and
+       * GetFunction say which Node that is.
+       */
+      node: z
+        .object({ binaries: z.record(z.string().regex(/^\d+$/), z.string()).default({}) })
+        .default({ binaries: {} }),
+      /**
        * Stem cells: function processes started ahead of demand, bound to a function at its cold start, which
        * then skips Node's own start-up (~100 ms). 1 covers cold starts one after another (a replacement is
        * ready within one start-up time) for ~40 MB of RSS; bursts are bounded by how fast 2 cores start Node

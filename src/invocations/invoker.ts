@@ -112,6 +112,11 @@ export class Invoker {
       options.onBackgroundError ?? stderrReport('async invocation failed after its answer');
   }
 
+  /** What actually runs functions of `runtime`, when it is not the version the name says (`Runtime.ranOn`). */
+  ranOn(runtime: string): string | undefined {
+    return this.#deps.runtime.ranOn(runtime);
+  }
+
   #spec(def: FunctionDefinition, codeDir: string): FunctionRunSpec {
     return {
       namespace: def.namespace,

@@ -102,6 +102,11 @@ export interface FinalLogParts {
   duration: number;
   memorySize: number;
   memUsage: number;
+  /**
+   * What actually ran the function, when it is not what its runtime name says (`Node.js v20.20.2` for a
+   * `Nodejs16.13` function): said on the START line, so no record claims a version that did not run.
+   */
+  ranOn?: string | undefined;
 }
 
 /** The marker that ends a capped log. */
@@ -121,7 +126,7 @@ export function buildFinalLog(p: FinalLogParts): string {
   const id = p.requestId;
   const mb = (p.memUsage / 1048576).toFixed(6);
   return (
-    `START RequestId: ${id}\n` +
+    `START RequestId: ${id}${p.ranOn ? ` Runtime: ${p.ranOn}` : ''}\n` +
     p.user +
     marker +
     (p.platformError ? `ERROR RequestId: ${id} Result: ${p.platformError}\n` : '') +
@@ -136,6 +141,8 @@ export function buildFinalLog(p: FinalLogParts): string {
 export interface LogSettings {
   maxLogBytes: number;
   logFormat: LogFormat;
+  /** What runs functions of a runtime name, when it is not that name's version (see `FinalLogParts`). */
+  ranOn?: ((runtime: string) => string | undefined) | undefined;
 }
 
 /** What the function itself produced (a `done` frame), as far as the parent accepts it. */
@@ -222,6 +229,7 @@ function assemble(
       duration: run.duration,
       memorySize: req.fn.memorySize,
       memUsage: run.memUsage,
+      ranOn: log.ranOn?.(req.fn.runtime),
     }),
     coldStart: run.coldStart,
   };

@@ -104,6 +104,11 @@ export interface SandboxStatus {
 
 export interface Runtime {
   invoke(req: RunRequest): Promise<RunResult>;
+  /**
+   * What runs functions of an SCF runtime name (`Node.js v20.20.2`), when it is not the version the name
+   * says; undefined when it is, or when the name claims no version (CustomRuntime).
+   */
+  ranOn(runtime: string): string | undefined;
   sandboxStatus(): SandboxStatus;
   retire(namespace: string, functionName: string): Promise<void>;
   stats(): RuntimeStats;

@@ -6,7 +6,8 @@
  * Removed:
  * - the prefix of each user line, `<ISO time>\t<requestId>\t` (`runtime/node/bootstrap.ts`,
  *   `runtime/log.ts`); the rest of the line stays. Continuation lines (no prefix) stay whole.
- * - the platform lines of the SCF format (`runtime/log.ts` `buildFinalLog`): `START RequestId: <id>`,
+ * - the platform lines of the SCF format (`runtime/results.ts` `buildFinalLog`): `START RequestId: <id>`
+ *   (with its ` Runtime: <what ran it>` when there is one),
  *   `END RequestId: <id>`, `Report RequestId: <id> ...`, `ERROR RequestId: <id> Result: ...`, and the
  *   `[scf-local] log truncated: ...` marker.
  *
@@ -23,6 +24,7 @@
 const PLATFORM_OR_PREFIX = new RegExp(
   [
     String.raw`^(?:START|END) RequestId: [^\s]*[ \t]*(?:\r?\n|$)`,
+    String.raw`^START RequestId: [^\s]* Runtime: [^\n]*(?:\n|$)`,
     String.raw`^Report RequestId: [^\s]* Duration:[^\n]*(?:\n|$)`,
     String.raw`^ERROR RequestId: [^\s]* Result: [^\n]*(?:\n|$)`,
     String.raw`^\[scf-local\] log truncated: [^\n]*(?:\n|$)`,

@@ -5,6 +5,7 @@
  * error; a `CustomRuntime` zip with its `scf_bootstrap` runs once uploaded.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
@@ -64,6 +65,14 @@ describe('Python and Custom Runtime functions through the SDKs', () => {
     });
     const got = await c.GetFunction({ FunctionName: 'py-fn' });
     assert.equal(got.Runtime, 'Python3.9');
+    // What runs them, as this machine has them (scf-local's RunsOn: only when not the version named).
+    const hostPython = execFileSync('/usr/bin/python3', ['-c', 'import sys; print(sys.version.split()[0])'], {
+      encoding: 'utf8',
+    }).trim();
+    const runsOn = (got as unknown as { RunsOn?: string }).RunsOn;
+    assert.equal(runsOn, hostPython.startsWith('3.9.') ? undefined : `Python ${hostPython}`);
+    const jsFn = (await c.GetFunction({ FunctionName: 'js-fn' })) as unknown as { RunsOn?: string };
+    assert.equal(jsFn.RunsOn, process.version.startsWith('v18.') ? undefined : `Node.js ${process.version}`);
 
     const records: Record<string, Record<string, unknown>[]> = {};
     for (const name of ['py-fn', 'js-fn']) {
@@ -90,7 +99,7 @@ describe('Python and Custom Runtime functions through the SDKs', () => {
       assert.ok((py[i]!['MemUsage'] as number) > 1024 * 1024, 'memUsage is measured');
       assert.match(
         py[i]!['Log'] as string,
-        /^START RequestId: \S+\n[\s\S]*END RequestId: \S+\nReport RequestId: \S+ Duration:\d+ms Memory:128MB MemUsage:[\d.]+MB\n$/,
+        /^START RequestId: \S+(?: Runtime: [^\n]+)?\n[\s\S]*END RequestId: \S+\nReport RequestId: \S+ Duration:\d+ms Memory:128MB MemUsage:[\d.]+MB\n$/,
       );
     }
     // Python's output is raw (SCF prints it unprefixed); its exception, the traceback SCF shows.

@@ -94,7 +94,7 @@ export function catalogConformance(name: string, subject: CatalogSubject): void 
         code: 'InvalidParameterValue',
         field: 'timeout',
       });
-      await rejects(reg.createAsync({ functionName: 'rt', runtime: 'Python3.6', code }), {
+      await rejects(reg.createAsync({ functionName: 'rt', runtime: 'Python2.7', code }), {
         code: 'InvalidParameterValue',
         field: 'runtime',
       });

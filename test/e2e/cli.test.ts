@@ -77,7 +77,7 @@ describe('scf-local CLI against a real server', () => {
     const ok = await cli([...base, 'invoke', 'hello', '--data', '{"name":"cli"}', '--log']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal((JSON.parse(ok.stdout) as { message: string }).message, 'hello cli');
-    assert.match(ok.stderr, /START RequestId: [0-9a-f-]{36}\n/);
+    assert.match(ok.stderr, /START RequestId: [0-9a-f-]{36}(?: Runtime: [^\n]+)?\n/);
     assert.match(ok.stderr, /\n[0-9a-f-]{36} {2}ok {2}/);
     assert.doesNotMatch(ok.stdout + ok.stderr, /\u001b\[/, 'no colour without a TTY');
 
@@ -116,7 +116,7 @@ describe('scf-local CLI against a real server', () => {
     assert.match(
       table.stdout,
       new RegExp(
-        `\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+05:30  ${ids['ok']}  ok +[\\d.]+ ms +\\d+ ms +[\\d.]+ MB\\n  │ START RequestId: ${ids['ok']}\\n`,
+        `\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+05:30  ${ids['ok']}  ok +[\\d.]+ ms +\\d+ ms +[\\d.]+ MB\\n  │ START RequestId: ${ids['ok']}(?: Runtime: [^\\n]+)?\\n`,
       ),
     );
     assert.match(table.stdout, /│ .*request [0-9a-f-]{36} remaining ms/);

@@ -62,7 +62,7 @@ describe('platform', () => {
     assert.equal(record.billDuration, Math.ceil(record.duration / 100) * 100);
     assert.ok(record.memUsage > 10 * 1024 * 1024, `memUsage ${record.memUsage} is a real RSS`);
     const esc = requestId.replace(/-/g, '\\-');
-    assert.match(record.log, new RegExp(`^START RequestId: ${esc}\\n`));
+    assert.match(record.log, new RegExp(`^START RequestId: ${esc}(?: Runtime: [^\\n]+)?\\n`));
     assert.match(
       record.log,
       new RegExp(`\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\t${esc}\\tHello World\\n`),

@@ -227,7 +227,10 @@ test('tail: a line printed by a running handler reaches the follower while it ru
   const end = json.lines.find((l) => l.event === 'end')!;
   assert.match(end.log ?? '', /working on it[\s\S]*finished/, 'the end record still carries the whole log');
   assert.doesNotMatch(end.logRemainder ?? '', /working on it|finished/);
-  assert.match(end.logRemainder ?? '', /^START RequestId: \S+\nEND RequestId: \S+\nReport RequestId/);
+  assert.match(
+    end.logRemainder ?? '',
+    /^START RequestId: \S+(?: Runtime: [^\n]+)?\nEND RequestId: \S+\nReport RequestId/,
+  );
 
   // Human: the line appears under the invocation's short id while it runs; the end prints each line once.
   const short = requestId.replace(/-/g, '').slice(-8);
@@ -238,5 +241,8 @@ test('tail: a line printed by a running handler reaches the follower while it ru
   assert.equal(text.filter((l) => l.includes('working on it')).length, 1, text.join('\n'));
   assert.equal(text.filter((l) => l.includes('finished')).length, 1, text.join('\n'));
   const okRow = text.findIndex((l) => /\sok\s/.test(l));
-  assert.match(text[okRow + 1] ?? '', new RegExp(`^  ${short} │ START RequestId: ${requestId}$`));
+  assert.match(
+    text[okRow + 1] ?? '',
+    new RegExp(`^  ${short} │ START RequestId: ${requestId}(?: Runtime: .+)?$`),
+  );
 });

@@ -47,12 +47,19 @@ export async function updateFunctionConfiguration(
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
   onlyLatest(input.qualifier);
+  const withRanOn = (def: FunctionDefinition): GetFunctionOutput => {
+    const ranOn = ctx.invoker.ranOn(def.runtime);
+    return ranOn === undefined ? { ...def } : { ...def, ranOn };
+  };
   if (input.showCode) {
     const { def, zip } = await ctx.functions.getWithCode(input.functionName, input.namespace);
-    return { ...def, code: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64') };
+    return {
+      ...withRanOn(def),
+      code: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64'),
+    };
   }
   await ctx.functions.sync();
-  return { ...ctx.functions.get(input.functionName, input.namespace) };
+  return withRanOn(ctx.functions.get(input.functionName, input.namespace));
 }
 
 /** Attributes SCF filters on that take one value. scf-local functions have none of them set (''). */

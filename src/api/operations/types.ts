@@ -113,6 +113,8 @@ export interface GetFunctionInput extends FunctionRef {
 export interface GetFunctionOutput extends FunctionDefinition {
   /** base64 zip when showCode. */
   code?: string;
+  /** What runs it, when not the version its runtime name says (`Runtime.ranOn`). */
+  ranOn?: string;
 }
 
 export interface CreateNamespaceInput {

@@ -327,6 +327,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
               created,
               handler: fn['Handler'],
               runtime: fn['Runtime'],
+              ...(fn['RunsOn'] === undefined ? {} : { runsOn: fn['RunsOn'] }),
               memorySize: fn['MemorySize'],
               timeout: fn['Timeout'],
               codeSize: fn['CodeSize'],
@@ -338,7 +339,8 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
           stdout.write(
             `${style.green(created ? 'created' : 'updated')} ${style.bold(String(fn['FunctionName']))} ` +
               `(namespace ${String(fn['Namespace'] ?? 'default')}) from ${dir}: ${files} file(s), ` +
-              `${formatSize(zipBytes)} zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}, ` +
+              `${formatSize(zipBytes)} zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}` +
+              `${fn['RunsOn'] === undefined ? '' : ` (runs on ${String(fn['RunsOn'])})`}, ` +
               `${String(fn['MemorySize'])} MB, ${String(fn['Timeout'])} s\n`,
           );
         }

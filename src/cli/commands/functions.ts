@@ -69,6 +69,8 @@ export function functionJson(f: Json, options: { zone: number; utc: boolean }): 
     description: text(f['Description']),
     handler: text(f['Handler']),
     runtime: text(f['Runtime']),
+    // What runs it, when not the version `runtime` names (the server's `RunsOn`); null when it is.
+    runsOn: f['RunsOn'] === undefined ? null : text(f['RunsOn']),
     memorySize: typeof f['MemorySize'] === 'number' ? f['MemorySize'] : null,
     timeout: typeof f['Timeout'] === 'number' ? f['Timeout'] : null,
     environment,
@@ -103,7 +105,10 @@ function showFunction(fn: Json, options: { zone: number; utc: boolean }): string
     ['namespace', text(fn['namespace'])],
     ['description', text(fn['description']) || '-'],
     ['handler', text(fn['handler'])],
-    ['runtime', text(fn['runtime'])],
+    [
+      'runtime',
+      fn['runsOn'] ? `${text(fn['runtime'])} (runs on ${text(fn['runsOn'])})` : text(fn['runtime']),
+    ],
     ['memory', fn['memorySize'] === null ? '-' : `${text(fn['memorySize'])} MB`],
     ['timeout', fn['timeout'] === null ? '-' : `${text(fn['timeout'])} s`],
     ...(env.length === 0

@@ -18,6 +18,8 @@ export function customLanguage(opts: { binary?: string | undefined } = {}): Lang
     id: 'custom',
     label: 'Custom Runtime (scf_bootstrap)',
     runs: (runtime) => runtime === CUSTOM_RUNTIME,
+    // The name claims no version.
+    ranOn: () => undefined,
     binary,
     files: FILES,
     // A small heap: the host only relays requests; the function's memory is its bootstrap's.

@@ -17,6 +17,12 @@ export interface Language {
   readonly label: string;
   /** True for the SCF runtime names it runs (`Nodejs18.15`, `Python3.9`). */
   runs(runtime: string): boolean;
+  /**
+   * `label` when it is not the version `runtime` names (`Node.js v20.20.2` for `Nodejs16.13`), else
+   * undefined: said on each record's START line and by GetFunction, so nothing claims a version that is
+   * not running.
+   */
+  ranOn(runtime: string): string | undefined;
   /** Host path of the interpreter; the sandbox binds its install prefix when it is outside `/usr`. */
   readonly binary: string;
   /**

@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   languages?: readonly Language[];
   /** Node binary for Node.js functions; default the one running scf-local. */
   nodePath?: string | undefined;
+  /** Node binaries by major version, for the `Nodejs<major>.x` labels (`runtime.node.binaries`). */
+  node?: { binaries?: Record<string, string> | undefined } | undefined;
   /** Python 3 interpreter for Python functions; default /usr/bin/python3. */
   pythonPath?: string | undefined;
   /** `context.tencentcloud_region`, `TENCENTCLOUD_REGION` (`config.region`). */
@@ -160,7 +162,13 @@ class ProcessRuntime implements Runtime {
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
     this.#watchdog = new MemoryWatchdog(opts.memoryWatchIntervalMs ?? 25);
-    const languages = opts.languages ?? defaultLanguages(opts);
+    const languages =
+      opts.languages ??
+      defaultLanguages({
+        nodePath: opts.nodePath,
+        pythonPath: opts.pythonPath,
+        nodeBinaries: opts.node?.binaries,
+      });
     const { sandbox, status } = setUpSandbox(opts, languages);
     this.#sandbox = sandbox;
     this.#status = status;
@@ -174,6 +182,7 @@ class ProcessRuntime implements Runtime {
         uin: opts.uin ?? '0',
         maxLogBytes: opts.maxLogBytes,
         logFormat: opts.logFormat,
+        ranOn: (runtime) => language.ranOn(runtime),
         memoryFailure: language.memoryFailure,
         watchdog: this.#watchdog,
         onSpawn: (i) => {
@@ -192,6 +201,10 @@ class ProcessRuntime implements Runtime {
       });
       return { language, instanceOpts, stems };
     });
+  }
+
+  ranOn(runtime: string): string | undefined {
+    return this.#languages.find((l) => l.language.runs(runtime))?.language.ranOn(runtime);
   }
 
   /** The language that runs `fn`, or undefined (its runtime is one no language runs here). */

@@ -39,10 +39,14 @@ function versionOf(binary: string): string | undefined {
 export function pythonLanguage(opts: { binary?: string | undefined } = {}): Language {
   const binary = opts.binary ?? CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0]!;
   const version = versionOf(binary);
+  const label = version ? `Python ${version}` : `Python (${binary}, not runnable here)`;
   return {
     id: 'python',
-    label: version ? `Python ${version}` : `Python (${binary}, not runnable here)`,
+    label,
     runs: (runtime) => (PYTHON_RUNTIMES as readonly string[]).includes(runtime),
+    // `Python3.9` names 3.9: anything else running it is said.
+    ranOn: (runtime) =>
+      version && `Python${version.split('.').slice(0, 2).join('.')}` === runtime ? undefined : label,
     binary,
     files: ['python/bootstrap.py'],
     // -B: no .pyc next to read-only code; -s: no user site-packages of whoever runs the server.

@@ -35,6 +35,7 @@ async function setup(t: Parameters<typeof tempDir>[0], behaviour: Behaviour) {
     invoke: behaviour,
     retire: async () => {},
     sandboxStatus: () => ({ isolated: false, reason: 'a stand-in runtime' }),
+    ranOn: () => undefined,
     stats: () => ({ instances: 0, busy: 0, queued: 0 }),
     close: async () => {},
   } satisfies Runtime;

@@ -25,6 +25,11 @@ describe('searchText', () => {
     );
   });
 
+  it('drops a START line that says what ran the function (`Runtime: …`)', () => {
+    const log = `START RequestId: ${ID} Runtime: Node.js v20.20.2\n${T}\t${ID}\tok\nEND RequestId: ${ID}\n`;
+    assert.equal(searchText(log), 'ok\n');
+  });
+
   it('leaves text without prefixes or platform lines alone (legacy format, free text)', () => {
     for (const text of [
       '',

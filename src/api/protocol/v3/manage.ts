@@ -249,6 +249,8 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     Qualifier: LATEST,
     InitTimeout: 65,
     StatusReasons: [],
+    // scf-local's own (docs/api-v3.md): what runs the function when it is not the version `Runtime` says.
+    ...(out.ranOn === undefined ? {} : { RunsOn: out.ranOn }),
   };
 }
 

@@ -62,6 +62,19 @@ function pidsIn(proc: string): number[] {
   return out;
 }
 
+/**
+ * The direct children of a host process: the kernel's own list (`/proc/<pid>/task/<pid>/children`), or
+ * where the kernel has none, a scan of every process's parent.
+ */
+function childrenOf(pid: number): number[] {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim();
+    return text === '' ? [] : text.split(' ').map(Number);
+  } catch {
+    return pidsIn('/proc').filter((p) => parentOf(p) === pid);
+  }
+}
+
 /** The parent pid of a host process, or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
   try {
@@ -69,6 +82,16 @@ function parentOf(pid: number): number | undefined {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   } catch {
     return undefined;
+  }
+}
+
+/** True when host process `pid` is in the pid namespace `ns` (its `/proc/<pid>/ns/pid` link). */
+function inNamespace(pid: number, ns: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`) === ns;
+  } catch {
+    // Gone, or not ours to read: not in the namespace either way.
+    return false;
   }
 }
 
@@ -127,9 +150,7 @@ export class ProcessTree {
         .filter((pid) => pid !== MAIN)
         .map((pid) => `/proc/${this.#init}/root/proc/${pid}/status`);
     }
-    return pidsIn('/proc')
-      .filter((pid) => parentOf(pid) === this.root)
-      .map((pid) => `/proc/${pid}/status`);
+    return childrenOf(this.root).map((pid) => `/proc/${pid}/status`);
   }
 
   /** Total resident memory of every process of the instance, bytes; undefined once it is gone. */
@@ -199,20 +220,29 @@ export class ProcessTree {
     return total;
   }
 
+  /**
+   * The last scan's answer, and the namespace's own pid list it was made for: while that list is the same
+   * (nothing forked or exited inside), the same host pids are the answer, each checked to still be in the
+   * namespace (a pid reused by another process never is). A scan reads every host process's namespace
+   * link (milliseconds on a busy host); an instance of several processes (a Custom Runtime's, a function
+   * with a subprocess) is frozen, thawed and measured at every invocation.
+   */
+  #scan: { inside: string; pids: number[] } | undefined;
+
   /** Host pids of every process in the namespace but its init (the main process first). */
   #hostPids(): number[] {
     if (this.#init === undefined) return [this.root];
     const ns = this.#namespace();
     if (ns === undefined) return [];
+    const inside = this.#inside().join(',');
+    const last = this.#scan;
+    if (last && last.inside === inside && last.pids.every((pid) => inNamespace(pid, ns))) return last.pids;
     const out = [this.root];
     for (const pid of pidsIn('/proc')) {
       if (pid === this.root || pid === this.#init) continue;
-      try {
-        if (readlinkSync(`/proc/${pid}/ns/pid`) === ns) out.push(pid);
-      } catch {
-        // Gone, or not ours to read: not in the namespace either way.
-      }
+      if (inNamespace(pid, ns)) out.push(pid);
     }
+    this.#scan = { inside, pids: out };
     return out;
   }
 

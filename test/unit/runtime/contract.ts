@@ -22,6 +22,12 @@ export interface ContractOptions {
    * the function's own bootstrap loads its code).
    */
   loadsHandler?: boolean;
+  /**
+   * ms a 200 ms sleep may be measured above what the handler itself saw (default 20): a Custom Runtime's
+   * duration also holds its own runtime client's two HTTP round trips, each a wake-up of two more
+   * processes, which a loaded machine delays.
+   */
+  durationSlackMs?: number;
 }
 
 /** Runs the contract against `runtime`, with the fixture of `test/fixtures/contract/<fixture>/`. */
@@ -121,7 +127,8 @@ export function runtimeContract(fixtureName: string, runtime: string, opts: Cont
     // measures on its own clock from the invoke message to the result (see numbers.test.ts).
     const { slept } = JSON.parse(r.retMsg) as { slept: number };
     assert.ok(slept >= 199, `slept ${slept}`);
-    assert.ok(r.duration >= slept && r.duration - slept < 20, `duration ${r.duration} vs slept ${slept}`);
+    const slack = opts.durationSlackMs ?? 20;
+    assert.ok(r.duration >= slept && r.duration - slept < slack, `duration ${r.duration} vs slept ${slept}`);
     assert.ok(r.duration < 400, `duration ${r.duration}`);
   });
 
@@ -181,7 +188,7 @@ export function runtimeContract(fixtureName: string, runtime: string, opts: Cont
     const wall = performance.now() - t0;
     assert.ok(rs.every((r) => r.retCode === 0));
     // Two at once, then the third: two rounds of 300 ms, not one, not three.
-    assert.ok(wall >= 600 && wall < 1500, `wall ${wall.toFixed(0)} ms`);
+    assert.ok(wall >= 600 && wall < 2000, `wall ${wall.toFixed(0)} ms`);
     const pids = await Promise.all([1, 2].map(() => run(rt, f, { do: 'counter' })));
     assert.equal(rt.stats().instances, 2);
     assert.ok(pids.every((r) => r.retCode === 0));

@@ -6,6 +6,7 @@
  * context, the pool's concurrency, an interrupted invocation, and the sandbox around the process.
  */
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FunctionRunSpec, RunResult, Runtime } from '../../../src/runtime/types.js';
@@ -211,13 +212,18 @@ export function runtimeContract(fixtureName: string, runtime: string, opts: Cont
     assert.equal(r.retCode, 3);
   });
 
-  test(`${runtime}: the sandbox: an unprivileged user, read-only code, no host files, its own processes`, async (t) => {
+  test(`${runtime}: the sandbox: an unprivileged user, read-only code, no host files or loopback, its own processes`, async (t) => {
     const rt = makeRuntime(t);
     if (!rt.sandboxStatus().isolated) {
       t.skip(`no sandbox here: ${rt.sandboxStatus().reason}`);
       return;
     }
-    const r = await run(rt, fn(), { do: 'probe', hostPath: HOST_PATH });
+    // A port on the host's loopback, which a sandboxed function must not reach.
+    const host = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    t.after(() => host.close());
+    const hostPort = (host.address() as AddressInfo).port;
+    const r = await run(rt, fn(), { do: 'probe', hostPath: HOST_PATH, hostPort });
     assert.equal(r.retCode, 0, r.retMsg);
     const p = JSON.parse(r.retMsg);
     assert.notEqual(p.uid, 0);
@@ -226,5 +232,6 @@ export function runtimeContract(fixtureName: string, runtime: string, opts: Cont
     assert.equal(p.hostname, 'scf');
     assert.equal(p.sees, false, `${HOST_PATH} is visible inside`);
     assert.ok(p.processes <= 3, `${p.processes} processes visible`);
+    assert.equal(p.hostLoopback, false, 'the host loopback is out of reach');
   });
 }

@@ -27,7 +27,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { constants as os } from 'node:os';
 import {
+  CHILD_EXIT,
   type ChildFrame,
+  FRAME_FD,
   type InitMessage,
   type InvokeMessage,
   parseParentMessage,
@@ -35,9 +37,8 @@ import {
 import { RET_CODE } from '../results.js';
 import { fitUtf8 } from '../utf8.js';
 
-const FRAME_FD = 3;
-const EXIT_PROTOCOL = 70;
-const EXIT_INIT = 71;
+const EXIT_PROTOCOL = CHILD_EXIT.PROTOCOL;
+const EXIT_INIT = CHILD_EXIT.INIT;
 /** SCF's runtime API port; inside a sandbox the loopback is the instance's own. */
 const SCF_PORT = 9001;
 const BOOTSTRAP = 'scf_bootstrap';

@@ -27,7 +27,9 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import {
+  CHILD_EXIT,
   type ChildFrame,
+  FRAME_FD,
   type InitMessage,
   type InvokeMessage,
   parseParentMessage,
@@ -35,12 +37,8 @@ import {
 import { type ChildRetCode, RET_CODE } from '../results.js';
 import { fitUtf8 } from '../utf8.js';
 
-/** The frame pipe (see protocol.ts). */
-const FRAME_FD = 3;
-/** Exit code when the parent talks nonsense or disappears: the instance cannot be trusted any more. */
-const EXIT_PROTOCOL = 70;
-/** Exit code when `init` cannot be applied (the code folder is missing): reported on fd 2 to the parent. */
-const EXIT_INIT = 71;
+const EXIT_PROTOCOL = CHILD_EXIT.PROTOCOL;
+const EXIT_INIT = CHILD_EXIT.INIT;
 
 // ---------------------------------------------------------------------------------------------------
 // Frames out

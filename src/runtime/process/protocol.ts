@@ -17,6 +17,16 @@
  */
 import { type ChildRetCode, RET_CODE } from '../results.js';
 
+/** The frame pipe, child -> parent (every bootstrap's; the Python one spells it again). */
+export const FRAME_FD = 3;
+/** A bootstrap's exit codes the parent knows (the Python bootstrap spells them again). */
+export const CHILD_EXIT = {
+  /** The parent talked nonsense or disappeared: the instance cannot be trusted any more. */
+  PROTOCOL: 70,
+  /** `init` could not be applied (no code folder; no scf_bootstrap): said on fd 2 to the parent. */
+  INIT: 71,
+} as const;
+
 /**
  * Binds the instance to a function: static facts about it, sent once per instance after `ready`. The child
  * enters `codeDir`, replaces its whole `process.env` with `env`, then answers `bound`. A fresh process was

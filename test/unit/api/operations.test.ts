@@ -66,6 +66,7 @@ describe('the operations check SCF rules once and each protocol words them', () 
     // Every rule below is checked before anything runs: an invoker that is reached is a failure.
     const invoker = {
       invoke: () => assert.fail('the invocation must be refused before it runs'),
+      ranOn: () => undefined,
     } as unknown as Invoker;
     ctx = { config: parseConfig({}), functions, invoker, store };
     await store.write([

@@ -80,7 +80,10 @@ async function setup(t: TestContext) {
       functions,
       store,
       // Invocations are refused before they run in these tests (compat/v2-flow runs real ones).
-      invoker: { invoke: () => assert.fail('nothing is invoked here') } as unknown as Invoker,
+      invoker: {
+        invoke: () => assert.fail('nothing is invoked here'),
+        ranOn: () => undefined,
+      } as unknown as Invoker,
     } satisfies ActionContext,
     credentials: new CredentialStore([{ secretId: 'AKIDtest', secretKey: 'secret' }]),
     replay: new ReplayGuard({ maxSkewSeconds: 300, now: () => NOW }),

@@ -160,7 +160,10 @@ async function setup(t: TestContext) {
     config: loadConfig({ env: {}, overrides: { apiTimeZoneOffsetMinutes: 480 } }),
     functions,
     // No test here invokes a function.
-    invoker: { invoke: () => assert.fail('nothing is invoked here') } as unknown as Invoker,
+    invoker: {
+      invoke: () => assert.fail('nothing is invoked here'),
+      ranOn: () => undefined,
+    } as unknown as Invoker,
     store,
   };
   const ctx: ProtocolContext = {

@@ -117,6 +117,23 @@ export function runtimeContract(fixtureName: string, runtime: string, opts: Cont
     assert.match(noFile.retMsg, /nofile/);
   });
 
+  test(`${runtime}: a flood of output is capped at maxLogBytes with a marker; the result and the instance are intact`, async (t) => {
+    const maxLogBytes = 64 * 1024;
+    const rt = makeRuntime(t, { maxLogBytes });
+    const f = fn({ timeout: 10 });
+    const r = await run(rt, f, { do: 'flood', lines: 50_000 });
+    assert.equal(r.retCode, 0, r.retMsg);
+    assert.equal(r.retMsg, '"flooded"');
+    assert.ok(Buffer.byteLength(r.log) <= maxLogBytes, `log of ${Buffer.byteLength(r.log)} bytes`);
+    assert.match(r.log, /\[scf-local\] log truncated: \d+ bytes dropped \(limit 65536 bytes\)\n/);
+    assert.match(r.log, /flood line 0 x+\n/);
+    assert.match(r.log, /\nReport RequestId: /);
+    const next = await run(rt, f, { do: 'echo', value: 'after' });
+    assert.equal(next.retCode, 0);
+    assert.equal(next.coldStart, false);
+    assert.ok(!next.log.includes('flood line'), 'nothing of the flood spills into the next invocation');
+  });
+
   test(`${runtime}: duration is true to a 200 ms sleep`, async (t) => {
     const rt = makeRuntime(t);
     const f = fn();

@@ -34,6 +34,7 @@ import { type DataDirLock, lockDataDir } from './datadir/index.js';
 import { createCatalog } from './functions/catalog/index.js';
 import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
+import { RUNTIMES } from './functions/validate.js';
 import type { InvocationEventHub } from './invocations/events.js';
 import { Invoker, type LogEvent, type RecordEvent } from './invocations/invoker.js';
 import { logInvocationEnds } from './invocations/log.js';
@@ -181,6 +182,14 @@ export class Platform {
           apiTimeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes,
           // What a code upload may be, so a client checks a package before sending it (`scf-local deploy`).
           limits: { maxUploadBodyBytes: config.api.maxUploadBodyBytes, maxZipBytes: MAX_ZIP_BYTES },
+          // What runs each runtime name that is not run by the version it names (`Nodejs16.13`: Node.js
+          // v20.20.2), for the CLI's deploy and `functions show`.
+          runsOn: Object.fromEntries(
+            RUNTIMES.flatMap((r) => {
+              const on = this.runtime.ranOn(r);
+              return on === undefined ? [] : [[r, on]];
+            }),
+          ),
         };
       },
     });

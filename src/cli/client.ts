@@ -375,6 +375,16 @@ export class ApiClient {
   }
 
   /**
+   * What runs functions of `runtime` when it is not the version the name says (`Node.js v20.20.2` for
+   * `Nodejs16.13`), from the server's `/healthz`; undefined when it is, or the server does not say.
+   */
+  async runsOn(runtime: string): Promise<string | undefined> {
+    const map = (await this.health().catch(() => undefined))?.['runsOn'];
+    const on = typeof map === 'object' && map !== null ? (map as Json)[runtime] : undefined;
+    return typeof on === 'string' ? on : undefined;
+  }
+
+  /**
    * The server's `/healthz` facts (unsigned), or undefined when it gives none (not scf-local, or one that
    * does not have the route). Rejects only when the server cannot be reached.
    */

@@ -24,8 +24,8 @@ export function mask(answer: string, live: boolean): string {
     .replace(new RegExp(`"RequestId":"${UUID}"\\}\\}$`), '"RequestId":"<envelope>"}}')
     .replace(/"(AddTime|ModTime|addTime|modTime)":"[^"]*"/g, '"$1":"<time>"')
     .replace(/"FunctionId":"lam-[0-9a-f]+"/g, '"FunctionId":"<id>"')
-    // The host's Node or Python version (scf-local's own field: what runs a function, docs/api-v3.md).
-    .replace(/"RunsOn":"[^"]*"/g, '"RunsOn":"<interpreter>"')
+    // The host's Node or Python version (what runs a function, said in GetFunction's StatusDesc).
+    .replace(/ runs on [^"]* here"/g, ' runs on <interpreter> here"')
     .replace(/away from server time \d+/, 'away from server time <now>');
   if (live) {
     s = s

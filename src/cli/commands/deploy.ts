@@ -319,6 +319,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       const list = listPackage(plan.abs);
       await withClient(flags, ctx.env, async (client) => {
         const { created, fn, files, zipBytes } = await deployFolder(client, plan, { stderr, list });
+        const runsOn = await client.runsOn(String(fn['Runtime']));
         if (flags.json) {
           stdout.write(
             `${JSON.stringify({
@@ -327,7 +328,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
               created,
               handler: fn['Handler'],
               runtime: fn['Runtime'],
-              ...(fn['RunsOn'] === undefined ? {} : { runsOn: fn['RunsOn'] }),
+              ...(runsOn === undefined ? {} : { runsOn }),
               memorySize: fn['MemorySize'],
               timeout: fn['Timeout'],
               codeSize: fn['CodeSize'],
@@ -340,7 +341,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
             `${style.green(created ? 'created' : 'updated')} ${style.bold(String(fn['FunctionName']))} ` +
               `(namespace ${String(fn['Namespace'] ?? 'default')}) from ${dir}: ${files} file(s), ` +
               `${formatSize(zipBytes)} zip; ${String(fn['Handler'])}, ${String(fn['Runtime'])}` +
-              `${fn['RunsOn'] === undefined ? '' : ` (runs on ${String(fn['RunsOn'])})`}, ` +
+              `${runsOn === undefined ? '' : ` (runs on ${runsOn})`}, ` +
               `${String(fn['MemorySize'])} MB, ${String(fn['Timeout'])} s\n`,
           );
         }

@@ -56,7 +56,7 @@ export function functionSummaryJson(f: Json, options: { zone: number; utc: boole
 }
 
 /** A GetFunction answer in the CLI's shape: the configuration a deploy sets, and what the server adds. */
-export function functionJson(f: Json, options: { zone: number; utc: boolean }): Json {
+export function functionJson(f: Json, options: { zone: number; utc: boolean }, runsOn?: string): Json {
   const environment: Record<string, string> = {};
   const vars = (f['Environment'] as { Variables?: unknown } | undefined)?.Variables;
   if (Array.isArray(vars)) {
@@ -69,8 +69,8 @@ export function functionJson(f: Json, options: { zone: number; utc: boolean }): 
     description: text(f['Description']),
     handler: text(f['Handler']),
     runtime: text(f['Runtime']),
-    // What runs it, when not the version `runtime` names (the server's `RunsOn`); null when it is.
-    runsOn: f['RunsOn'] === undefined ? null : text(f['RunsOn']),
+    // What runs it, when not the version `runtime` names (the server's /healthz); null when it is.
+    runsOn: runsOn ?? null,
     memorySize: typeof f['MemorySize'] === 'number' ? f['MemorySize'] : null,
     timeout: typeof f['Timeout'] === 'number' ? f['Timeout'] : null,
     environment,
@@ -180,7 +180,7 @@ export function registerFunctions(program: Command, ctx: CliContext): void {
             throw await functionNotFound(client, name, namespace);
           throw err;
         }
-        const fn = functionJson(answer, { zone, utc });
+        const fn = functionJson(answer, { zone, utc }, await client.runsOn(text(answer['Runtime'])));
         ctx.io.stdout.write(
           flags.json ? `${JSON.stringify(fn, null, 2)}\n` : `${showFunction(fn, { zone, utc })}\n`,
         );

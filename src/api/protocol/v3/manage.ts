@@ -228,6 +228,9 @@ function functionSummary(def: FunctionDefinition, env: MappingEnv): Json {
 export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Json {
   return {
     ...functionSummary(out, env),
+    // What runs the function when it is not the version `Runtime` names, in the model's own status text
+    // (no field SCF's model lacks; docs/api-v3.md).
+    StatusDesc: out.ranOn === undefined ? '' : `${out.runtime} runs on ${out.ranOn} here`,
     CodeInfo: out.code ?? '',
     Triggers: [],
     Handler: out.handler,
@@ -249,8 +252,6 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     Qualifier: LATEST,
     InitTimeout: 65,
     StatusReasons: [],
-    // scf-local's own (docs/api-v3.md): what runs the function when it is not the version `Runtime` says.
-    ...(out.ranOn === undefined ? {} : { RunsOn: out.ranOn }),
   };
 }
 

@@ -2,7 +2,8 @@
  * The PostgreSQL LogStore beside the SQLite one (`store.ts`): the same records, fill and queries
  * (`store-shared.ts`), against the real server, in a schema of its own that is dropped at the end.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/postgres.js [records] [--keep] [--index=trgm|fts|none]
+ *   npx tsc -p tsconfig.json && node dist/bench/postgres.js [records] [--keep] [--quick] [--index=trgm|fts|none]
+ *   node dist/bench/postgres.js [records] --schema=<kept schema> [--quick]
  *   node dist/bench/postgres.js --retention [records-per-day]
  *
  * - The fill is the ingest measurement (batches of 1000 `finish` ops through `LogStore.write`, each one
@@ -11,6 +12,10 @@
  *   a GIN over the keyword text's tokens as a tsvector, `scf_tokens`), `trgm` (pg_trgm's GIN over the
  *   keyword text, for LIKE), `none`. With `trgm` the keyword searches are timed as raw SQL LIKE counts
  *   (the store's queries need its own index).
+ * - `--keep` leaves the schema (its name is printed) for `--schema=<name>`, which runs only the queries on
+ *   it, no fill (`records` should then say how many it holds: the time range is computed from it).
+ * - `--quick` skips the 60-combination sections of the queries (first page, time range, deep page and
+ *   keyword searches remain).
  * - `--retention`: fills one UTC day with `records-per-day` records (default 1,000,000) and the next day
  *   with a tenth of that, then prunes the first day while two readers loop on first pages; prints the
  *   readers' p50/p99 before and during the prune.
@@ -20,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PostgresLogStore } from '../src/store/postgres/index.js';
 import type { LogQuery } from '../src/store/types.js';
+import { ticksBetween, ticksOfCommand } from './procfs.js';
 import {
   FUNCTIONS,
   fill,
@@ -39,6 +45,8 @@ const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const KEEP = args.includes('--keep');
 const INDEX = (args.find((a) => a.startsWith('--index='))?.slice(8) ?? 'fts') as 'trgm' | 'fts' | 'none';
 const RETENTION = args.includes('--retention');
+const QUICK = args.includes('--quick');
+const REUSE = args.find((a) => a.startsWith('--schema='))?.slice(9);
 const URL = process.env['SCF_LOCAL_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 
@@ -78,14 +86,37 @@ async function sizes(store: PostgresLogStore): Promise<string> {
 }
 
 async function main(schema: string): Promise<void> {
+  const t0 = performance.now();
   const store = await openStore(schema);
   try {
+    if (REUSE !== undefined) {
+      console.log(
+        `queries only, on kept schema ${schema} (opened, with any migration, in ${ms(performance.now() - t0)}): ` +
+          (await sizes(store)),
+      );
+      await queryFigures(store, N, { quick: QUICK });
+      return;
+    }
     await setIndex(store);
+    const pg0 = ticksOfCommand('postgres');
+    const cpu0 = process.cpuUsage();
     const rate = await fill(store, N);
+    const cpu = process.cpuUsage(cpu0);
+    const pgTicks = ticksBetween(pg0, ticksOfCommand('postgres'));
     console.log(
       `ingest (fill), keyword index ${INDEX}, finish-only batches of 1000 via LogStore.write, ${N} records: ` +
         `${Math.round(rate.write)} records/s in write (${Math.round(rate.wall)}/s wall, with record generation); ` +
         `by tenths: ${rate.tenths.map((x) => Math.round(x / 1000)).join(' ')} k/s`,
+    );
+    // CPU per record: Node's in `write` (its CPU minus record generation, which is the wall time outside
+    // `write`), and PostgreSQL's (every server process alive before and after the fill).
+    const wallS = N / rate.wall;
+    const writeS = N / rate.write;
+    const nodeUs = ((cpu.user + cpu.system) / 1e6 - (wallS - writeS)) * (1e6 / N);
+    const pgUs = ((pgTicks / 100) * 1e6) / N;
+    console.log(
+      `CPU per record in write: node ${nodeUs.toFixed(1)} us, PostgreSQL ${pgUs.toFixed(1)} us; ` +
+        `wall ${((writeS * 1e6) / N).toFixed(1)} us (2 cores: the sum over wall is ${((nodeUs + pgUs) / ((writeS * 1e6) / N)).toFixed(2)} cores busy)`,
     );
     const tv = await time(() => store.pool.query('VACUUM ANALYZE invocations'));
     console.log(`VACUUM ANALYZE after the fill: ${(tv / 1000).toFixed(1)} s; ${await sizes(store)}`);
@@ -112,7 +143,7 @@ async function main(schema: string): Promise<void> {
         console.log(`trigram LIKE count ${label}: p50 ${ms(pct(xs, 50))}, p99 ${ms(pct(xs, 99))}`);
       }
     }
-    if (INDEX === 'fts') await queryFigures(store, N);
+    if (INDEX === 'fts') await queryFigures(store, N, { quick: QUICK });
   } finally {
     await store.close();
   }
@@ -175,13 +206,13 @@ async function retention(schema: string): Promise<void> {
   }
 }
 
-const schema = `scf_bench_${randomBytes(4).toString('hex')}`;
+const schema = REUSE ?? `scf_bench_${randomBytes(4).toString('hex')}`;
 console.log(machineLine());
 console.log(await admin(async (c) => (await c.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v));
 try {
   if (RETENTION) await retention(schema);
   else await main(schema);
 } finally {
-  if (KEEP) console.log(`kept schema ${schema}`);
+  if (KEEP || REUSE !== undefined) console.log(`kept schema ${schema}`);
   else await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }

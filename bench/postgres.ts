@@ -9,7 +9,7 @@
  * - The fill is the ingest measurement (batches of 1000 `finish` ops through `LogStore.write`, each one
  *   transaction: records, counts, feed events).
  * - `--index` swaps the keyword index before the fill, to choose it by measurement: `fts` (the schema's:
- *   a GIN over the keyword text's tokens as a tsvector, `scf_tokens`), `trgm` (pg_trgm's GIN over the
+ *   a GIN over the keyword text's tokens as a tsvector, `scf_index_tokens`), `trgm` (pg_trgm's GIN over the
  *   keyword text, for LIKE), `none`. With `trgm` the keyword searches are timed as raw SQL LIKE counts
  *   (the store's queries need its own index).
  * - `--keep` leaves the schema (its name is printed) for `--schema=<name>`, which runs only the queries on
@@ -68,7 +68,7 @@ async function openStore(schema: string): Promise<PostgresLogStore> {
 
 async function setIndex(store: PostgresLogStore): Promise<void> {
   if (INDEX === 'fts') return;
-  await store.pool.query('DROP INDEX invocations_search');
+  await store.pool.query('DROP INDEX invocations_keyword');
   if (INDEX === 'trgm') {
     await store.pool.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
     await store.pool.query(

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PostgresLogStore } from '../src/store/postgres/index.js';
 import type { LogQuery } from '../src/store/types.js';
-import { ticksBetween, ticksOfCommand } from './procfs.js';
+import { ticks, ticksBetween } from './procfs.js';
 import {
   FUNCTIONS,
   fill,
@@ -49,6 +49,7 @@ const QUICK = args.includes('--quick');
 const REUSE = args.find((a) => a.startsWith('--schema='))?.slice(9);
 const URL = process.env['SCF_LOCAL_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
+const POOL = 6;
 
 async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: URL });
@@ -61,7 +62,7 @@ async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 async function openStore(schema: string): Promise<PostgresLogStore> {
-  const store = new PostgresLogStore({ connectionString: URL, schema, nodeId: 'bench', poolSize: 6 });
+  const store = new PostgresLogStore({ connectionString: URL, schema, nodeId: 'bench', poolSize: POOL });
   await store.open();
   return store;
 }
@@ -74,6 +75,22 @@ async function setIndex(store: PostgresLogStore): Promise<void> {
     await store.pool.query(
       'CREATE INDEX invocations_search_trgm ON invocations USING gin (search_text public.gin_trgm_ops)',
     );
+  }
+}
+
+/** The store pool's backends (every connection of it) and the server's background writers. */
+async function serverPids(store: PostgresLogStore): Promise<{ backends: number[]; server: number[] }> {
+  const clients = await Promise.all(Array.from({ length: POOL }, () => store.pool.connect()));
+  try {
+    const backends = await Promise.all(
+      clients.map(async (c) => (await c.query<{ p: number }>('SELECT pg_backend_pid() AS p')).rows[0]!.p),
+    );
+    const { rows } = await clients[0]!.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter', 'checkpointer', 'background writer')`,
+    );
+    return { backends, server: rows.map((r) => r.pid) };
+  } finally {
+    for (const c of clients) c.release();
   }
 }
 
@@ -98,25 +115,30 @@ async function main(schema: string): Promise<void> {
       return;
     }
     await setIndex(store);
-    const pg0 = ticksOfCommand('postgres');
+    const { backends, server } = await serverPids(store);
+    const [b0, s0] = [ticks(backends), ticks(server)];
     const cpu0 = process.cpuUsage();
     const rate = await fill(store, N);
     const cpu = process.cpuUsage(cpu0);
-    const pgTicks = ticksBetween(pg0, ticksOfCommand('postgres'));
+    const pgTicks = ticksBetween(b0, ticks(backends));
+    const serverTicks = ticksBetween(s0, ticks(server));
     console.log(
       `ingest (fill), keyword index ${INDEX}, finish-only batches of 1000 via LogStore.write, ${N} records: ` +
         `${Math.round(rate.write)} records/s in write (${Math.round(rate.wall)}/s wall, with record generation); ` +
         `by tenths: ${rate.tenths.map((x) => Math.round(x / 1000)).join(' ')} k/s`,
     );
     // CPU per record: Node's in `write` (its CPU minus record generation, which is the wall time outside
-    // `write`), and PostgreSQL's (every server process alive before and after the fill).
+    // `write`), the store's PostgreSQL backends', and the server's WAL writer, checkpointer and
+    // background writer (shared with whatever else runs on the server).
     const wallS = N / rate.wall;
     const writeS = N / rate.write;
+    const us = (ticks100: number) => ((ticks100 / 100) * 1e6) / N;
     const nodeUs = ((cpu.user + cpu.system) / 1e6 - (wallS - writeS)) * (1e6 / N);
-    const pgUs = ((pgTicks / 100) * 1e6) / N;
+    const wallUs = (writeS * 1e6) / N;
     console.log(
-      `CPU per record in write: node ${nodeUs.toFixed(1)} us, PostgreSQL ${pgUs.toFixed(1)} us; ` +
-        `wall ${((writeS * 1e6) / N).toFixed(1)} us (2 cores: the sum over wall is ${((nodeUs + pgUs) / ((writeS * 1e6) / N)).toFixed(2)} cores busy)`,
+      `CPU per record in write: node ${nodeUs.toFixed(1)} us, PostgreSQL backends ${us(pgTicks).toFixed(1)} us, ` +
+        `WAL writer + checkpointer + bgwriter ${us(serverTicks).toFixed(1)} us; wall ${wallUs.toFixed(1)} us ` +
+        `(${((nodeUs + us(pgTicks) + us(serverTicks)) / wallUs).toFixed(2)} cores busy on average)`,
     );
     const tv = await time(() => store.pool.query('VACUUM ANALYZE invocations'));
     console.log(`VACUUM ANALYZE after the fill: ${(tv / 1000).toFixed(1)} s; ${await sizes(store)}`);

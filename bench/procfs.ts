@@ -41,20 +41,6 @@ export function ticks(pids: number[]): Map<number, number> {
   return out;
 }
 
-/** utime + stime (clock ticks) of every process whose command name is `comm` (e.g. PostgreSQL's). */
-export function ticksOfCommand(comm: string): Map<number, number> {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/comm`, 'latin1').trim() === comm) pids.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return ticks(pids);
-}
-
 /** Ticks spent between two readings, by the processes present in both. */
 export function ticksBetween(before: Map<number, number>, after: Map<number, number>): number {
   let sum = 0;

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL LogStore: records in a table partitioned by day, exact totals from a counts table, the
- * keyword index as a GIN over each record's tokens as a tsvector (with lexemes of its namespace and
- * function), and the cluster's live feed written with the records.
+ * keyword index as a GIN over each record's tokens as a tsvector (with a lexeme naming its function),
+ * and the cluster's live feed written with the records.
  * Contract: `../types.ts`; schema and its reasons: `schema.ts`; write path: `writes.ts`.
  *
  * Several nodes share one store: each writes as its `nodeId` (recorded with every record it writes), and
@@ -24,7 +24,7 @@ import { EVENT_TYPE, FEED_LOCK, feedChannel } from './feed-sql.js';
 import { Partitions } from './partitions.js';
 import { countSql, orderBy, recordWhere, sortKey, type Where } from './query.js';
 import { LOGSTORE_MIGRATIONS } from './schema.js';
-import { indexText, type KeywordSql, keywordSql, placeLexeme } from './text.js';
+import { functionLexeme, indexText, type KeywordSql, keywordSql } from './text.js';
 import { applyBatch } from './writes.js';
 
 export interface PostgresLogStoreOptions {
@@ -294,13 +294,16 @@ export class PostgresLogStore implements LogStore {
     const kept = await keptFrom(pool);
     // Final records come from two disjoint sources.
     // 1. Texts in the keyword index, found by its GIN: the terms' tokens (a one-token term is decided by
-    //    it; phrases and cut tokens are rechecked by LIKE) ANDed with the lexeme of the search's place
-    //    (`placeLexeme`), which then stands for the namespace and function conditions. Running records
-    //    are not in it (their text is NULL). With no condition left on the row, a count reads no row.
+    //    it; phrases and cut tokens are rechecked by LIKE), within one function ANDed with that function's
+    //    lexeme (`functionLexeme`), which then stands for the namespace and function conditions. Running
+    //    records are not in it (their text is NULL).
     // 2. Texts too large for it (its expression is NULL), through their own small index and every term's
     //    LIKE. Two sources, not one OR: an OR would put the whole condition in every matched row's filter.
     // (One LIKE per term: a GIN index serves no `LIKE ALL (array)`.)
-    const place = placeLexeme(q.namespace, q.functionName);
+    const place =
+      q.namespace !== undefined && q.functionName !== undefined
+        ? functionLexeme(q.namespace, q.functionName)
+        : undefined;
     const tsquery = place ? `${kw.tsquery} & ${place.lexeme}` : kw.tsquery;
     const unplaced: LogQuery = place?.exact ? { ...q, namespace: undefined, functionName: undefined } : q;
     const indexed = (params?: unknown[], day?: number): Where => {

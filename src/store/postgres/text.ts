@@ -21,23 +21,15 @@ export function indexText(log: string): string {
 }
 
 /**
- * The keyword index's lexeme of a search's place (`scf_index_tokens` in `schema.ts`), as a tsquery
- * operand to AND to its terms: ' f<characters in namespace> <namespace> <function>' within one function,
- * ' n<namespace>' over a namespace (none without one), cut to 500 characters (code points, as
- * PostgreSQL's `left` and `char_length` count) and quoted for tsquery (`'` doubled, backslash escaped).
- * `exact` when nothing was cut: then it matches exactly the records of that place (the length makes the
- * pair of names readable back), and the equality conditions can go.
+ * The keyword index's lexeme of one function (`scf_index_tokens` in `schema.ts`), as a tsquery operand to
+ * AND to a search's terms: ' f<characters in namespace> <namespace> <function>', cut to 500 characters
+ * (code points, as PostgreSQL's `left` and `char_length` count) and quoted for tsquery (`'` doubled,
+ * backslash escaped). `exact` when nothing was cut: then it matches exactly that function's records (the
+ * length makes the pair of names readable back), and the equality conditions can go.
  */
-export function placeLexeme(
-  namespace: string | undefined,
-  functionName: string | undefined,
-): { lexeme: string; exact: boolean } | undefined {
-  if (namespace === undefined) return undefined;
+export function functionLexeme(namespace: string, functionName: string): { lexeme: string; exact: boolean } {
   const ns = Array.from(pgText(namespace));
-  const chars =
-    functionName === undefined
-      ? [' ', 'n', ...ns]
-      : [...` f${ns.length} `, ...ns, ' ', ...Array.from(pgText(functionName))];
+  const chars = [...` f${ns.length} `, ...ns, ' ', ...Array.from(pgText(functionName))];
   const cut = chars.slice(0, 500).join('');
   return {
     lexeme: `'${cut.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`,

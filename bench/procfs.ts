@@ -40,3 +40,13 @@ export function ticks(pids: number[]): Map<number, number> {
   }
   return out;
 }
+
+/** Ticks spent between two readings, by the processes present in both. */
+export function ticksBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, t] of after) {
+    const t0 = before.get(pid);
+    if (t0 !== undefined) sum += t - t0;
+  }
+  return sum;
+}

@@ -36,8 +36,13 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     // Startup options, set before the first query and kept for the connection's life: the schema, and
     // no parallel workers: scf-local's queries are short, and starting workers (new processes) cost
-    // ~80 ms per query on a 2-core machine where the plan itself took 1-9 ms (bench/postgres.ts).
-    options: `-c search_path=${quoteIdent(options.schema)},public -c max_parallel_workers_per_gather=0`,
+    // ~80 ms per query on a 2-core machine where the plan itself took 1-9 ms (bench/postgres.ts). No
+    // JIT compilation either, for the same reason: a keyword search over a store's day partitions is
+    // estimated above jit_above_cost, and compiling its expressions took 160-870 ms (EXPLAIN ANALYZE at
+    // 10M records) for a query whose execution took 100-300 ms.
+    options:
+      `-c search_path=${quoteIdent(options.schema)},public -c max_parallel_workers_per_gather=0 ` +
+      '-c jit=off',
     keepAlive: true,
   });
   const onError = options.onError ?? (() => {});

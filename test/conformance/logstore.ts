@@ -430,6 +430,108 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
         assert.equal(page.total, 1);
         assert.equal((await store.query(q({ keyword: 'pelican*' }))).total, 2);
       });
+
+      it('keyword: long tokens and long texts match exactly', async (t) => {
+        const long = 'k'.repeat(600);
+        const twin = `${'k'.repeat(599)}z`; // the same first 500 characters
+        const a = rec({ log: `short ${long} end\n` });
+        const b = rec({ log: `${'filler '.repeat(400)}${twin} tail\n` }); // over 2 KB
+        const c = rec({ log: `accent ${'é'.repeat(1200)} ${'filler '.repeat(10)}\n` }); // a 2.4 KB token
+        const d = rec({ log: `needle ${'w '.repeat(140_000)}\n` }); // over 256 KiB
+        const { store } = await seed(t, [a, b, c, d, rec({ log: 'nothing\n' })]);
+        const find = async (keyword: string, over: Partial<LogQuery> = {}) => {
+          const page = await store.query(q({ keyword, order: 'asc', ...over }));
+          assert.equal(page.total, page.items.length, keyword);
+          return ids(page.items).map(
+            (id) => ({ [a.requestId]: 'a', [b.requestId]: 'b', [c.requestId]: 'c' })[id] ?? 'd',
+          );
+        };
+        assert.deepEqual(await find(long), ['a']);
+        assert.deepEqual(await find(twin), ['b']);
+        assert.deepEqual(await find(`${'k'.repeat(500)}*`), ['a', 'b']);
+        assert.deepEqual(await find('k'.repeat(500)), []);
+        assert.deepEqual(await find(`"short ${long} end"`), ['a']);
+        assert.deepEqual(await find('é'.repeat(1200)), ['c']);
+        assert.deepEqual(await find('accent filler'), ['c']);
+        assert.deepEqual(await find('needle'), ['d']);
+        assert.deepEqual(await find('needle', { namespace: 'default', functionName: 'fn' }), ['d']);
+        assert.deepEqual(await find('needle', { functionName: 'other' }), []);
+        assert.deepEqual(await find('filler', { namespace: 'default', functionName: 'fn' }), ['b', 'c']);
+      });
+
+      it('keyword within a namespace or function finds only its records, whatever the names', async (t) => {
+        const at = (namespace: string, functionName: string, word = 'walrus') =>
+          rec({ namespace, functionName, log: `a ${word} here\n` });
+        const rs = [
+          at('default', 'fa'),
+          at('default', 'fb'),
+          at('ns2', 'fa'),
+          at('default', 'fa', 'other'),
+          // Names with spaces and quotes: the index's place lexemes must not confuse these.
+          at('a b', 'c'),
+          at('a', 'b c'),
+          at('a', 'b'),
+          at("q'x", 'f\\g'),
+        ];
+        const { store } = await seed(t, rs);
+        const find = async (over: Partial<LogQuery>) => {
+          const page = await store.query(q({ keyword: 'walrus', order: 'asc', ...over }));
+          assert.equal(page.total, page.items.length, JSON.stringify(over));
+          return ids(page.items).map((id) => rs.findIndex((r) => r.requestId === id));
+        };
+        assert.deepEqual(await find({ namespace: 'default', functionName: 'fa' }), [0]);
+        assert.deepEqual(await find({ namespace: 'default' }), [0, 1]);
+        assert.deepEqual(await find({ functionName: 'fa' }), [0, 2]);
+        assert.deepEqual(await find({ namespace: 'a b', functionName: 'c' }), [4]);
+        assert.deepEqual(await find({ namespace: 'a b' }), [4]);
+        assert.deepEqual(await find({ namespace: 'a', functionName: 'b c' }), [5]);
+        assert.deepEqual(await find({ namespace: 'a', functionName: 'b' }), [6]);
+        assert.deepEqual(await find({ namespace: 'a' }), [5, 6]);
+        assert.deepEqual(await find({ namespace: "q'x", functionName: 'f\\g' }), [7]);
+        assert.deepEqual(await find({ namespace: 'a', qualifier: '1' }), []);
+      });
+
+      it('keyword pages in start-time order across days, merged with running records', async (t) => {
+        const DAY = 86_400_000;
+        const t0 = 19_000 * DAY; // a UTC midnight
+        // Three days, matches at several times of each, plus records without the word.
+        const times = [0.1, 0.5, 0.9, 1.2, 1.3, 1.95, 2.0, 2.4, 2.99].map((d) => t0 + Math.round(d * DAY));
+        const matches = times.map((startTime, i) =>
+          rec({ startTime, functionName: i % 2 ? 'odd' : 'even', log: `orca ${i}\n` }),
+        );
+        const others = times.map((startTime) => rec({ startTime: startTime + 1, log: 'shark\n' }));
+        const ctx = await open(t);
+        await ctx.store.write([...matches, ...others].map((record) => ({ op: 'finish', record })));
+        const running = rec({ startTime: t0 + Math.round(1.5 * DAY), log: 'orca alive\n' });
+        await ctx.store.write([{ op: 'begin', record: beginOf(running) }]);
+        const all = [...matches, { ...running }].sort((x, y) => x.startTime - y.startTime);
+        for (const order of ORDERS) {
+          for (const over of [
+            {},
+            { functionName: 'odd', namespace: 'default' },
+            { startTimeFrom: t0 + DAY, startTimeTo: t0 + 2 * DAY },
+          ]) {
+            const want = all
+              .filter((r) => !('functionName' in over) || r.functionName === over.functionName)
+              .filter(
+                (r) =>
+                  !('startTimeFrom' in over) ||
+                  (r.startTime >= over.startTimeFrom! && r.startTime <= over.startTimeTo!),
+              )
+              .map((r) => r.requestId);
+            if (order === 'desc') want.reverse();
+            for (const limit of [1, 2, 4, 20]) {
+              const got: string[] = [];
+              for (let offset = 0; offset < want.length + limit; offset += limit) {
+                const page = await ctx.store.query(q({ keyword: 'orca', order, offset, limit, ...over }));
+                assert.equal(page.total, want.length, JSON.stringify({ order, over, limit, offset }));
+                got.push(...ids(page.items));
+              }
+              assert.deepEqual(got, want, JSON.stringify({ order, over, limit }));
+            }
+          }
+        }
+      });
     });
 
     describe('prune (retention)', () => {

@@ -18,7 +18,7 @@ export interface SqlPart {
 }
 
 /** Collects conditions with numbered parameters. */
-class Where {
+export class Where {
   readonly conds: string[] = [];
   readonly params: unknown[];
   constructor(params: unknown[] = []) {
@@ -49,9 +49,12 @@ function identity(q: LogQuery, w: Where): void {
   if (q.retCode !== undefined) w.add(RET_CODE_CONDITION[q.retCode]);
 }
 
-/** Every filter but the keyword, plus the bound of a prune under way (`keptFrom`). */
-export function recordWhere(q: LogQuery, keptFrom: number | undefined): Where {
-  const w = new Where();
+/**
+ * Every filter but the keyword, plus the bound of a prune under way (`keptFrom`). With `params`, its
+ * parameters are numbered after those (for a statement that holds several conditions).
+ */
+export function recordWhere(q: LogQuery, keptFrom: number | undefined, params?: unknown[]): Where {
+  const w = new Where(params);
   identity(q, w);
   if (q.requestId !== undefined) w.add('request_id = ?', pgText(q.requestId));
   if (q.startTimeFrom !== undefined) w.add('start_time >= ?', q.startTimeFrom);

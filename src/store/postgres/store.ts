@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL LogStore: records in a table partitioned by day, exact totals from a counts table, the
- * keyword index as trigram-indexed token text, and the cluster's live feed written with the records.
+ * keyword index as a GIN over each record's tokens as a tsvector (with a lexeme naming its function),
+ * and the cluster's live feed written with the records.
  * Contract: `../types.ts`; schema and its reasons: `schema.ts`; write path: `writes.ts`.
  *
  * Several nodes share one store: each writes as its `nodeId` (recorded with every record it writes), and
@@ -21,9 +22,9 @@ import { RET_CODE } from '../types.js';
 import { DAY_MS, dayOf, partitionName } from './days.js';
 import { EVENT_TYPE, FEED_LOCK, feedChannel } from './feed-sql.js';
 import { Partitions } from './partitions.js';
-import { countSql, orderBy, recordWhere, sortKey } from './query.js';
+import { countSql, orderBy, recordWhere, sortKey, type Where } from './query.js';
 import { LOGSTORE_MIGRATIONS } from './schema.js';
-import { indexText, type KeywordSql, keywordSql } from './text.js';
+import { functionLexeme, indexText, type KeywordSql, keywordSql } from './text.js';
 import { applyBatch } from './writes.js';
 
 export interface PostgresLogStoreOptions {
@@ -285,39 +286,88 @@ export class PostgresLogStore implements LogStore {
    * matcher, merged in sort order; the page's rows are read last, by key.
    */
   async #keywordQuery(pool: pg.Pool, q: LogQuery, kw: KeywordSql): Promise<LogPage> {
+    const { partitions } = this.#ready();
     const limit = Math.max(0, q.limit);
     const offset = Math.max(0, q.offset);
+    const want = offset + limit;
     const key = sortKey(q);
     const kept = await keptFrom(pool);
-    // Final records from two disjoint sources: texts in the token index (a one-token term is decided by
-    // it; phrases and cut tokens are rechecked by LIKE), and texts too large for it (`scf_tokens` is NULL)
-    // through their own small index and every term's LIKE. Two branches of a UNION ALL, not one OR: an OR
-    // would put the whole condition in every matched row's filter, recomputing its tokens (~30 us each).
+    // Final records come from two disjoint sources.
+    // 1. Texts in the keyword index, found by its GIN: the terms' tokens (a one-token term is decided by
+    //    it; phrases and cut tokens are rechecked by LIKE), within one function ANDed with that function's
+    //    lexeme (`functionLexeme`), which then stands for the namespace and function conditions. Running
+    //    records are not in it (their text is NULL).
+    // 2. Texts too large for it (its expression is NULL), through their own small index and every term's
+    //    LIKE. Two sources, not one OR: an OR would put the whole condition in every matched row's filter.
     // (One LIKE per term: a GIN index serves no `LIKE ALL (array)`.)
-    const w = recordWhere(q, kept);
-    w.add(`ret_code <> ${RET_CODE.RUNNING}`);
-    const recheck = kw.recheck.map((p) => ` AND search_text LIKE ${w.param(p)}`).join('');
-    const whole = kw.all.map((p) => ` AND search_text LIKE ${w.param(p)}`).join('');
-    const tsq = w.param(kw.tsquery);
-    const matches = (cols: string): string =>
-      `SELECT ${cols} FROM invocations WHERE ${w.sql} AND scf_tokens(search_text) @@ ${tsq}::tsquery${recheck}
-       UNION ALL
-       SELECT ${cols} FROM invocations WHERE ${w.sql} AND octet_length(search_text) > 262144${whole}`;
+    const place =
+      q.namespace !== undefined && q.functionName !== undefined
+        ? functionLexeme(q.namespace, q.functionName)
+        : undefined;
+    const tsquery = place ? `${kw.tsquery} & ${place.lexeme}` : kw.tsquery;
+    const unplaced: LogQuery = place?.exact ? { ...q, namespace: undefined, functionName: undefined } : q;
+    const indexed = (params?: unknown[], day?: number): Where => {
+      const w = recordWhere(unplaced, kept, params);
+      if (day !== undefined) {
+        w.add('start_time >= ?', day * DAY_MS);
+        w.add('start_time < ?', (day + 1) * DAY_MS);
+      }
+      w.add('scf_index_tokens(namespace, function_name, search_text) @@ ?::tsquery', tsquery);
+      for (const p of kw.recheck) w.add('search_text LIKE ?', p);
+      return w;
+    };
+    const big = (params?: unknown[]): Where => {
+      const w = recordWhere(q, kept, params);
+      w.add(`ret_code <> ${RET_CODE.RUNNING}`);
+      w.add('octet_length(search_text) > 262144');
+      for (const p of kw.all) w.add('search_text LIKE ?', p);
+      return w;
+    };
+    // The first `n` matches in sort order: the matches first, then their order. Left to itself the
+    // planner may walk an index in the sort's order and test every row until it has a page, which for a
+    // rare word is most of the table.
+    const order = orderBy(q, key === 'seq' ? 'seq' : 'k');
+    const first = async (sources: Where[], n: number): Promise<Key[]> => {
+      const union = sources
+        .map((w) => `SELECT seq, ${key} AS k, request_id, start_time FROM invocations WHERE ${w.sql}`)
+        .join(' UNION ALL ');
+      const { rows } = await pool.query<Key>(
+        `WITH m AS MATERIALIZED (${union})
+         SELECT seq::float8 AS seq, k, request_id, start_time FROM m ORDER BY ${order} LIMIT ${n}`,
+        sources[0]!.params,
+      );
+      return rows;
+    };
+    // By start time, the day partitions are consecutive slices of the order: they are read one day at a
+    // time, from the first in sort order, until the page is full (a first page reads the matches of the
+    // latest day or two, not all of them).
+    const byDay = async (): Promise<Key[]> => {
+      const lo = dayOf(Math.max(q.startTimeFrom ?? Number.MIN_SAFE_INTEGER, kept ?? Number.MIN_SAFE_INTEGER));
+      const hi = dayOf(q.startTimeTo ?? Number.MAX_SAFE_INTEGER);
+      const days = (await partitions.list(pool)).filter((d) => d >= lo && d <= hi);
+      if (q.order !== 'asc') days.reverse();
+      const large = first([big()], want);
+      const out: Key[] = [];
+      for (const day of days) {
+        if (out.length >= want) break;
+        out.push(...(await first([indexed(undefined, day)], want - out.length)));
+      }
+      return [...(await large), ...out];
+    };
     const runningWhere = recordWhere(q, kept);
     runningWhere.add(`ret_code = ${RET_CODE.RUNNING}`);
-    const [count, top, running] = await Promise.all([
-      pool.query<{ total: number }>(`SELECT count(*)::float8 AS total FROM (${matches('1')}) c`, w.params),
-      offset + limit === 0
+    const count = indexed();
+    const [counted, top, running] = await Promise.all([
+      pool.query<{ total: number }>(
+        `SELECT ((SELECT count(*) FROM invocations WHERE ${count.sql})
+               + (SELECT count(*) FROM invocations WHERE ${big(count.params).sql}))::float8 AS total`,
+        count.params,
+      ),
+      want === 0
         ? undefined
-        : pool.query<Key>(
-            // The matches first, then their order: left to itself the planner walks an index in the
-            // sort's order and computes every row's tokens until it has a page, which for a rare word is
-            // most of the table.
-            `WITH m AS MATERIALIZED (${matches(`seq, ${key} AS k, request_id, start_time`)})
-             SELECT seq::float8 AS seq, k, request_id, start_time FROM m
-              ORDER BY ${orderBy(q, key === 'seq' ? 'seq' : 'k')} LIMIT ${offset + limit}`,
-            w.params,
-          ),
+        : key === 'start_time'
+          ? byDay()
+          : first(((w) => [w, big(w.params)])(indexed()), want),
       pool.query<Key & { log: string }>(
         `SELECT seq::float8 AS seq, ${key} AS k, request_id, start_time, log FROM invocations WHERE ${runningWhere.sql}`,
         runningWhere.params,
@@ -325,14 +375,14 @@ export class PostgresLogStore implements LogStore {
     ]);
     const terms = parseKeyword(q.keyword ?? '');
     const live = running.rows.filter((r) => matchKeyword(searchText(r.log), terms));
-    const total = (count.rows[0]?.total ?? 0) + live.length;
+    const total = (counted.rows[0]?.total ?? 0) + live.length;
     const dir = q.order === 'asc' ? 1 : -1;
     const numeric = key !== 'function_name' && key !== 'request_id';
     const cmp = (a: Key, b: Key): number => {
       const byKey = numeric ? Number(a.k) - Number(b.k) : compareCodePoints(String(a.k), String(b.k));
       return dir * (byKey || a.seq - b.seq);
     };
-    const keys = [...(top?.rows ?? []), ...live].sort(cmp).slice(offset, offset + limit);
+    const keys = [...(top ?? []), ...live].sort(cmp).slice(offset, offset + limit);
     if (keys.length === 0) return { total, items: [] };
     const { rows } = await pool.query<RecordRow>(
       `SELECT ${RECORD_SELECT} FROM invocations

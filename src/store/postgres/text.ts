@@ -20,11 +20,28 @@ export function indexText(log: string): string {
   return tokens.length === 0 ? ' ' : ` ${tokens.join(' ')} `;
 }
 
+/**
+ * The keyword index's lexeme of one function (`scf_index_tokens` in `schema.ts`), as a tsquery operand to
+ * AND to a search's terms: ' f<characters in namespace> <namespace> <function>', cut to 500 characters
+ * (code points, as PostgreSQL's `left` and `char_length` count) and quoted for tsquery (`'` doubled,
+ * backslash escaped). `exact` when nothing was cut: then it matches exactly that function's records (the
+ * length makes the pair of names readable back), and the equality conditions can go.
+ */
+export function functionLexeme(namespace: string, functionName: string): { lexeme: string; exact: boolean } {
+  const ns = Array.from(pgText(namespace));
+  const chars = [...` f${ns.length} `, ...ns, ' ', ...Array.from(pgText(functionName))];
+  const cut = chars.slice(0, 500).join('');
+  return {
+    lexeme: `'${cut.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`,
+    exact: chars.length <= 500,
+  };
+}
+
 /** Longest token the keyword index holds whole (`scf_tokens` in `schema.ts` cuts longer ones). */
 const INDEXED_TOKEN_CHARS = 500;
 
 export interface KeywordSql {
-  /** The terms as one tsquery over `scf_tokens(search_text)`: every token of every term, ANDed. */
+  /** The terms as one tsquery over the keyword index: every token of every term, ANDed. */
   tsquery: string;
   /** LIKE patterns the index cannot decide (phrases, cut tokens): rechecked on its candidates. */
   recheck: string[];
@@ -34,7 +51,9 @@ export interface KeywordSql {
 
 const lexeme = (token: string, prefix: boolean): string => {
   // Tokens hold only letters, digits and private-use characters: quoting cannot be broken out of.
-  if (token.length > INDEXED_TOKEN_CHARS) return `'${token.slice(0, INDEXED_TOKEN_CHARS)}':*`;
+  // Cut by code points, as PostgreSQL's `left` does (a cut inside a surrogate pair would match nothing).
+  const chars = Array.from(token);
+  if (chars.length > INDEXED_TOKEN_CHARS) return `'${chars.slice(0, INDEXED_TOKEN_CHARS).join('')}':*`;
   return `'${token}'${prefix ? ':*' : ''}`;
 };
 
@@ -57,7 +76,9 @@ export function keywordSql(keyword: string | undefined): KeywordSql | undefined 
     t.tokens.forEach((tok, k) => {
       lexemes.push(lexeme(tok, t.prefix && k === last));
     });
-    if (t.tokens.length > 1 || t.tokens.some((tok) => tok.length > INDEXED_TOKEN_CHARS))
+    // A token of 500 characters or more may equal a longer one cut by the index: rechecked. (`length`
+    // counts UTF-16 units, never fewer than the code points PostgreSQL cuts by.)
+    if (t.tokens.length > 1 || t.tokens.some((tok) => tok.length >= INDEXED_TOKEN_CHARS))
       recheck.push(pattern);
   }
   return { tsquery: lexemes.join(' & '), recheck, all };

@@ -4,4 +4,4 @@
  */
 import { runtimeContract } from './contract.js';
 
-runtimeContract('python', 'CustomRuntime', { loadsHandler: false, durationSlackMs: 50 });
+runtimeContract('python', 'CustomRuntime', { loadsHandler: false, durationSlackMs: 80 });

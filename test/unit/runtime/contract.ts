@@ -24,9 +24,12 @@ export interface ContractOptions {
    */
   loadsHandler?: boolean;
   /**
-   * ms a 200 ms sleep may be measured above what the handler itself saw (default 20): a Custom Runtime's
+   * ms a 200 ms sleep may be measured above what the handler itself saw (default 50): the platform's
+   * clock runs from the invoke message to the result, so the pipes and both processes' scheduling are in
+   * it — about a millisecond here, tens when CI loads both cores (26 ms seen once). A Custom Runtime's
    * duration also holds its own runtime client's two HTTP round trips, each a wake-up of two more
-   * processes, which a loaded machine delays.
+   * processes. What the bound catches is a duration taken from the wrong moment (the spawn, the queue,
+   * the function's own word), which is off by far more.
    */
   durationSlackMs?: number;
 }
@@ -145,7 +148,7 @@ export function runtimeContract(fixtureName: string, runtime: string, opts: Cont
     // measures on its own clock from the invoke message to the result (see numbers.test.ts).
     const { slept } = JSON.parse(r.retMsg) as { slept: number };
     assert.ok(slept >= 199, `slept ${slept}`);
-    const slack = opts.durationSlackMs ?? 20;
+    const slack = opts.durationSlackMs ?? 50;
     assert.ok(r.duration >= slept && r.duration - slept < slack, `duration ${r.duration} vs slept ${slept}`);
     assert.ok(r.duration < 400, `duration ${r.duration}`);
   });

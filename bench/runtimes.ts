@@ -4,7 +4,9 @@
  * a stem cell and without, for Node.js, Python and the Custom Runtime (a Node.js `scf_bootstrap`, the
  * runtime API over the instance's loopback). Sandboxed as by default (`runtime.sandbox: "auto"`).
  *
- *   npx tsc -p tsconfig.json && node dist/bench/runtimes.js [warm-runs] [cold-runs]
+ *   npm run build && node dist/bench/runtimes.js [warm-runs] [cold-runs]
+ *
+ * (`npm run build`, not `tsc` alone: the build also copies the Python bootstrap into dist.)
  *
  * Targets (issue 12): Python warm p50 ≤ 1 ms and cold ≤ 30 ms with a stem cell; Custom Runtime warm p50
  * ≤ 1 ms. Figures go into bench/README.md ("Runtimes").

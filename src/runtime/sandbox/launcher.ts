@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
@@ -161,6 +162,9 @@ export class SandboxLauncher {
     chmodSync(rt, 0o755);
     writeFileSync(join(rt, 'package.json'), '{ "type": "module" }\n', { mode: 0o644 });
     for (const f of opts.runtimeFiles) {
+      // A file the build did not put there (`tsc` alone does not copy the Python bootstrap) is left out:
+      // that language's instances then fail to start, saying which file is missing, and the others run.
+      if (!existsSync(join(opts.runtimeDir, f))) continue;
       const dir = dirname(join(rt, f));
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       chmodSync(dir, 0o755);

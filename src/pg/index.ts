@@ -2,4 +2,11 @@
 export { isUnavailable, pgError } from './errors.js';
 export { PgListener, type PgListenerOptions } from './listener.js';
 export { migratePg, type PgMigration } from './migrations.js';
-export { createPgPool, inTransaction, type PgPoolOptions, quoteIdent } from './pool.js';
+export {
+  type Checkout,
+  createPgPool,
+  inTransaction,
+  type PgPoolOptions,
+  quoteIdent,
+  withClient,
+} from './pool.js';

@@ -55,22 +55,49 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
  * error is rethrown). A connection whose ROLLBACK failed is destroyed rather than returned to the pool.
  */
 export async function inTransaction<T>(pool: pg.Pool, f: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await f(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
+  return withClient(pool, async (client, conn) => {
     try {
-      await client.query('ROLLBACK');
-    } catch (rollbackErr) {
-      // The connection is unusable (the server went away): it must not go back to the pool.
-      broken = rollbackErr as Error;
+      await client.query('BEGIN');
+      const result = await f(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that broke is not rolled back (nothing would answer); one whose ROLLBACK fails is
+      // broken too. Either way the pool destroys it instead of lending it again.
+      if (!conn.broken()) await client.query('ROLLBACK').catch((e: Error) => conn.fail(e));
+      throw err;
     }
-    throw err;
+  });
+}
+
+/** What `withClient` tells the code running on its connection. */
+export interface Checkout {
+  /** True once the connection failed (its socket, or a statement that said so through `fail`). */
+  broken(): boolean;
+  /** Marks the connection unusable: it is destroyed instead of going back to the pool. */
+  fail(err: Error): void;
+}
+
+/**
+ * Runs `f` on one connection checked out of the pool, then gives it back — or destroys it when it broke
+ * meanwhile. pg emits `error` on a client whose socket fails (the server went away, the network reset)
+ * besides failing its running query, and the pool listens only while a client is idle: without the
+ * listener held here, that event would be an uncaught exception that takes the server down.
+ */
+export async function withClient<T>(
+  pool: pg.Pool,
+  f: (client: pg.PoolClient, conn: Checkout) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  const fail = (err: Error): void => {
+    failure ??= err;
+  };
+  client.on('error', fail);
+  try {
+    return await f(client, { broken: () => failure !== undefined, fail });
   } finally {
-    client.release(broken);
+    client.removeListener('error', fail);
+    client.release(failure);
   }
 }

@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import { ScfError } from '../../errors/index.js';
-import { createPgPool, inTransaction, migratePg, pgError } from '../../pg/index.js';
+import { createPgPool, inTransaction, migratePg, pgError, withClient } from '../../pg/index.js';
 import { matchKeyword, parseKeyword } from '../keyword.js';
 import { searchText } from '../search-text.js';
 import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
@@ -424,41 +424,46 @@ export class PostgresLogStore implements LogStore {
     // One connection for the whole prune, holding a session advisory lock: every node runs retention,
     // and one prune at a time is enough (another node's attempt meanwhile finds the lock taken and
     // leaves the work to the one under way).
-    let client: pg.PoolClient | undefined;
-    let locked = false;
     try {
-      client = await pool.connect();
-      const { rows: got } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-        PRUNE_LOCK,
-      ]);
-      locked = got[0]?.ok === true;
-      if (!locked) return 0;
-      const days = (await partitions.list(client)).filter((d) => d <= lastDay);
-      if (days.length === 0) return 0;
-      await client.query('BEGIN');
-      await client.query('UPDATE store_state SET kept_from = $1', [(lastDay + 1) * DAY_MS]);
-      const { rows } = await client.query<{ n: number }>(
-        'SELECT COALESCE(sum(n), 0)::float8 AS n FROM invocation_counts WHERE day <= $1',
-        [lastDay],
-      );
-      await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
-      await client.query('COMMIT');
-      for (const day of days) {
-        const name = partitionName(day);
-        await client.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
-        await client.query(`DROP TABLE ${name}`);
-        partitions.forget(day);
-      }
-      await client.query('UPDATE store_state SET kept_from = NULL');
-      return rows[0]?.n ?? 0;
+      return await withClient(pool, async (client, conn) => {
+        const { rows: got } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+          PRUNE_LOCK,
+        ]);
+        if (got[0]?.ok !== true) return 0;
+        try {
+          const days = (await partitions.list(client)).filter((d) => d <= lastDay);
+          if (days.length === 0) return 0;
+          await client.query('BEGIN');
+          try {
+            await client.query('UPDATE store_state SET kept_from = $1', [(lastDay + 1) * DAY_MS]);
+            const { rows } = await client.query<{ n: number }>(
+              'SELECT COALESCE(sum(n), 0)::float8 AS n FROM invocation_counts WHERE day <= $1',
+              [lastDay],
+            );
+            await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
+            await client.query('COMMIT');
+            for (const day of days) {
+              const name = partitionName(day);
+              await client.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
+              await client.query(`DROP TABLE ${name}`);
+              partitions.forget(day);
+            }
+            await client.query('UPDATE store_state SET kept_from = NULL');
+            return rows[0]?.n ?? 0;
+          } catch (err) {
+            if (!conn.broken()) await client.query('ROLLBACK').catch((e: Error) => conn.fail(e));
+            throw err;
+          }
+        } finally {
+          if (!conn.broken()) {
+            await client
+              .query('SELECT pg_advisory_unlock($1)', [PRUNE_LOCK])
+              .catch((e: Error) => conn.fail(e));
+          }
+        }
+      });
     } catch (err) {
-      await client?.query('ROLLBACK').catch(() => {});
       throw pgError(err, 'pruning records');
-    } finally {
-      if (client) {
-        if (locked) await client.query('SELECT pg_advisory_unlock($1)', [PRUNE_LOCK]).catch(() => {});
-        client.release();
-      }
     }
   }
 

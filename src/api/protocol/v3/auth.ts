@@ -24,6 +24,7 @@ import {
   TC3_ALGORITHM,
   tc3CanonicalRequest,
   tc3Date,
+  tc3PayloadHash,
   tc3Signature,
   v1Method,
   v1Signature,
@@ -200,6 +201,7 @@ function authenticateTc3(req: WireRequest, ctx: ProtocolContext, authorization: 
   }
   const body = method === 'GET' ? Buffer.alloc(0) : req.body;
   let ok = false;
+  const bodyHash = tc3PayloadHash(body);
   for (const host of hostVariants(req.host)) {
     const headers = signedValues.map(([n, v]) => [n, n === 'host' ? host : v] as const);
     const canonicalRequest = tc3CanonicalRequest({
@@ -208,6 +210,7 @@ function authenticateTc3(req: WireRequest, ctx: ProtocolContext, authorization: 
       rawQuery: req.rawQuery,
       headers,
       body,
+      bodyHash,
     });
     const expected = tc3Signature({
       secretKey,

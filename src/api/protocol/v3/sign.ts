@@ -27,7 +27,12 @@ export interface Tc3CanonicalInput {
   headers: ReadonlyArray<readonly [name: string, value: string]>;
   /** The exact body bytes ('' for GET). */
   body: string | Uint8Array;
+  /** `tc3PayloadHash(body)`, when the caller has it already (one request checked against several hosts). */
+  bodyHash?: string;
 }
+
+/** The hex SHA-256 of a request body, the canonical request's last line. */
+export const tc3PayloadHash = (body: string | Uint8Array): string => sha256Hex(body);
 
 /**
  * The canonical request. Headers are sorted by name here, values trimmed, so callers can pass them in
@@ -45,7 +50,7 @@ export function tc3CanonicalRequest(input: Tc3CanonicalInput): string {
     input.rawQuery,
     canonicalHeaders,
     signedHeaders,
-    sha256Hex(input.body),
+    input.bodyHash ?? sha256Hex(input.body),
   ].join('\n');
 }
 
@@ -68,10 +73,28 @@ export function tc3Signature(input: Tc3SignInput): string {
     `${input.date}/${input.service}/tc3_request`,
     sha256Hex(input.canonicalRequest),
   ].join('\n');
-  const kDate = hmac(`TC3${input.secretKey}`, input.date);
-  const kService = hmac(kDate, input.service);
-  const kSigning = hmac(kService, 'tc3_request');
-  return createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(input)).update(stringToSign, 'utf8').digest('hex');
+}
+
+/**
+ * Signing keys already derived, by secret key, date and service: the three HMACs of the derivation are
+ * the same for every request of a client on one day (and a request is often checked twice, with and
+ * without its host's port). Bounded: emptied when it grows past SIGNING_KEYS_MAX (a new day, many keys).
+ */
+const signingKeys = new Map<string, Buffer>();
+const SIGNING_KEYS_MAX = 256;
+
+function signingKey(input: { secretKey: string; date: string; service: string }): Buffer {
+  const id = `${input.date}\n${input.service}\n${input.secretKey}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    const kDate = hmac(`TC3${input.secretKey}`, input.date);
+    const kService = hmac(kDate, input.service);
+    key = hmac(kService, 'tc3_request');
+    if (signingKeys.size >= SIGNING_KEYS_MAX) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 export type V1SignatureMethod = 'HmacSHA1' | 'HmacSHA256';

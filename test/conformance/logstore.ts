@@ -965,8 +965,11 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
           }),
           { numRuns: runs },
         );
-        // Guard against a vacuous property: many of the generated queries must return records.
-        assert.ok(nonEmpty >= queries / 4, `only ${nonEmpty} of ${queries} pages non-empty`);
+        // Guard against a vacuous property: many of the generated queries must return records. Measured
+        // over 18 runs: 28-51 % non-empty (mean ~38 %); a quarter was once missed by chance (35 of 145),
+        // so the bar is a sixth: a property gone vacuous would be near 0.
+        t.diagnostic(`${nonEmpty} of ${queries} pages non-empty`);
+        assert.ok(nonEmpty >= queries / 6, `only ${nonEmpty} of ${queries} pages non-empty`);
       });
 
       it('prune amid a write history: the count, and then query(), equal the model', async (t) => {

@@ -18,7 +18,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError } from '../../errors/index.js';
-import { makeDrain, WriteTurn } from './fts-indexer.js';
+import { makeDrain, makeQueueProbe, WriteTurn } from './fts-indexer.js';
 import { type FromIndexer, type IndexerWorkerData, isToIndexer } from './indexer-protocol.js';
 import { makePrune } from './prune.js';
 
@@ -40,6 +40,7 @@ db.pragma('mmap_size = 1073741824');
 // Except after prune transactions (see `checkpointAfterPrune`).
 db.pragma('wal_autocheckpoint = 0');
 const drain = makeDrain(db);
+const queued = makeQueueProbe(db);
 const prune = makePrune(db);
 const turn = new WriteTurn(data.turn);
 const limits = { maxRecords: data.maxRecords, maxMs: data.maxMs, shouldYield: () => turn.mainWants() };
@@ -135,15 +136,23 @@ function step(): void {
   lastRun = performance.now();
   if (more) {
     setImmediate(step);
-  } else {
-    running = false;
-    post({ type: 'idle' });
+    return;
   }
+  running = false;
+  turn.indexerScheduled(false);
+  // A record committed after this last transaction read the queue, while this thread was still marked
+  // scheduled, came with no wake-up: look once more now that the main writer will send one.
+  if (queued() > 0) {
+    wake();
+    return;
+  }
+  post({ type: 'idle' });
 }
 
 function wake(): void {
   if (running || stopping) return;
   running = true;
+  turn.indexerScheduled(true);
   setImmediate(step);
 }
 

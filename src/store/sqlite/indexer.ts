@@ -155,7 +155,9 @@ export class WorkerIndexer implements Indexer {
   }
 
   wake(): void {
-    this.#post({ type: 'wake' });
+    // Only when the thread is idle: while it has work scheduled it looks at the queue again before it
+    // rests (`WriteTurn.indexerScheduled`).
+    if (this.#options.turn.mainShouldWake()) this.#post({ type: 'wake' });
   }
 
   hold(on: boolean): void {

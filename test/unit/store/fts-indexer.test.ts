@@ -162,6 +162,35 @@ describe('SQLite store: near-real-time full-text indexing', () => {
     await assertMatchesModel(store, model, 'finished again, indexed');
   });
 
+  it('every commit is indexed promptly, also one made just as the indexer goes idle (no lost wake-up)', async (t) => {
+    // The indexer thread is woken only when it was idle (a commit while it has work scheduled posts
+    // nothing, and the thread looks at the queue once more as it goes idle). A lost wake-up would leave a
+    // record queued until the thread's 1 s poll. Writes here follow each drain at once or a few ms later,
+    // around the moments the thread finishes; the narrowest window (a commit between the thread's last,
+    // empty read of the queue and its going idle) is microseconds wide and not forced.
+    const path = dbPath();
+    const store = await openStore(t, { path });
+    const probe = new Database(path, { readonly: true });
+    t.after(() => probe.close());
+    const pending = probe.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM fts_queue');
+    const waits: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      if (i % 3 > 0) await new Promise((r) => setTimeout(r, i % 7));
+      await store.write(finishAll([rec()]));
+      const t0 = performance.now();
+      while ((pending.get()?.n ?? 0) > 0) {
+        if (performance.now() - t0 > 3000) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      waits.push(performance.now() - t0);
+    }
+    const worst = Math.max(...waits);
+    assert.ok(
+      worst < 700,
+      `the slowest record waited ${worst.toFixed(0)} ms to be indexed (the poll is 1 s)`,
+    );
+  });
+
   it('close() leaves the queue; it drains after reopening, nothing lost', async (t) => {
     const path = dbPath();
     const model = new LogModel();

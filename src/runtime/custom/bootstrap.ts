@@ -181,6 +181,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       return;
     }
     reply(res, 200, '{}');
+    // What the bootstrap printed before it answered is in its stdout/stderr pipes, which may be read in
+    // this same turn of the event loop but after this request: the result goes once this turn's reads
+    // are done, so those lines are this invocation's.
+    await new Promise((resolve) => setImmediate(resolve));
     if (route.endsWith('/response')) {
       finish({ t: 'done', id: cur.id, ok: true, ret: resultJson(body), drop: cur.dropped });
     } else {

@@ -96,3 +96,16 @@ test('a bootstrap never ready: 439 once the init timeout passes, with what it pr
   assert.match(r.retMsg, /warming up forever/);
   assert.ok(wall >= 1000 && wall < 5000, `wall ${wall.toFixed(0)} ms`);
 });
+
+test('what the bootstrap prints before it answers is in that invocation’s log, every time', async (t) => {
+  // Its stdout and the runtime API are two channels: the answer can be read before the line printed just
+  // ahead of it, unless the result waits for that turn's reads (as it does).
+  const rt = makeRuntime(t);
+  const f = custom('custom-node');
+  for (let i = 0; i < 40; i++) {
+    const req = request(f, { event: `{"text":"n${i}"}` });
+    const r = await rt.invoke(req);
+    assert.equal(r.retCode, 0, r.retMsg);
+    assert.ok(userMessages(r.log).includes(`handling ${req.requestId}`), `invocation ${i}: ${r.log}`);
+  }
+});

@@ -4,8 +4,9 @@
  * node is seen here; the changes do so themselves.
  */
 
-import { invalidValue } from '../../errors/index.js';
+import { invalidValue, RULE, ScfError } from '../../errors/index.js';
 import type { FunctionDefinition } from '../../functions/types.js';
+import { DEFAULT_NAMESPACE } from '../../functions/types.js';
 import { DEFAULT_NAMESPACE_LIMIT, MAX_FILTER_VALUES, MAX_LIST_FILTERS, onlyLatest } from './limits.js';
 import type {
   ActionContext,
@@ -59,6 +60,11 @@ export async function getFunction(ctx: ActionContext, input: GetFunctionInput): 
     };
   }
   await ctx.functions.sync();
+  const ns = input.namespace ?? DEFAULT_NAMESPACE;
+  // An unknown namespace is named as such (SCF: ResourceNotFound.Namespace), not as a missing function.
+  if (!ctx.functions.getNamespace(ns)) {
+    throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
+  }
   return withRanOn(ctx.functions.get(input.functionName, input.namespace));
 }
 
@@ -155,6 +161,11 @@ export async function createNamespace(
   ctx: ActionContext,
   input: CreateNamespaceInput,
 ): Promise<NamespaceDefinition> {
+  if (input.namespace === DEFAULT_NAMESPACE) {
+    throw new ScfError('NamespaceInUse', 'the default namespace always exists; it cannot be created', {
+      rule: RULE.createDefaultNamespace,
+    });
+  }
   return ctx.functions.createNamespaceAsync(input.namespace, input.description);
 }
 

@@ -32,10 +32,22 @@ export async function createFunction(
   return ctx.functions.createAsync(input);
 }
 
+/**
+ * A function's namespace, checked before the function: SCF names an unknown namespace as such
+ * (ResourceNotFound.Namespace) in GetFunction, Update* and DeleteFunction, not as a missing function.
+ */
+async function requireNamespace(ctx: ActionContext, namespace: string | undefined): Promise<void> {
+  await ctx.functions.sync();
+  const ns = namespace ?? DEFAULT_NAMESPACE;
+  if (!ctx.functions.getNamespace(ns))
+    throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
+}
+
 export async function updateFunctionCode(
   ctx: ActionContext,
   input: UpdateFunctionCodeInput,
 ): Promise<FunctionDefinition> {
+  await requireNamespace(ctx, input.namespace);
   return ctx.functions.updateCodeAsync(input);
 }
 
@@ -43,11 +55,13 @@ export async function updateFunctionConfiguration(
   ctx: ActionContext,
   input: UpdateFunctionConfigurationInput,
 ): Promise<FunctionDefinition> {
+  await requireNamespace(ctx, input.namespace);
   return ctx.functions.updateConfigurationAsync(input);
 }
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
   onlyLatest(input.qualifier);
+  await requireNamespace(ctx, input.namespace);
   const withRanOn = (def: FunctionDefinition): GetFunctionOutput => {
     const ranOn = ctx.invoker.ranOn(def.runtime);
     return ranOn === undefined ? { ...def } : { ...def, ranOn };
@@ -58,12 +72,6 @@ export async function getFunction(ctx: ActionContext, input: GetFunctionInput): 
       ...withRanOn(def),
       code: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64'),
     };
-  }
-  await ctx.functions.sync();
-  const ns = input.namespace ?? DEFAULT_NAMESPACE;
-  // An unknown namespace is named as such (SCF: ResourceNotFound.Namespace), not as a missing function.
-  if (!ctx.functions.getNamespace(ns)) {
-    throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
   }
   return withRanOn(ctx.functions.get(input.functionName, input.namespace));
 }
@@ -154,6 +162,7 @@ export async function deleteFunction(
   input: FunctionRef & { qualifier?: string },
 ): Promise<void> {
   onlyLatest(input.qualifier);
+  await requireNamespace(ctx, input.namespace);
   await ctx.functions.deleteAsync(input.functionName, input.namespace);
 }
 

@@ -4,7 +4,8 @@
  * carries no such lists) and the common codes of `../shared/spec/scf-reference.md` §3.5. A row's `scf`
  * codes are in SCF's list for the action; its `local` codes are scf-local's own, each saying why.
  * `test/compat/v3-models.test.ts` checks that every code an action answers through the real SDK is in its
- * row; `test/unit/api/v3/error-codes.test.ts` that the table stays consistent.
+ * row, and provokes every code of every row (a code no request reaches does not belong here);
+ * `test/unit/api/v3/error-codes.test.ts` checks that the table stays consistent.
  */
 
 /** Codes any action may answer (§3.5 common codes): authentication, envelope and platform faults. */
@@ -32,8 +33,6 @@ export interface V3CodeRow {
   readonly local?: Readonly<Record<string, string>>;
 }
 
-const NAMESPACE_NAMED =
-  'an unknown namespace is named as such, as SCF does in its other actions, rather than as a missing function';
 const QUALIFIER = 'a version other than $LATEST: scf-local has no published versions yet';
 
 /** Per action: what it may answer besides `COMMON_V3_CODES`. */
@@ -52,7 +51,8 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     local: {
       'InvalidParameterValue.Limit': "a Limit that is not a count (SCF's errors.go has the code)",
       'InvalidParameterValue.Qualifier': QUALIFIER,
-      'ResourceNotFound.Namespace': NAMESPACE_NAMED,
+      'ResourceNotFound.Namespace':
+        'Namespace without FunctionName names no function: an unknown one is named as a namespace',
     },
   },
   GetRequestStatus: {
@@ -61,7 +61,6 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
       'InvalidParameterValue.StartTimeOrEndTime',
       'ResourceNotFound.Function',
     ],
-    local: { 'ResourceNotFound.Namespace': NAMESPACE_NAMED },
   },
   Invoke: {
     scf: ['InvalidParameterValue.Param', 'ResourceNotFound.Function'],
@@ -73,17 +72,15 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
       'InvalidParameterValue.Qualifier': QUALIFIER,
       'LimitExceeded.Concurrency':
         "every instance busy and the function's queue full (SCF reports it inside the invocation, status 432)",
-      'ResourceNotFound.Namespace': NAMESPACE_NAMED,
     },
   },
   InvokeFunction: {
-    scf: ['InvalidParameterValue.ClientContext', 'InvalidParameterValue.Param', 'ResourceNotFound.Function'],
+    scf: ['InvalidParameterValue.Param', 'ResourceNotFound.Function'],
     local: {
       'InvalidParameterValue.Event': 'an event over the size limit, named by its parameter',
       'InvalidParameterValue.LogType': 'LogType other than None or Tail',
       'InvalidParameterValue.Qualifier': QUALIFIER,
       'LimitExceeded.Concurrency': "as Invoke's",
-      'ResourceNotFound.Namespace': NAMESPACE_NAMED,
     },
   },
   CreateFunction: {
@@ -107,9 +104,7 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
   },
   UpdateFunctionCode: {
     scf: [
-      'InvalidParameterValue.FunctionName',
       'InvalidParameterValue.Handler',
-      'InvalidParameterValue.Namespace',
       'InvalidParameterValue.ZipFile',
       'InvalidParameterValue.ZipFileBase64BinasciiError',
       'ResourceNotFound.Function',
@@ -121,10 +116,8 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     scf: [
       'InvalidParameterValue.Description',
       'InvalidParameterValue.Environment',
-      'InvalidParameterValue.FunctionName',
       'InvalidParameterValue.Handler',
       'InvalidParameterValue.MemorySize',
-      'InvalidParameterValue.Namespace',
       'InvalidParameterValue.Runtime',
       'LimitExceeded.Timeout',
       'ResourceNotFound.Function',
@@ -133,13 +126,7 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     local: { 'InvalidParameterValue.Timeout': 'a Timeout that is not an integer' },
   },
   GetFunction: {
-    scf: [
-      'InvalidParameterValue.FunctionName',
-      'InvalidParameterValue.Namespace',
-      'InvalidParameterValue.Qualifier',
-      'ResourceNotFound.Function',
-      'ResourceNotFound.Namespace',
-    ],
+    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
     local: { 'InvalidParameterValue.ShowCode': 'ShowCode other than TRUE or FALSE' },
   },
   ListFunctions: {
@@ -159,13 +146,7 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     },
   },
   DeleteFunction: {
-    scf: [
-      'InvalidParameterValue.FunctionName',
-      'InvalidParameterValue.Namespace',
-      'InvalidParameterValue.Qualifier',
-      'ResourceNotFound.Function',
-      'ResourceNotFound.Namespace',
-    ],
+    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
   },
   CreateNamespace: {
     scf: [

@@ -4,7 +4,7 @@
  */
 import { ERROR_CODES, type ErrorCode } from '../errors/index.js';
 import { V2_CODES } from './protocol/v2/errors.js';
-import { V3_CODES } from './protocol/v3/errors.js';
+import { RULE_CODES, V3_CODES } from './protocol/v3/errors.js';
 
 export function renderErrorsDoc(): string {
   const lines = [
@@ -33,5 +33,14 @@ export function renderErrorsDoc(): string {
       `| ${name} | ${v2} | ${v2Desc} | \`${v3}\` | ${spec.user ? 'caller' : 'platform'} | ${spec.doc} |`,
     );
   }
+  lines.push(
+    '',
+    "API 3.0 answers some rules with a code of its own instead of the row above (SCF's per-action lists;",
+    '`src/api/protocol/v3/error-codes.ts` holds the codes each action may answer):',
+    '',
+    '| rule | API 3.0 code |',
+    '|---|---|',
+  );
+  for (const [rule, code] of Object.entries(RULE_CODES)) lines.push(`| ${rule} | \`${code}\` |`);
   return `${lines.join('\n')}\n`;
 }

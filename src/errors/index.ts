@@ -19,6 +19,14 @@ export const RULE = {
   eventSize: 'eventSize',
   /** An invocation event that is not JSON. */
   eventJson: 'eventJson',
+  /** A function timeout outside SCF's range (1 to 900 s); detail `{max}`. */
+  timeoutRange: 'timeoutRange',
+  /** A code package (ZipFile) that is not base64. */
+  zipBase64: 'zipBase64',
+  /** Creating the default namespace, which always exists. */
+  createDefaultNamespace: 'createDefaultNamespace',
+  /** Deleting the default namespace, which cannot be deleted. */
+  deleteDefaultNamespace: 'deleteDefaultNamespace',
 } as const;
 
 export type Rule = (typeof RULE)[keyof typeof RULE];

@@ -17,7 +17,7 @@ import {
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Unzip, UnzipInflate, type Zippable, zipSync } from 'fflate';
-import { type ErrorCode, invalidValue, ScfError } from '../errors/index.js';
+import { type ErrorCode, invalidValue, RULE, ScfError } from '../errors/index.js';
 import type { CodeInput } from './types.js';
 
 /** SCF: a code package is at most 500 MB unpacked. */
@@ -58,8 +58,12 @@ export function codeToZip(code: CodeInput): Uint8Array {
   if ('zip' in code) return code.zip;
   if ('zipBase64' in code) {
     const b64 = code.zipBase64.startsWith('@') ? code.zipBase64.slice(1) : code.zipBase64;
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64))
-      throw invalidValue('zipFile', 'ZipFile is not valid base64');
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) {
+      throw new ScfError('InvalidParameterValue', 'ZipFile is not valid base64', {
+        field: 'zipFile',
+        rule: RULE.zipBase64,
+      });
+    }
     return Buffer.from(b64, 'base64');
   }
   if ('zipFile' in code) {

@@ -25,7 +25,7 @@
  * are for trusted callers (embedding, tests): do not mix both kinds on the same function at the same time.
  */
 import { resolve } from 'node:path';
-import { ScfError, toScfError } from '../errors/index.js';
+import { RULE, ScfError, toScfError } from '../errors/index.js';
 import { stderrReport } from '../logger/index.js';
 import { FileCatalog } from './catalog/files.js';
 import type {
@@ -819,7 +819,9 @@ export class FunctionRegistry {
     const ns = validateNamespace(name);
     if (!this.#namespaces.has(ns)) throw namespaceNotFound(ns);
     if (ns === DEFAULT_NAMESPACE)
-      throw new ScfError('UnsupportedOperation', 'the default namespace cannot be deleted');
+      throw new ScfError('UnsupportedOperation', 'the default namespace cannot be deleted', {
+        rule: RULE.deleteDefaultNamespace,
+      });
     if ([...this.#functions.values()].some((f) => f.namespace === ns)) throw namespaceNotEmpty(ns);
     return { op: 'deleteNamespace', name: ns };
   }

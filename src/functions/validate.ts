@@ -1,5 +1,5 @@
 /** SCF's rules for function definitions, each failure a coded InvalidParameterValue naming the field. */
-import { invalidValue } from '../errors/index.js';
+import { invalidValue, RULE, ScfError } from '../errors/index.js';
 import { CUSTOM_RUNTIME } from '../runtime/custom/language.js';
 import { PYTHON_RUNTIMES } from '../runtime/python/language.js';
 
@@ -83,8 +83,14 @@ export function validateMemorySize(mb: unknown): number {
 }
 
 export function validateTimeout(s: unknown): number {
-  if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 900) {
-    throw invalidValue('timeout', `Timeout ${String(s)} is invalid: an integer from 1 to 900 (seconds)`);
+  const message = `Timeout ${String(s)} is invalid: an integer from 1 to 900 (seconds)`;
+  if (typeof s !== 'number' || !Number.isInteger(s)) throw invalidValue('timeout', message);
+  if (s < 1 || s > 900) {
+    throw new ScfError('InvalidParameterValue', message, {
+      field: 'timeout',
+      rule: RULE.timeoutRange,
+      detail: { max: 900 },
+    });
   }
   return s;
 }

@@ -4,8 +4,9 @@
  * node is seen here; the changes do so themselves.
  */
 
-import { invalidValue } from '../../errors/index.js';
+import { invalidValue, RULE, ScfError } from '../../errors/index.js';
 import type { FunctionDefinition } from '../../functions/types.js';
+import { DEFAULT_NAMESPACE } from '../../functions/types.js';
 import { DEFAULT_NAMESPACE_LIMIT, MAX_FILTER_VALUES, MAX_LIST_FILTERS, onlyLatest } from './limits.js';
 import type {
   ActionContext,
@@ -31,10 +32,22 @@ export async function createFunction(
   return ctx.functions.createAsync(input);
 }
 
+/**
+ * A function's namespace, checked before the function: SCF names an unknown namespace as such
+ * (ResourceNotFound.Namespace) in GetFunction, Update* and DeleteFunction, not as a missing function.
+ */
+async function requireNamespace(ctx: ActionContext, namespace: string | undefined): Promise<void> {
+  await ctx.functions.sync();
+  const ns = namespace ?? DEFAULT_NAMESPACE;
+  if (!ctx.functions.getNamespace(ns))
+    throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
+}
+
 export async function updateFunctionCode(
   ctx: ActionContext,
   input: UpdateFunctionCodeInput,
 ): Promise<FunctionDefinition> {
+  await requireNamespace(ctx, input.namespace);
   return ctx.functions.updateCodeAsync(input);
 }
 
@@ -42,11 +55,13 @@ export async function updateFunctionConfiguration(
   ctx: ActionContext,
   input: UpdateFunctionConfigurationInput,
 ): Promise<FunctionDefinition> {
+  await requireNamespace(ctx, input.namespace);
   return ctx.functions.updateConfigurationAsync(input);
 }
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
   onlyLatest(input.qualifier);
+  await requireNamespace(ctx, input.namespace);
   const withRanOn = (def: FunctionDefinition): GetFunctionOutput => {
     const ranOn = ctx.invoker.ranOn(def.runtime);
     return ranOn === undefined ? { ...def } : { ...def, ranOn };
@@ -58,7 +73,6 @@ export async function getFunction(ctx: ActionContext, input: GetFunctionInput): 
       code: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64'),
     };
   }
-  await ctx.functions.sync();
   return withRanOn(ctx.functions.get(input.functionName, input.namespace));
 }
 
@@ -148,6 +162,7 @@ export async function deleteFunction(
   input: FunctionRef & { qualifier?: string },
 ): Promise<void> {
   onlyLatest(input.qualifier);
+  await requireNamespace(ctx, input.namespace);
   await ctx.functions.deleteAsync(input.functionName, input.namespace);
 }
 
@@ -155,6 +170,11 @@ export async function createNamespace(
   ctx: ActionContext,
   input: CreateNamespaceInput,
 ): Promise<NamespaceDefinition> {
+  if (input.namespace === DEFAULT_NAMESPACE) {
+    throw new ScfError('NamespaceInUse', 'the default namespace always exists; it cannot be created', {
+      rule: RULE.createDefaultNamespace,
+    });
+  }
   return ctx.functions.createNamespaceAsync(input.namespace, input.description);
 }
 

@@ -153,8 +153,10 @@ describe('the operations check SCF rules once and each protocol words them', () 
 
     const notJson = await caught(ops.invoke(ctx, { functionName: 'fn', event: '{oops' }));
     assert.equal(v2ErrorBody(notJson).message, 'the event is not valid JSON');
+    // SCF answers an event that is not JSON with InvalidParameterValue.Param whatever the parameter's name;
+    // the message names it.
     assert.deepEqual(v3Error(notJson, { event: 'Event' }), {
-      Code: 'InvalidParameterValue.Event',
+      Code: 'InvalidParameterValue.Param',
       Message: 'Event is not valid JSON.',
     });
   });

@@ -3,7 +3,7 @@
  * code takes one: `InvalidParameterValue.Order`) and, for the operations' rules, SCF 3.0's own wording.
  * Canonical field names (the operations' camelCase input names) become 3.0 parameter names here.
  */
-import { type ErrorCode, RULE, type ScfError, toScfError } from '../../../errors/index.js';
+import { type ErrorCode, RULE, type Rule, type ScfError, toScfError } from '../../../errors/index.js';
 
 export const V3_CODES: Readonly<Record<ErrorCode, string>> = {
   InvalidParameter: 'InvalidParameter',
@@ -48,8 +48,22 @@ export function spellField(field: string, fields: Readonly<Record<string, string
   return fields[field] ?? SPELLING[field] ?? field.charAt(0).toUpperCase() + field.slice(1);
 }
 
+/**
+ * SCF 3.0's own codes for some of the operations' rules, where it does not answer the rule's canonical code
+ * with the field appended (SCF's per-action lists; `error-codes.ts`).
+ */
+export const RULE_CODES: Partial<Readonly<Record<Rule, string>>> = {
+  [RULE.eventJson]: 'InvalidParameterValue.Param',
+  [RULE.timeoutRange]: 'LimitExceeded.Timeout',
+  [RULE.zipBase64]: 'InvalidParameterValue.ZipFileBase64BinasciiError',
+  [RULE.createDefaultNamespace]: 'InvalidParameterValue.DefaultNamespace',
+  [RULE.deleteDefaultNamespace]: 'FailedOperation.DeleteNamespace',
+};
+
 /** The 3.0 `Error.Code` of an error. */
 export function v3Code(err: ScfError, fields?: Readonly<Record<string, string>>): string {
+  const byRule = err.rule === undefined ? undefined : RULE_CODES[err.rule];
+  if (byRule !== undefined) return byRule;
   const base = V3_CODES[err.code];
   return err.field !== undefined && FIELD_CODES.has(base) ? `${base}.${spellField(err.field, fields)}` : base;
 }

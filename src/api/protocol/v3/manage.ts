@@ -91,7 +91,8 @@ function unsupportedCodeSource(
 
 export const CREATE_FUNCTION = z.object({
   FunctionName: v3.required(),
-  Code: v3.object({ ZipFile: v3.str() }, { required: true }),
+  // Required, but checked in createFunctionInput: SCF answers MissingParameter.Code, not the common code.
+  Code: v3.object({ ZipFile: v3.str() }),
   CodeSource: v3.str(),
   Type: v3.str(),
   ...CONFIG,
@@ -101,11 +102,18 @@ export function createFunctionInput(p: z.output<typeof CREATE_FUNCTION>, params:
   const code = isPlainObject(params['Code']) ? params['Code'] : {};
   unsupportedCodeSource(code, 'Code.', p.CodeSource);
   const zip = p.Code?.ZipFile;
-  if (zip === undefined) throw missing('Code.ZipFile');
+  if (zip === undefined) {
+    throw new ScfError('MissingParameter', 'The request is missing a required parameter `Code.ZipFile`.', {
+      field: 'Code',
+    });
+  }
   if (p.Type !== undefined && p.Type !== 'Event') {
+    // HTTP is SCF's other function type, which scf-local does not run; anything else is no type at all.
+    if (p.Type !== 'HTTP')
+      throw badValue('Type', `Type must be Event or HTTP; got ${JSON.stringify(p.Type)}`);
     throw new ScfError(
       'UnsupportedOperation',
-      `function Type ${p.Type} is not supported by scf-local; only Event.`,
+      'function Type HTTP is not supported by scf-local; only Event.',
     );
   }
   const input: CreateFunctionInput = {
@@ -222,6 +230,8 @@ function functionSummary(def: FunctionDefinition, env: MappingEnv): Json {
     Type: 'Event',
     AsyncRunEnable: 'FALSE',
     TraceEnable: 'FALSE',
+    // Why the function is not Active; never anything here (the model does not mark it nullable).
+    StatusReasons: [],
   };
 }
 
@@ -239,6 +249,15 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     FunctionVersion: LATEST,
     MemorySize: out.memorySize,
     VpcConfig: { VpcId: '', SubnetId: '' },
+    // Objects and flags the model does not mark nullable: SCF returns them empty for a function that has
+    // none, and clients read them unguarded (`resp.EipConfig.EipFixed`).
+    UseGpu: 'FALSE',
+    EipConfig: { EipFixed: 'FALSE', Eips: [] },
+    AccessInfo: { Host: '', Vip: '' },
+    L5Enable: 'FALSE',
+    DeadLetterConfig: { Type: '', Name: '', FilterType: '' },
+    CfsConfig: { CfsInsList: [] },
+    DnsCache: 'FALSE',
     Environment: { Variables: Object.entries(out.environment).map(([Key, Value]) => ({ Key, Value })) },
     CodeResult: 'success',
     CodeError: '',
@@ -251,7 +270,6 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     AvailableStatus: 'Available',
     Qualifier: LATEST,
     InitTimeout: 65,
-    StatusReasons: [],
   };
 }
 

@@ -269,7 +269,7 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
   );
   assert.equal(
     code(() => map.parseCreateFunction({ FunctionName: 'f' })),
-    'MissingParameter',
+    'MissingParameter.Code',
   );
   assert.equal(
     code(() =>
@@ -280,6 +280,11 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
   assert.equal(
     code(() => map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, Type: 'HTTP' })),
     'UnsupportedOperation',
+  );
+  // A Type SCF does not have at all is a bad value (SCF: InvalidParameterValue.Type), not an unsupported one.
+  assert.equal(
+    code(() => map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, Type: 'Lambda' })),
+    'InvalidParameterValue.Type',
   );
   assert.equal(
     code(() => map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, MemorySize: 'big' })),

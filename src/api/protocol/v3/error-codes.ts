@@ -1,0 +1,181 @@
+/**
+ * The API 3.0 error codes each implemented action may answer, in one table. Sources: SCF's per-action lists
+ * ("可能返回的错误码") in `tencentcloud-sdk-go` `tencentcloud/scf/v20180416/client.go` (the Node SDK
+ * carries no such lists) and the common codes of `../shared/spec/scf-reference.md` §3.5. A row's `scf`
+ * codes are in SCF's list for the action; its `local` codes are scf-local's own, each saying why.
+ * `test/compat/v3-models.test.ts` checks that every code an action answers through the real SDK is in its
+ * row, and provokes every code of every row (a code no request reaches does not belong here);
+ * `test/unit/api/v3/error-codes.test.ts` checks that the table stays consistent.
+ */
+
+/** Codes any action may answer (§3.5 common codes): authentication, envelope and platform faults. */
+export const COMMON_V3_CODES: readonly string[] = [
+  'AuthFailure.InvalidAuthorization',
+  'AuthFailure.SecretIdNotFound',
+  'AuthFailure.SignatureExpire',
+  'AuthFailure.SignatureFailure',
+  'InternalError',
+  'InvalidAction',
+  'InvalidParameter',
+  'InvalidParameterValue',
+  'MissingParameter',
+  'NoSuchVersion',
+  'RequestLimitExceeded',
+  'RequestSizeLimitExceeded',
+  'ResourceUnavailable',
+  'UnknownParameter',
+  'UnsupportedOperation',
+];
+
+/** One action's row: the codes SCF lists for it that scf-local answers, and scf-local's own, each with why. */
+export interface V3CodeRow {
+  readonly scf: readonly string[];
+  readonly local?: Readonly<Record<string, string>>;
+}
+
+const QUALIFIER = 'a version other than $LATEST: scf-local has no published versions yet';
+
+/** Per action: what it may answer besides `COMMON_V3_CODES`. */
+export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
+  GetFunctionLogs: {
+    scf: [
+      'InvalidParameterValue.DateTime',
+      'InvalidParameterValue.Offset',
+      'InvalidParameterValue.Order',
+      'InvalidParameterValue.OrderBy',
+      'InvalidParameterValue.RetCode',
+      'InvalidParameterValue.StartTimeOrEndTime',
+      'LimitExceeded.Offset',
+      'ResourceNotFound.Function',
+    ],
+    local: {
+      'InvalidParameterValue.Limit': "a Limit that is not a count (SCF's errors.go has the code)",
+      'InvalidParameterValue.Qualifier': QUALIFIER,
+      'ResourceNotFound.Namespace':
+        'Namespace without FunctionName names no function: an unknown one is named as a namespace',
+    },
+  },
+  GetRequestStatus: {
+    scf: [
+      'InvalidParameterValue.DateTime',
+      'InvalidParameterValue.StartTimeOrEndTime',
+      'ResourceNotFound.Function',
+    ],
+  },
+  Invoke: {
+    scf: ['InvalidParameterValue.Param', 'ResourceNotFound.Function'],
+    local: {
+      'InvalidParameterValue.ClientContext':
+        "an event over the size limit (SCF's InvokeFunction list has the code; Invoke's only the bare one)",
+      'InvalidParameterValue.InvocationType': 'InvocationType other than RequestResponse or Event',
+      'InvalidParameterValue.LogType': 'LogType other than None or Tail',
+      'InvalidParameterValue.Qualifier': QUALIFIER,
+      'LimitExceeded.Concurrency':
+        "every instance busy and the function's queue full (SCF reports it inside the invocation, status 432)",
+    },
+  },
+  InvokeFunction: {
+    scf: ['InvalidParameterValue.Param', 'ResourceNotFound.Function'],
+    local: {
+      'InvalidParameterValue.Event': 'an event over the size limit, named by its parameter',
+      'InvalidParameterValue.LogType': 'LogType other than None or Tail',
+      'InvalidParameterValue.Qualifier': QUALIFIER,
+      'LimitExceeded.Concurrency': "as Invoke's",
+    },
+  },
+  CreateFunction: {
+    scf: [
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Environment',
+      'InvalidParameterValue.FunctionName',
+      'InvalidParameterValue.Handler',
+      'InvalidParameterValue.MemorySize',
+      'InvalidParameterValue.Namespace',
+      'InvalidParameterValue.Runtime',
+      'InvalidParameterValue.Type',
+      'InvalidParameterValue.ZipFile',
+      'InvalidParameterValue.ZipFileBase64BinasciiError',
+      'LimitExceeded.Timeout',
+      'MissingParameter.Code',
+      'ResourceInUse.Function',
+      'ResourceNotFound.Namespace',
+    ],
+    local: { 'InvalidParameterValue.Timeout': 'a Timeout that is not an integer' },
+  },
+  UpdateFunctionCode: {
+    scf: [
+      'InvalidParameterValue.Handler',
+      'InvalidParameterValue.ZipFile',
+      'InvalidParameterValue.ZipFileBase64BinasciiError',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+    ],
+    local: { 'InvalidParameterValue.Publish': 'Publish other than TRUE or FALSE' },
+  },
+  UpdateFunctionConfiguration: {
+    scf: [
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Environment',
+      'InvalidParameterValue.Handler',
+      'InvalidParameterValue.MemorySize',
+      'InvalidParameterValue.Runtime',
+      'LimitExceeded.Timeout',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+    ],
+    local: { 'InvalidParameterValue.Timeout': 'a Timeout that is not an integer' },
+  },
+  GetFunction: {
+    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+    local: { 'InvalidParameterValue.ShowCode': 'ShowCode other than TRUE or FALSE' },
+  },
+  ListFunctions: {
+    scf: [
+      'InvalidParameterValue.Limit',
+      'InvalidParameterValue.Namespace',
+      'InvalidParameterValue.Offset',
+      'InvalidParameterValue.Order',
+      'ResourceNotFound.Namespace',
+    ],
+    local: {
+      'InvalidParameterValue.Orderby': 'Orderby other than AddTime, ModTime or FunctionName',
+      'InvalidParameterValue.Filters':
+        'a malformed filter (SCF lists the code for ListNamespaces and ListTriggers)',
+      'InvalidParameterValue.SearchKey': 'a SearchKey that is not text',
+      'InvalidParameterValue.Description': 'a Description that is not text',
+    },
+  },
+  DeleteFunction: {
+    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+  },
+  CreateNamespace: {
+    scf: [
+      'InvalidParameterValue.DefaultNamespace',
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Namespace',
+      'ResourceInUse.Namespace',
+    ],
+  },
+  ListNamespaces: {
+    scf: ['InvalidParameterValue.SearchKey'],
+    local: {
+      'InvalidParameterValue.Limit': 'a Limit that is not a count',
+      'InvalidParameterValue.Offset': 'an Offset that is not a count',
+    },
+  },
+  DeleteNamespace: {
+    scf: [
+      'FailedOperation.DeleteNamespace',
+      'InvalidParameterValue.Namespace',
+      'ResourceInUse.Namespace',
+      'ResourceNotFound.Namespace',
+    ],
+  },
+};
+
+/** True when `action` may answer `code`: the common codes, or its row. */
+export function v3ActionMayAnswer(action: string, code: string): boolean {
+  const row = V3_ACTION_CODES[action];
+  if (row === undefined) return false;
+  return COMMON_V3_CODES.includes(code) || row.scf.includes(code) || Object.hasOwn(row.local ?? {}, code);
+}

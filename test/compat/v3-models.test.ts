@@ -1,0 +1,524 @@
+/**
+ * The API 3.0 contract against the SDK's own models: every implemented action (`V3_ACTIONS`) is called
+ * through the real `tencentcloud-sdk-nodejs` client over a real socket to a real platform, and
+ *
+ * - each success answer is checked against the action's `<Action>Response` interface, read from the
+ *   installed `scf_models.d.ts` at test time (`../helpers/sdk-models.ts` states the rule: a field the model
+ *   does not mark "may return null" (注意：此字段可能返回 null) nor `@deprecated` must be present, with its
+ *   declared JSON type, objects and array items checked recursively; no field the model lacks);
+ * - each error answer's code is one the action's row of the error-code table allows
+ *   (`src/api/protocol/v3/error-codes.ts`, sourced from SCF's per-action lists), and the main error paths
+ *   answer the code SCF gives for them;
+ * - every action of `V3_ACTIONS` is exercised on a success path and an error path, so a new action cannot
+ *   slip past the contract.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
+import { IDEMPOTENT_ACTIONS, V3_ACTIONS } from '../../src/api/protocol/v3/actions.js';
+import { V3_ACTION_CODES, v3ActionMayAnswer } from '../../src/api/protocol/v3/error-codes.js';
+import { zipDirectory } from '../../src/functions/code.js';
+import { createPlatform, type Platform } from '../../src/platform.js';
+import { SdkModels } from '../helpers/sdk-models.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const SECRET_ID = 'AKIDmodels';
+const SECRET_KEY = 'secret';
+const basicsZip = Buffer.from(zipDirectory(`${repo}test/fixtures/functions/basics`)).toString('base64');
+type Client = InstanceType<typeof scf.v20180416.Client>;
+
+const models = new SdkModels();
+
+/** Actions answered successfully and with an error, to check that every action was covered. */
+const succeeded = new Set<string>();
+const failed = new Set<string>();
+
+describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
+  let platform: Platform;
+  let c: Client;
+  let e: Client;
+  let dataDir: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'scf-local-models-'));
+    platform = await createPlatform({
+      config: { port: 0, dataDir, auth: { credentials: [{ secretId: SECRET_ID, secretKey: SECRET_KEY }] } },
+      env: {},
+    });
+    const { port } = await platform.listen();
+    const client = (signMethod: 'TC3-HMAC-SHA256' | 'HmacSHA256'): Client =>
+      new scf.v20180416.Client({
+        credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },
+        region: 'ap-guangzhou',
+        profile: {
+          signMethod,
+          httpProfile: { endpoint: `127.0.0.1:${port}`, protocol: 'http://', reqTimeout: 30 },
+        },
+      });
+    c = client('TC3-HMAC-SHA256');
+    // Error paths sign with a nonce: TC3 signs neither the action nor a nonce, so the same parameters sent
+    // to two write actions within one second are one signature, and the second is refused as a replay.
+    e = client('HmacSHA256');
+  });
+  after(async () => {
+    await platform?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Calls `action` through the SDK and checks its answer against `<action>Response`. */
+  async function ok(action: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    // Writes sign with a nonce too (see `e`): DeleteFunction after GetFunction of the same function in the
+    // same second would otherwise be a replay of its TC3 signature.
+    const via = IDEMPOTENT_ACTIONS.has(action) ? c : e;
+    const resp = (await via.request(action, params)) as Record<string, unknown>;
+    assert.deepEqual(models.conforms(resp, `${action}Response`), [], `${action} ${JSON.stringify(params)}`);
+    succeeded.add(action);
+    return resp;
+  }
+
+  /** Calls `action`, expects SCF's `code`, and checks the code is in the action's row of the table. */
+  async function fails(action: string, params: Record<string, unknown>, code: string): Promise<void> {
+    let got: string | undefined;
+    try {
+      await e.request(action, params);
+    } catch (err) {
+      got = (err as { code?: string }).code;
+    }
+    assert.ok(got !== undefined, `${action} ${JSON.stringify(params)} succeeded; expected ${code}`);
+    assert.ok(v3ActionMayAnswer(action, got), `${action} answered ${got}, not in its row of error-codes.ts`);
+    assert.equal(got, code, `${action} ${JSON.stringify(params).slice(0, 120)} answered ${got}`);
+    failed.add(action);
+  }
+
+  test('the models are read from the installed SDK', () => {
+    for (const action of V3_ACTIONS.keys()) assert.ok(models.has(`${action}Response`), action);
+    // The rule is not vacuous: GetFunction's objects SCF always returns are required by it.
+    const eip = models.fields('GetFunctionResponse').find((f) => f.name === 'EipConfig');
+    assert.ok(eip?.optional && !eip.nullable);
+    assert.deepEqual(models.conforms({ RequestId: 'x' }, 'CreateFunctionResponse'), []);
+    assert.ok(models.conforms({ RequestId: 'x', Extra: 1 }, 'CreateFunctionResponse').length > 0);
+    assert.ok(models.conforms({}, 'CreateFunctionResponse').length > 0);
+    assert.ok(models.conforms({ RequestId: 1 }, 'CreateFunctionResponse').length > 0);
+  });
+
+  test('namespaces', async () => {
+    await ok('CreateNamespace', { Namespace: 'models-ns', Description: 'contract' });
+    await fails('CreateNamespace', { Namespace: 'models-ns' }, 'ResourceInUse.Namespace');
+    await fails('CreateNamespace', { Namespace: 'default' }, 'InvalidParameterValue.DefaultNamespace');
+    await fails('CreateNamespace', {}, 'MissingParameter');
+    await ok('ListNamespaces', {});
+    await ok('ListNamespaces', { Limit: 1, Offset: 1 });
+    await fails(
+      'ListNamespaces',
+      { SearchKey: [{ Key: 'Colour', Value: 'x' }] },
+      'InvalidParameterValue.SearchKey',
+    );
+    await fails('DeleteNamespace', { Namespace: 'default' }, 'FailedOperation.DeleteNamespace');
+    await fails('DeleteNamespace', { Namespace: 'models-none' }, 'ResourceNotFound.Namespace');
+  });
+
+  test('functions: create, read, list, update, delete', async () => {
+    await ok('CreateFunction', {
+      FunctionName: 'models-fn',
+      Code: { ZipFile: basicsZip },
+      Handler: 'index.main_handler',
+      Runtime: 'Nodejs18.15',
+      MemorySize: 256,
+      Timeout: 5,
+      Description: 'contract',
+      Environment: { Variables: [{ Key: 'GREETING', Value: 'hi' }] },
+    });
+    await ok('CreateFunction', {
+      FunctionName: 'models-fn2',
+      Namespace: 'models-ns',
+      Code: { ZipFile: basicsZip },
+    });
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-fn', Code: { ZipFile: basicsZip } },
+      'ResourceInUse.Function',
+    );
+    await fails(
+      'CreateFunction',
+      { FunctionName: '1bad', Code: { ZipFile: basicsZip } },
+      'InvalidParameterValue.FunctionName',
+    );
+    await fails('CreateFunction', { FunctionName: 'models-x' }, 'MissingParameter.Code');
+    await fails('CreateFunction', { FunctionName: 'models-x', Code: {} }, 'MissingParameter.Code');
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-x', Code: { ZipFile: 'not base64!' } },
+      'InvalidParameterValue.ZipFileBase64BinasciiError',
+    );
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-x', Code: { ZipFile: basicsZip }, Timeout: 901 },
+      'LimitExceeded.Timeout',
+    );
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-x', Code: { ZipFile: basicsZip }, Timeout: 0 },
+      'LimitExceeded.Timeout',
+    );
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-x', Code: { ZipFile: basicsZip }, MemorySize: 100 },
+      'InvalidParameterValue.MemorySize',
+    );
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-x', Code: { ZipFile: basicsZip }, Type: 'Nonsense' },
+      'InvalidParameterValue.Type',
+    );
+    await fails(
+      'CreateFunction',
+      { FunctionName: 'models-x', Code: { ZipFile: basicsZip }, Namespace: 'models-none' },
+      'ResourceNotFound.Namespace',
+    );
+
+    await ok('GetFunction', { FunctionName: 'models-fn' });
+    await ok('GetFunction', { FunctionName: 'models-fn', ShowCode: 'TRUE' });
+    await ok('GetFunction', { FunctionName: 'models-fn2', Namespace: 'models-ns' });
+    await fails('GetFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function');
+    await fails(
+      'GetFunction',
+      { FunctionName: 'models-fn', Namespace: 'models-none' },
+      'ResourceNotFound.Namespace',
+    );
+    await fails('GetFunction', {}, 'MissingParameter');
+
+    await ok('ListFunctions', {});
+    await ok('ListFunctions', { Namespace: 'models-ns', Order: 'ASC', Orderby: 'FunctionName', Limit: 1 });
+    await fails('ListFunctions', { Order: 'sideways' }, 'InvalidParameterValue.Order');
+
+    await ok('UpdateFunctionConfiguration', {
+      FunctionName: 'models-fn',
+      Description: 'updated',
+      Timeout: 7,
+    });
+    await fails(
+      'UpdateFunctionConfiguration',
+      { FunctionName: 'models-fn', Timeout: 1000 },
+      'LimitExceeded.Timeout',
+    );
+    await fails('UpdateFunctionConfiguration', { FunctionName: 'models-none' }, 'ResourceNotFound.Function');
+
+    await ok('UpdateFunctionCode', {
+      FunctionName: 'models-fn',
+      ZipFile: basicsZip,
+      Handler: 'index.main_handler',
+    });
+    await fails(
+      'UpdateFunctionCode',
+      { FunctionName: 'models-fn', ZipFile: '%%%' },
+      'InvalidParameterValue.ZipFileBase64BinasciiError',
+    );
+    await fails(
+      'UpdateFunctionCode',
+      { FunctionName: 'models-none', ZipFile: basicsZip },
+      'ResourceNotFound.Function',
+    );
+
+    await ok('DeleteFunction', { FunctionName: 'models-fn2', Namespace: 'models-ns' });
+    await fails(
+      'DeleteFunction',
+      { FunctionName: 'models-fn2', Namespace: 'models-ns' },
+      'ResourceNotFound.Function',
+    );
+    await ok('DeleteNamespace', { Namespace: 'models-ns' });
+  });
+
+  test('invocations and their records', async () => {
+    await ok('CreateFunction', { FunctionName: 'models-run', Code: { ZipFile: basicsZip } });
+    const sync = await ok('Invoke', {
+      FunctionName: 'models-run',
+      ClientContext: '{"name":"m"}',
+      LogType: 'Tail',
+    });
+    await ok('Invoke', { FunctionName: 'models-run', InvocationType: 'Event', ClientContext: '{}' });
+    await ok('InvokeFunction', { FunctionName: 'models-run', Event: '{"name":"f"}' });
+    await fails(
+      'Invoke',
+      { FunctionName: 'models-run', ClientContext: 'not json' },
+      'InvalidParameterValue.Param',
+    );
+    await fails('InvokeFunction', { FunctionName: 'models-run', Event: '{' }, 'InvalidParameterValue.Param');
+    await fails('Invoke', { FunctionName: 'models-none' }, 'ResourceNotFound.Function');
+    await fails('InvokeFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function');
+
+    const requestId = (sync['Result'] as { FunctionRequestId: string }).FunctionRequestId;
+    await ok('GetFunctionLogs', { FunctionName: 'models-run' });
+    await ok('GetFunctionLogs', { FunctionName: 'models-run', FunctionRequestId: requestId, Limit: 1 });
+    await fails('GetFunctionLogs', { Order: 'sideways' }, 'InvalidParameterValue.Order');
+    await fails('GetFunctionLogs', { Offset: 9990, Limit: 20 }, 'LimitExceeded.Offset');
+    await fails(
+      'GetFunctionLogs',
+      { StartTime: '2024-01-01 00:00:00' },
+      'InvalidParameterValue.StartTimeOrEndTime',
+    );
+    await fails('GetFunctionLogs', { FunctionName: 'models-none' }, 'ResourceNotFound.Function');
+
+    await ok('GetRequestStatus', { FunctionName: 'models-run', FunctionRequestId: requestId });
+    await fails('GetRequestStatus', { FunctionName: 'models-run' }, 'MissingParameter');
+    await fails(
+      'GetRequestStatus',
+      { FunctionName: 'models-run', FunctionRequestId: requestId, StartTime: '2024-01-01 00:00:00' },
+      'InvalidParameterValue.StartTimeOrEndTime',
+    );
+    await fails(
+      'GetRequestStatus',
+      { FunctionName: 'models-none', FunctionRequestId: requestId },
+      'ResourceNotFound.Function',
+    );
+  });
+
+  test('every code in the error-code table is answered by its action', async () => {
+    const fn = 'models-reach';
+    const zipOf = (text: string): string => Buffer.from(text).toString('base64');
+    const code = { Code: { ZipFile: basicsZip } };
+    await ok('CreateNamespace', { Namespace: 'models-full' });
+    await ok('CreateFunction', { FunctionName: fn, ...code });
+    await ok('CreateFunction', { FunctionName: fn, Namespace: 'models-full', ...code });
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      [
+        'GetFunctionLogs',
+        { StartTime: 'yesterday', EndTime: '2024-01-03 00:00:00' },
+        'InvalidParameterValue.DateTime',
+      ],
+      ['GetFunctionLogs', { Offset: -1 }, 'InvalidParameterValue.Offset'],
+      ['GetFunctionLogs', { Order: 'sideways' }, 'InvalidParameterValue.Order'],
+      ['GetFunctionLogs', { OrderBy: 'size' }, 'InvalidParameterValue.OrderBy'],
+      ['GetFunctionLogs', { Filter: { RetCode: 'bad' } }, 'InvalidParameterValue.RetCode'],
+      ['GetFunctionLogs', { EndTime: '2024-01-03 00:00:00' }, 'InvalidParameterValue.StartTimeOrEndTime'],
+      ['GetFunctionLogs', { Offset: 9990, Limit: 20 }, 'LimitExceeded.Offset'],
+      ['GetFunctionLogs', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['GetFunctionLogs', { Limit: 0 }, 'InvalidParameterValue.Limit'],
+      ['GetFunctionLogs', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['GetFunctionLogs', { Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['GetFunctionLogs', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Function'],
+      [
+        'GetRequestStatus',
+        { FunctionName: fn, FunctionRequestId: 'r', StartTime: 'soon', EndTime: '2024-01-03 00:00:00' },
+        'InvalidParameterValue.DateTime',
+      ],
+      [
+        'GetRequestStatus',
+        { FunctionName: fn, FunctionRequestId: 'r', StartTime: '2024-01-03 00:00:00' },
+        'InvalidParameterValue.StartTimeOrEndTime',
+      ],
+      [
+        'GetRequestStatus',
+        { FunctionName: 'models-none', FunctionRequestId: 'r' },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'GetRequestStatus',
+        { FunctionName: fn, FunctionRequestId: 'r', Namespace: 'models-none' },
+        'ResourceNotFound.Function',
+      ],
+      ['Invoke', { FunctionName: fn, ClientContext: 'nope' }, 'InvalidParameterValue.Param'],
+      ['Invoke', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      [
+        'Invoke',
+        { FunctionName: fn, InvocationType: 'Event', ClientContext: JSON.stringify('x'.repeat(200 * 1024)) },
+        'InvalidParameterValue.ClientContext',
+      ],
+      ['Invoke', { FunctionName: fn, InvocationType: 'Later' }, 'InvalidParameterValue.InvocationType'],
+      ['Invoke', { FunctionName: fn, LogType: 'All' }, 'InvalidParameterValue.LogType'],
+      ['Invoke', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['Invoke', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Function'],
+      ['InvokeFunction', { FunctionName: fn, Event: 'nope' }, 'InvalidParameterValue.Param'],
+      ['InvokeFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['InvokeFunction', { FunctionName: fn, LogType: 'All' }, 'InvalidParameterValue.LogType'],
+      ['InvokeFunction', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['InvokeFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Function'],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Description: 'd'.repeat(1001) },
+        'InvalidParameterValue.Description',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Environment: { Variables: [{ Value: 'v' }] } },
+        'InvalidParameterValue.Environment',
+      ],
+      ['CreateFunction', { FunctionName: '1bad', ...code }, 'InvalidParameterValue.FunctionName'],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Handler: 'nodot' },
+        'InvalidParameterValue.Handler',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, MemorySize: 100 },
+        'InvalidParameterValue.MemorySize',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Namespace: 'bad name' },
+        'InvalidParameterValue.Namespace',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Runtime: 'Cobol85' },
+        'InvalidParameterValue.Runtime',
+      ],
+      ['CreateFunction', { FunctionName: 'models-c', ...code, Type: 'Lambda' }, 'InvalidParameterValue.Type'],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', Code: { ZipFile: zipOf('not a zip') } },
+        'InvalidParameterValue.ZipFile',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', Code: { ZipFile: '***' } },
+        'InvalidParameterValue.ZipFileBase64BinasciiError',
+      ],
+      ['CreateFunction', { FunctionName: 'models-c', ...code, Timeout: 901 }, 'LimitExceeded.Timeout'],
+      ['CreateFunction', { FunctionName: 'models-c' }, 'MissingParameter.Code'],
+      ['CreateFunction', { FunctionName: fn, ...code }, 'ResourceInUse.Function'],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Namespace: 'models-none' },
+        'ResourceNotFound.Namespace',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Timeout: 2.5 },
+        'InvalidParameterValue.Timeout',
+      ],
+      [
+        'UpdateFunctionCode',
+        { FunctionName: fn, ZipFile: basicsZip, Handler: 'nodot' },
+        'InvalidParameterValue.Handler',
+      ],
+      [
+        'UpdateFunctionCode',
+        { FunctionName: fn, ZipFile: zipOf('not a zip') },
+        'InvalidParameterValue.ZipFile',
+      ],
+      [
+        'UpdateFunctionCode',
+        { FunctionName: fn, ZipFile: '***' },
+        'InvalidParameterValue.ZipFileBase64BinasciiError',
+      ],
+      [
+        'UpdateFunctionCode',
+        { FunctionName: 'models-none', ZipFile: basicsZip },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'UpdateFunctionCode',
+        { FunctionName: fn, ZipFile: basicsZip, Namespace: 'models-none' },
+        'ResourceNotFound.Namespace',
+      ],
+      [
+        'UpdateFunctionCode',
+        { FunctionName: fn, ZipFile: basicsZip, Publish: 'MAYBE' },
+        'InvalidParameterValue.Publish',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Description: 'd'.repeat(1001) },
+        'InvalidParameterValue.Description',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Environment: { Variables: [{ Value: 'v' }] } },
+        'InvalidParameterValue.Environment',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Handler: 'nodot' },
+        'InvalidParameterValue.Handler',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, MemorySize: 100 },
+        'InvalidParameterValue.MemorySize',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Runtime: 'Cobol85' },
+        'InvalidParameterValue.Runtime',
+      ],
+      ['UpdateFunctionConfiguration', { FunctionName: fn, Timeout: 0 }, 'LimitExceeded.Timeout'],
+      ['UpdateFunctionConfiguration', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Namespace: 'models-none' },
+        'ResourceNotFound.Namespace',
+      ],
+      ['UpdateFunctionConfiguration', { FunctionName: fn, Timeout: 'long' }, 'InvalidParameterValue.Timeout'],
+      ['GetFunction', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['GetFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['GetFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['GetFunction', { FunctionName: fn, ShowCode: 'MAYBE' }, 'InvalidParameterValue.ShowCode'],
+      ['ListFunctions', { Limit: -1 }, 'InvalidParameterValue.Limit'],
+      ['ListFunctions', { Namespace: 'bad name' }, 'InvalidParameterValue.Namespace'],
+      ['ListFunctions', { Offset: -1 }, 'InvalidParameterValue.Offset'],
+      ['ListFunctions', { Order: 'UP' }, 'InvalidParameterValue.Order'],
+      ['ListFunctions', { Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['ListFunctions', { Orderby: 'Size' }, 'InvalidParameterValue.Orderby'],
+      ['ListFunctions', { Filters: [{ Name: 'Runtime' }] }, 'InvalidParameterValue.Filters'],
+      ['ListFunctions', { SearchKey: { a: 1 } }, 'InvalidParameterValue.SearchKey'],
+      ['ListFunctions', { Description: { a: 1 } }, 'InvalidParameterValue.Description'],
+      ['DeleteFunction', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['DeleteFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['DeleteFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['CreateNamespace', { Namespace: 'default' }, 'InvalidParameterValue.DefaultNamespace'],
+      [
+        'CreateNamespace',
+        { Namespace: 'models-d', Description: 'd'.repeat(1001) },
+        'InvalidParameterValue.Description',
+      ],
+      ['CreateNamespace', { Namespace: 'bad name' }, 'InvalidParameterValue.Namespace'],
+      ['CreateNamespace', { Namespace: 'models-full' }, 'ResourceInUse.Namespace'],
+      ['ListNamespaces', { SearchKey: [{ Key: 'Colour', Value: 'x' }] }, 'InvalidParameterValue.SearchKey'],
+      ['ListNamespaces', { Limit: -1 }, 'InvalidParameterValue.Limit'],
+      ['ListNamespaces', { Offset: -1 }, 'InvalidParameterValue.Offset'],
+      ['DeleteNamespace', { Namespace: 'default' }, 'FailedOperation.DeleteNamespace'],
+      ['DeleteNamespace', { Namespace: 'bad name' }, 'InvalidParameterValue.Namespace'],
+      ['DeleteNamespace', { Namespace: 'models-full' }, 'ResourceInUse.Namespace'],
+      ['DeleteNamespace', { Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+    ];
+    const seen = new Map<string, Set<string>>();
+    const wrong: string[] = [];
+    for (const [action, params, expected] of cases) {
+      try {
+        await fails(action, params, expected);
+      } catch (err) {
+        wrong.push((err as Error).message.split('\n')[0] ?? '');
+        continue;
+      }
+      seen.set(action, (seen.get(action) ?? new Set()).add(expected));
+    }
+    assert.deepEqual(wrong, []);
+    // Codes whose cause cannot be set up cheaply here, each provoked by another test.
+    const elsewhere: Readonly<Record<string, string>> = {
+      'Invoke LimitExceeded.Concurrency': 'test/security/server-crash.test.ts saturates a function',
+      'InvokeFunction LimitExceeded.Concurrency': 'as Invoke (the same operation)',
+      'InvokeFunction InvalidParameterValue.Event': 'a 6 MB event; the operation test checks its spelling',
+    };
+    for (const [action, row] of Object.entries(V3_ACTION_CODES)) {
+      for (const c of [...row.scf, ...Object.keys(row.local ?? {})]) {
+        const key = `${action} ${c}`;
+        assert.ok(
+          seen.get(action)?.has(c) || Object.hasOwn(elsewhere, key),
+          `${key}: in the table, never answered`,
+        );
+      }
+    }
+  });
+
+  test('every implemented action was checked on a success and an error path', () => {
+    for (const action of V3_ACTIONS.keys()) {
+      assert.ok(succeeded.has(action), `${action}: no success answer checked`);
+      assert.ok(failed.has(action), `${action}: no error answer checked`);
+    }
+  });
+});

@@ -27,7 +27,8 @@ test('duration: a handler sleeping 200 ms measures 200 ms (monotonic, sub-ms)', 
   // the server's own scheduling are in it: a few ms, more when CI loads both cores.
   const { slept } = JSON.parse(r.retMsg) as { slept: number };
   assert.ok(slept >= 199, `slept ${slept}`);
-  assert.ok(r.duration >= slept && r.duration - slept < 20, `duration ${r.duration} vs slept ${slept}`);
+  // 50 ms: the runtime contract's bound (contract.ts, durationSlackMs), for the same reason.
+  assert.ok(r.duration >= slept && r.duration - slept < 50, `duration ${r.duration} vs slept ${slept}`);
   assert.ok(r.duration < 400, `duration ${r.duration}`);
   assert.notEqual(r.duration, Math.round(r.duration), 'sub-millisecond precision');
   assert.equal(r.startTime, started, 'onStart and the result agree on startTime');

@@ -12,8 +12,7 @@ import { test } from 'node:test';
 import type { HubEvent } from '../../src/invocations/events.js';
 import { createPlatform } from '../../src/platform.js';
 import { CRED } from '../helpers/follower.js';
-import { freshSchema, PG_URL } from '../helpers/pg.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { freshSchema, pgBehindProxy } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 import { errorCodeOf, v3Client } from '../helpers/v3client.js';
 
@@ -21,10 +20,7 @@ test('postgres outage: coded errors while the database is away, recovery without
   timeout: 120_000,
 }, async (t) => {
   const schema = freshSchema(t, 'scf_out');
-  const pgUrl = new URL(PG_URL);
-  const proxy = await TcpProxy.start(t, { host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
-  const viaProxy = new URL(PG_URL);
-  viaProxy.port = String(proxy.port);
+  const { proxy, url: viaProxy } = await pgBehindProxy(t);
   const fnDir = tempDir(t);
   writeFileSync(
     join(fnDir, 'index.js'),
@@ -36,7 +32,7 @@ test('postgres outage: coded errors while the database is away, recovery without
       dataDir: tempDir(t),
       log: { level: 'fatal' },
       auth: { credentials: [CRED] },
-      store: { backend: 'postgres', postgres: { connectionString: viaProxy.toString(), schema } },
+      store: { backend: 'postgres', postgres: { connectionString: viaProxy, schema } },
       cluster: { nodeId: 'solo', leaseMs: 2000 },
       runtime: { sandbox: 'off' },
     },

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { createPgPool, type PgPoolOptions } from '../../src/pg/index.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 export const PG_URL = process.env['SCF_LOCAL_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_DATABASE_URL = PG_URL;
@@ -62,4 +63,19 @@ export function pgTestSchema(t: Pick<TestContext, 'after'>): PgTestSchema {
       users.push(close);
     },
   };
+}
+
+/**
+ * The test database behind a TCP proxy on a free port (closed when the test ends), and its URL through
+ * the proxy: `proxy.cut()` takes the database away as a network fault would, `proxy.restore()` brings it
+ * back.
+ */
+export async function pgBehindProxy(
+  t: Pick<TestContext, 'after'>,
+): Promise<{ proxy: TcpProxy; url: string }> {
+  const direct = new URL(PG_URL);
+  const proxy = await TcpProxy.start(t, { host: direct.hostname, port: Number(direct.port || 5432) });
+  const url = new URL(PG_URL);
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
 }

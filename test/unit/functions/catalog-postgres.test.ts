@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { zipSync } from 'fflate';
@@ -25,7 +24,7 @@ import { FunctionRegistry } from '../../../src/functions/registry.js';
 import { Invoker } from '../../../src/invocations/invoker.js';
 import { SqliteLogStore } from '../../../src/store/sqlite/index.js';
 import { RecordWriter } from '../../../src/store/writer.js';
-import { type PgTestSchema, pgTestSchema } from '../../helpers/pg.js';
+import { type PgTestSchema, pgBehindProxy, pgTestSchema } from '../../helpers/pg.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { makeRuntime } from '../runtime/helpers.js';
 
@@ -84,45 +83,7 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   });
 }
 
-/** A TCP relay to the test server that can be stopped and started again on the same port. */
-class Relay {
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = tcpConnect(5432, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    server.listen(this.port, '127.0.0.1');
-    await once(server, 'listening');
-    const addr = server.address();
-    if (typeof addr === 'object' && addr) this.port = addr.port;
-    this.#server = server;
-  }
-
-  /** Refuses new connections and cuts every open one (the database "went away"). */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const s of this.#sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/test`;
-  }
-}
-
+/** The test database reached through `proxy` (which can take it away and bring it back). */
 describe('the PostgreSQL catalog shared by several nodes', () => {
   test('a change on one node is seen on another after sync(), extracted into its own cache', async (t) => {
     const db = pgTestSchema(t);
@@ -282,9 +243,8 @@ describe('the PostgreSQL catalog shared by several nodes', () => {
 
   test('an unreachable database is StoreUnavailable: at open, at sync, and the node catches up when it is back', async (t) => {
     // Nothing listens on a port just closed.
-    const closed = new Relay();
-    await closed.start();
-    await closed.stop();
+    const closed = await pgBehindProxy(t);
+    await closed.proxy.cut();
     const db = pgTestSchema(t);
     const nowhere = db.pool({ connectionString: closed.url, connectionTimeoutMillis: 1000 });
     await rejectsWith(
@@ -295,18 +255,16 @@ describe('the PostgreSQL catalog shared by several nodes', () => {
     );
 
     const a = await node(t, db);
-    const relay = new Relay();
-    await relay.start();
-    t.after(() => relay.stop());
+    const { proxy: relay, url: viaRelay } = await pgBehindProxy(t);
     const b = await node(t, db, {
-      pool: db.pool({ connectionString: relay.url, connectionTimeoutMillis: 1000 }),
+      pool: db.pool({ connectionString: viaRelay, connectionTimeoutMillis: 1000 }),
     });
     let seen = changed(b, 'fn');
     await a.registry.createAsync({ functionName: 'fn', code: version(1) });
     await seen;
 
     const lost = once(b.listenerErrors, 'error-reported');
-    await relay.stop();
+    await relay.cut();
     const [listenerError] = (await lost) as [ScfError];
     assert.equal(listenerError.code, 'StoreUnavailable');
     await rejectsWith(b.registry.sync(), 'StoreUnavailable');
@@ -333,7 +291,7 @@ describe('the PostgreSQL catalog shared by several nodes', () => {
     // Changed while B cannot hear: B catches up when the database is back, by itself.
     const v2 = await a.registry.updateCodeAsync({ functionName: 'fn', code: version(2) });
     seen = changed(b, 'fn');
-    await relay.start();
+    await relay.restore();
     await seen;
     assert.deepEqual(b.registry.get('fn'), v2);
     assert.match(readFileSync(join(b.registry.codeDir(v2), 'index.js'), 'utf8'), /=> 2/);

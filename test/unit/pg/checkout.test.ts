@@ -7,14 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPgPool, inTransaction } from '../../../src/pg/index.js';
-import { PG_URL } from '../../helpers/pg.js';
-import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { pgBehindProxy } from '../../helpers/pg.js';
 
 test('a connection reset mid-transaction rejects the transaction and crashes nothing', async (t) => {
-  const proxy = await TcpProxy.start(t, { host: '127.0.0.1', port: 5432 });
-  const url = new URL(PG_URL);
-  url.port = String(proxy.port);
-  const pool = createPgPool({ connectionString: url.toString(), schema: 'public', max: 2 });
+  const { proxy, url } = await pgBehindProxy(t);
+  const pool = createPgPool({ connectionString: url, schema: 'public', max: 2 });
   t.after(() => pool.end());
   const uncaught: unknown[] = [];
   const onUncaught = (err: unknown) => uncaught.push(err);

@@ -33,6 +33,7 @@ import {
   machineLine,
   ms,
   NEEDLE,
+  pageQuery,
   pct,
   queryFigures,
   setSpacing,
@@ -191,14 +192,7 @@ async function retention(schema: string): Promise<void> {
       await store.write(batch);
     }
     await store.pool.query('VACUUM ANALYZE invocations');
-    const query = (): LogQuery => ({
-      namespace: 'default',
-      functionName: fn(Math.floor(Math.random() * FUNCTIONS)),
-      orderBy: 'startTime',
-      order: 'desc',
-      offset: 0,
-      limit: 20,
-    });
+    const query = (): LogQuery => pageQuery();
     const readers = async (until: () => boolean): Promise<number[]> => {
       const xs: number[] = [];
       await Promise.all(

@@ -142,21 +142,24 @@ export function pct(xs: number[], p: number): number {
 }
 export const ms = (x: number) => `${x.toFixed(2)} ms`;
 
+/** GetFunctionLogs' first page of a random function, newest first, 20 records; `over` changes it. */
+export const pageQuery = (over: Partial<LogQuery> = {}): LogQuery => ({
+  namespace: 'default',
+  functionName: fn(Math.floor(Math.random() * FUNCTIONS)),
+  orderBy: 'startTime',
+  order: 'desc',
+  offset: 0,
+  limit: 20,
+  ...over,
+});
+
 /**
  * GetFunctionLogs-shaped query latencies on a filled store of `n` records (printed): the first page with
  * its total, every orderBy x order x retCode combination with and without a function, a time range, a
  * deep page, and keyword searches.
  */
 export async function queryFigures(db: LogStore, N: number, opts: { quick?: boolean } = {}): Promise<void> {
-  const base = (over: Partial<LogQuery>): LogQuery => ({
-    namespace: 'default',
-    functionName: fn(Math.floor(Math.random() * FUNCTIONS)),
-    orderBy: 'startTime',
-    order: 'desc',
-    offset: 0,
-    limit: 20,
-    ...over,
-  });
+  const base = pageQuery;
 
   // 2. First page of GetFunctionLogs, with its total.
   for (let i = 0; i < 20; i++) await db.query(base({})); // warm the cache

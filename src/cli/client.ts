@@ -95,7 +95,7 @@ export function parseEndpoint(endpoint: string): URL {
   return url;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /** An HTTP answer as read. */
 interface RawAnswer {
@@ -379,9 +379,7 @@ export class ApiClient {
    * `Nodejs16.13`), from the server's `/healthz`; undefined when it is, or the server does not say.
    */
   async runsOn(runtime: string): Promise<string | undefined> {
-    const map = (await this.health().catch(() => undefined))?.['runsOn'];
-    const on = typeof map === 'object' && map !== null ? (map as Json)[runtime] : undefined;
-    return typeof on === 'string' ? on : undefined;
+    return runsOnIn(await this.health().catch(() => undefined), runtime);
   }
 
   /**
@@ -487,4 +485,11 @@ export class ApiClient {
     this.#closed = true;
     this.#agent.destroy();
   }
+}
+
+/** What a `/healthz` answer says runs functions of `runtime` (its `runsOn` map), or undefined. */
+export function runsOnIn(health: Json | undefined, runtime: string): string | undefined {
+  const map = health?.['runsOn'];
+  const on = typeof map === 'object' && map !== null ? (map as Json)[runtime] : undefined;
+  return typeof on === 'string' ? on : undefined;
 }

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ScfError } from '../../errors/index.js';
 import { DEFAULT_HANDLER, DEFAULT_RUNTIME, validateHandler } from '../../functions/validate.js';
-import type { ApiClient } from '../client.js';
+import { type ApiClient, type Json, runsOnIn } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
 import {
   assembleBody,
@@ -145,6 +145,8 @@ export interface DeployResult {
   fn: Record<string, unknown>;
   files: number;
   zipBytes: number;
+  /** What runs it when not the version its runtime names (the server's `/healthz`). */
+  runsOn: string | undefined;
 }
 
 /**
@@ -160,7 +162,9 @@ export async function deployFolder(
 ): Promise<DeployResult> {
   const { stderr } = options;
   const list = options.list ?? listPackage(plan.abs);
-  const limits = await uploadLimits(client);
+  // The server's facts, read once: its upload limits, and what runs each runtime name.
+  const health = await client.health();
+  const limits = uploadLimits(health);
   const existing = await getFunction(client, plan.name, plan.namespace);
   const handler = plan.handler ?? (existing ? String(existing['Handler'] ?? '') : DEFAULT_HANDLER);
   const config = { ...plan.config };
@@ -203,7 +207,13 @@ export async function deployFolder(
     await client.call('UpdateFunctionConfiguration', { ...base, ...config });
   }
   const fn = (await client.call('GetFunction', base)) as Record<string, unknown>;
-  return { created: !existing, fn, files: list.files.length, zipBytes: zip.byteLength };
+  return {
+    created: !existing,
+    fn,
+    files: list.files.length,
+    zipBytes: zip.byteLength,
+    runsOn: runsOnIn(health, String(fn['Runtime'])),
+  };
 }
 
 /** What the server says it takes in a code upload (its `/healthz`); a figure it does not give is absent. */
@@ -214,8 +224,8 @@ interface UploadLimits {
   maxZipBytes?: number;
 }
 
-async function uploadLimits(client: ApiClient): Promise<UploadLimits> {
-  const limits = (await client.health())?.['limits'];
+function uploadLimits(health: Json | undefined): UploadLimits {
+  const limits = health?.['limits'];
   if (typeof limits !== 'object' || limits === null) return {};
   const figure = (v: unknown): number | undefined =>
     typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
@@ -318,8 +328,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       const plan = deployPlan(dir, flags);
       const list = listPackage(plan.abs);
       await withClient(flags, ctx.env, async (client) => {
-        const { created, fn, files, zipBytes } = await deployFolder(client, plan, { stderr, list });
-        const runsOn = await client.runsOn(String(fn['Runtime']));
+        const { created, fn, files, zipBytes, runsOn } = await deployFolder(client, plan, { stderr, list });
         if (flags.json) {
           stdout.write(
             `${JSON.stringify({

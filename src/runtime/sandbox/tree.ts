@@ -180,13 +180,18 @@ export class ProcessTree {
     return childrenOf(this.root).map((pid) => `/proc/${pid}/status`);
   }
 
+  /** The sum of one status field over `#othersStatus()` (a process gone meanwhile counts 0). */
+  #othersTotal(field: 'VmRSS' | 'VmHWM'): number {
+    let total = 0;
+    for (const path of this.#othersStatus()) total += statusBytes(path, field) ?? 0;
+    return total;
+  }
+
   /** Total resident memory of every process of the instance, bytes; undefined once it is gone. */
   rss(): number | undefined {
     if (!this.#countMain) {
       if (statusBytes(`/proc/${this.root}/status`, 'VmRSS') === undefined) return undefined;
-      let total = 0;
-      for (const path of this.#othersStatus()) total += statusBytes(path, 'VmRSS') ?? 0;
-      return total;
+      return this.#othersTotal('VmRSS');
     }
     const inside = this.#inside();
     if (inside.length <= 1) return statusBytes(`/proc/${this.root}/status`, 'VmRSS');
@@ -204,13 +209,9 @@ export class ProcessTree {
   peak(): number | undefined {
     const main = statusBytes(`/proc/${this.root}/status`, 'VmHWM');
     if (main === undefined) return undefined;
-    if (!this.#countMain) {
-      // The others' high-water marks, reset at the start (`resetOthers`): long-lived processes, such as a
-      // Custom Runtime's bootstrap, peak within the invocation.
-      let total = 0;
-      for (const path of this.#othersStatus()) total += statusBytes(path, 'VmHWM') ?? 0;
-      return total;
-    }
+    // The others' high-water marks, reset at the start (`resetOthers`): long-lived processes, such as a
+    // Custom Runtime's bootstrap, peak within the invocation.
+    if (!this.#countMain) return this.#othersTotal('VmHWM');
     const inside = this.#inside();
     let others = 0;
     for (const pid of inside) {

@@ -8,5 +8,6 @@ export {
   inTransaction,
   type PgPoolOptions,
   quoteIdent,
+  transaction,
   withClient,
 } from './pool.js';

@@ -55,19 +55,25 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
  * error is rethrown). A connection whose ROLLBACK failed is destroyed rather than returned to the pool.
  */
 export async function inTransaction<T>(pool: pg.Pool, f: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return withClient(pool, async (client, conn) => {
-    try {
-      await client.query('BEGIN');
-      const result = await f(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A connection that broke is not rolled back (nothing would answer); one whose ROLLBACK fails is
-      // broken too. Either way the pool destroys it instead of lending it again.
-      if (!conn.broken()) await client.query('ROLLBACK').catch((e: Error) => conn.fail(e));
-      throw err;
-    }
-  });
+  return withClient(pool, (client, conn) => transaction(client, conn, () => f(client)));
+}
+
+/**
+ * Runs `f` in one transaction on a connection already checked out with `withClient` (one that holds a
+ * session lock, say): COMMIT when it resolves, ROLLBACK when it throws (the error is rethrown).
+ */
+export async function transaction<T>(client: pg.PoolClient, conn: Checkout, f: () => Promise<T>): Promise<T> {
+  try {
+    await client.query('BEGIN');
+    const result = await f();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    // A connection that broke is not rolled back (nothing would answer); one whose ROLLBACK fails is
+    // broken too. Either way the pool destroys it instead of lending it again.
+    if (!conn.broken()) await client.query('ROLLBACK').catch((e: Error) => conn.fail(e));
+    throw err;
+  }
 }
 
 /** What `withClient` tells the code running on its connection. */

@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import { ScfError } from '../../errors/index.js';
-import { createPgPool, inTransaction, migratePg, pgError, withClient } from '../../pg/index.js';
+import { createPgPool, inTransaction, migratePg, pgError, transaction, withClient } from '../../pg/index.js';
 import { matchKeyword, parseKeyword } from '../keyword.js';
 import { searchText } from '../search-text.js';
 import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
@@ -433,27 +433,24 @@ export class PostgresLogStore implements LogStore {
         try {
           const days = (await partitions.list(client)).filter((d) => d <= lastDay);
           if (days.length === 0) return 0;
-          await client.query('BEGIN');
-          try {
+          const pruned = await transaction(client, conn, async () => {
             await client.query('UPDATE store_state SET kept_from = $1', [(lastDay + 1) * DAY_MS]);
             const { rows } = await client.query<{ n: number }>(
               'SELECT COALESCE(sum(n), 0)::float8 AS n FROM invocation_counts WHERE day <= $1',
               [lastDay],
             );
             await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
-            await client.query('COMMIT');
-            for (const day of days) {
-              const name = partitionName(day);
-              await client.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
-              await client.query(`DROP TABLE ${name}`);
-              partitions.forget(day);
-            }
-            await client.query('UPDATE store_state SET kept_from = NULL');
             return rows[0]?.n ?? 0;
-          } catch (err) {
-            if (!conn.broken()) await client.query('ROLLBACK').catch((e: Error) => conn.fail(e));
-            throw err;
+          });
+          // Outside any transaction: DETACH ... CONCURRENTLY cannot run in one.
+          for (const day of days) {
+            const name = partitionName(day);
+            await client.query(`ALTER TABLE invocations DETACH PARTITION ${name} CONCURRENTLY`);
+            await client.query(`DROP TABLE ${name}`);
+            partitions.forget(day);
           }
+          await client.query('UPDATE store_state SET kept_from = NULL');
+          return pruned;
         } finally {
           if (!conn.broken()) {
             await client

@@ -204,12 +204,12 @@ class ProcessRuntime implements Runtime {
   }
 
   ranOn(runtime: string): string | undefined {
-    return this.#languages.find((l) => l.language.runs(runtime))?.language.ranOn(runtime);
+    return this.#languageOf(runtime)?.language.ranOn(runtime);
   }
 
-  /** The language that runs `fn`, or undefined (its runtime is one no language runs here). */
-  #languageOf(fn: FunctionRunSpec) {
-    return this.#languages.find((l) => l.language.runs(fn.runtime));
+  /** The language that runs an SCF runtime name, or undefined (one no language runs here). */
+  #languageOf(runtime: string) {
+    return this.#languages.find((l) => l.language.runs(runtime));
   }
 
   async invoke(req: RunRequest): Promise<RunResult> {
@@ -229,7 +229,7 @@ class ProcessRuntime implements Runtime {
     }
     let inst: Instance;
     let coldStart = false;
-    const lang = this.#languageOf(fn);
+    const lang = this.#languageOf(fn.runtime);
     const stemmed = 'spawn' in lease && lang !== undefined && lang.stems.serves(fn);
     if ('spawn' in lease) {
       try {

@@ -5,8 +5,7 @@
  * `ranOn` says so (START lines, GetFunction, deploy). The bootstrap is `bootstrap.ts`, compiled; V8's heap
  * cap is the function's memory size.
  */
-import { execFileSync } from 'node:child_process';
-import type { Language } from '../process/language.js';
+import { askVersion, type Language } from '../process/language.js';
 
 /** The files the bootstrap loads (it imports nothing else), relative to the runtime folder. */
 const FILES = ['node/bootstrap.js', 'process/protocol.js', 'utf8.js', 'results.js'] as const;
@@ -16,18 +15,7 @@ export const nodeMajor = (runtime: string): string | undefined => /^Nodejs(\d+)\
 
 /** `v20.20.2`, asked of the binary (this process's own when it is that binary); undefined if it cannot run. */
 function versionOf(binary: string): string | undefined {
-  if (binary === process.execPath) return process.version;
-  try {
-    return (
-      execFileSync(binary, ['--version'], {
-        encoding: 'utf8',
-        timeout: 10_000,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
+  return binary === process.execPath ? process.version : askVersion(binary, ['--version']);
 }
 
 /**

@@ -8,7 +8,25 @@
  * Every bootstrap speaks the protocol of `protocol.ts`: `init`/`invoke` as JSON lines on fd 4, frames as
  * JSON lines on fd 3, the function's own output on fds 1 and 2.
  */
+import { execFileSync } from 'node:child_process';
 import type { FunctionRunSpec } from '../types.js';
+
+/**
+ * What an interpreter prints of its version when run with `args` (`--version`), trimmed; undefined when
+ * it cannot run here. Asked once per language, when the runtime is made.
+ */
+export function askVersion(binary: string, args: readonly string[]): string | undefined {
+  try {
+    const out = execFileSync(binary, args, {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Language {
   /** Short name (`node`, `python`): names its stem cells and appears in messages. */

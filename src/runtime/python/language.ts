@@ -4,9 +4,8 @@
  * `bootstrap.py`, copied next to this file's compiled form by the build (`scripts/copy-assets.mjs`).
  * Memory is bounded by the platform's RSS watchdog alone (CPython has no heap cap to set at start).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Language } from '../process/language.js';
+import { askVersion, type Language } from '../process/language.js';
 
 /** Where a Python 3 is looked for when none is configured: Debian's, then a locally built one. */
 const CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'];
@@ -22,23 +21,10 @@ export const PYTHON_RUNTIMES = [
   'Python3.12',
 ] as const;
 
-/** `Python 3.11.2`, asked of the interpreter itself; undefined when it cannot run. */
-function versionOf(binary: string): string | undefined {
-  try {
-    const out = execFileSync(binary, ['-c', 'import sys; print(sys.version.split()[0])'], {
-      encoding: 'utf8',
-      timeout: 10_000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return out.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function pythonLanguage(opts: { binary?: string | undefined } = {}): Language {
   const binary = opts.binary ?? CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0]!;
-  const version = versionOf(binary);
+  // `3.11.2`, asked of the interpreter itself.
+  const version = askVersion(binary, ['-c', 'import sys; print(sys.version.split()[0])']);
   const label = version ? `Python ${version}` : `Python (${binary}, not runnable here)`;
   return {
     id: 'python',

@@ -15,6 +15,7 @@ import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { hostVariants, parseTc3Authorization } from '../../../../src/api/protocol/v3/auth.js';
 import { createV3Handler } from '../../../../src/api/protocol/v3/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
+import type { AsyncInvocations } from '../../../../src/async/invocations.js';
 import { loadConfig } from '../../../../src/config/index.js';
 import { FunctionRegistry } from '../../../../src/functions/registry.js';
 import type { Invoker } from '../../../../src/invocations/invoker.js';
@@ -165,6 +166,7 @@ async function setup(t: TestContext) {
       ranOn: () => undefined,
     } as unknown as Invoker,
     store,
+    async: { enqueue: () => assert.fail('nothing is queued here') } as unknown as AsyncInvocations,
   };
   const ctx: ProtocolContext = {
     actions,
@@ -308,7 +310,7 @@ test('version, action and method checks', async (t) => {
   assert.equal(await errorCode(tc3('DescribeInstances', {})), 'InvalidAction');
   assert.equal(await errorCode(tc3('toString', {})), 'InvalidAction');
   assert.equal(await errorCode(v1('NoSuchThing', {})), 'InvalidAction');
-  assert.equal(await errorCode(tc3('CreateTrigger', { FunctionName: 'fn' })), 'UnsupportedOperation');
+  assert.equal(await errorCode(tc3('PublishVersion', { FunctionName: 'fn' })), 'UnsupportedOperation');
   const put = tc3('GetFunctionLogs', {});
   put.method = 'PUT';
   assert.equal(await errorCode(put), 'UnsupportedProtocol');

@@ -4,28 +4,27 @@
  * replays missed firings nor fires one twice, that it follows trigger changes (told, or by its rescans),
  * that faults are reported and never thrown, and its close. The queue is a real implementation of the
  * queue's `enqueue` contract (a map keyed by the dedup key: the second enqueue of a key stores nothing and
- * says so); the registry is an in-memory one holding definitions with `triggers`. Time is Node's mock
- * timers and Date, except in the last test, which measures how close to the second real firings are.
+ * says so); the registry is a real one on a temp folder, telling the scheduler of its changes as the
+ * platform wires it. Time is Node's mock timers and Date, except in the last test, which measures how
+ * close to the second real firings are.
  * Expected times and events are written out as text, not computed the way the code does.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
+import { zipSync } from 'fflate';
 import type { AsyncEnqueued, AsyncEventInput } from '../../../src/async/types.js';
 import type { ScfError } from '../../../src/errors/index.js';
-import type {
-  FunctionDefinition,
-  ListFunctionsInput,
-  ListFunctionsOutput,
-  NamespaceDefinition,
-} from '../../../src/functions/types.js';
+import { FunctionRegistry } from '../../../src/functions/registry.js';
 import {
   type TimerFaultContext,
   type TimerFiring,
   TimerScheduler,
   type TimerSchedulerOptions,
+  type TimerSource,
 } from '../../../src/triggers/timer.js';
 import type { TriggerDefinition } from '../../../src/triggers/types.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /** The queue's enqueue contract: one stored event per dedup key. */
 class MapQueue {
@@ -60,50 +59,46 @@ class MapQueue {
   }
 }
 
-/** An in-memory registry: what the scheduler reads of one (definitions carrying `triggers`). */
-class MemoryFunctions {
-  readonly defs = new Map<string, FunctionDefinition & { triggers: TriggerDefinition[] }>();
+/**
+ * A real function registry (file catalog in a temp folder) with helpers to set a function's triggers, and
+ * the view the scheduler reads of it, whose `sync` counts its calls and can be made to fail.
+ */
+class Functions {
+  readonly registry: FunctionRegistry;
+  /** Schedulers told of each change, as the platform's `onChange` does. */
+  readonly told = new Set<TimerScheduler>();
   syncs = 0;
   syncFails: Error | undefined;
+  readonly view: TimerSource;
 
-  listNamespaces(): NamespaceDefinition[] {
-    const names = new Set(['default', ...[...this.defs.values()].map((d) => d.namespace)]);
-    return [...names].map((name) => ({ name, description: '', addTime: 0, modTime: 0 }));
+  constructor(dir: string) {
+    this.registry = new FunctionRegistry(dir, {
+      onChange: (ns, name) => {
+        for (const s of this.told) s.changed(ns, name);
+      },
+    });
+    const r = this.registry;
+    this.view = {
+      listNamespaces: () => r.listNamespaces(),
+      list: (input) => r.list(input),
+      has: (name, ns) => r.has(name, ns),
+      get: (name, ns) => r.get(name, ns),
+      sync: async () => {
+        this.syncs++;
+        if (this.syncFails) throw this.syncFails;
+        await r.sync();
+      },
+    };
   }
-  list(input: ListFunctionsInput = {}): ListFunctionsOutput {
-    const all = [...this.defs.values()].filter((d) => d.namespace === (input.namespace ?? 'default'));
-    return { total: all.length, functions: all.slice(0, input.limit ?? 20) };
-  }
-  has(name: string, ns = 'default'): boolean {
-    return this.defs.has(`${ns}/${name}`);
-  }
-  get(name: string, ns = 'default'): FunctionDefinition {
-    const def = this.defs.get(`${ns}/${name}`);
-    if (!def) throw new Error(`no function ${ns}/${name}`);
-    return def;
-  }
-  async sync(): Promise<void> {
-    this.syncs++;
-    if (this.syncFails) throw this.syncFails;
-  }
-  put(ns: string, name: string, triggers: Partial<TriggerDefinition>[]): void {
-    this.defs.set(`${ns}/${name}`, {
-      namespace: ns,
-      functionName: name,
-      handler: 'index.main_handler',
-      runtime: 'Nodejs18.15',
-      memorySize: 128,
-      timeout: 3,
-      description: '',
-      environment: {},
-      codeSize: 0,
-      codeSha256: '',
-      addTime: 0,
-      modTime: 0,
-      revision: 1,
+
+  /** Creates the function if needed and sets its triggers (timers unless a type is given). */
+  async put(ns: string, name: string, triggers: Partial<TriggerDefinition>[]): Promise<void> {
+    if (!this.registry.getNamespace(ns)) this.registry.createNamespace(ns);
+    if (!this.registry.has(name, ns)) this.registry.create({ functionName: name, namespace: ns, code });
+    await this.registry.updateSettingsAsync({ functionName: name, namespace: ns }, () => ({
       triggers: triggers.map((t) => ({
         triggerName: 'timer',
-        type: 'timer',
+        type: 'timer' as const,
         triggerDesc: '* * * * * * *',
         qualifier: '$LATEST',
         enable: true,
@@ -113,28 +108,34 @@ class MemoryFunctions {
         modTime: 0,
         ...t,
       })),
-    });
+    }));
+  }
+
+  delete(ns: string, name: string): void {
+    this.registry.delete(name, ns);
   }
 }
+
+const code = {
+  zip: zipSync({ 'index.js': Buffer.from('exports.main_handler = async (event) => event;') }),
+};
 
 const at = (iso: string): number => Date.parse(iso);
 
 interface Setup {
-  functions: MemoryFunctions;
+  functions: Functions;
   queue: MapQueue;
   errors: { err: ScfError; context: TimerFaultContext }[];
   fired: TimerFiring[];
-  scheduler(options?: Partial<TimerSchedulerOptions>): TimerScheduler;
+  /** A scheduler on the registry, told of its changes unless `told` is false. */
+  scheduler(options?: Partial<TimerSchedulerOptions> & { told?: boolean }): TimerScheduler;
   /** Advances the mock clock by `ms`, running the timers due, then lets the enqueues settle. */
   tick(ms: number): Promise<void>;
 }
 
-function setup(
-  t: TestContext,
-  start: string,
-  queue = new MapQueue(),
-  functions = new MemoryFunctions(),
-): Setup {
+function setup(t: TestContext, start: string): Setup {
+  const queue = new MapQueue();
+  const functions = new Functions(tempDir(t));
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: at(start) });
   const errors: Setup['errors'] = [];
   const fired: TimerFiring[] = [];
@@ -143,9 +144,9 @@ function setup(
     queue,
     errors,
     fired,
-    scheduler(options = {}) {
+    scheduler({ told = true, ...options } = {}) {
       const s = new TimerScheduler(
-        { functions, queue },
+        { functions: functions.view, queue },
         {
           timeZoneOffsetMinutes: 0,
           onError: (err, context) => errors.push({ err, context }),
@@ -153,6 +154,7 @@ function setup(
           ...options,
         },
       );
+      if (told) functions.told.add(s);
       t.after(() => s.close());
       return s;
     },
@@ -174,10 +176,10 @@ const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 describe('TimerScheduler', () => {
   it('enqueues each firing at its cron time: SCF’s timer event, the dedup key, invokeType timer', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'every2s', triggerDesc: '*/2 * * * * * *', customArgument: 'hi' },
     ]);
-    s.functions.put('ns1', 'other', [
+    await s.functions.put('ns1', 'other', [
       { triggerName: 'daily', triggerDesc: '0 0 1 * * * *', qualifier: '$LATEST', customArgument: '{"a":1}' },
     ]);
     s.scheduler().start();
@@ -210,7 +212,7 @@ describe('TimerScheduler', () => {
 
   it('reads cron fields on the configured zone; the event’s Time is UTC', async (t) => {
     const s = setup(t, '2024-03-09T23:59:58Z');
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'eight', triggerDesc: '0 0 8 * * * *', customArgument: 'm' },
     ]);
     // 08:00 in UTC+8 is 00:00 UTC.
@@ -224,7 +226,7 @@ describe('TimerScheduler', () => {
 
   it('several schedulers on one queue (several nodes): each firing is stored once', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.200Z');
-    s.functions.put('default', 'fn', [{ triggerName: 'tick', triggerDesc: '* * * * * * *' }]);
+    await s.functions.put('default', 'fn', [{ triggerName: 'tick', triggerDesc: '* * * * * * *' }]);
     s.scheduler().start();
     s.scheduler().start();
     s.scheduler().start();
@@ -243,7 +245,7 @@ describe('TimerScheduler', () => {
 
   it('a restart fires no firing twice and does not replay those missed while it was down', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    s.functions.put('default', 'fn', [{ triggerName: 'tick', triggerDesc: '* * * * * * *' }]);
+    await s.functions.put('default', 'fn', [{ triggerName: 'tick', triggerDesc: '* * * * * * *' }]);
     const first = s.scheduler();
     first.start();
     await s.tick(2000);
@@ -282,46 +284,42 @@ describe('TimerScheduler', () => {
     );
   });
 
-  it('follows changes it is told of: a new timer, a new expression, a new message, disabled, deleted', async (t) => {
+  it('follows the changes the registry tells it of: a new timer, a new expression, a new message, disabled, deleted', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
     const scheduler = s.scheduler();
     scheduler.start();
     await s.tick(2000);
     assert.equal(s.queue.calls.length, 0);
 
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'a', triggerDesc: '*/5 * * * * * *', customArgument: 'one' },
     ]);
-    scheduler.changed('default', 'fn');
     await s.tick(4000); // to 00:00:06.5: fires at :05
     // Same expression, new message, told just after :10 while the timer for :10 has not run yet (a busy
     // loop): the firing at :10 is not lost, and carries the new message.
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'a', triggerDesc: '*/5 * * * * * *', customArgument: 'two' },
     ]);
     t.mock.timers.setTime(at('2024-03-10T00:00:10.002Z'));
-    scheduler.changed('default', 'fn');
     await s.tick(0);
     // A new expression: from now on, its times.
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'a', triggerDesc: '3/7 * * * * * *', customArgument: 'two' },
     ]);
-    scheduler.changed('default', 'fn');
     await s.tick(7000); // to :17.002: fires at :17 (3, 10, 17, …)
     // Disabled: nothing more.
-    s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '3/7 * * * * * *', enable: false }]);
-    scheduler.changed('default', 'fn');
+    await s.functions.put('default', 'fn', [
+      { triggerName: 'a', triggerDesc: '3/7 * * * * * *', enable: false },
+    ]);
     await s.tick(10_000);
     // Enabled again, beside an HTTP trigger (not a timer) and a second timer; then the function is deleted.
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'a', triggerDesc: '3/7 * * * * * *', customArgument: 'three' },
       { triggerName: 'web', type: 'apigw', triggerDesc: '{}' },
       { triggerName: 'b', triggerDesc: '*/4 * * * * * *', customArgument: 'b' },
     ]);
-    scheduler.changed('default', 'fn');
     await s.tick(4000); // from :27.002 to :31.002: a at :31, b at :28
-    s.functions.defs.delete('default/fn');
-    scheduler.changed('default', 'fn');
+    s.functions.delete('default', 'fn');
     await s.tick(10_000);
     assert.deepEqual(
       [...s.queue.stored.values()].map((e) => JSON.parse(e.event) as { TriggerName: string }).map((e) => e),
@@ -339,9 +337,9 @@ describe('TimerScheduler', () => {
 
   it('its rescans find changes it was not told of, after syncing; a failed sync is reported once', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    const scheduler = s.scheduler({ rescanIntervalMs: 10_000 });
+    const scheduler = s.scheduler({ rescanIntervalMs: 10_000, told: false });
     scheduler.start();
-    s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
+    await s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
     await s.tick(9000);
     assert.equal(s.queue.calls.length, 0);
     await s.tick(1000); // the rescan at :10.5
@@ -352,7 +350,7 @@ describe('TimerScheduler', () => {
       'timer:default/fn/a@1710028812000',
     ]);
     // The function goes, and the sync fails: the last state is scanned anyway; the fault reported once.
-    s.functions.defs.delete('default/fn');
+    s.functions.delete('default', 'fn');
     s.functions.syncFails = new Error('database away');
     await s.tick(28_000);
     assert.equal(s.functions.syncs, 4);
@@ -363,7 +361,7 @@ describe('TimerScheduler', () => {
 
   it('a failing queue is reported once per trigger until it works again, and never throws', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'a', triggerDesc: '* * * * * * *' },
       { triggerName: 'b', triggerDesc: '* * * * * * *' },
     ]);
@@ -402,7 +400,7 @@ describe('TimerScheduler', () => {
 
   it('a stored expression that does not parse is reported and skipped; the others fire', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    s.functions.put('default', 'fn', [
+    await s.functions.put('default', 'fn', [
       { triggerName: 'bad', triggerDesc: '* * * * * 9 *' },
       { triggerName: 'good', triggerDesc: '* * * * * * *' },
     ]);
@@ -420,7 +418,7 @@ describe('TimerScheduler', () => {
 
   it('a wake-up far too late (the loop was blocked) skips what is past the tolerance, fires the rest', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
+    await s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
     s.scheduler({ lateToleranceMs: 2500 }).start();
     // The clock jumps 60 s with no timer running, then the timers run.
     t.mock.timers.setTime(at('2024-03-10T00:01:00.600Z'));
@@ -435,7 +433,7 @@ describe('TimerScheduler', () => {
 
   it('close stops the firing and waits for the enqueues under way', async (t) => {
     const s = setup(t, '2024-03-10T00:00:00.500Z');
-    s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
+    await s.functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
     const scheduler = s.scheduler();
     scheduler.start();
     let release!: () => void;
@@ -464,8 +462,8 @@ describe('TimerScheduler', () => {
 
 describe('TimerScheduler on the real clock', () => {
   it('enqueues each firing within a few milliseconds of its second', async (t) => {
-    const functions = new MemoryFunctions();
-    functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
+    const functions = new Functions(tempDir(t));
+    await functions.put('default', 'fn', [{ triggerName: 'a', triggerDesc: '* * * * * * *' }]);
     const lags: number[] = [];
     const queue = new MapQueue();
     let done!: () => void;
@@ -474,7 +472,7 @@ describe('TimerScheduler on the real clock', () => {
     });
     const scheduler = new TimerScheduler(
       {
-        functions,
+        functions: functions.view,
         queue: {
           enqueue: (input) => {
             const fireTime = Number(input.dedupKey!.split('@')[1]);

@@ -120,6 +120,11 @@ describe('one server per data folder', () => {
     });
     const r = await c.Invoke({ FunctionName: 'sleeper', InvocationType: 'Event', ClientContext: '{}' });
     running = r.Result!.FunctionRequestId!;
+    // The Event is answered once queued: wait for its attempt to run (its running record).
+    for (const end = Date.now() + 20_000; (await runningRecord())?.RetCode !== 2; ) {
+      assert.ok(Date.now() < end, 'the queued event never started');
+      await new Promise((r) => setTimeout(r, 25));
+    }
   });
 
   /** The first server's long invocation, as its API shows it. */
@@ -190,7 +195,12 @@ describe('one server per data folder', () => {
     assert.equal(await exitWithin(first, 10_000), 'SIGKILL');
     const next = serve(['--port', '0', '--data-dir', dataDir], cleanups);
     const nextPort = await portOf(next);
-    assert.match(next.stdout(), /1 invocation\(s\) left running by a previous stop marked interrupted/);
+    // The banner's lines may arrive in more than one read.
+    const said = /1 invocation\(s\) left running by a previous stop marked interrupted/;
+    for (const end = Date.now() + 5000; !said.test(next.stdout()) && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.match(next.stdout(), said);
     assert.equal(JSON.parse(readFileSync(join(dataDir, 'scf-local.lock'), 'utf8')).pid, next.pid);
     const page = await client(nextPort).GetFunctionLogs({
       FunctionName: 'sleeper',

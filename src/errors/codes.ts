@@ -47,6 +47,10 @@ export const ERROR_CODES = {
     doc: 'All instances of the function are busy and its queue is full (SCF status 432).',
   },
   UnsupportedOperation: { user: true, doc: 'Not supported by scf-local.' },
+  LayerNotFound: {
+    user: true,
+    doc: 'A layer named in Layers does not exist (scf-local has no layers yet).',
+  },
   TriggerNotFound: { user: true, doc: 'The function has no trigger of that name and type.' },
   TriggerInUse: { user: true, doc: 'The function already has a trigger of that name and type.' },
   AsyncEventNotFound: { user: true, doc: 'No asynchronous event has that request id (or it was pruned).' },

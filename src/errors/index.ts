@@ -33,6 +33,8 @@ export const RULE = {
   msgTtlRange: 'msgTtlRange',
   /** A trigger type SCF has whose event source (a cloud service) scf-local does not have. */
   cloudTrigger: 'cloudTrigger',
+  /** An InitTimeout outside SCF's range; detail `{max}`. */
+  initTimeoutRange: 'initTimeoutRange',
 } as const;
 
 export type Rule = (typeof RULE)[keyof typeof RULE];

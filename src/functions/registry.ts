@@ -45,7 +45,7 @@ import {
   namespaceNotEmpty,
   namespaceNotFound,
 } from './errors.js';
-import { type FunctionSettings, withSettingDefaults } from './settings.js';
+import { DEFAULT_ATTRIBUTES, type FunctionSettings, withSettingDefaults } from './settings.js';
 import {
   type CreateFunctionInput,
   DEFAULT_NAMESPACE,
@@ -62,6 +62,7 @@ import {
   DEFAULT_MEMORY_MB,
   DEFAULT_RUNTIME,
   DEFAULT_TIMEOUT_S,
+  validateAttributes,
   validateDescription,
   validateEnvironment,
   validateFunctionName,
@@ -580,7 +581,10 @@ export class FunctionRegistry {
       addTime: this.#now(),
       modTime: this.#now(),
       revision: 1,
-      ...withSettingDefaults({ type: validateFunctionType(input.type ?? 'Event') }),
+      ...withSettingDefaults({
+        type: validateFunctionType(input.type ?? 'Event'),
+        attributes: validateAttributes(input.attributes ?? {}, DEFAULT_ATTRIBUTES),
+      }),
     };
   }
 
@@ -616,6 +620,10 @@ export class FunctionRegistry {
         input.description === undefined ? prev.description : validateDescription(input.description),
       environment:
         input.environment === undefined ? prev.environment : validateEnvironment(input.environment),
+      attributes:
+        input.attributes === undefined
+          ? prev.attributes
+          : validateAttributes(input.attributes, prev.attributes),
       modTime: this.#now(),
       revision: prev.revision + 1,
     };

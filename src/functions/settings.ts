@@ -4,9 +4,20 @@
  * they existed (an older `function.json`, a row from before migration 2).
  */
 import { type AsyncInvokeConfig, DEFAULT_ASYNC_CONFIG } from '../triggers/types.js';
-import type { FunctionDefinition } from './types.js';
+import type { FunctionAttributes, FunctionDefinition } from './types.js';
 
-export type FunctionSettings = Pick<FunctionDefinition, 'type' | 'triggers' | 'asyncConfig'>;
+export type FunctionSettings = Pick<FunctionDefinition, 'type' | 'triggers' | 'asyncConfig' | 'attributes'>;
+
+/** SCF's defaults: no tags, role, VPC; InitTimeout 65 s; public network on. */
+export const DEFAULT_ATTRIBUTES: FunctionAttributes = Object.freeze({
+  tags: [],
+  role: '',
+  initTimeout: 65,
+  asyncRunEnable: false,
+  installDependency: false,
+  vpcConfig: { vpcId: '', subnetId: '' },
+  publicNetConfig: { publicNetStatus: 'ENABLE', eipStatus: 'DISABLE' },
+}) as FunctionAttributes;
 
 /** `stored`, with every setting it lacks at its default. */
 export function withSettingDefaults(stored: Partial<FunctionSettings> | undefined): FunctionSettings {
@@ -15,10 +26,11 @@ export function withSettingDefaults(stored: Partial<FunctionSettings> | undefine
     type: stored?.type ?? 'Event',
     triggers: stored?.triggers ?? [],
     asyncConfig,
+    attributes: { ...DEFAULT_ATTRIBUTES, ...(stored?.attributes ?? {}) },
   };
 }
 
 /** The settings of `def`, as stored. */
 export function settingsOf(def: FunctionDefinition): FunctionSettings {
-  return { type: def.type, triggers: def.triggers, asyncConfig: def.asyncConfig };
+  return { type: def.type, triggers: def.triggers, asyncConfig: def.asyncConfig, attributes: def.attributes };
 }

@@ -37,6 +37,24 @@ export interface FunctionDefinition {
   triggers: TriggerDefinition[];
   /** How its asynchronous invocations are retried and kept (UpdateFunctionEventInvokeConfig). */
   asyncConfig: AsyncInvokeConfig;
+  /** SCF settings stored and returned as given; only `initTimeout` changes what runs (see `settings.ts`). */
+  attributes: FunctionAttributes;
+}
+
+/**
+ * What SCF accepts beyond the code and its run: kept so that a deploy tool reading a function back finds
+ * what it wrote. `initTimeout` bounds a Custom Runtime's or web function's start; the others have no effect
+ * here (no VPC, role, public-network switch, dependency installer or async-run mode: docs/api-v3.md).
+ */
+export interface FunctionAttributes {
+  tags: { key: string; value: string }[];
+  role: string;
+  /** Seconds a Custom Runtime or web function may take to start (SCF's InitTimeout). */
+  initTimeout: number;
+  asyncRunEnable: boolean;
+  installDependency: boolean;
+  vpcConfig: { vpcId: string; subnetId: string };
+  publicNetConfig: { publicNetStatus: 'ENABLE' | 'DISABLE'; eipStatus: 'ENABLE' | 'DISABLE' };
 }
 
 /** Where a function's code comes from. */
@@ -72,6 +90,8 @@ export interface FunctionConfiguration {
   timeout?: number;
   description?: string;
   environment?: Record<string, string>;
+  /** The attributes given (each replaces its current value). */
+  attributes?: Partial<FunctionAttributes>;
 }
 
 export interface CreateFunctionInput extends FunctionRef, FunctionConfiguration {

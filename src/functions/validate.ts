@@ -2,6 +2,7 @@
 import { invalidValue, RULE, ScfError } from '../errors/index.js';
 import { CUSTOM_RUNTIME } from '../runtime/custom/language.js';
 import { PYTHON_RUNTIMES } from '../runtime/python/language.js';
+import type { FunctionAttributes } from './types.js';
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]$/;
 const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -141,5 +142,64 @@ export function validateEnvironment(env: unknown): Record<string, string> {
       `Environment variables take ${bytes} bytes, more than the ${MAX_ENV_BYTES} allowed`,
     );
   }
+  return out;
+}
+
+/** SCF's InitTimeout range, seconds. */
+export const MAX_INIT_TIMEOUT_S = 300;
+/** Tags per function (SCF: 50). */
+export const MAX_TAGS = 50;
+
+/** `given` checked and laid over `prev` (each attribute given replaces its current value). */
+export function validateAttributes(
+  given: Partial<FunctionAttributes>,
+  prev: FunctionAttributes,
+): FunctionAttributes {
+  const out: FunctionAttributes = { ...prev };
+  if (given.initTimeout !== undefined) {
+    const t = given.initTimeout;
+    if (typeof t !== 'number' || !Number.isInteger(t)) {
+      throw invalidValue('initTimeout', 'InitTimeout must be an integer (seconds)');
+    }
+    if (t < 1 || t > MAX_INIT_TIMEOUT_S) {
+      throw new ScfError(
+        'InvalidParameterValue',
+        `InitTimeout ${t} is out of range: 1 to ${MAX_INIT_TIMEOUT_S} seconds`,
+        {
+          field: 'initTimeout',
+          rule: RULE.initTimeoutRange,
+          detail: { max: MAX_INIT_TIMEOUT_S },
+        },
+      );
+    }
+    out.initTimeout = t;
+  }
+  if (given.tags !== undefined) {
+    if (given.tags.length > MAX_TAGS) throw invalidValue('tags', `at most ${MAX_TAGS} Tags`);
+    const keys = new Set<string>();
+    for (const tag of given.tags) {
+      if (
+        typeof tag.key !== 'string' ||
+        tag.key === '' ||
+        tag.key.length > 255 ||
+        typeof tag.value !== 'string'
+      ) {
+        throw invalidValue('tags', 'each tag needs a Key (1 to 255 characters) and a string Value');
+      }
+      if (keys.has(tag.key)) throw invalidValue('tags', `tag ${tag.key} is given twice`);
+      keys.add(tag.key);
+    }
+    out.tags = given.tags.map((t) => ({ key: t.key, value: t.value }));
+  }
+  if (given.role !== undefined) {
+    if (typeof given.role !== 'string' || given.role.length > 255) {
+      throw invalidValue('role', 'Role must be a string of at most 255 characters');
+    }
+    out.role = given.role;
+  }
+  if (given.asyncRunEnable !== undefined) out.asyncRunEnable = given.asyncRunEnable;
+  if (given.installDependency !== undefined) out.installDependency = given.installDependency;
+  if (given.vpcConfig !== undefined) out.vpcConfig = { ...given.vpcConfig };
+  if (given.publicNetConfig !== undefined) out.publicNetConfig = { ...given.publicNetConfig };
   return out;
 }

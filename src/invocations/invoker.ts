@@ -133,6 +133,7 @@ export class Invoker {
       codeDir,
       memorySize: def.memorySize,
       timeout: def.timeout,
+      initTimeout: def.attributes.initTimeout,
       environment: def.environment,
     };
   }

@@ -176,4 +176,22 @@ describe('Python and Custom Runtime functions through the SDKs', () => {
     assert.equal(logs.TotalCount, 1);
     assert.match(logs.Data?.[0]?.Log ?? '', /node bootstrap starting for index\.main_handler\nhandling /);
   });
+
+  test('InitTimeout bounds a Custom Runtime bootstrap that never reports ready', async () => {
+    await c.CreateFunction({
+      FunctionName: 'custom-slow-init',
+      Code: { ZipFile: fixtureZip('custom-never-ready') },
+      Runtime: 'CustomRuntime',
+      InitTimeout: 2,
+      Timeout: 30,
+    });
+    assert.equal((await c.GetFunction({ FunctionName: 'custom-slow-init' })).InitTimeout, 2);
+    const started = Date.now();
+    const r = await c.Invoke({ FunctionName: 'custom-slow-init', ClientContext: '{}' });
+    const took = Date.now() - started;
+    assert.notEqual(r.Result?.InvokeResult, 0);
+    assert.match(r.Result?.RetMsg ?? '', /within 2 s \(init timeout\)/);
+    // Bounded by InitTimeout (2 s), not by SCF's default 65 s nor the 30 s Timeout.
+    assert.ok(took >= 2000 && took < 15_000, `answered after ${took} ms`);
+  });
 });

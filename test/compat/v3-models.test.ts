@@ -372,6 +372,59 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     await eventReaching({ FunctionName: 'models-async' }, 'FINISHED');
   });
 
+  test('infrastructure as code: every setting written reads back the same, after create and each update', async () => {
+    const FunctionName = 'models-iac';
+    const settings = {
+      Handler: 'index.main_handler',
+      Runtime: 'Nodejs16.13',
+      MemorySize: 256,
+      Timeout: 7,
+      Description: 'iac',
+      Environment: { Variables: [{ Key: 'A', Value: '1' }] },
+      Role: 'SCF_QcsRole',
+      InstallDependency: 'TRUE',
+      VpcConfig: { VpcId: 'vpc-1', SubnetId: 'subnet-1' },
+      PublicNetConfig: { PublicNetStatus: 'ENABLE', EipConfig: { EipStatus: 'DISABLE' } },
+      InitTimeout: 30,
+    };
+    const readBack = async (): Promise<Record<string, unknown>> => {
+      const g = await ok('GetFunction', { FunctionName });
+      const net = g['PublicNetConfig'] as { PublicNetStatus: string; EipConfig: { EipStatus: string } };
+      return {
+        ...Object.fromEntries(Object.keys(settings).map((k) => [k, g[k]])),
+        PublicNetConfig: {
+          PublicNetStatus: net.PublicNetStatus,
+          EipConfig: { EipStatus: net.EipConfig.EipStatus },
+        },
+        Tags: g['Tags'],
+        AsyncRunEnable: g['AsyncRunEnable'],
+        Type: g['Type'],
+      };
+    };
+    const created = { Tags: [{ Key: 'team', Value: 'a' }], AsyncRunEnable: 'TRUE', Type: 'Event' };
+    await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip }, ...settings, ...created });
+    assert.deepEqual(await readBack(), { ...settings, ...created });
+    const changes: Record<string, unknown> = {
+      Handler: 'index.context',
+      Runtime: 'Nodejs18.15',
+      MemorySize: 512,
+      Timeout: 9,
+      Description: 'iac 2',
+      Environment: { Variables: [{ Key: 'B', Value: '2' }] },
+      Role: 'OtherRole',
+      InstallDependency: 'FALSE',
+      VpcConfig: { VpcId: 'vpc-2', SubnetId: 'subnet-2' },
+      PublicNetConfig: { PublicNetStatus: 'DISABLE', EipConfig: { EipStatus: 'DISABLE' } },
+      InitTimeout: 90,
+    };
+    let expected: Record<string, unknown> = { ...settings, ...created };
+    for (const [key, value] of Object.entries(changes)) {
+      await ok('UpdateFunctionConfiguration', { FunctionName, [key]: value });
+      expected = { ...expected, [key]: value };
+      assert.deepEqual(await readBack(), expected, `after updating ${key}`);
+    }
+  });
+
   test('every code in the error-code table is answered by its action', async () => {
     const fn = 'models-reach';
     const zipOf = (text: string): string => Buffer.from(text).toString('base64');
@@ -607,6 +660,44 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         'InvalidParameterValue.Runtime',
       ],
       ['CreateFunction', { FunctionName: 'models-c', ...code, Type: 'Lambda' }, 'InvalidParameterValue.Type'],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, AsyncRunEnable: 'YES' },
+        'InvalidParameterValue.AsyncRunEnable',
+      ],
+      ['CreateFunction', { FunctionName: 'models-c', ...code, Layers: 'x' }, 'InvalidParameterValue.Layers'],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Layers: [{ LayerName: 'numpy', LayerVersion: 1 }] },
+        'ResourceNotFound.Layer',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, PublicNetConfig: { PublicNetStatus: 'OPEN' } },
+        'InvalidParameterValue.PublicNetConfig',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, InitTimeout: 301 },
+        'LimitExceeded.InitTimeout',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, Tags: [{ Value: 'v' }] },
+        'InvalidParameterValue.Tags',
+      ],
+      ['UpdateFunctionConfiguration', { FunctionName: fn, Layers: 'x' }, 'InvalidParameterValue.Layers'],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Layers: [{ LayerName: 'numpy', LayerVersion: 1 }] },
+        'ResourceNotFound.Layer',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, PublicNetConfig: { PublicNetStatus: 'OPEN' } },
+        'InvalidParameterValue.PublicNetConfig',
+      ],
+      ['UpdateFunctionConfiguration', { FunctionName: fn, InitTimeout: 0 }, 'LimitExceeded.InitTimeout'],
       [
         'CreateFunction',
         { FunctionName: 'models-c', Code: { ZipFile: zipOf('not a zip') } },

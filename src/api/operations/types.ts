@@ -13,6 +13,7 @@ import type { LogStore, Order, OrderBy, RetCodeFilter, StoredRecord } from '../.
 
 export type {
   CreateFunctionInput,
+  FunctionAttributes,
   FunctionDefinition,
   ListFunctionsInput,
   ListFunctionsOutput,

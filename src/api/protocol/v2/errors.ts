@@ -25,6 +25,7 @@ export const V2_CODES: Readonly<Record<ErrorCode, readonly [code: number, codeDe
   NamespaceInUse: [4000, 'ResourceInUse'],
   ConcurrencyLimitReached: [4400, 'LimitExceeded'],
   UnsupportedOperation: [4000, 'UnsupportedOperation'],
+  LayerNotFound: [5000, 'ResourceNotFound'],
   TriggerNotFound: [5000, 'ResourceNotFound'],
   TriggerInUse: [4000, 'ResourceInUse'],
   AsyncEventNotFound: [5000, 'ResourceNotFound'],

@@ -26,6 +26,7 @@ export const V3_CODES: Readonly<Record<ErrorCode, string>> = {
   NamespaceInUse: 'ResourceInUse.Namespace',
   ConcurrencyLimitReached: 'LimitExceeded.Concurrency',
   UnsupportedOperation: 'UnsupportedOperation',
+  LayerNotFound: 'ResourceNotFound.Layer',
   TriggerNotFound: 'ResourceNotFound.Trigger',
   TriggerInUse: 'ResourceInUse.Trigger',
   AsyncEventNotFound: 'ResourceNotFound.AsyncEvent',
@@ -65,6 +66,7 @@ export const RULE_CODES: Partial<Readonly<Record<Rule, string>>> = {
   [RULE.retryNumRange]: 'LimitExceeded.RetryNum',
   [RULE.msgTtlRange]: 'LimitExceeded.MsgTTL',
   [RULE.cloudTrigger]: 'UnsupportedOperation.Trigger',
+  [RULE.initTimeoutRange]: 'LimitExceeded.InitTimeout',
 };
 
 /** The 3.0 `Error.Code` of an error. */

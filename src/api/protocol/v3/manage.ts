@@ -10,6 +10,7 @@ import { LATEST } from '../../operations/limits.js';
 import type {
   CreateFunctionInput,
   CreateNamespaceInput,
+  FunctionAttributes,
   FunctionDefinition,
   FunctionRef,
   GetFunctionInput,
@@ -39,10 +40,59 @@ const CONFIG = {
   Description: z.optional(z.unknown()),
   Environment: v3.object({ Variables: v3.list() }),
   Handler: v3.str(),
+  Role: v3.str(),
+  InitTimeout: v3.int(),
+  InstallDependency: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
+  VpcConfig: v3.object({ VpcId: v3.str(), SubnetId: v3.str() }),
+  // Checked in attributesInput: SCF names the whole object (InvalidParameterValue.PublicNetConfig).
+  PublicNetConfig: z.optional(z.unknown()),
+  Layers: v3.list(),
 };
+
+/** The attributes of CONFIG given (stored and returned; see FunctionAttributes). */
+function attributesInput(p: z.output<z.ZodObject<typeof CONFIG>>): Partial<FunctionAttributes> {
+  const a: Partial<FunctionAttributes> = {};
+  if (p.Role !== undefined) a.role = p.Role;
+  if (p.InitTimeout !== undefined) a.initTimeout = p.InitTimeout;
+  if (p.InstallDependency !== undefined) a.installDependency = p.InstallDependency === 'TRUE';
+  if (p.VpcConfig !== undefined) {
+    a.vpcConfig = {
+      vpcId: String(p.VpcConfig['VpcId'] ?? ''),
+      subnetId: String(p.VpcConfig['SubnetId'] ?? ''),
+    };
+  }
+  const net = p.PublicNetConfig;
+  if (net !== undefined && net !== null) {
+    if (!isPlainObject(net)) throw badValue('PublicNetConfig', 'PublicNetConfig must be an object');
+    const eip = net['EipConfig'];
+    const status = (v: unknown, dflt: 'ENABLE' | 'DISABLE', name: string): 'ENABLE' | 'DISABLE' => {
+      if (v === undefined) return dflt;
+      if (v === 'ENABLE' || v === 'DISABLE') return v;
+      throw badValue('PublicNetConfig', `${name} must be ENABLE or DISABLE; got ${JSON.stringify(v)}`);
+    };
+    if (eip !== undefined && !isPlainObject(eip))
+      throw badValue('PublicNetConfig', 'EipConfig must be an object');
+    a.publicNetConfig = {
+      publicNetStatus: status(net['PublicNetStatus'], 'ENABLE', 'PublicNetConfig.PublicNetStatus'),
+      eipStatus: status(eip?.['EipStatus'], 'DISABLE', 'PublicNetConfig.EipConfig.EipStatus'),
+    };
+  }
+  // scf-local has no layers: any layer named is one that does not exist here (an empty list is none).
+  const layer = p.Layers?.[0];
+  if (layer !== undefined) {
+    const name = isPlainObject(layer) ? String(layer['LayerName'] ?? '') : '';
+    throw new ScfError(
+      'LayerNotFound',
+      `layer ${name || '(unnamed)'} does not exist: scf-local has no layers`,
+    );
+  }
+  return a;
+}
 
 function configInput(p: z.output<z.ZodObject<typeof CONFIG>>): ConfigInput {
   const out: ConfigInput = {};
+  const attributes = attributesInput(p);
+  if (Object.keys(attributes).length > 0) out.attributes = attributes;
   if (p.Namespace !== undefined) out.namespace = p.Namespace;
   if (p.Runtime !== undefined) out.runtime = p.Runtime;
   if (p.Handler !== undefined) out.handler = p.Handler;
@@ -92,6 +142,8 @@ function unsupportedCodeSource(
 
 export const CREATE_FUNCTION = z.object({
   FunctionName: v3.required(),
+  Tags: v3.list(),
+  AsyncRunEnable: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
   // Required, but checked in createFunctionInput: SCF answers MissingParameter.Code, not the common code.
   Code: v3.object({ ZipFile: v3.str() }),
   CodeSource: v3.str(),
@@ -115,6 +167,16 @@ export function createFunctionInput(p: z.output<typeof CREATE_FUNCTION>, params:
   };
   // Event or HTTP (a web function); the registry checks the value.
   if (p.Type !== undefined) input.type = p.Type as CreateFunctionInput['type'] & string;
+  const created: Partial<FunctionAttributes> = {};
+  if (p.AsyncRunEnable !== undefined) created.asyncRunEnable = p.AsyncRunEnable === 'TRUE';
+  if (p.Tags !== undefined) {
+    created.tags = p.Tags.map((t, i) => {
+      const key = itemText(t, 'Key', `Tags.${i}.Key`);
+      if (key === undefined) throw badValue('Tags', `Tags.${i}.Key is missing`);
+      return { key, value: itemText(t, 'Value', `Tags.${i}.Value`) ?? '' };
+    });
+  }
+  if (Object.keys(created).length > 0) input.attributes = { ...input.attributes, ...created };
   return input;
 }
 
@@ -220,9 +282,9 @@ function functionSummary(def: FunctionDefinition, env: MappingEnv): Json {
     Status: 'Active',
     StatusDesc: '',
     Description: def.description,
-    Tags: [],
+    Tags: def.attributes.tags.map((t) => ({ Key: t.key, Value: t.value })),
     Type: def.type,
-    AsyncRunEnable: 'FALSE',
+    AsyncRunEnable: def.attributes.asyncRunEnable ? 'TRUE' : 'FALSE',
     TraceEnable: 'FALSE',
     // Why the function is not Active; never anything here (the model does not mark it nullable).
     StatusReasons: [],
@@ -242,7 +304,11 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     Timeout: out.timeout,
     FunctionVersion: LATEST,
     MemorySize: out.memorySize,
-    VpcConfig: { VpcId: '', SubnetId: '' },
+    VpcConfig: { VpcId: out.attributes.vpcConfig.vpcId, SubnetId: out.attributes.vpcConfig.subnetId },
+    PublicNetConfig: {
+      PublicNetStatus: out.attributes.publicNetConfig.publicNetStatus,
+      EipConfig: { EipStatus: out.attributes.publicNetConfig.eipStatus, EipAddress: [] },
+    },
     // Objects and flags the model does not mark nullable: SCF returns them empty for a function that has
     // none, and clients read them unguarded (`resp.EipConfig.EipFixed`).
     UseGpu: 'FALSE',
@@ -256,14 +322,14 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     CodeResult: 'success',
     CodeError: '',
     ErrNo: 0,
-    Role: '',
-    InstallDependency: 'FALSE',
+    Role: out.attributes.role,
+    InstallDependency: out.attributes.installDependency ? 'TRUE' : 'FALSE',
     ClsLogsetId: '',
     ClsTopicId: '',
     Layers: [],
     AvailableStatus: 'Available',
     Qualifier: LATEST,
-    InitTimeout: 65,
+    InitTimeout: out.attributes.initTimeout,
   };
 }
 

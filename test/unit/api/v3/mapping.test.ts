@@ -255,7 +255,8 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
       Description: 'd',
       Environment: { Variables: [{ Key: 'A', Value: '1' }, { Key: 'B' }] },
       Namespace: 'n',
-      Role: 'ignored',
+      Role: 'kept',
+      ClsTopicId: 'ignored',
     }),
     {
       functionName: 'f',
@@ -267,6 +268,7 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
       description: 'd',
       environment: { A: '1', B: '' },
       namespace: 'n',
+      attributes: { role: 'kept' },
     },
   );
   assert.equal(

@@ -55,6 +55,8 @@ interface Running {
   sent: number;
   /** Log bytes dropped for it (the budget was spent). */
   dropped: number;
+  /** Its result is on its way (a second one is ignored). */
+  finishing: boolean;
 }
 
 export class BootstrapHost {
@@ -93,7 +95,7 @@ export class BootstrapHost {
   /** An invocation starts: what was printed since the last one is the top of its log. */
   begin(msg: InvokeMessage): void {
     if (!this.init || this.#running) process.exit(CHILD_EXIT.PROTOCOL);
-    this.#running = { id: msg.id, sent: 0, dropped: this.#pendingDropped };
+    this.#running = { id: msg.id, sent: 0, dropped: this.#pendingDropped, finishing: false };
     const carried = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -104,7 +106,8 @@ export class BootstrapHost {
   /**
    * The running invocation's result. What the program printed just before it answered is in its stdout
    * and stderr pipes, which may be read in this same turn of the event loop but after the answer: the
-   * result goes once this turn's reads are done, so those lines are this invocation's.
+   * result goes once this turn's reads are done, so those lines are this invocation's. Only the first
+   * result of an invocation counts.
    */
   async finish(
     frame:
@@ -112,7 +115,8 @@ export class BootstrapHost {
       | { ok: false; code: 430 | 437; msg: string; stack: string; fatal: boolean },
   ): Promise<void> {
     const cur = this.#running;
-    if (!cur) return;
+    if (!cur || cur.finishing) return;
+    cur.finishing = true;
     await new Promise((resolve) => setImmediate(resolve));
     writeFrame({ t: 'done', id: cur.id, drop: cur.dropped, ...frame });
     this.#running = undefined;

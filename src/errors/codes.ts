@@ -47,6 +47,13 @@ export const ERROR_CODES = {
     doc: 'All instances of the function are busy and its queue is full (SCF status 432).',
   },
   UnsupportedOperation: { user: true, doc: 'Not supported by scf-local.' },
+  TriggerNotFound: { user: true, doc: 'The function has no trigger of that name and type.' },
+  TriggerInUse: { user: true, doc: 'The function already has a trigger of that name and type.' },
+  AsyncEventNotFound: { user: true, doc: 'No asynchronous event has that request id (or it was pruned).' },
+  AsyncEventFinal: {
+    user: true,
+    doc: 'The asynchronous event already ended (FINISHED, FAILED or ABORTED): it cannot be terminated.',
+  },
   RequestSizeLimitExceeded: {
     user: true,
     doc: "The request body is larger than its action's limit (api.maxBodyBytes; code uploads api.maxUploadBodyBytes), or a form body does not name SecretId and Timestamp within its first api.preAuthBodyBytes.",

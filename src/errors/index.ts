@@ -27,6 +27,12 @@ export const RULE = {
   createDefaultNamespace: 'createDefaultNamespace',
   /** Deleting the default namespace, which cannot be deleted. */
   deleteDefaultNamespace: 'deleteDefaultNamespace',
+  /** An async retry count outside SCF's 0–2; detail `{max}`. */
+  retryNumRange: 'retryNumRange',
+  /** An async message TTL outside SCF's range; detail `{min, max}`. */
+  msgTtlRange: 'msgTtlRange',
+  /** A trigger type SCF has whose event source (a cloud service) scf-local does not have. */
+  cloudTrigger: 'cloudTrigger',
 } as const;
 
 export type Rule = (typeof RULE)[keyof typeof RULE];

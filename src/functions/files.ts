@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withSettingDefaults } from './settings.js';
 import type { FunctionDefinition, NamespaceDefinition } from './types.js';
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
@@ -51,7 +52,9 @@ export class FunctionFiles {
       for (const fn of readdirSync(nsDir, { withFileTypes: true })) {
         const defFile = join(nsDir, fn.name, 'function.json');
         if (!fn.isDirectory() || !existsSync(defFile)) continue;
-        functions.push(JSON.parse(readFileSync(defFile, 'utf8')) as FunctionDefinition);
+        const stored = JSON.parse(readFileSync(defFile, 'utf8')) as FunctionDefinition;
+        // Written before the settings existed: they take their defaults.
+        functions.push({ ...stored, ...withSettingDefaults(stored) });
       }
     }
     return { namespaces, functions };

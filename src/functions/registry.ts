@@ -27,6 +27,7 @@
 import { resolve } from 'node:path';
 import { RULE, ScfError, toScfError } from '../errors/index.js';
 import { stderrReport } from '../logger/index.js';
+import { validateFunctionType } from '../triggers/validate.js';
 import { FileCatalog } from './catalog/files.js';
 import type {
   CatalogChanges,
@@ -44,6 +45,7 @@ import {
   namespaceNotEmpty,
   namespaceNotFound,
 } from './errors.js';
+import { type FunctionSettings, withSettingDefaults } from './settings.js';
 import {
   type CreateFunctionInput,
   DEFAULT_NAMESPACE,
@@ -578,6 +580,7 @@ export class FunctionRegistry {
       addTime: this.#now(),
       modTime: this.#now(),
       revision: 1,
+      ...withSettingDefaults({ type: validateFunctionType(input.type ?? 'Event') }),
     };
   }
 
@@ -734,6 +737,27 @@ export class FunctionRegistry {
   /** `updateConfiguration`, with the carried-over code extracted off the event loop (the API's path). */
   updateConfigurationAsync(input: UpdateFunctionConfigurationInput): Promise<FunctionDefinition> {
     return this.#changeAsync(input, () => this.#configurationPlan(input));
+  }
+
+  /**
+   * Changes a function's settings (triggers, async config): `change` is given the current definition and
+   * returns the settings it changes, or throws a coded error; it runs again if another node changed the
+   * function first. A configuration change like any other (a new revision).
+   */
+  updateSettingsAsync(
+    ref: FunctionRef,
+    change: (prev: FunctionDefinition) => Partial<FunctionSettings>,
+  ): Promise<FunctionDefinition> {
+    return this.#changeAsync(ref, () => {
+      const prev = this.get(ref.functionName, ref.namespace);
+      const def: FunctionDefinition = {
+        ...prev,
+        ...change(prev),
+        modTime: this.#now(),
+        revision: prev.revision + 1,
+      };
+      return { write: { op: 'updateFunction', def, expectRevision: prev.revision }, carry: prev };
+    });
   }
 
   #deleteWrite(functionName: string, namespace?: string): CatalogWrite {

@@ -1,3 +1,5 @@
+import type { AsyncInvokeConfig, FunctionType, TriggerDefinition } from '../triggers/types.js';
+
 /**
  * Function definitions: what a deployed function is. The registry (`registry.ts`) validates SCF's rules
  * and keeps definitions and code in its catalog (`catalog/`: files under `<dataDir>/functions/`, or
@@ -29,6 +31,12 @@ export interface FunctionDefinition {
    * a change with the catalog's version, so a revision is never reused (not even after a delete).
    */
   revision: number;
+  /** `Event` (a handler) or `HTTP` (a web function: `scf_bootstrap` serves HTTP on port 9000). */
+  type: FunctionType;
+  /** Its triggers, in creation order (`../triggers/types.ts`). */
+  triggers: TriggerDefinition[];
+  /** How its asynchronous invocations are retried and kept (UpdateFunctionEventInvokeConfig). */
+  asyncConfig: AsyncInvokeConfig;
 }
 
 /** Where a function's code comes from. */
@@ -68,6 +76,8 @@ export interface FunctionConfiguration {
 
 export interface CreateFunctionInput extends FunctionRef, FunctionConfiguration {
   code: CodeInput;
+  /** Default `Event`. */
+  type?: FunctionType;
 }
 
 export interface UpdateFunctionCodeInput extends FunctionRef {

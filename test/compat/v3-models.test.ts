@@ -25,6 +25,9 @@ import { zipDirectory } from '../../src/functions/code.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
 import { SdkModels } from '../helpers/sdk-models.js';
 
+/** A valid timer: every minute. */
+const CRON = '0 */1 * * * * *';
+
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const SECRET_ID = 'AKIDmodels';
 const SECRET_KEY = 'secret';
@@ -276,6 +279,62 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     );
   });
 
+  test('triggers and the async settings', async () => {
+    const FunctionName = 'models-trig';
+    await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip } });
+    const created = await ok('CreateTrigger', {
+      FunctionName,
+      TriggerName: 'every-minute',
+      Type: 'timer',
+      TriggerDesc: '0 */1 * * * * *',
+      CustomArgument: 'hello',
+      Enable: 'CLOSE',
+    });
+    const info = created['TriggerInfo'] as Record<string, unknown>;
+    assert.equal(info['TriggerName'], 'every-minute');
+    assert.equal(info['Enable'], 0);
+    assert.equal(info['CustomArgument'], 'hello');
+    assert.equal(info['Qualifier'], '$LATEST');
+    await ok('CreateTrigger', { FunctionName, TriggerName: 'web', Type: 'apigw' });
+    const names = async (params: Record<string, unknown> = {}): Promise<unknown[]> => {
+      const r = await ok('ListTriggers', { FunctionName, OrderBy: 'add_time', Order: 'ASC', ...params });
+      return (r['Triggers'] as Array<Record<string, unknown>>).map((t) => t['TriggerName']);
+    };
+    assert.deepEqual(await names(), ['every-minute', 'web']);
+    assert.deepEqual(await names({ Filters: [{ Name: 'TriggerName', Values: ['web'] }] }), ['web']);
+    await ok('UpdateTriggerStatus', {
+      FunctionName,
+      TriggerName: 'every-minute',
+      Type: 'timer',
+      Enable: 'OPEN',
+    });
+    await ok('UpdateTrigger', {
+      FunctionName,
+      TriggerName: 'every-minute',
+      Type: 'timer',
+      TriggerDesc: '0 0 */2 * * * *',
+      CustomArgument: 'bye',
+    });
+    const got = await ok('GetFunction', { FunctionName });
+    const shown = (got['Triggers'] as Array<Record<string, unknown>>).find(
+      (t) => t['TriggerName'] === 'every-minute',
+    );
+    assert.equal(shown?.['Enable'], 1);
+    assert.equal(shown?.['TriggerDesc'], '0 0 */2 * * * *');
+    assert.equal(shown?.['CustomArgument'], 'bye');
+    await ok('DeleteTrigger', { FunctionName, TriggerName: 'web', Type: 'apigw' });
+    assert.deepEqual(await names({ Limit: 5 }), ['every-minute']);
+
+    const config = async (): Promise<unknown> =>
+      (await ok('GetFunctionEventInvokeConfig', { FunctionName }))['AsyncTriggerConfig'];
+    assert.deepEqual(await config(), { RetryConfig: [{ RetryNum: 2 }], MsgTTL: 21600 });
+    await ok('UpdateFunctionEventInvokeConfig', {
+      FunctionName,
+      AsyncTriggerConfig: { RetryConfig: [{ RetryNum: 0 }], MsgTTL: 600 },
+    });
+    assert.deepEqual(await config(), { RetryConfig: [{ RetryNum: 0 }], MsgTTL: 600 });
+  });
+
   test('every code in the error-code table is answered by its action', async () => {
     const fn = 'models-reach';
     const zipOf = (text: string): string => Buffer.from(text).toString('base64');
@@ -283,7 +342,115 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     await ok('CreateNamespace', { Namespace: 'models-full' });
     await ok('CreateFunction', { FunctionName: fn, ...code });
     await ok('CreateFunction', { FunctionName: fn, Namespace: 'models-full', ...code });
+    await ok('CreateTrigger', { FunctionName: fn, TriggerName: 'dup', Type: 'timer', TriggerDesc: CRON });
+    await ok('CreateTrigger', { FunctionName: fn, TriggerName: 'web', Type: 'apigw' });
+    const timer = { FunctionName: fn, TriggerName: 'dup', Type: 'timer' };
+    const newTimer = { FunctionName: fn, TriggerName: 'new', Type: 'timer', TriggerDesc: CRON };
     const cases: Array<[string, Record<string, unknown>, string]> = [
+      [
+        'CreateTrigger',
+        { ...newTimer, CustomArgument: 'x'.repeat(5000) },
+        'InvalidParameterValue.CustomArgument',
+      ],
+      ['CreateTrigger', { ...newTimer, Description: 'd'.repeat(101) }, 'InvalidParameterValue.Description'],
+      ['CreateTrigger', { ...newTimer, Enable: 'ON' }, 'InvalidParameterValue.Enable'],
+      ['CreateTrigger', { ...newTimer, TriggerDesc: 'every minute' }, 'InvalidParameterValue.TriggerDesc'],
+      ['CreateTrigger', { ...newTimer, TriggerName: 'bad name!' }, 'InvalidParameterValue.TriggerName'],
+      ['CreateTrigger', { ...newTimer, Type: 'carrier-pigeon' }, 'InvalidParameterValue.Type'],
+      ['CreateTrigger', { ...newTimer, TriggerName: 'dup' }, 'ResourceInUse.Trigger'],
+      ['CreateTrigger', { ...newTimer, FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['CreateTrigger', { ...newTimer, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['CreateTrigger', { ...newTimer, Type: 'cos' }, 'UnsupportedOperation.Trigger'],
+      ['CreateTrigger', { ...newTimer, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['UpdateTrigger', { ...timer, Description: 'd'.repeat(101) }, 'InvalidParameterValue.Description'],
+      ['UpdateTrigger', { ...timer, Enable: 'ON' }, 'InvalidParameterValue.Enable'],
+      ['UpdateTrigger', { ...timer, TriggerDesc: '* *' }, 'InvalidParameterValue.TriggerDesc'],
+      ['UpdateTrigger', { ...timer, TriggerName: 'bad name!' }, 'InvalidParameterValue.TriggerName'],
+      ['UpdateTrigger', { ...timer, Type: 'carrier-pigeon' }, 'InvalidParameterValue.Type'],
+      ['UpdateTrigger', { ...timer, FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['UpdateTrigger', { ...timer, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['UpdateTrigger', { ...timer, TriggerName: 'none' }, 'ResourceNotFound.Trigger'],
+      [
+        'UpdateTrigger',
+        { FunctionName: fn, TriggerName: 'web', Type: 'apigw', CustomArgument: 'x' },
+        'InvalidParameterValue.CustomArgument',
+      ],
+      ['UpdateTrigger', { ...timer, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['UpdateTriggerStatus', { ...timer, Enable: 'ON' }, 'InvalidParameterValue.Enable'],
+      [
+        'UpdateTriggerStatus',
+        { ...timer, Enable: 'OPEN', TriggerName: 'bad name!' },
+        'InvalidParameterValue.TriggerName',
+      ],
+      ['UpdateTriggerStatus', { ...timer, Enable: 'OPEN', Type: 'pigeon' }, 'InvalidParameterValue.Type'],
+      [
+        'UpdateTriggerStatus',
+        { ...timer, Enable: 'OPEN', FunctionName: 'models-none' },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'UpdateTriggerStatus',
+        { ...timer, Enable: 'OPEN', Namespace: 'models-none' },
+        'ResourceNotFound.Namespace',
+      ],
+      ['UpdateTriggerStatus', { ...timer, Enable: 'OPEN', TriggerName: 'none' }, 'ResourceNotFound.Trigger'],
+      [
+        'UpdateTriggerStatus',
+        { ...timer, Enable: 'OPEN', Qualifier: '1' },
+        'InvalidParameterValue.Qualifier',
+      ],
+      ['DeleteTrigger', { ...timer, Type: 'pigeon' }, 'InvalidParameterValue.Type'],
+      ['DeleteTrigger', { ...timer, FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['DeleteTrigger', { ...timer, TriggerName: 'none' }, 'ResourceNotFound.Trigger'],
+      ['DeleteTrigger', { ...timer, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['DeleteTrigger', { ...timer, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      [
+        'ListTriggers',
+        { FunctionName: fn, Filters: [{ Name: 'Colour', Values: ['x'] }] },
+        'InvalidParameterValue.Filters',
+      ],
+      ['ListTriggers', { FunctionName: fn, Order: 'UP' }, 'InvalidParameterValue.Order'],
+      ['ListTriggers', { FunctionName: fn, OrderBy: 'size' }, 'InvalidParameterValue.OrderBy'],
+      ['ListTriggers', { FunctionName: fn, Limit: -1 }, 'InvalidParameterValue.Limit'],
+      ['ListTriggers', { FunctionName: fn, Offset: -1 }, 'InvalidParameterValue.Offset'],
+      ['ListTriggers', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['ListTriggers', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      [
+        'UpdateFunctionEventInvokeConfig',
+        { FunctionName: fn, AsyncTriggerConfig: { RetryConfig: 'x' } },
+        'InvalidParameterValue.AsyncTriggerConfig',
+      ],
+      [
+        'UpdateFunctionEventInvokeConfig',
+        { FunctionName: fn, AsyncTriggerConfig: { RetryConfig: [{ RetryNum: 3 }] } },
+        'LimitExceeded.RetryNum',
+      ],
+      [
+        'UpdateFunctionEventInvokeConfig',
+        { FunctionName: fn, AsyncTriggerConfig: { MsgTTL: 10 } },
+        'LimitExceeded.MsgTTL',
+      ],
+      [
+        'UpdateFunctionEventInvokeConfig',
+        { FunctionName: 'models-none', AsyncTriggerConfig: { MsgTTL: 600 } },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'UpdateFunctionEventInvokeConfig',
+        { FunctionName: fn, Namespace: 'models-none', AsyncTriggerConfig: { MsgTTL: 600 } },
+        'ResourceNotFound.Namespace',
+      ],
+      [
+        'GetFunctionEventInvokeConfig',
+        { FunctionName: fn, Qualifier: '1' },
+        'InvalidParameterValue.Qualifier',
+      ],
+      ['GetFunctionEventInvokeConfig', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      [
+        'GetFunctionEventInvokeConfig',
+        { FunctionName: fn, Namespace: 'models-none' },
+        'ResourceNotFound.Namespace',
+      ],
       [
         'GetFunctionLogs',
         { StartTime: 'yesterday', EndTime: '2024-01-03 00:00:00' },

@@ -49,6 +49,48 @@ async function rejects(
 
 export function catalogConformance(name: string, subject: CatalogSubject): void {
   describe(`function catalog conformance: ${name}`, () => {
+    it('keeps type, triggers and async settings across a restart', async (t) => {
+      const open = await subject.fresh(t);
+      const reg = await open();
+      const created = await reg.createAsync({ functionName: 'web', code, type: 'HTTP' });
+      assert.equal(created.type, 'HTTP');
+      assert.deepEqual(created.triggers, []);
+      assert.deepEqual(created.asyncConfig, { retryNum: 2, msgTtl: 21600 });
+      const trigger = {
+        triggerName: 'tick',
+        type: 'timer' as const,
+        triggerDesc: '*/2 * * * * * *',
+        qualifier: '$LATEST',
+        enable: true,
+        customArgument: 'hi',
+        description: '',
+        addTime: 1,
+        modTime: 2,
+      };
+      const changed = await reg.updateSettingsAsync({ functionName: 'web' }, () => ({
+        triggers: [trigger],
+        asyncConfig: { retryNum: 0, msgTtl: 60 },
+      }));
+      assert.ok(changed.revision > created.revision);
+      const again = await open();
+      const def = again.get('web');
+      assert.equal(def.type, 'HTTP');
+      assert.deepEqual(def.triggers, [trigger]);
+      assert.deepEqual(def.asyncConfig, { retryNum: 0, msgTtl: 60 });
+      // A refused change stores nothing.
+      await rejects(
+        again.updateSettingsAsync({ functionName: 'web' }, () => {
+          throw new ScfError('TriggerInUse', 'taken');
+        }),
+        { code: 'TriggerInUse' },
+      );
+      assert.deepEqual((await open()).get('web').triggers, [trigger]);
+      await rejects(again.createAsync({ functionName: 'odd', code, type: 'Lambda' as 'HTTP' }), {
+        code: 'InvalidParameterValue',
+        field: 'type',
+      });
+    });
+
     it('creates with SCF defaults, extracts the code, and survives a restart', async (t) => {
       const open = await subject.fresh(t);
       const reg = await open();

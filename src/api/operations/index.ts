@@ -6,4 +6,5 @@ export * from './functions.js';
 export { invoke, tailLog } from './invoke.js';
 export * from './limits.js';
 export { getFunctionLogs, getRequestStatus } from './logs.js';
+export * from './triggers.js';
 export type * from './types.js';

@@ -25,6 +25,7 @@ import {
   namespaceNotEmpty,
   namespaceNotFound,
 } from '../errors.js';
+import { type FunctionSettings, settingsOf, withSettingDefaults } from '../settings.js';
 import type { FunctionDefinition, NamespaceDefinition } from '../types.js';
 import type {
   CatalogChanges,
@@ -87,6 +88,13 @@ export const CATALOG_MIGRATIONS: readonly PgMigration[] = [
       ]);
     },
   },
+  {
+    version: 2,
+    description: 'function settings beyond the columns (type, triggers, async config), as one JSON object',
+    up: async (client) => {
+      await client.query(`ALTER TABLE catalog_functions ADD COLUMN settings json NOT NULL DEFAULT '{}'`);
+    },
+  },
 ];
 
 export interface PgCatalogOptions {
@@ -114,6 +122,7 @@ interface FunctionRow {
   add_time: string;
   mod_time: string;
   revision: string;
+  settings: Partial<FunctionSettings>;
 }
 
 interface NamespaceRow {
@@ -124,7 +133,7 @@ interface NamespaceRow {
 }
 
 const FUNCTION_COLUMNS =
-  'namespace, function_name, handler, runtime, memory_size, timeout, description, environment, code_size, code_sha256, add_time, mod_time, revision';
+  'namespace, function_name, handler, runtime, memory_size, timeout, description, environment, code_size, code_sha256, add_time, mod_time, revision, settings';
 
 const toFunction = (r: FunctionRow): FunctionDefinition => ({
   namespace: r.namespace,
@@ -140,6 +149,7 @@ const toFunction = (r: FunctionRow): FunctionDefinition => ({
   addTime: Number(r.add_time),
   modTime: Number(r.mod_time),
   revision: Number(r.revision),
+  ...withSettingDefaults(r.settings),
 });
 
 const toNamespace = (r: NamespaceRow): NamespaceDefinition => ({
@@ -304,7 +314,7 @@ export class PgCatalog implements SharedCatalog {
         if (ns.rowCount === 0) throw namespaceNotFound(def.namespace);
         const r = await c.query(
           `INSERT INTO catalog_functions (${FUNCTION_COLUMNS}, code_revision)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13)
            ON CONFLICT (namespace, function_name) DO NOTHING`,
           functionParams(def),
         );
@@ -324,8 +334,8 @@ export class PgCatalog implements SharedCatalog {
         await c.query(
           `UPDATE catalog_functions SET handler = $3, runtime = $4, memory_size = $5, timeout = $6,
              description = $7, environment = $8, code_size = $9, code_sha256 = $10, add_time = $11,
-             mod_time = $12, revision = $13,
-             code_revision = CASE WHEN $14 THEN $13 ELSE code_revision END
+             mod_time = $12, revision = $13, settings = $14,
+             code_revision = CASE WHEN $15 THEN $13 ELSE code_revision END
            WHERE namespace = $1 AND function_name = $2`,
           [...functionParams(def), write.zip !== undefined],
         );
@@ -407,7 +417,7 @@ export class PgCatalog implements SharedCatalog {
   }
 }
 
-/** $1..$13 of a function row, in FUNCTION_COLUMNS order. */
+/** $1..$14 of a function row, in FUNCTION_COLUMNS order. */
 function functionParams(def: FunctionDefinition): unknown[] {
   return [
     def.namespace,
@@ -423,6 +433,7 @@ function functionParams(def: FunctionDefinition): unknown[] {
     def.addTime,
     def.modTime,
     def.revision,
+    JSON.stringify(settingsOf(def)),
   ];
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FunctionRegistry } from '../../../src/functions/registry.js';
+import { withSettingDefaults } from '../../../src/functions/settings.js';
 import type { FunctionDefinition } from '../../../src/functions/types.js';
 import {
   eventSize,
@@ -226,6 +227,7 @@ const DEF: FunctionDefinition = {
   addTime: 0,
   modTime: 0,
   revision: 1,
+  ...withSettingDefaults({}),
 };
 
 /**

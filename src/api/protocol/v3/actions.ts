@@ -11,6 +11,7 @@ import type { MappingEnv } from './mapping.js';
 import * as map from './mapping.js';
 import type { Json } from './params.js';
 import { readV3 } from './params.js';
+import * as trig from './triggers.js';
 
 /** What a 3.0 action runs with: the operations' context, the zone and clock, and the raw parameters. */
 export interface V3Call {
@@ -28,6 +29,14 @@ export interface V3Action<S extends z.ZodType = z.ZodType> {
 
 const action = <S extends z.ZodType>(a: V3Action<S>): V3Action => a as unknown as V3Action;
 const done = (): Json => ({});
+
+const UPDATE_EVENT_INVOKE_CONFIG = action({
+  params: trig.UPDATE_EVENT_INVOKE_CONFIG,
+  run: async (p, { ctx, params }) => {
+    await ops.updateEventInvokeConfig(ctx, trig.updateEventInvokeConfigInput(p, params));
+    return done();
+  },
+});
 
 export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
   [
@@ -148,6 +157,64 @@ export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
       },
     }),
   ],
+  [
+    'CreateTrigger',
+    action({
+      params: trig.CREATE_TRIGGER,
+      run: async (p, { ctx, env }) => ({
+        TriggerInfo: trig.triggerModel(await ops.createTrigger(ctx, trig.createTriggerInput(p)), env),
+      }),
+    }),
+  ],
+  [
+    'UpdateTrigger',
+    action({
+      params: trig.UPDATE_TRIGGER,
+      run: async (p, { ctx }) => {
+        await ops.updateTrigger(ctx, trig.updateTriggerInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'UpdateTriggerStatus',
+    action({
+      params: trig.UPDATE_TRIGGER_STATUS,
+      run: async (p, { ctx }) => {
+        await ops.updateTrigger(ctx, trig.updateTriggerStatusInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'DeleteTrigger',
+    action({
+      params: trig.DELETE_TRIGGER,
+      run: async (p, { ctx }) => {
+        await ops.deleteTrigger(ctx, trig.deleteTriggerInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'ListTriggers',
+    action({
+      params: trig.LIST_TRIGGERS,
+      run: async (p, { ctx, env }) =>
+        trig.listTriggersResponse(await ops.listTriggers(ctx, trig.listTriggersInput(p)), env),
+    }),
+  ],
+  ['UpdateFunctionEventInvokeConfig', UPDATE_EVENT_INVOKE_CONFIG],
+  [
+    'GetFunctionEventInvokeConfig',
+    action({
+      params: trig.GET_EVENT_INVOKE_CONFIG,
+      run: async (p, { ctx }) =>
+        trig.eventInvokeConfigResponse(
+          await ops.getEventInvokeConfig(ctx, trig.getEventInvokeConfigInput(p)),
+        ),
+    }),
+  ],
 ]);
 
 /** Runs one 3.0 action over its parameters. */
@@ -161,10 +228,12 @@ export const UPLOAD_ACTIONS: ReadonlySet<string> = new Set(['CreateFunction', 'U
 /** Reads without effects: a TC3 signature seen before is answered again for them (see ReplayGuard). */
 export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([
   'GetFunction',
+  'GetFunctionEventInvokeConfig',
   'GetFunctionLogs',
   'GetRequestStatus',
   'ListFunctions',
   'ListNamespaces',
+  'ListTriggers',
 ]);
 
 /** An action that changes or runs something: a TC3 signature may be used for one of them only once. */
@@ -177,12 +246,9 @@ export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'UpdateAlias',
   'UpdateNamespace',
   'TerminateAsyncEvent',
-  'ListTriggers',
   'ListVersionByFunction',
   'GetLayerVersion',
-  'CreateTrigger',
   'CopyFunction',
-  'DeleteTrigger',
   'ListAliases',
   'GetProvisionedConcurrencyConfig',
   'PublishLayerVersion',
@@ -193,17 +259,13 @@ export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'DeleteAlias',
   'GetAsyncEventStatus',
   'PutTotalConcurrencyConfig',
-  'UpdateTriggerStatus',
   'DeleteFunctionVersion',
   'CreateAlias',
   'PutProvisionedConcurrencyConfig',
   'DeleteCustomDomain',
-  'UpdateFunctionEventInvokeConfig',
-  'GetFunctionEventInvokeConfig',
   'ListLayers',
   'ListAsyncEvents',
   'ListLayerVersions',
-  'UpdateTrigger',
   'CreateCustomDomain',
   'PutReservedConcurrencyConfig',
   'GetAccount',

@@ -171,6 +171,77 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
       'ResourceNotFound.Namespace',
     ],
   },
+  CreateTrigger: {
+    scf: [
+      'InvalidParameterValue.CustomArgument',
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Enable',
+      'InvalidParameterValue.TriggerDesc',
+      'InvalidParameterValue.TriggerName',
+      'InvalidParameterValue.Type',
+      'ResourceInUse.Trigger',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'UnsupportedOperation.Trigger',
+    ],
+    local: { 'InvalidParameterValue.Qualifier': QUALIFIER },
+  },
+  UpdateTrigger: {
+    scf: [
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Enable',
+      'InvalidParameterValue.TriggerDesc',
+      'InvalidParameterValue.TriggerName',
+      'InvalidParameterValue.Type',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Trigger',
+    ],
+    local: {
+      'InvalidParameterValue.CustomArgument':
+        "as CreateTrigger's: a CustomArgument for a trigger other than a timer, or over 4 KB",
+      'InvalidParameterValue.Qualifier': QUALIFIER,
+    },
+  },
+  UpdateTriggerStatus: {
+    scf: [
+      'InvalidParameterValue.Enable',
+      'InvalidParameterValue.TriggerName',
+      'InvalidParameterValue.Type',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Trigger',
+    ],
+    local: { 'InvalidParameterValue.Qualifier': QUALIFIER },
+  },
+  DeleteTrigger: {
+    scf: ['InvalidParameterValue.Type', 'ResourceNotFound.Function', 'ResourceNotFound.Trigger'],
+    local: {
+      'InvalidParameterValue.Qualifier': QUALIFIER,
+      'ResourceNotFound.Namespace': 'an unknown namespace, named as such (as the other trigger actions do)',
+    },
+  },
+  ListTriggers: {
+    scf: ['InvalidParameterValue.Filters', 'InvalidParameterValue.Order', 'InvalidParameterValue.OrderBy'],
+    local: {
+      'InvalidParameterValue.Limit': 'a Limit that is not a count',
+      'InvalidParameterValue.Offset': 'an Offset that is not a count',
+      'ResourceNotFound.Function': 'the function does not exist (SCF lists no code for it here)',
+      'ResourceNotFound.Namespace': 'the namespace does not exist (SCF lists no code for it here)',
+    },
+  },
+  UpdateFunctionEventInvokeConfig: {
+    scf: [
+      'InvalidParameterValue.AsyncTriggerConfig',
+      'LimitExceeded.MsgTTL',
+      'LimitExceeded.RetryNum',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+    ],
+  },
+  GetFunctionEventInvokeConfig: {
+    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+  },
 };
 
 /** True when `action` may answer `code`: the common codes, or its row. */

@@ -26,6 +26,10 @@ export const V3_CODES: Readonly<Record<ErrorCode, string>> = {
   NamespaceInUse: 'ResourceInUse.Namespace',
   ConcurrencyLimitReached: 'LimitExceeded.Concurrency',
   UnsupportedOperation: 'UnsupportedOperation',
+  TriggerNotFound: 'ResourceNotFound.Trigger',
+  TriggerInUse: 'ResourceInUse.Trigger',
+  AsyncEventNotFound: 'ResourceNotFound.AsyncEvent',
+  AsyncEventFinal: 'FailedOperation.AsyncEventStatus',
   RequestSizeLimitExceeded: 'RequestSizeLimitExceeded',
   RequestLimitExceeded: 'RequestLimitExceeded',
   DataDirInUse: 'ResourceInUse.DataDir',
@@ -58,6 +62,9 @@ export const RULE_CODES: Partial<Readonly<Record<Rule, string>>> = {
   [RULE.zipBase64]: 'InvalidParameterValue.ZipFileBase64BinasciiError',
   [RULE.createDefaultNamespace]: 'InvalidParameterValue.DefaultNamespace',
   [RULE.deleteDefaultNamespace]: 'FailedOperation.DeleteNamespace',
+  [RULE.retryNumRange]: 'LimitExceeded.RetryNum',
+  [RULE.msgTtlRange]: 'LimitExceeded.MsgTTL',
+  [RULE.cloudTrigger]: 'UnsupportedOperation.Trigger',
 };
 
 /** The 3.0 `Error.Code` of an error. */

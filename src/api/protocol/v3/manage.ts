@@ -24,7 +24,8 @@ import type {
 } from '../../operations/types.js';
 import { formatApiTime } from '../../time.js';
 import type { MappingEnv } from './mapping.js';
-import { badValue, isPlainObject, itemText, type Json, missing, readV3, v3 } from './params.js';
+import { badValue, filtersInput, isPlainObject, itemText, type Json, missing, readV3, v3 } from './params.js';
+import { triggerModel } from './triggers.js';
 
 type ConfigInput = Omit<UpdateFunctionConfigurationInput, 'functionName'>;
 
@@ -107,20 +108,13 @@ export function createFunctionInput(p: z.output<typeof CREATE_FUNCTION>, params:
       field: 'Code',
     });
   }
-  if (p.Type !== undefined && p.Type !== 'Event') {
-    // HTTP is SCF's other function type, which scf-local does not run; anything else is no type at all.
-    if (p.Type !== 'HTTP')
-      throw badValue('Type', `Type must be Event or HTTP; got ${JSON.stringify(p.Type)}`);
-    throw new ScfError(
-      'UnsupportedOperation',
-      'function Type HTTP is not supported by scf-local; only Event.',
-    );
-  }
   const input: CreateFunctionInput = {
     functionName: p.FunctionName,
     code: { zipBase64: zip },
     ...configInput(p),
   };
+  // Event or HTTP (a web function); the registry checks the value.
+  if (p.Type !== undefined) input.type = p.Type as CreateFunctionInput['type'] & string;
   return input;
 }
 
@@ -227,7 +221,7 @@ function functionSummary(def: FunctionDefinition, env: MappingEnv): Json {
     StatusDesc: '',
     Description: def.description,
     Tags: [],
-    Type: 'Event',
+    Type: def.type,
     AsyncRunEnable: 'FALSE',
     TraceEnable: 'FALSE',
     // Why the function is not Active; never anything here (the model does not mark it nullable).
@@ -242,7 +236,7 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     // (no field SCF's model lacks; docs/api-v3.md).
     StatusDesc: out.ranOn === undefined ? '' : `${out.runtime} runs on ${out.ranOn} here`,
     CodeInfo: out.code ?? '',
-    Triggers: [],
+    Triggers: out.triggers.map((t) => triggerModel(t, env)),
     Handler: out.handler,
     CodeSize: out.codeSize,
     Timeout: out.timeout,
@@ -294,13 +288,7 @@ export function listFunctionsInput(p: z.output<typeof LIST_FUNCTIONS>): ListFunc
   if (p.SearchKey !== undefined) input.searchKey = p.SearchKey;
   if (p.Description !== undefined) input.description = p.Description;
   if (p.Filters !== undefined) {
-    input.filters = p.Filters.map((f, i) => {
-      const name = itemText(f, 'Name', `Filters.${i}.Name`);
-      if (name === undefined) throw badValue('Filters', `Filters.${i}.Name is missing`);
-      const values = isPlainObject(f) ? f['Values'] : undefined;
-      if (!Array.isArray(values)) throw badValue('Filters', `Filters.${i}.Values must be a list of strings`);
-      return { name, values: values.map((v, j) => itemText({ v }, 'v', `Filters.${i}.Values.${j}`) ?? '') };
-    });
+    input.filters = filtersInput(p.Filters);
   }
   return input;
 }

@@ -160,3 +160,14 @@ export function itemText(item: unknown, key: string, path: string): string | und
 }
 
 export { isPlainObject };
+
+/** `Filters: [{Name, Values: [...]}]`, as ListFunctions and ListTriggers take them. */
+export function filtersInput(list: unknown[]): { name: string; values: string[] }[] {
+  return list.map((f, i) => {
+    const name = itemText(f, 'Name', `Filters.${i}.Name`);
+    if (name === undefined) throw badValue('Filters', `Filters.${i}.Name is missing`);
+    const values = isPlainObject(f) ? f['Values'] : undefined;
+    if (!Array.isArray(values)) throw badValue('Filters', `Filters.${i}.Values must be a list of strings`);
+    return { name, values: values.map((v, j) => itemText({ v }, 'v', `Filters.${i}.Values.${j}`) ?? '') };
+  });
+}

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import { v3Code } from '../../../../src/api/protocol/v3/errors.js';
 import * as map from '../../../../src/api/protocol/v3/mapping.js';
 import { ScfError } from '../../../../src/errors/index.js';
+import { withSettingDefaults } from '../../../../src/functions/settings.js';
 import type { StoredRecord } from '../../../../src/store/types.js';
+import { validateFunctionType } from '../../../../src/triggers/validate.js';
 
 const env: map.MappingEnv = { timeZoneOffsetMinutes: 480, now: Date.UTC(2024, 0, 2, 12) };
 
@@ -277,13 +279,18 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
     ),
     'UnsupportedOperation',
   );
+  // HTTP is a web function; a Type SCF does not have at all is a bad value (SCF: InvalidParameterValue.Type),
+  // refused by the registry's rule.
   assert.equal(
-    code(() => map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, Type: 'HTTP' })),
-    'UnsupportedOperation',
+    map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, Type: 'HTTP' }).type,
+    'HTTP',
   );
-  // A Type SCF does not have at all is a bad value (SCF: InvalidParameterValue.Type), not an unsupported one.
   assert.equal(
-    code(() => map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, Type: 'Lambda' })),
+    code(() =>
+      validateFunctionType(
+        map.parseCreateFunction({ FunctionName: 'f', Code: { ZipFile: 'x' }, Type: 'Lambda' }).type,
+      ),
+    ),
     'InvalidParameterValue.Type',
   );
   assert.equal(
@@ -365,6 +372,7 @@ test('GetFunction / ListFunctions / namespaces', () => {
     addTime: Date.UTC(2024, 0, 1),
     modTime: Date.UTC(2024, 0, 1, 16),
     revision: 1,
+    ...withSettingDefaults({}),
   };
   const got = map.getFunctionResponse(def, env);
   assert.equal(got['AddTime'], '2024-01-01 08:00:00');

@@ -10,7 +10,7 @@ import type { FunctionRegistry } from '../functions/registry.js';
 import { type FunctionDefinition, LATEST } from '../functions/types.js';
 import { stderrReport } from '../logger/index.js';
 import { processlessResult } from '../runtime/results.js';
-import type { FunctionRunSpec, FunctionType, RunRequest, RunResult, Runtime } from '../runtime/types.js';
+import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
 import { type InvocationRecord, RET_CODE } from '../store/types.js';
 import type { RecordWriter } from '../store/writer.js';
 import { uuidv7 } from './request-id.js';
@@ -118,15 +118,13 @@ export class Invoker {
   }
 
   #spec(def: FunctionDefinition, codeDir: string): FunctionRunSpec {
-    // TODO(triggers): `def.type` once the definition has it; until then a definition without one is Event.
-    const type = (def as { type?: FunctionType }).type;
     return {
       namespace: def.namespace,
       functionName: def.functionName,
       revision: def.revision,
       handler: def.handler,
       runtime: def.runtime,
-      ...(type === 'HTTP' ? { type } : {}),
+      type: def.type,
       codeDir,
       memorySize: def.memorySize,
       timeout: def.timeout,

@@ -42,7 +42,7 @@ export interface ApigwConfig {
   stage: ApigwStage;
 }
 
-const bad = (message: string): ScfError => invalidValue('triggerDesc', `TriggerDesc: ${message}`);
+const bad = (message: string): ScfError => invalidValue('triggerDesc', message);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -86,10 +86,12 @@ export function parseApigwDesc(desc: string): ApigwConfig {
     try {
       root = JSON.parse(desc);
     } catch {
-      throw bad('must be a JSON object (API Gateway trigger configuration), and is not JSON');
+      throw bad('an API Gateway trigger description must be a JSON object, and this is not JSON');
     }
   }
-  if (!isObject(root)) throw bad(`must be a JSON object, got ${JSON.stringify(root)}`);
+  if (!isObject(root)) {
+    throw bad(`an API Gateway trigger description must be a JSON object, got ${JSON.stringify(root)}`);
+  }
   const api = section(root, 'api', 'api');
   const requestConfig = section(api, 'requestConfig', 'api.requestConfig');
   const service = section(root, 'service', 'service');

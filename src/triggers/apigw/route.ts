@@ -18,10 +18,10 @@
  * its own limit, and its errors are answered in its own JSON (`response.ts`), never the API's envelope.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BodyBudget } from '../../api/admission.js';
-import { closeUnread } from '../../api/http.js';
+import { logRequest } from '../../api/http.js';
 import { LATEST, MAX_SYNC_EVENT_BYTES, resolveQualifier } from '../../api/operations/limits.js';
 import { type ScfError, toScfError } from '../../errors/index.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
@@ -100,9 +100,7 @@ function answerOfError(e: ScfError, report: FaultReport): HttpAnswer {
 
 /** The function's enabled apigw triggers (stored in its definition), with their configurations. */
 function apigwTriggers(def: FunctionDefinition): { trigger: TriggerDefinition; config: ApigwConfig }[] {
-  // TODO(triggers): `def.triggers` once the definition has it.
-  const triggers = (def as { triggers?: TriggerDefinition[] }).triggers ?? [];
-  return triggers
+  return def.triggers
     .filter((t) => t.type === 'apigw' && t.enable)
     .map((trigger) => ({ trigger, config: parseApigwDesc(trigger.triggerDesc) }));
 }
@@ -181,6 +179,51 @@ const busy = (): Refusal =>
     'the server is holding as many request bodies as it may (api.maxBufferedBodyBytes); retry later',
   );
 
+/**
+ * How long a connection whose body was refused unread stays open after the answer (its further bytes read
+ * and dropped), so that the client reads the answer before the connection is gone: a lingering close.
+ */
+const LINGER_MS = 2000;
+
+/** True when the request has a body that was not read to its end. */
+function bodyLeft(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  const hasBody = raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return hasBody && !raw.complete;
+}
+
+/**
+ * Sends a refusal on a connection whose request body is not (all) read, then closes it: the answer says
+ * `Connection: close`, so the client never sends another request behind the unread bytes; the server's
+ * side is shut for writing at once and the connection is ended once the client is done, or after
+ * LINGER_MS (written to the socket directly: Node's own close after a `Connection: close` answer would
+ * reset the connection while the client still sends, and the client would see the reset, not the answer).
+ */
+function sendAndClose(req: FastifyRequest, reply: FastifyReply, answer: HttpAnswer): void {
+  const raw = req.raw;
+  const socket = raw.socket;
+  void reply.hijack();
+  const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`];
+  for (const [name, value] of answer.headers) lines.push(`${name}: ${value}`);
+  lines.push(
+    `content-length: ${answer.body.length}`,
+    'connection: close',
+    `date: ${new Date().toUTCString()}`,
+  );
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  // What is left of the body is read and dropped, never kept.
+  raw.removeAllListeners('data');
+  raw.on('data', () => {});
+  raw.resume();
+  socket.end(req.method === 'HEAD' ? head : Buffer.concat([head, answer.body]));
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  // Fastify logs a request once its answer is sent through it; this one went around it.
+  reply.raw.statusCode = answer.status;
+  logRequest(req, reply);
+}
+
 /** Sends an answer; the request id header(s) when an invocation ran. */
 function send(
   reply: FastifyReply,
@@ -227,8 +270,7 @@ export function registerApigwRoutes(app: FastifyInstance, options: ApigwRouteOpt
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_SYNC_EVENT_BYTES) throw tooLarge(`${declared} bytes`);
     const { path, rawQuery } = where;
-    // TODO(triggers): `def.type` once the definition has it.
-    if ((def as { type?: string }).type === 'HTTP') return { kind: 'web', def, path, rawQuery };
+    if (def.type === 'HTTP') return { kind: 'web', def, path, rawQuery };
     const triggers = apigwTriggers(def);
     const name = `${def.namespace}/${def.functionName}`;
     if (triggers.length === 0)
@@ -264,10 +306,14 @@ export function registerApigwRoutes(app: FastifyInstance, options: ApigwRouteOpt
             ? errorAnswer(status, 'ScfCommonError', { message: (err as Error).message })
             : answerOfError(toScfError(err), options.onInternalError);
       }
-      // The body is not read further: the connection closes shortly after the answer.
-      reply.removeHeader('connection');
-      closeUnread(req.raw);
-      send(reply, answer, {});
+      const type = answer.headers.find(([name]) => name === ERROR_TYPE_HEADER)?.[1];
+      if (type !== undefined) req.apiLog = { ...req.apiLog, code: type };
+      // A body left unread: the connection cannot carry another request.
+      if (bodyLeft(req.raw)) sendAndClose(req, reply, answer);
+      else {
+        reply.removeHeader('connection');
+        send(reply, answer, {});
+      }
     });
 
     scope.all(

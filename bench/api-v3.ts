@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       functions: platform.functions,
       invoker: platform.invoker,
       store: platform.store,
+      async: platform.async,
     };
     const client = new scf.v20180416.Client({
       credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },

@@ -28,6 +28,10 @@ import type { ActionContext } from './api/operations/types.js';
 import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
 import { createV3Admission, createV3Handler } from './api/protocol/v3/index.js';
 import { registerLogStream } from './api/stream/index.js';
+import { AsyncInvocations } from './async/invocations.js';
+import { PgAsyncQueue } from './async/postgres.js';
+import { SqliteAsyncQueue } from './async/sqlite.js';
+import type { AsyncQueue } from './async/types.js';
 import { type Backend, openBackend } from './cluster/backend.js';
 import { type Config, type ConfigInput, loadConfig } from './config/index.js';
 import { type DataDirLock, lockDataDir } from './datadir/index.js';
@@ -78,6 +82,8 @@ export class Platform {
   readonly runtime: Runtime;
   readonly functions: FunctionRegistry;
   readonly invoker: Invoker;
+  /** Asynchronous invocations: the durable queue and this node's dispatcher. */
+  readonly async: AsyncInvocations;
   /** Live invocation events (start/end), numbered with cursors: the feed of `GET /stream/logs`. */
   readonly events: InvocationEventHub;
   readonly credentials: CredentialStore;
@@ -106,6 +112,7 @@ export class Platform {
     logger: Logger;
     functions: FunctionRegistry;
     credentials: CredentialSetup;
+    asyncQueue: AsyncQueue;
   }) {
     const { config, dataDir, backend, logger } = parts;
     const { store } = backend;
@@ -156,7 +163,23 @@ export class Platform {
         ...(publish ? { onLog: publish } : {}),
       },
     );
-    const actions: ActionContext = { config, functions: this.functions, invoker: this.invoker, store };
+    this.async = new AsyncInvocations(
+      {
+        queue: parts.asyncQueue,
+        invoker: this.invoker,
+        functions: this.functions,
+        owner: this.nodeId ?? 'local',
+        onError: (err, what) => reportTo(logger, what)(err),
+      },
+      { ...config.async, retentionDays: config.store.retentionDays },
+    );
+    const actions: ActionContext = {
+      config,
+      functions: this.functions,
+      invoker: this.invoker,
+      store,
+      async: this.async,
+    };
     const context = {
       actions,
       credentials: this.credentials,
@@ -228,8 +251,10 @@ export class Platform {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // No prune starts during the stop; one under way ends when the store closes (the rest is left to
-      // the next start).
+      // the next start). No async event is claimed any more; those running are interrupted below and
+      // return to the queue.
       await this.retention.close();
+      this.async.stop();
       const httpClosed = this.http.close();
       const deadline = new AbortController();
       await Promise.race([
@@ -250,6 +275,7 @@ export class Platform {
       this.http.server.closeAllConnections();
       await httpClosed;
       await this.invoker.drain();
+      await this.async.close();
       await this.writer.close();
       await this.#backend.stopCluster();
       this.events.close();
@@ -311,7 +337,19 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       catalog.kind === 'shared'
         ? await setupSharedCredentials(config.auth.credentials, dataDir, (c) => catalog.shareCredential(c))
         : setupCredentials(config.auth.credentials, dataDir);
-    platform = new Platform({ config, dataDir, backend, lock, logger, functions, credentials });
+    const asyncQueue: AsyncQueue = backend.pool
+      ? new PgAsyncQueue(backend.pool, {
+          schema: config.store.postgres.schema,
+          onWake: () => platform?.async.wake(),
+        })
+      : new SqliteAsyncQueue(join(dataDir, 'async.db'));
+    platform = new Platform({ config, dataDir, backend, lock, logger, functions, credentials, asyncQueue });
+    try {
+      await platform.async.start();
+    } catch (err) {
+      await platform.close().catch(() => {});
+      throw err;
+    }
     return platform;
   } catch (err) {
     // The first failure is the one to report; closing what was opened is best effort after it.

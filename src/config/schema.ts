@@ -163,6 +163,28 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
+  /**
+   * Asynchronous invocations (Invoke with InvocationType Event, timer firings): a durable queue (a SQLite
+   * file in the data folder, or PostgreSQL tables shared by the nodes) and this node's dispatcher.
+   */
+  async: z
+    .strictObject({
+      /** Events this node runs at once. */
+      concurrency: z.number().int().min(1).max(1024).default(16),
+      /** Events waiting or running, platform-wide, beyond which Invoke (Event) is refused (throttled). */
+      maxQueued: z.number().int().min(1).default(100_000),
+      /**
+       * Delay before each retry of a failed event, ms: the first retry after [0], the second after [1] (the
+       * last value repeats). SCF waits longer; short delays let a test watch the retries.
+       */
+      retryDelaysMs: z.array(z.number().int().min(0).max(3600_000)).min(1).default([1000, 5000]),
+      /** A node's hold on an event it runs, renewed every third of it; a dead node's events return then (ms). */
+      leaseMs: z.number().int().min(500).max(600_000).default(10_000),
+      /** Longest pause between two looks at the queue (ms); enqueues wake the dispatcher at once. */
+      pollMs: z.number().int().min(10).max(60_000).default(1000),
+    })
+    .prefault({}),
+
   runtime: z
     .strictObject({
       /** Most instances (processes) one function may run at once (its concurrency limit). */

@@ -24,6 +24,12 @@ export interface InvokeRequest {
   event: string;
   /** Event (async): resolve once the invocation has started and its running record is durable. */
   async?: boolean;
+  /** The request id to record (an async event's attempt); default a new UUIDv7. */
+  requestId?: string;
+  /** The attempt of an async event this invocation is (its record's retryNum); default 0. */
+  retryNum?: number;
+  /** Aborting it ends the running invocation (TerminateAsyncEvent): retCode 3, the log kept. */
+  signal?: AbortSignal;
 }
 
 export interface InvokeOutcome {
@@ -148,7 +154,8 @@ export class Invoker {
     // Taken in the same tick as the definition is read, released when the runtime is done: the
     // invocation runs this revision's code whole, however often the function is updated meanwhile.
     const code = this.#deps.functions.holdCode(def);
-    const requestId = uuidv7();
+    const requestId = req.requestId ?? uuidv7();
+    const retryNum = req.retryNum ?? 0;
     const qualifier = req.qualifier ?? LATEST;
     const { writer } = this.#deps;
     /** Set by onStart: from then on the invocation has a record, which must end final. */
@@ -181,6 +188,7 @@ export class Invoker {
       requestId,
       qualifier,
       event: req.event,
+      ...(req.signal ? { signal: req.signal } : {}),
       onStart: (info) => {
         startTime = info.startTime;
         const running = {
@@ -195,7 +203,7 @@ export class Invoker {
           retCode: RET_CODE.RUNNING,
           retMsg: '',
           invokeFinished: 0,
-          retryNum: 0,
+          retryNum,
           log: '',
         };
         began = writer.begin(running);
@@ -244,7 +252,7 @@ export class Invoker {
         },
       )
       .then(async (result) => {
-        const record = this.#record(def, requestId, qualifier, result);
+        const record = this.#record(def, requestId, qualifier, result, retryNum);
         await writer.finish(record);
         this.#options.onRecord?.({ type: 'end', record });
         return { record, errMsg: result.errMsg };
@@ -304,7 +312,13 @@ export class Invoker {
     );
   }
 
-  #record(def: FunctionDefinition, requestId: string, qualifier: string, r: RunResult): InvocationRecord {
+  #record(
+    def: FunctionDefinition,
+    requestId: string,
+    qualifier: string,
+    r: RunResult,
+    retryNum: number,
+  ): InvocationRecord {
     return {
       requestId,
       namespace: def.namespace,
@@ -318,7 +332,7 @@ export class Invoker {
       retMsg: r.retMsg,
       // 1 = the invocation reached its end (successful or not); 0 = interrupted by a platform stop.
       invokeFinished: r.retCode === RET_CODE.INTERRUPTED ? 0 : 1,
-      retryNum: 0,
+      retryNum,
       log: r.log,
     };
   }

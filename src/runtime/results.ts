@@ -49,6 +49,7 @@ export type Ending =
   | { kind: 'timeout' }
   | { kind: 'memory' }
   | { kind: 'interrupt' }
+  | { kind: 'terminated' }
   | { kind: 'exit'; how: string }
   | { kind: 'protocol'; why: string }
   | { kind: 'start'; why: string }
@@ -66,6 +67,8 @@ export function describeEnding(
       return { retCode: RET_CODE.MEMORY_LIMIT, message: `Task memory exceeded ${fn.memorySize} MB` };
     case 'interrupt':
       return { retCode: RET_CODE.INTERRUPTED, message: 'Invocation interrupted: scf-local is shutting down' };
+    case 'terminated':
+      return { retCode: RET_CODE.INTERRUPTED, message: 'Invocation terminated: TerminateAsyncEvent' };
     case 'protocol':
       return {
         retCode: RET_CODE.PROCESS_EXITED,

@@ -66,6 +66,8 @@ export interface RunRequest {
   onStart?: (info: { startTime: number }) => void;
   /** Incremental, formatted log text (whole lines). */
   onLog?: (text: string) => void;
+  /** Aborted: the running invocation is ended (`terminated`: retCode 3, its log kept). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {

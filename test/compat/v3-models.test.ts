@@ -335,6 +335,43 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     assert.deepEqual(await config(), { RetryConfig: [{ RetryNum: 0 }], MsgTTL: 600 });
   });
 
+  /** An Event invocation's request id, once its event has `status` (polled). */
+  async function eventReaching(params: Record<string, unknown>, status: string): Promise<string> {
+    const r = await ok('Invoke', { InvocationType: 'Event', ...params });
+    const id = (r['Result'] as Record<string, unknown>)['FunctionRequestId'] as string;
+    for (let i = 0; i < 200; i++) {
+      const s = await ok('GetAsyncEventStatus', { InvokeRequestId: id });
+      if ((s['Result'] as Record<string, unknown>)['Status'] === status) return id;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`event ${id} never reached ${status}`);
+  }
+
+  test('asynchronous events', async () => {
+    const FunctionName = 'models-async';
+    await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip } });
+    await ok('CreateFunction', {
+      FunctionName: 'models-async2',
+      Handler: 'index.sleep',
+      Timeout: 10,
+      Code: { ZipFile: basicsZip },
+    });
+    const done = await eventReaching({ FunctionName }, 'FINISHED');
+    const list = await ok('ListAsyncEvents', { FunctionName, Status: ['FINISHED'] });
+    const events = list['EventList'] as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      events.map((e) => [e['InvokeRequestId'], e['Status'], e['InvokeType'], e['Qualifier']]),
+      [[done, 'FINISHED', 'Invoke', '$LATEST']],
+    );
+    assert.match(String(events[0]?.['StartTime']), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    const sleeping = await eventReaching(
+      { FunctionName: 'models-async2', ClientContext: JSON.stringify({ ms: 5000 }) },
+      'RUNNING',
+    );
+    await ok('TerminateAsyncEvent', { FunctionName: 'models-async2', InvokeRequestId: sleeping });
+    await eventReaching({ FunctionName: 'models-async' }, 'FINISHED');
+  });
+
   test('every code in the error-code table is answered by its action', async () => {
     const fn = 'models-reach';
     const zipOf = (text: string): string => Buffer.from(text).toString('base64');
@@ -346,7 +383,42 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     await ok('CreateTrigger', { FunctionName: fn, TriggerName: 'web', Type: 'apigw' });
     const timer = { FunctionName: fn, TriggerName: 'dup', Type: 'timer' };
     const newTimer = { FunctionName: fn, TriggerName: 'new', Type: 'timer', TriggerDesc: CRON };
+    const finished = await eventReaching({ FunctionName: fn }, 'FINISHED');
     const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['ListAsyncEvents', { FunctionName: fn, Limit: 101 }, 'InvalidParameterValue.Limit'],
+      ['ListAsyncEvents', { FunctionName: fn, Order: 'UP' }, 'InvalidParameterValue.Order'],
+      ['ListAsyncEvents', { FunctionName: fn, Status: ['DONE'] }, 'InvalidParameterValue.Status'],
+      ['ListAsyncEvents', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['ListAsyncEvents', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['ListAsyncEvents', { FunctionName: fn, Orderby: 'Size' }, 'InvalidParameterValue.Orderby'],
+      ['ListAsyncEvents', { FunctionName: fn, Offset: -1 }, 'InvalidParameterValue.Offset'],
+      [
+        'ListAsyncEvents',
+        { FunctionName: fn, StartTimeInterval: { Start: 'x', End: 'y' } },
+        'InvalidParameterValue.StartTimeInterval',
+      ],
+      [
+        'ListAsyncEvents',
+        { FunctionName: fn, EndTimeInterval: { Start: '2024-01-01 00:00:00', End: 'y' } },
+        'InvalidParameterValue.EndTimeInterval',
+      ],
+      ['GetAsyncEventStatus', { InvokeRequestId: 'none' }, 'ResourceNotFound.AsyncEvent'],
+      [
+        'TerminateAsyncEvent',
+        { FunctionName: fn, InvokeRequestId: finished },
+        'FailedOperation.AsyncEventStatus',
+      ],
+      ['TerminateAsyncEvent', { FunctionName: fn, InvokeRequestId: 'none' }, 'ResourceNotFound.AsyncEvent'],
+      [
+        'TerminateAsyncEvent',
+        { FunctionName: 'models-none', InvokeRequestId: finished },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'TerminateAsyncEvent',
+        { FunctionName: fn, Namespace: 'models-none', InvokeRequestId: finished },
+        'ResourceNotFound.Namespace',
+      ],
       [
         'CreateTrigger',
         { ...newTimer, CustomArgument: 'x'.repeat(5000) },

@@ -2,6 +2,8 @@
  * The operations, one function each, shared by every protocol. An action takes a typed input and returns
  * a typed output; it never sees HTTP or a wire spelling, and throws only ScfError.
  */
+
+export * from './async.js';
 export * from './functions.js';
 export { invoke, tailLog } from './invoke.js';
 export * from './limits.js';

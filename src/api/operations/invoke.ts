@@ -1,5 +1,6 @@
 /** Invoke: runs a function synchronously (RequestResponse) or asynchronously (Event). */
 import { invalidValue, RULE, ScfError } from '../../errors/index.js';
+import { DEFAULT_NAMESPACE } from '../../functions/types.js';
 import { LATEST, MAX_ASYNC_EVENT_BYTES, MAX_SYNC_EVENT_BYTES, onlyLatest, TAIL_BYTES } from './limits.js';
 import type { ActionContext, InvokeInput, InvokeOutput } from './types.js';
 
@@ -47,7 +48,18 @@ export async function invoke(ctx: ActionContext, input: InvokeInput): Promise<In
     });
   }
   const qualifier = onlyLatest(input.qualifier) ?? LATEST;
-  const req = { functionName: input.functionName, event, qualifier, async: type === 'Event' };
+  if (async) {
+    // Stored durably before the answer; run (and retried) by the dispatcher.
+    const { requestId } = await ctx.async.enqueue({
+      functionName: input.functionName,
+      namespace: input.namespace ?? DEFAULT_NAMESPACE,
+      qualifier,
+      event,
+      invokeType: 'Invoke',
+    });
+    return { requestId };
+  }
+  const req = { functionName: input.functionName, event, qualifier };
   const outcome = await ctx.invoker.invoke(
     input.namespace === undefined ? req : { ...req, namespace: input.namespace },
   );

@@ -3,6 +3,8 @@
  * (`api/protocol/v2`, `api/protocol/v3`) parses its own parameters into these inputs and serialises the
  * outputs into its own envelope. Values here are canonical: epoch ms for times, camelCase names.
  */
+
+import type { AsyncInvocations } from '../../async/invocations.js';
 import type { Config } from '../../config/index.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
 import type { FunctionDefinition, ListFunctionsInput, NamespaceDefinition } from '../../functions/types.js';
@@ -25,6 +27,8 @@ export interface ActionContext {
   readonly functions: FunctionRegistry;
   readonly invoker: Invoker;
   readonly store: LogStore;
+  /** Asynchronous invocations (Invoke with InvocationType Event; ListAsyncEvents and the like). */
+  readonly async: AsyncInvocations;
 }
 
 /** One of ListFunctions' `Filters`: the functions whose attribute `name` is one of `values`. */

@@ -202,6 +202,14 @@ export class InvocationRunner {
       }
       proc.holdLoop(true);
       this.#host.watchdog.watch(this.#host.watched);
+      const signal = req.signal;
+      if (signal) {
+        const onAbort = (): void => {
+          if (this.#current === inv) this.abort({ kind: 'terminated' });
+        };
+        if (signal.aborted) queueMicrotask(onAbort);
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
       if (!proc.send({ t: 'invoke', id: req.requestId, q: req.qualifier, ev: req.event })) {
         this.abort({ kind: 'protocol', why: 'the instance no longer listens' });
       }

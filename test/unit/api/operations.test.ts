@@ -12,6 +12,7 @@ import { MAX_ASYNC_EVENT_BYTES, MAX_SYNC_EVENT_BYTES } from '../../../src/api/op
 import type { ActionContext } from '../../../src/api/operations/types.js';
 import { v2ErrorBody } from '../../../src/api/protocol/v2/errors.js';
 import { v3Error } from '../../../src/api/protocol/v3/errors.js';
+import type { AsyncInvocations } from '../../../src/async/invocations.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { ScfError } from '../../../src/errors/index.js';
 import { FunctionRegistry } from '../../../src/functions/registry.js';
@@ -68,7 +69,8 @@ describe('the operations check SCF rules once and each protocol words them', () 
       invoke: () => assert.fail('the invocation must be refused before it runs'),
       ranOn: () => undefined,
     } as unknown as Invoker;
-    ctx = { config: parseConfig({}), functions, invoker, store };
+    const async = { enqueue: () => assert.fail('nothing is queued here') } as unknown as AsyncInvocations;
+    ctx = { config: parseConfig({}), functions, invoker, store, async };
     await store.write([
       { op: 'finish', record: record('old', now - 20 * 60_000) },
       { op: 'finish', record: record('recent', now - 10 * 60_000) },

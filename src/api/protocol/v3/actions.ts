@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import * as ops from '../../operations/index.js';
 import type { ActionContext } from '../../operations/types.js';
+import * as asyncMap from './async.js';
 import type { MappingEnv } from './mapping.js';
 import * as map from './mapping.js';
 import type { Json } from './params.js';
@@ -206,6 +207,37 @@ export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
   ],
   ['UpdateFunctionEventInvokeConfig', UPDATE_EVENT_INVOKE_CONFIG],
   [
+    'ListAsyncEvents',
+    action({
+      params: asyncMap.LIST_ASYNC_EVENTS,
+      run: async (p, { ctx, env, params }) =>
+        asyncMap.listAsyncEventsResponse(
+          await ops.listAsyncEvents(ctx, asyncMap.listAsyncEventsInput(p, params, env)),
+          env,
+        ),
+    }),
+  ],
+  [
+    'GetAsyncEventStatus',
+    action({
+      params: asyncMap.GET_ASYNC_EVENT_STATUS,
+      run: async (p, { ctx }) =>
+        asyncMap.getAsyncEventStatusResponse(
+          await ops.getAsyncEventStatus(ctx, { requestId: p.InvokeRequestId }),
+        ),
+    }),
+  ],
+  [
+    'TerminateAsyncEvent',
+    action({
+      params: asyncMap.TERMINATE_ASYNC_EVENT,
+      run: async (p, { ctx }) => {
+        await ops.terminateAsyncEvent(ctx, asyncMap.terminateAsyncEventInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
     'GetFunctionEventInvokeConfig',
     action({
       params: trig.GET_EVENT_INVOKE_CONFIG,
@@ -227,10 +259,12 @@ export const UPLOAD_ACTIONS: ReadonlySet<string> = new Set(['CreateFunction', 'U
 
 /** Reads without effects: a TC3 signature seen before is answered again for them (see ReplayGuard). */
 export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([
+  'GetAsyncEventStatus',
   'GetFunction',
   'GetFunctionEventInvokeConfig',
   'GetFunctionLogs',
   'GetRequestStatus',
+  'ListAsyncEvents',
   'ListFunctions',
   'ListNamespaces',
   'ListTriggers',
@@ -245,7 +279,6 @@ export function isWriteAction(action: string | undefined): boolean {
 export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'UpdateAlias',
   'UpdateNamespace',
-  'TerminateAsyncEvent',
   'ListVersionByFunction',
   'GetLayerVersion',
   'CopyFunction',
@@ -257,14 +290,12 @@ export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'PublishVersion',
   'DeleteLayerVersion',
   'DeleteAlias',
-  'GetAsyncEventStatus',
   'PutTotalConcurrencyConfig',
   'DeleteFunctionVersion',
   'CreateAlias',
   'PutProvisionedConcurrencyConfig',
   'DeleteCustomDomain',
   'ListLayers',
-  'ListAsyncEvents',
   'ListLayerVersions',
   'CreateCustomDomain',
   'PutReservedConcurrencyConfig',

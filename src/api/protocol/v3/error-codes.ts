@@ -239,6 +239,30 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
       'ResourceNotFound.Namespace',
     ],
   },
+  ListAsyncEvents: {
+    scf: [
+      'InvalidParameterValue.Limit',
+      'InvalidParameterValue.Order',
+      'InvalidParameterValue.Status',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+    ],
+    local: {
+      'InvalidParameterValue.Orderby': 'Orderby other than StartTime or EndTime',
+      'InvalidParameterValue.Offset': 'an Offset that is not a count',
+      'InvalidParameterValue.StartTimeInterval': 'a StartTimeInterval whose Start or End is not an API time',
+      'InvalidParameterValue.EndTimeInterval': 'an EndTimeInterval whose Start or End is not an API time',
+    },
+  },
+  GetAsyncEventStatus: { scf: ['ResourceNotFound.AsyncEvent'] },
+  TerminateAsyncEvent: {
+    scf: [
+      'FailedOperation.AsyncEventStatus',
+      'ResourceNotFound.AsyncEvent',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+    ],
+  },
   GetFunctionEventInvokeConfig: {
     scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
   },

@@ -12,6 +12,7 @@ import { CredentialStore, ReplayGuard } from '../../../../src/api/auth/index.js'
 import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { createV2Handler, signRequest } from '../../../../src/api/protocol/v2/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
+import type { AsyncInvocations } from '../../../../src/async/invocations.js';
 import { parseConfig } from '../../../../src/config/index.js';
 import { FunctionRegistry } from '../../../../src/functions/registry.js';
 import type { Invoker } from '../../../../src/invocations/invoker.js';
@@ -84,6 +85,7 @@ async function setup(t: TestContext) {
         invoke: () => assert.fail('nothing is invoked here'),
         ranOn: () => undefined,
       } as unknown as Invoker,
+      async: { enqueue: () => assert.fail('nothing is queued here') } as unknown as AsyncInvocations,
     } satisfies ActionContext,
     credentials: new CredentialStore([{ secretId: 'AKIDtest', secretKey: 'secret' }]),
     replay: new ReplayGuard({ maxSkewSeconds: 300, now: () => NOW }),

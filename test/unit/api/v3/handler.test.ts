@@ -15,6 +15,7 @@ import type { ActionContext } from '../../../../src/api/operations/types.js';
 import { hostVariants, parseTc3Authorization } from '../../../../src/api/protocol/v3/auth.js';
 import { createV3Handler } from '../../../../src/api/protocol/v3/index.js';
 import type { ProtocolContext, WireRequest } from '../../../../src/api/wire.js';
+import type { AsyncInvocations } from '../../../../src/async/invocations.js';
 import { loadConfig } from '../../../../src/config/index.js';
 import { FunctionRegistry } from '../../../../src/functions/registry.js';
 import type { Invoker } from '../../../../src/invocations/invoker.js';
@@ -165,6 +166,7 @@ async function setup(t: TestContext) {
       ranOn: () => undefined,
     } as unknown as Invoker,
     store,
+    async: { enqueue: () => assert.fail('nothing is queued here') } as unknown as AsyncInvocations,
   };
   const ctx: ProtocolContext = {
     actions,

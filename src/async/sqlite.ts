@@ -1,0 +1,351 @@
+/**
+ * The async event queue in a SQLite file of the data folder (`<dataDir>/async.db`; store.backend sqlite,
+ * one node). better-sqlite3 is synchronous and each call is one small statement on an index, so the queue
+ * runs on the event loop; WAL with synchronous NORMAL keeps a committed event across a crash of the
+ * process (what an acknowledged event needs), a power loss excepted.
+ */
+import Database from 'better-sqlite3';
+import { ScfError } from '../errors/index.js';
+import type {
+  AsyncEnqueued,
+  AsyncEventInput,
+  AsyncEventQuery,
+  AsyncEventStatus,
+  AsyncEventView,
+  AsyncInvokeType,
+  AsyncQueue,
+  ClaimedEvent,
+  Settlement,
+} from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS async_events (
+  id            INTEGER PRIMARY KEY,
+  request_id    TEXT    NOT NULL UNIQUE,
+  namespace     TEXT    NOT NULL,
+  function_name TEXT    NOT NULL,
+  qualifier     TEXT    NOT NULL,
+  invoke_type   TEXT    NOT NULL,
+  event         TEXT    NOT NULL,
+  dedup_key     TEXT    UNIQUE,
+  status        TEXT    NOT NULL,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  attempt_ids   TEXT    NOT NULL DEFAULT '[]',
+  not_before    INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  accepted_at   INTEGER NOT NULL,
+  start_time    INTEGER,
+  end_time      INTEGER,
+  status_code   INTEGER,
+  terminate     INTEGER NOT NULL DEFAULT 0,
+  owner         TEXT,
+  lease_until   INTEGER
+);
+CREATE INDEX IF NOT EXISTS async_events_due ON async_events (not_before, id) WHERE status = 'PENDING';
+CREATE INDEX IF NOT EXISTS async_events_running ON async_events (lease_until) WHERE status = 'RUNNING';
+CREATE INDEX IF NOT EXISTS async_events_function ON async_events (namespace, function_name, accepted_at);
+CREATE INDEX IF NOT EXISTS async_events_ended ON async_events (end_time) WHERE end_time IS NOT NULL;
+`;
+
+export interface EventRow {
+  request_id: string;
+  namespace: string;
+  function_name: string;
+  qualifier: string;
+  invoke_type: string;
+  event: string;
+  status: string;
+  attempts: number | string;
+  attempt_ids: string | string[];
+  expires_at: number | string;
+  accepted_at: number | string;
+  start_time: number | string | null;
+  end_time: number | string | null;
+  status_code: number | null;
+  terminate: number | boolean;
+}
+
+const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+const opt = (v: number | string | null): number | undefined => (v === null ? undefined : num(v));
+
+/** A row as the API sees it (both backends). */
+export function eventView(r: EventRow): AsyncEventView & { terminate: boolean } {
+  const view: AsyncEventView & { terminate: boolean } = {
+    requestId: r.request_id,
+    namespace: r.namespace,
+    functionName: r.function_name,
+    qualifier: r.qualifier,
+    invokeType: r.invoke_type as AsyncInvokeType,
+    status: r.status as AsyncEventStatus,
+    acceptedAt: num(r.accepted_at),
+    attempts: num(r.attempts),
+    attemptIds: typeof r.attempt_ids === 'string' ? (JSON.parse(r.attempt_ids) as string[]) : r.attempt_ids,
+    terminate: r.terminate === true || r.terminate === 1,
+  };
+  const start = opt(r.start_time);
+  const end = opt(r.end_time);
+  if (start !== undefined) view.startTime = start;
+  if (end !== undefined) view.endTime = end;
+  if (r.status_code !== null) view.statusCode = r.status_code;
+  return view;
+}
+
+export function claimedEvent(r: EventRow): ClaimedEvent {
+  const ids = typeof r.attempt_ids === 'string' ? (JSON.parse(r.attempt_ids) as string[]) : r.attempt_ids;
+  return {
+    attemptId: ids[ids.length - 1] ?? r.request_id,
+    requestId: r.request_id,
+    namespace: r.namespace,
+    functionName: r.function_name,
+    qualifier: r.qualifier,
+    invokeType: r.invoke_type as AsyncInvokeType,
+    event: r.event,
+    // `attempts` already counts the attempt being claimed.
+    attempt: num(r.attempts) - 1,
+    expiresAt: num(r.expires_at),
+  };
+}
+
+/** SQL shared by both backends' list: the WHERE clause and its parameters, with `p(n)` the placeholder. */
+export function listWhere(
+  q: AsyncEventQuery,
+  p: (n: number) => string,
+): { where: string; params: unknown[] } {
+  const params: unknown[] = [q.namespace, q.functionName];
+  const conds = [`namespace = ${p(1)}`, `function_name = ${p(2)}`];
+  const add = (sql: (ph: string) => string, v: unknown): void => {
+    params.push(v);
+    conds.push(sql(p(params.length)));
+  };
+  if (q.qualifier !== undefined) add((ph) => `qualifier = ${ph}`, q.qualifier);
+  if (q.requestId !== undefined) add((ph) => `request_id = ${ph}`, q.requestId);
+  if (q.invokeTypes?.length) {
+    const phs = q.invokeTypes.map((t) => {
+      params.push(t);
+      return p(params.length);
+    });
+    conds.push(`invoke_type IN (${phs.join(', ')})`);
+  }
+  if (q.statuses?.length) {
+    // PENDING shows as RUNNING (SCF has no word for an event not started yet).
+    const wanted = new Set<string>(q.statuses);
+    if (wanted.has('RUNNING')) wanted.add('PENDING');
+    const phs = [...wanted].map((s) => {
+      params.push(s);
+      return p(params.length);
+    });
+    conds.push(`status IN (${phs.join(', ')})`);
+  }
+  if (q.startTime) {
+    add((ph) => `start_time >= ${ph}`, q.startTime.start);
+    add((ph) => `start_time < ${ph}`, q.startTime.end);
+  }
+  if (q.endTime) {
+    add((ph) => `end_time >= ${ph}`, q.endTime.start);
+    add((ph) => `end_time < ${ph}`, q.endTime.end);
+  }
+  return { where: conds.join(' AND '), params };
+}
+
+/** ORDER BY of list: events not started (or not ended) sort by acceptance among themselves. */
+export function listOrder(q: AsyncEventQuery): string {
+  const col = q.orderBy === 'EndTime' ? 'end_time' : 'start_time';
+  const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
+  return `COALESCE(${col}, accepted_at) ${dir}, request_id ${dir}`;
+}
+
+export class SqliteAsyncQueue implements AsyncQueue {
+  readonly #db: Database.Database;
+  /** Events PENDING or RUNNING: the queue's size, counted once at open and kept here. */
+  #open = 0;
+
+  /** `path`: the queue's file, or `:memory:`. */
+  constructor(path: string) {
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.exec(SCHEMA);
+  }
+
+  async open(owner: string): Promise<void> {
+    // One node: whatever was RUNNING was this node's (`owner`), before a crash. Its attempt ran (its
+    // record is interrupted by the store's recovery) and stays counted: the next has the next retryNum.
+    void owner;
+    this.#db
+      .prepare(
+        `UPDATE async_events SET status = 'PENDING', owner = NULL, lease_until = NULL, not_before = ?
+         WHERE status = 'RUNNING'`,
+      )
+      .run(Date.now());
+    const row = this.#db
+      .prepare(`SELECT count(*) AS n FROM async_events WHERE status IN ('PENDING', 'RUNNING')`)
+      .get() as { n: number };
+    this.#open = row.n;
+  }
+
+  async enqueue(
+    input: AsyncEventInput & { requestId: string },
+    o: { maxQueued: number; ttlMs: number },
+  ): Promise<AsyncEnqueued> {
+    if (this.#open >= o.maxQueued) throw queueFull(o.maxQueued);
+    const now = Date.now();
+    const requestId = input.requestId;
+    const r = this.#db
+      .prepare(
+        `INSERT INTO async_events (request_id, namespace, function_name, qualifier, invoke_type, event,
+           dedup_key, status, not_before, expires_at, accepted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)
+         ON CONFLICT (dedup_key) DO NOTHING`,
+      )
+      .run(
+        requestId,
+        input.namespace,
+        input.functionName,
+        input.qualifier,
+        input.invokeType,
+        input.event,
+        input.dedupKey ?? null,
+        now,
+        now + o.ttlMs,
+        now,
+      );
+    if (r.changes === 0) return { requestId, created: false };
+    this.#open++;
+    return { requestId, created: true };
+  }
+
+  async claim(
+    owner: string,
+    n: number,
+    o: { now: number; leaseMs: number; attemptId: (e: { requestId: string; attempt: number }) => string },
+  ): Promise<ClaimedEvent[]> {
+    if (n <= 0) return [];
+    const rows = this.#db
+      .prepare(
+        `SELECT request_id, attempts, attempt_ids FROM async_events
+         WHERE status = 'PENDING' AND not_before <= ? ORDER BY not_before, id LIMIT ?`,
+      )
+      .all(o.now, n) as { request_id: string; attempts: number; attempt_ids: string }[];
+    const update = this.#db.prepare(
+      `UPDATE async_events SET status = 'RUNNING', owner = ?, lease_until = ?, attempts = attempts + 1,
+         attempt_ids = ?, start_time = COALESCE(start_time, ?)
+       WHERE request_id = ? RETURNING *`,
+    );
+    const claimed: ClaimedEvent[] = [];
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        const ids = JSON.parse(r.attempt_ids) as string[];
+        ids.push(o.attemptId({ requestId: r.request_id, attempt: r.attempts }));
+        const row = update.get(
+          owner,
+          o.now + o.leaseMs,
+          JSON.stringify(ids),
+          o.now,
+          r.request_id,
+        ) as EventRow;
+        claimed.push(claimedEvent(row));
+      }
+    })();
+    return claimed;
+  }
+
+  async renew(owner: string, requestIds: string[], leaseUntil: number): Promise<string[]> {
+    const stmt = this.#db.prepare(
+      `UPDATE async_events SET lease_until = ? WHERE request_id = ? AND owner = ? AND status = 'RUNNING'
+       RETURNING terminate`,
+    );
+    const flagged: string[] = [];
+    this.#db.transaction(() => {
+      for (const id of requestIds) {
+        const r = stmt.get(leaseUntil, id, owner) as { terminate: number } | undefined;
+        if (r?.terminate) flagged.push(id);
+      }
+    })();
+    return flagged;
+  }
+
+  async settle(owner: string, requestId: string, s: Settlement): Promise<boolean> {
+    const r =
+      s.status === 'PENDING'
+        ? this.#db
+            .prepare(
+              `UPDATE async_events SET status = 'PENDING', owner = NULL, lease_until = NULL, not_before = ?,
+                 attempts = attempts - ?, status_code = COALESCE(?, status_code),
+                 attempt_ids = CASE WHEN ? THEN attempt_ids
+                   ELSE json_remove(attempt_ids, '$[#-1]') END
+               WHERE request_id = ? AND owner = ? AND status = 'RUNNING'`,
+            )
+            .run(s.notBefore, s.counted ? 0 : 1, s.statusCode ?? null, s.counted ? 1 : 0, requestId, owner)
+        : this.#db
+            .prepare(
+              `UPDATE async_events SET status = ?, owner = NULL, lease_until = NULL, end_time = ?,
+                 status_code = COALESCE(?, status_code)
+               WHERE request_id = ? AND owner = ? AND status = 'RUNNING'`,
+            )
+            .run(s.status, s.endTime, s.statusCode ?? null, requestId, owner);
+    if (r.changes > 0 && s.status !== 'PENDING') this.#open--;
+    return r.changes > 0;
+  }
+
+  async nextDue(): Promise<number | undefined> {
+    const r = this.#db
+      .prepare(`SELECT min(not_before) AS t FROM async_events WHERE status = 'PENDING'`)
+      .get() as { t: number | null };
+    return r.t ?? undefined;
+  }
+
+  async get(requestId: string): Promise<(AsyncEventView & { terminate: boolean }) | undefined> {
+    const r = this.#db.prepare('SELECT * FROM async_events WHERE request_id = ?').get(requestId) as
+      | EventRow
+      | undefined;
+    return r && eventView(r);
+  }
+
+  async list(q: AsyncEventQuery): Promise<{ total: number; events: AsyncEventView[] }> {
+    const { where, params } = listWhere(q, () => '?');
+    const total = (
+      this.#db.prepare(`SELECT count(*) AS n FROM async_events WHERE ${where}`).get(...params) as {
+        n: number;
+      }
+    ).n;
+    const rows = this.#db
+      .prepare(`SELECT * FROM async_events WHERE ${where} ORDER BY ${listOrder(q)} LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as EventRow[];
+    return { total, events: rows.map(eventView) };
+  }
+
+  async terminate(requestId: string, now: number): Promise<'aborted' | 'running' | 'final' | 'missing'> {
+    const aborted = this.#db
+      .prepare(
+        `UPDATE async_events SET status = 'ABORTED', end_time = ? WHERE request_id = ? AND status = 'PENDING'`,
+      )
+      .run(now, requestId);
+    if (aborted.changes > 0) {
+      this.#open--;
+      return 'aborted';
+    }
+    const running = this.#db
+      .prepare(`UPDATE async_events SET terminate = 1 WHERE request_id = ? AND status = 'RUNNING'`)
+      .run(requestId);
+    if (running.changes > 0) return 'running';
+    return (await this.get(requestId)) ? 'final' : 'missing';
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.#db
+      .prepare(`DELETE FROM async_events WHERE end_time < ? AND status IN ('FINISHED', 'FAILED', 'ABORTED')`)
+      .run(before).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** The queue holds as many events as it may: SCF's throttling answer. */
+export function queueFull(maxQueued: number): ScfError {
+  return new ScfError(
+    'ConcurrencyLimitReached',
+    `the asynchronous queue is full: ${maxQueued} events are waiting or running (async.maxQueued); retry later`,
+  );
+}

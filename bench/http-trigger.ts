@@ -143,7 +143,13 @@ const targets: Target[] = [];
 try {
   platform.functions.create({ functionName: 'hello', code: { directory: eventFn } });
   await createTrigger(
-    { config: platform.config, functions: platform.functions, invoker: platform.invoker, store: platform.store },
+    {
+      config: platform.config,
+      functions: platform.functions,
+      invoker: platform.invoker,
+      store: platform.store,
+      async: platform.async,
+    },
     { functionName: 'hello', triggerName: 'web', type: 'apigw' },
   );
   platform.functions.create({ functionName: 'hello-web', type: 'HTTP', code: { directory: webFn } });

@@ -85,7 +85,16 @@ function get(t: Target): Promise<void> {
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         if (res.statusCode !== 200 || text !== ANSWER) {
-          reject(new Error(`${t.name}: unexpected answer ${res.statusCode}: ${text.slice(0, 300)}`));
+          // The record says why (the answer never does).
+          const id = res.headers['x-scf-request-id'];
+          void (typeof id === 'string' ? platform.store.get(id) : Promise.resolve(undefined)).then((r) =>
+            reject(
+              new Error(
+                `${t.name}: unexpected answer ${res.statusCode}: ${text.slice(0, 300)}` +
+                  (r ? `; record ${r.retCode}: ${r.retMsg.slice(0, 300)}` : ''),
+              ),
+            ),
+          );
         } else resolve();
       });
     });

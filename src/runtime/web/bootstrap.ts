@@ -148,34 +148,52 @@ function replay(msg: InvokeMessage): void {
   if (!req.headers.some(([name]) => name === 'host')) headers.push('host', `127.0.0.1:${port}`);
   if (body.length > 0 || !['GET', 'HEAD'].includes(req.method))
     headers.push('content-length', `${body.length}`);
+  send({ method: req.method, path: req.path, headers, body }, true);
+}
+
+/**
+ * Sends one request to the server; its answer or failure ends the invocation. A kept-alive connection
+ * the server closed while idle (its keep-alive timeout, which fires at once when the instance is thawed
+ * after a long freeze) fails as soon as it is written to, before the server read anything: such a request
+ * is sent once more on a new connection (`retry`), as Node's documentation advises.
+ */
+function send(out: { method: string; path: string; headers: string[]; body: Buffer }, retry: boolean): void {
+  let answered = false;
   const outgoing = httpRequest(
-    { host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent },
+    { host: '127.0.0.1', port, method: out.method, path: out.path, headers: out.headers, agent },
     (res) => {
+      answered = true;
       collect(res).then(
         (answer) => void host.finish({ ok: true, ret: JSON.stringify(answer) }),
         (err: Error) => void failed(err),
       );
     },
   );
-  const failed = async (err: Error): Promise<void> => {
-    const grace = new AbortController();
-    const exit = await Promise.race([
-      programExited.then(() => true),
-      sleep(EXIT_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
-    ]);
-    grace.abort();
-    // The program is gone: this process follows it, and the parent records the exit.
-    if (exit) return;
-    void host.finish({
-      ok: false,
-      code: RET_CODE.USER_CODE_EXCEPTION,
-      msg: `the web server on port ${port} did not answer: ${err.message}`,
-      stack: '',
-      fatal: false,
-    });
-  };
-  outgoing.once('error', (err) => void failed(err));
-  outgoing.end(body);
+  outgoing.once('error', (err: NodeJS.ErrnoException) => {
+    const stale = outgoing.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+    if (stale && retry) send(out, false);
+    else void failed(err);
+  });
+  outgoing.end(out.body);
+}
+
+/** The request got no answer: a 430, unless the server's program is gone (then its exit, a 439). */
+async function failed(err: Error): Promise<void> {
+  const grace = new AbortController();
+  const exit = await Promise.race([
+    programExited.then(() => true),
+    sleep(EXIT_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
+  ]);
+  grace.abort();
+  // The program is gone: this process follows it, and the parent records the exit.
+  if (exit) return;
+  void host.finish({
+    ok: false,
+    code: RET_CODE.USER_CODE_EXCEPTION,
+    msg: `the web server on port ${port} did not answer: ${err.message}`,
+    stack: '',
+    fatal: false,
+  });
 }
 
 serve(host, { bind, invoke: replay });

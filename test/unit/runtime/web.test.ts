@@ -130,6 +130,21 @@ test('any HTTP status is a successful invocation; a server that drops the connec
   assert.equal(after.coldStart, false);
 });
 
+test('a kept-alive connection the server closes as the next request comes: sent again on a new one', async (t) => {
+  // What a server's keep-alive timeout does when it fires as the instance is thawed for the next request.
+  const rt = makeRuntime(t);
+  const f = web();
+  const first = await rt.invoke(request(f, { event: httpEvent('GET', '/close-next') }));
+  assert.equal(first.retCode, 0, first.retMsg);
+  const next = await rt.invoke(
+    request(f, { event: httpEvent('POST', '/after', { body: Buffer.from('x') }) }),
+  );
+  assert.equal(next.retCode, 0, next.retMsg);
+  const seen = JSON.parse((JSON.parse(next.retMsg) as Answer).body);
+  assert.equal(seen.url, '/after');
+  assert.equal(seen.hits, 2, 'served once');
+});
+
 test('an event that is not an HTTP request is refused (430), the instance goes on', async (t) => {
   const rt = makeRuntime(t);
   const f = web();

@@ -7,7 +7,9 @@
  *   (`/apigw/default/<fn>/`): the request becomes SCF's event, one sandboxed invocation with its record in
  *   SQLite, the integrated response becomes the answer;
  * - `web`: the same JSON from a web function (`Type: "HTTP"`), a node:http server in the sandbox, the
- *   request replayed to it.
+ *   request replayed to it;
+ * - `invoke`: the `apigw` target's function through API 3.0 `Invoke` (TC3-signed POST): the same
+ *   invocation and record without the trigger, to tell the trigger's own cost from the invocation's.
  *
  * One process: the floor server and one platform (sandbox as configured: `auto`, sandboxed where bubblewrap
  * works; `--sandbox off` for plain processes), each on its own port, requests from node:http with
@@ -27,6 +29,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { createTrigger } from '../src/api/operations/triggers.js';
 import { createPlatform } from '../src/platform.js';
+import { invoke as signedInvoke } from './http-invoke.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,8 +70,11 @@ writeFileSync(
     '.listen(Number(process.env.PORT || 9000));\n',
 );
 
+const SECRET_ID = 'AKIDbenchhttp';
+const SECRET_KEY = 'bench-http-secret';
+
 interface Target {
-  name: 'floor' | 'apigw' | 'web';
+  name: 'floor' | 'apigw' | 'web' | 'invoke';
   port: number;
   path: string;
   agent: Agent;
@@ -76,8 +82,17 @@ interface Target {
   throughput: number[];
 }
 
-/** One GET; resolves when the answer is read, rejects unless it is the expected JSON. */
+/** One request; resolves when the answer is read, rejects unless it is the expected one. */
 function get(t: Target): Promise<void> {
+  if (t.name === 'invoke') {
+    return signedInvoke({
+      port: t.port,
+      agent: t.agent,
+      secretId: SECRET_ID,
+      secretKey: SECRET_KEY,
+      functionName: 'hello',
+    });
+  }
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: t.port, path: t.path, agent: t.agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -143,7 +158,7 @@ const platform = await createPlatform({
     port: 0,
     dataDir: join(work, 'data'),
     log: { level: 'warn' },
-    auth: { credentials: [{ secretId: 'AKIDbenchhttp', secretKey: 'bench-http-secret' }] },
+    auth: { credentials: [{ secretId: SECRET_ID, secretKey: SECRET_KEY }] },
     runtime: { sandbox: SANDBOX },
   },
   env: {},
@@ -178,6 +193,7 @@ try {
     mk('floor', floorPort, '/'),
     mk('apigw', port, '/apigw/default/hello/'),
     mk('web', port, '/apigw/default/hello-web/'),
+    mk('invoke', port, '/'),
   );
   const sandbox = platform.runtime.sandboxStatus();
   console.log(
@@ -198,13 +214,16 @@ try {
   }
   console.log(`load average at end:   ${load()}`);
   console.log(
-    `\n${ROUNDS} rounds; per round and target ${SEQUENTIAL} sequential GETs, then ${CONCURRENCY} callers for ${CONCURRENT_MS / 1000} s`,
+    `\n${ROUNDS} rounds; per round and target ${SEQUENTIAL} sequential requests, then ${CONCURRENCY} callers for ${CONCURRENT_MS / 1000} s`,
   );
-  console.log('target   p50 ms   p99 ms   req/s (median of rounds)   p50 / floor   req/s / floor');
+  console.log(
+    'target   p50 ms   p99 ms   req/s (median of rounds)   p50 / floor   req/s / floor   p50 / invoke',
+  );
+  const inv = targets[3]!;
   const base = targets[0]!;
   for (const t of targets) {
     console.log(
-      `${t.name.padEnd(8)} ${median(t.latencies).toFixed(3).padStart(6)}   ${pct(t.latencies, 99).toFixed(3).padStart(6)}   ${median(t.throughput).toFixed(0).padStart(7)}                    ${(median(t.latencies) / median(base.latencies)).toFixed(2).padStart(6)}        ${(median(t.throughput) / median(base.throughput)).toFixed(3)}`,
+      `${t.name.padEnd(8)} ${median(t.latencies).toFixed(3).padStart(6)}   ${pct(t.latencies, 99).toFixed(3).padStart(6)}   ${median(t.throughput).toFixed(0).padStart(7)}                    ${(median(t.latencies) / median(base.latencies)).toFixed(2).padStart(6)}        ${(median(t.throughput) / median(base.throughput)).toFixed(3)}           ${(median(t.latencies) / median(inv.latencies)).toFixed(2)}`,
     );
   }
 } finally {

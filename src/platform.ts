@@ -166,6 +166,7 @@ export class Platform {
     this.async = new AsyncInvocations(
       {
         queue: parts.asyncQueue,
+        store,
         invoker: this.invoker,
         functions: this.functions,
         owner: this.nodeId ?? 'local',

@@ -18,7 +18,7 @@ import type { FunctionRegistry } from '../functions/registry.js';
 import { DEFAULT_NAMESPACE } from '../functions/types.js';
 import type { Invoker } from '../invocations/invoker.js';
 import { uuidv7 } from '../invocations/request-id.js';
-import { RET_CODE } from '../store/types.js';
+import { type LogStore, RET_CODE } from '../store/types.js';
 import type {
   AsyncEnqueued,
   AsyncEventInput,
@@ -46,6 +46,8 @@ export interface AsyncOptions {
 
 export interface AsyncDeps {
   queue: AsyncQueue;
+  /** Where the attempts' records are: an attempt whose settle a crash lost is judged by its record. */
+  store: Pick<LogStore, 'get'>;
   invoker: Invoker;
   functions: FunctionRegistry;
   /** This node's id in the queue (its cluster node id, or `local`). */
@@ -195,6 +197,10 @@ export class AsyncInvocations {
   /** Runs one attempt and decides what becomes of the event. */
   async #attempt(ev: ClaimedEvent, signal: AbortSignal): Promise<Settlement> {
     const now = Date.now();
+    if (ev.previousAttemptId !== undefined) {
+      const settled = await this.#judgePrevious(ev, ev.previousAttemptId);
+      if (settled) return settled;
+    }
     if (now > ev.expiresAt) return { status: 'FAILED', endTime: now };
     let outcome: Awaited<ReturnType<Invoker['invoke']>>;
     try {
@@ -233,6 +239,23 @@ export class AsyncInvocations {
       return { status: 'PENDING', notBefore: end + delay, counted: true, statusCode: retCode };
     }
     return { status: 'FAILED', statusCode: retCode, endTime: end };
+  }
+
+  /**
+   * The attempt before this one may have ended without its event being settled (the node died between
+   * the record and the settle, or lost the database): its record decides. Ended with success: the event
+   * is FINISHED and this attempt never runs; failed with no retry left: FAILED. Cut short (interrupted,
+   * still running, or no record): this attempt runs.
+   */
+  async #judgePrevious(ev: ClaimedEvent, previous: string): Promise<Settlement | undefined> {
+    const r = await this.#d.store.get(previous);
+    if (!r || r.retCode === RET_CODE.RUNNING || r.retCode === RET_CODE.INTERRUPTED) return undefined;
+    const endTime = r.startTime + r.duration;
+    if (r.retCode === 0) return { status: 'FINISHED', statusCode: 0, endTime, uncounted: true };
+    if (ev.attempt - 1 >= this.#retries(ev)) {
+      return { status: 'FAILED', statusCode: r.retCode, endTime, uncounted: true };
+    }
+    return undefined;
   }
 
   /** The function's retry count as it is now (it may have been changed, or deleted, since acceptance). */

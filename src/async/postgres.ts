@@ -194,9 +194,10 @@ export class PgAsyncQueue implements AsyncQueue {
         : await this.#q(
             'settling an async event',
             `UPDATE async_events SET status = $3, owner = NULL, lease_until = NULL, end_time = $4,
-               status_code = COALESCE($5, status_code)
+               status_code = COALESCE($5, status_code), attempts = attempts - $6,
+               attempt_ids = CASE WHEN $6 = 0 THEN attempt_ids ELSE attempt_ids - (-1) END
              WHERE request_id = $1 AND owner = $2 AND status = 'RUNNING'`,
-            [requestId, owner, s.status, s.endTime, s.statusCode ?? null],
+            [requestId, owner, s.status, s.endTime, s.statusCode ?? null, s.uncounted ? 1 : 0],
           );
     return (r.rowCount ?? 0) > 0;
   }

@@ -94,6 +94,7 @@ export function claimedEvent(r: EventRow): ClaimedEvent {
   const ids = typeof r.attempt_ids === 'string' ? (JSON.parse(r.attempt_ids) as string[]) : r.attempt_ids;
   return {
     attemptId: ids[ids.length - 1] ?? r.request_id,
+    ...(ids.length >= 2 ? { previousAttemptId: ids[ids.length - 2] as string } : {}),
     requestId: r.request_id,
     namespace: r.namespace,
     functionName: r.function_name,
@@ -279,10 +280,19 @@ export class SqliteAsyncQueue implements AsyncQueue {
         : this.#db
             .prepare(
               `UPDATE async_events SET status = ?, owner = NULL, lease_until = NULL, end_time = ?,
-                 status_code = COALESCE(?, status_code)
+                 status_code = COALESCE(?, status_code), attempts = attempts - ?,
+                 attempt_ids = CASE WHEN ? THEN json_remove(attempt_ids, '$[#-1]') ELSE attempt_ids END
                WHERE request_id = ? AND owner = ? AND status = 'RUNNING'`,
             )
-            .run(s.status, s.endTime, s.statusCode ?? null, requestId, owner);
+            .run(
+              s.status,
+              s.endTime,
+              s.statusCode ?? null,
+              s.uncounted ? 1 : 0,
+              s.uncounted ? 1 : 0,
+              requestId,
+              owner,
+            );
     if (r.changes > 0 && s.status !== 'PENDING') this.#open--;
     return r.changes > 0;
   }

@@ -69,14 +69,24 @@ export interface ClaimedEvent {
   attempt: number;
   /** This attempt's request id: the event's own for the first, a new one for each retry. */
   attemptId: string;
+  /** The request id of the attempt before this one (none for the first). */
+  previousAttemptId?: string;
   /** Epoch ms after which no attempt starts (accepted + MsgTTL). */
   expiresAt: number;
 }
 
 /** How an attempt (or the event) ended, as the dispatcher decided it. */
 export type Settlement =
-  /** Final: FINISHED, FAILED or ABORTED, with the last attempt's retCode (absent when none ran). */
-  | { status: 'FINISHED' | 'FAILED' | 'ABORTED'; statusCode?: number; endTime: number }
+  /**
+   * Final: FINISHED, FAILED or ABORTED, with the last attempt's retCode (absent when none ran).
+   * `uncounted`: the attempt claimed did not run (the one before had ended after all): it is forgotten.
+   */
+  | {
+      status: 'FINISHED' | 'FAILED' | 'ABORTED';
+      statusCode?: number;
+      endTime: number;
+      uncounted?: boolean;
+    }
   /** Tried again no earlier than `notBefore`; `counted`: an attempt ran (the next has the next retryNum). */
   | { status: 'PENDING'; notBefore: number; counted: boolean; statusCode?: number };
 

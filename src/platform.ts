@@ -5,7 +5,9 @@
  * Wiring only; it owns the start and stop order. Start order matters: the data folder's lock comes before
  * anything in the folder is opened (a second server on the folder must change nothing, least of all mark the
  * first one's running invocations interrupted); retention starts last, once the store is open and
- * everything is built. Stop order matters: retention stops starting prunes, the HTTP server stops taking
+ * everything is built, and the timer triggers once the async queue they fire onto is open. Stop order
+ * matters: retention stops starting prunes, the timers stop firing (the firings being stored are stored
+ * first), the HTTP server stops taking
  * requests and gives those in flight until the drain deadline to be answered, the runtime stops
  * (invocations still running end as interrupted, and their callers are answered so), their final records
  * are written, the writer flushes, the node leaves the cluster, the registry closes, then the store and
@@ -49,6 +51,7 @@ import { logPruned, Retention } from './store/index.js';
 import type { LogStore } from './store/types.js';
 import { RecordWriter } from './store/writer.js';
 import { registerApigwRoutes } from './triggers/apigw/index.js';
+import { TimerScheduler } from './triggers/timer.js';
 
 /** How long answers written after the runtime stopped may take to reach their clients, at a stop. */
 const ANSWER_GRACE_MS = 2000;
@@ -84,6 +87,8 @@ export class Platform {
   readonly invoker: Invoker;
   /** Asynchronous invocations: the durable queue and this node's dispatcher. */
   readonly async: AsyncInvocations;
+  /** Fires the timer triggers onto the async queue (started once the queue is open). */
+  readonly timers: TimerScheduler;
   /** Live invocation events (start/end), numbered with cursors: the feed of `GET /stream/logs`. */
   readonly events: InvocationEventHub;
   readonly credentials: CredentialStore;
@@ -174,6 +179,17 @@ export class Platform {
       },
       { ...config.async, retentionDays: config.store.retentionDays },
     );
+    const reportTimer = reportTo(
+      logger,
+      'timer triggers: a firing was not stored, or a trigger not scheduled',
+    );
+    this.timers = new TimerScheduler(
+      { functions: this.functions, queue: this.async },
+      {
+        timeZoneOffsetMinutes: config.apiTimeZoneOffsetMinutes,
+        onError: (err, context) => reportTimer(err, context),
+      },
+    );
     const actions: ActionContext = {
       config,
       functions: this.functions,
@@ -255,6 +271,8 @@ export class Platform {
       // the next start). No async event is claimed any more; those running are interrupted below and
       // return to the queue.
       await this.retention.close();
+      // No timer fires any more; the firings it is storing are stored before the queue closes.
+      await this.timers.close();
       this.async.stop();
       const httpClosed = this.http.close();
       const deadline = new AbortController();
@@ -331,6 +349,8 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       onChange: (ns, name) => {
         // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
         void platform?.runtime.retire(ns, name).catch(() => {});
+        // Its timer triggers may have changed (or it is gone): rescheduled from now. Never throws.
+        platform?.timers.changed(ns, name);
       },
       onBackgroundError: reportTo(logger, 'function catalog: catching up with other nodes failed (retried)'),
     });
@@ -347,6 +367,8 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     platform = new Platform({ config, dataDir, backend, lock, logger, functions, credentials, asyncQueue });
     try {
       await platform.async.start();
+      // After the queue is open: the first firings are stored on it.
+      platform.timers.start();
     } catch (err) {
       await platform.close().catch(() => {});
       throw err;

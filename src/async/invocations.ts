@@ -186,6 +186,11 @@ export class AsyncInvocations {
     const entry: Running = { event: ev, abort, done: Promise.resolve() };
     this.#running.set(ev.requestId, entry);
     entry.done = this.#attempt(ev, abort.signal)
+      .catch((err: unknown): Settlement => {
+        // Nothing ran (a fault before the invocation, e.g. reading the last attempt's record): again later.
+        this.#d.onError(toScfError(err), `async: event ${ev.requestId} not started (tried again)`);
+        return { status: 'PENDING', notBefore: Date.now() + this.#o.pollMs, counted: false };
+      })
       .then((s) => this.#settle(ev.requestId, s))
       .catch((err: unknown) => this.#d.onError(toScfError(err), `async: event ${ev.requestId} failed`))
       .finally(() => {
@@ -250,7 +255,7 @@ export class AsyncInvocations {
   async #judgePrevious(ev: ClaimedEvent, previous: string): Promise<Settlement | undefined> {
     const r = await this.#d.store.get(previous);
     if (!r || r.retCode === RET_CODE.RUNNING || r.retCode === RET_CODE.INTERRUPTED) return undefined;
-    const endTime = r.startTime + r.duration;
+    const endTime = Math.round(r.startTime + r.duration);
     if (r.retCode === 0) return { status: 'FINISHED', statusCode: 0, endTime, uncounted: true };
     if (ev.attempt - 1 >= this.#retries(ev)) {
       return { status: 'FAILED', statusCode: r.retCode, endTime, uncounted: true };

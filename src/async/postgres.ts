@@ -189,7 +189,7 @@ export class PgAsyncQueue implements AsyncQueue {
                attempts = attempts - $4, status_code = COALESCE($5, status_code),
                attempt_ids = CASE WHEN $4 = 0 THEN attempt_ids ELSE attempt_ids - (-1) END
              WHERE request_id = $1 AND owner = $2 AND status = 'RUNNING'`,
-            [requestId, owner, s.notBefore, s.counted ? 0 : 1, s.statusCode ?? null],
+            [requestId, owner, Math.round(s.notBefore), s.counted ? 0 : 1, s.statusCode ?? null],
           )
         : await this.#q(
             'settling an async event',
@@ -197,7 +197,7 @@ export class PgAsyncQueue implements AsyncQueue {
                status_code = COALESCE($5, status_code), attempts = attempts - $6,
                attempt_ids = CASE WHEN $6 = 0 THEN attempt_ids ELSE attempt_ids - (-1) END
              WHERE request_id = $1 AND owner = $2 AND status = 'RUNNING'`,
-            [requestId, owner, s.status, s.endTime, s.statusCode ?? null, s.uncounted ? 1 : 0],
+            [requestId, owner, s.status, Math.round(s.endTime), s.statusCode ?? null, s.uncounted ? 1 : 0],
           );
     return (r.rowCount ?? 0) > 0;
   }

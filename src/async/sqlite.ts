@@ -276,7 +276,14 @@ export class SqliteAsyncQueue implements AsyncQueue {
                    ELSE json_remove(attempt_ids, '$[#-1]') END
                WHERE request_id = ? AND owner = ? AND status = 'RUNNING'`,
             )
-            .run(s.notBefore, s.counted ? 0 : 1, s.statusCode ?? null, s.counted ? 1 : 0, requestId, owner)
+            .run(
+              Math.round(s.notBefore),
+              s.counted ? 0 : 1,
+              s.statusCode ?? null,
+              s.counted ? 1 : 0,
+              requestId,
+              owner,
+            )
         : this.#db
             .prepare(
               `UPDATE async_events SET status = ?, owner = NULL, lease_until = NULL, end_time = ?,
@@ -286,7 +293,7 @@ export class SqliteAsyncQueue implements AsyncQueue {
             )
             .run(
               s.status,
-              s.endTime,
+              Math.round(s.endTime),
               s.statusCode ?? null,
               s.uncounted ? 1 : 0,
               s.uncounted ? 1 : 0,

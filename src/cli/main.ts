@@ -14,6 +14,7 @@ import { registerFunctions } from './commands/functions.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNamespaces } from './commands/namespaces.js';
+import { registerTriggers } from './commands/triggers.js';
 import { addGlobalOptions, type CliContext } from './context.js';
 import { readCliEnvironment } from './env.js';
 import { describeError } from './report.js';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerFunctions(program, ctx);
   registerNamespaces(program, ctx);
+  registerTriggers(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   program.addHelpText(
     'after',

@@ -3,14 +3,16 @@
  * timer: the cron expression; apigw: SCF's API Gateway JSON.
  */
 import { formatApigwDesc, parseApigwDesc } from './apigw/desc.js';
+import { parseCron } from './cron.js';
 import type { TriggerType } from './types.js';
 import type { TriggerDescGrammar } from './validate.js';
 
 const timer: TriggerDescGrammar = {
   normalize(desc) {
-    const fields = desc.trim().split(/\s+/);
-    if (fields.length !== 7) throw new Error(`a cron expression has 7 fields, got ${fields.length}`);
-    return fields.join(' ');
+    // Throws a CronError saying what is wrong and where.
+    parseCron(desc);
+    // Stored as written, with its fields one space apart.
+    return desc.trim().split(/\s+/).join(' ');
   },
 };
 

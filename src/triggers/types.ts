@@ -20,7 +20,7 @@ export interface TriggerDefinition {
   triggerName: string;
   type: TriggerType;
   /**
-   * timer: the cron expression (SCF's seven fields, or a five/six-field form; `triggers/cron.ts`);
+   * timer: the cron expression (SCF's seven fields, or its legacy five; `triggers/cron.ts`);
    * apigw: the API Gateway configuration JSON as SCF takes it (scf-local reads only what it documents).
    */
   triggerDesc: string;

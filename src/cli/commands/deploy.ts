@@ -3,7 +3,8 @@
  * base64 (CreateFunction, or UpdateFunctionCode + UpdateFunctionConfiguration when the function exists).
  * Before anything is zipped or sent it checks what it can: the handler's file is in the folder, and the
  * package fits what the server says it takes (its `/healthz`); zipping stops as soon as it does not.
- * Packages over 1 MB show their size and upload progress on stderr. `functions` lists, `rm` deletes.
+ * Packages over 1 MB show their size and upload progress on stderr. `--timer "<cron>"` then keeps a timer
+ * trigger named `timer` on the function (`triggers.ts`). `functions` lists, `rm` deletes.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -27,6 +28,7 @@ import {
   type ZipProgress,
   zipPackage,
 } from '../pack.js';
+import { checkTimerFlag, DEPLOY_TIMER_NAME, ensureTimer } from './triggers.js';
 
 /** Packages from this size on show their size and upload progress. */
 const PROGRESS_BYTES = 1024 * 1024;
@@ -319,16 +321,35 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
           '(the function is named after the folder unless --name says otherwise)',
       ),
   )
+    .option(
+      '--timer <cron>',
+      `keep a timer trigger named "${DEPLOY_TIMER_NAME}" firing on this cron expression (SCF's seven fields, ` +
+        'e.g. "0 */5 * * * * *"; created, or updated when it differs)',
+    )
+    .option('--timer-message <text>', "the timer's message (its events' Message; with --timer)")
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, _opts: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<DeployFlags & { json?: boolean }>();
+      const flags = cmd.optsWithGlobals<
+        DeployFlags & { json?: boolean; timer?: string; timerMessage?: string }
+      >();
       const { stderr, stdout } = ctx.io;
       const style = styleFor(stdout, flags, ctx.env);
       // What can be checked here is, before the server is asked anything.
       const plan = deployPlan(dir, flags);
+      if (flags.timerMessage !== undefined && flags.timer === undefined) {
+        throw new ScfError('InvalidParameter', '--timer-message goes with --timer');
+      }
+      if (flags.timer !== undefined) checkTimerFlag(flags.timer);
       const list = listPackage(plan.abs);
       await withClient(flags, ctx.env, async (client) => {
         const { created, fn, files, zipBytes, runsOn } = await deployFolder(client, plan, { stderr, list });
+        const timer =
+          flags.timer === undefined
+            ? undefined
+            : await ensureTimer(client, fn, {
+                cron: flags.timer,
+                ...(flags.timerMessage === undefined ? {} : { message: flags.timerMessage }),
+              });
         if (flags.json) {
           stdout.write(
             `${JSON.stringify({
@@ -343,6 +364,9 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
               codeSize: fn['CodeSize'],
               files,
               zipBytes,
+              ...(timer === undefined
+                ? {}
+                : { timer: { triggerName: DEPLOY_TIMER_NAME, triggerDesc: flags.timer, status: timer } }),
             })}\n`,
           );
         } else {
@@ -353,6 +377,9 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
               `${runsOn === undefined ? '' : ` (runs on ${runsOn})`}, ` +
               `${String(fn['MemorySize'])} MB, ${String(fn['Timeout'])} s\n`,
           );
+          if (timer !== undefined) {
+            stdout.write(`timer ${DEPLOY_TIMER_NAME}: ${JSON.stringify(flags.timer)} (${timer})\n`);
+          }
         }
       });
     });

@@ -152,13 +152,16 @@ export class AsyncInvocations {
         const claimed = await this.#d.queue.claim(this.#d.owner, free, {
           now,
           leaseMs: this.#o.leaseMs,
-          attemptId: (e) => (e.attempt === 0 ? e.requestId : uuidv7()),
+          newAttemptId: uuidv7,
         });
         for (const ev of claimed) this.#start(ev);
         if (claimed.length === free) this.#again = true;
       } while (this.#again && !this.#stopped);
-      const due = await this.#d.queue.nextDue();
-      if (due !== undefined) wait = Math.min(wait, Math.max(0, due - Date.now()));
+      // Nothing more to claim now: sleep until the next event is due (attempts under way wake it sooner).
+      if (this.#running.size < this.#o.concurrency) {
+        const due = await this.#d.queue.nextDue();
+        if (due !== undefined) wait = Math.min(wait, Math.max(0, due - Date.now()));
+      }
       await this.#maybePrune();
     } catch (err) {
       this.#d.onError(toScfError(err), 'async: reading the queue failed (retried)');

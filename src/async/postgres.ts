@@ -7,7 +7,7 @@
  * a notification is only a wake-up, the table is the truth.
  */
 import type pg from 'pg';
-import { inTransaction, migratePg, PgListener, type PgMigration, pgError } from '../pg/index.js';
+import { migratePg, PgListener, type PgMigration, pgError } from '../pg/index.js';
 import { claimedEvent, type EventRow, eventView, listOrder, listWhere, queueFull } from './sqlite.js';
 import type {
   AsyncEnqueued,
@@ -20,6 +20,7 @@ import type {
 } from './types.js';
 
 export const ASYNC_CHANNEL = 'scf_async';
+const COUNT_EVERY_MS = 500;
 
 export const ASYNC_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -67,6 +68,12 @@ export class PgAsyncQueue implements AsyncQueue {
   readonly #pool: pg.Pool;
   readonly #o: PgAsyncQueueOptions;
   #listener: PgListener | undefined;
+  /**
+   * Open events (PENDING or RUNNING) as last counted, plus this node's enqueues since: counted again at
+   * most every COUNT_EVERY_MS, or at once when near the limit. Other nodes' enqueues since the last count
+   * are unseen, so the limit may be passed by what the nodes accept in that time.
+   */
+  #open = { n: 0, at: -Infinity };
 
   constructor(pool: pg.Pool, options: PgAsyncQueueOptions) {
     this.#pool = pool;
@@ -108,65 +115,69 @@ export class PgAsyncQueue implements AsyncQueue {
   ): Promise<AsyncEnqueued> {
     const { requestId } = input;
     const now = Date.now();
-    const inserted = await inTransaction(this.#pool, async (c) => {
-      const open = await c.query<{ n: string }>(
+    if (now - this.#open.at > COUNT_EVERY_MS || this.#open.n >= o.maxQueued * 0.9) {
+      const open = await this.#q<{ n: string }>(
+        'counting async events',
         `SELECT count(*) AS n FROM async_events WHERE status IN ('PENDING', 'RUNNING')`,
       );
-      if (Number(open.rows[0]?.n ?? 0) >= o.maxQueued) throw queueFull(o.maxQueued);
-      const r = await c.query(
-        `INSERT INTO async_events (request_id, namespace, function_name, qualifier, invoke_type, event,
+      this.#open = { n: Number(open.rows[0]?.n ?? 0), at: now };
+    }
+    if (this.#open.n >= o.maxQueued) throw queueFull(o.maxQueued);
+    // One statement: the row, and the wake-up of every node (sent at its commit) when it was stored.
+    const r = await this.#q<{ stored: number }>(
+      'storing an async event',
+      `WITH stored AS (
+         INSERT INTO async_events (request_id, namespace, function_name, qualifier, invoke_type, event,
            dedup_key, status, not_before, expires_at, accepted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, $9, $8)
-         ON CONFLICT (dedup_key) DO NOTHING`,
-        [
-          requestId,
-          input.namespace,
-          input.functionName,
-          input.qualifier,
-          input.invokeType,
-          input.event,
-          input.dedupKey ?? null,
-          now,
-          now + o.ttlMs,
-        ],
-      );
-      if (r.rowCount) await c.query('SELECT pg_notify($1, $2)', [ASYNC_CHANNEL, this.#o.schema]);
-      return (r.rowCount ?? 0) > 0;
-    }).catch((err: unknown) => {
-      throw pgError(err, 'storing an async event');
-    });
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING 1)
+       SELECT count(*)::int AS stored, (SELECT pg_notify($10, $11) FROM stored) AS woken FROM stored`,
+      [
+        requestId,
+        input.namespace,
+        input.functionName,
+        input.qualifier,
+        input.invokeType,
+        input.event,
+        input.dedupKey ?? null,
+        now,
+        now + o.ttlMs,
+        ASYNC_CHANNEL,
+        this.#o.schema,
+      ],
+    );
+    const inserted = (r.rows[0]?.stored ?? 0) > 0;
+    if (inserted) this.#open.n++;
     return { requestId, created: inserted };
   }
 
   async claim(
     owner: string,
     n: number,
-    o: { now: number; leaseMs: number; attemptId: (e: { requestId: string; attempt: number }) => string },
+    o: { now: number; leaseMs: number; newAttemptId: () => string },
   ): Promise<ClaimedEvent[]> {
     if (n <= 0) return [];
-    return inTransaction(this.#pool, async (c) => {
-      const due = await c.query<{ request_id: string; attempts: number }>(
-        `SELECT request_id, attempts FROM async_events
-         WHERE (status = 'PENDING' AND not_before <= $1) OR (status = 'RUNNING' AND lease_until < $1)
-         ORDER BY not_before, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [o.now, n],
-      );
-      const claimed: ClaimedEvent[] = [];
-      for (const r of due.rows) {
-        const id = o.attemptId({ requestId: r.request_id, attempt: r.attempts });
-        const row = await c.query<EventRow>(
-          `UPDATE async_events SET status = 'RUNNING', owner = $2, lease_until = $3, attempts = attempts + 1,
-             attempt_ids = attempt_ids || jsonb_build_array($4::text), start_time = COALESCE(start_time, $5)
-           WHERE request_id = $1 RETURNING *`,
-          [r.request_id, owner, o.now + o.leaseMs, id, o.now],
-        );
-        const got = row.rows[0];
-        if (got) claimed.push(claimedEvent(got));
-      }
-      return claimed;
-    }).catch((err: unknown) => {
-      throw pgError(err, 'claiming async events');
-    });
+    // One statement: the due rows are locked (skipping those another node holds) and updated together. A
+    // retry's new request id comes from `newAttemptId` (made here for each row that may need one).
+    const fresh = Array.from({ length: n }, () => o.newAttemptId());
+    const r = await this.#q<EventRow>(
+      'claiming async events',
+      `WITH due AS (
+         SELECT id, row_number() OVER (ORDER BY not_before, id) AS k FROM (
+           SELECT id, not_before FROM async_events
+           WHERE (status = 'PENDING' AND not_before <= $1) OR (status = 'RUNNING' AND lease_until < $1)
+           ORDER BY not_before, id LIMIT $2 FOR UPDATE SKIP LOCKED) AS locked)
+       UPDATE async_events e SET status = 'RUNNING', owner = $3, lease_until = $4, attempts = e.attempts + 1,
+         attempt_ids = e.attempt_ids || jsonb_build_array(
+           CASE WHEN e.attempts = 0 THEN e.request_id ELSE ($5::text[])[due.k] END),
+         start_time = COALESCE(e.start_time, $1)
+       FROM due WHERE e.id = due.id
+       RETURNING e.*, due.k`,
+      [o.now, n, owner, o.now + o.leaseMs, fresh],
+    );
+    return r.rows
+      .sort((a, b) => Number((a as unknown as { k: string }).k) - Number((b as unknown as { k: string }).k))
+      .map(claimedEvent);
   }
 
   async renew(owner: string, requestIds: string[], leaseUntil: number): Promise<string[]> {

@@ -159,6 +159,17 @@ export class SqliteAsyncQueue implements AsyncQueue {
   readonly #db: Database.Database;
   /** Events PENDING or RUNNING: the queue's size, counted once at open and kept here. */
   #open = 0;
+  /** Prepared statements, by their SQL (prepared once: preparing costs more than running these). */
+  readonly #prepared = new Map<string, Database.Statement>();
+
+  #stmt(sql: string): Database.Statement {
+    let st = this.#prepared.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#prepared.set(sql, st);
+    }
+    return st;
+  }
 
   /** `path`: the queue's file, or `:memory:`. */
   constructor(path: string) {
@@ -172,15 +183,13 @@ export class SqliteAsyncQueue implements AsyncQueue {
     // One node: whatever was RUNNING was this node's (`owner`), before a crash. Its attempt ran (its
     // record is interrupted by the store's recovery) and stays counted: the next has the next retryNum.
     void owner;
-    this.#db
-      .prepare(
-        `UPDATE async_events SET status = 'PENDING', owner = NULL, lease_until = NULL, not_before = ?
+    this.#stmt(
+      `UPDATE async_events SET status = 'PENDING', owner = NULL, lease_until = NULL, not_before = ?
          WHERE status = 'RUNNING'`,
-      )
-      .run(Date.now());
-    const row = this.#db
-      .prepare(`SELECT count(*) AS n FROM async_events WHERE status IN ('PENDING', 'RUNNING')`)
-      .get() as { n: number };
+    ).run(Date.now());
+    const row = this.#stmt(
+      `SELECT count(*) AS n FROM async_events WHERE status IN ('PENDING', 'RUNNING')`,
+    ).get() as { n: number };
     this.#open = row.n;
   }
 
@@ -191,25 +200,23 @@ export class SqliteAsyncQueue implements AsyncQueue {
     if (this.#open >= o.maxQueued) throw queueFull(o.maxQueued);
     const now = Date.now();
     const requestId = input.requestId;
-    const r = this.#db
-      .prepare(
-        `INSERT INTO async_events (request_id, namespace, function_name, qualifier, invoke_type, event,
+    const r = this.#stmt(
+      `INSERT INTO async_events (request_id, namespace, function_name, qualifier, invoke_type, event,
            dedup_key, status, not_before, expires_at, accepted_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)
          ON CONFLICT (dedup_key) DO NOTHING`,
-      )
-      .run(
-        requestId,
-        input.namespace,
-        input.functionName,
-        input.qualifier,
-        input.invokeType,
-        input.event,
-        input.dedupKey ?? null,
-        now,
-        now + o.ttlMs,
-        now,
-      );
+    ).run(
+      requestId,
+      input.namespace,
+      input.functionName,
+      input.qualifier,
+      input.invokeType,
+      input.event,
+      input.dedupKey ?? null,
+      now,
+      now + o.ttlMs,
+      now,
+    );
     if (r.changes === 0) return { requestId, created: false };
     this.#open++;
     return { requestId, created: true };
@@ -218,16 +225,14 @@ export class SqliteAsyncQueue implements AsyncQueue {
   async claim(
     owner: string,
     n: number,
-    o: { now: number; leaseMs: number; attemptId: (e: { requestId: string; attempt: number }) => string },
+    o: { now: number; leaseMs: number; newAttemptId: () => string },
   ): Promise<ClaimedEvent[]> {
     if (n <= 0) return [];
-    const rows = this.#db
-      .prepare(
-        `SELECT request_id, attempts, attempt_ids FROM async_events
+    const rows = this.#stmt(
+      `SELECT request_id, attempts, attempt_ids FROM async_events
          WHERE status = 'PENDING' AND not_before <= ? ORDER BY not_before, id LIMIT ?`,
-      )
-      .all(o.now, n) as { request_id: string; attempts: number; attempt_ids: string }[];
-    const update = this.#db.prepare(
+    ).all(o.now, n) as { request_id: string; attempts: number; attempt_ids: string }[];
+    const update = this.#stmt(
       `UPDATE async_events SET status = 'RUNNING', owner = ?, lease_until = ?, attempts = attempts + 1,
          attempt_ids = ?, start_time = COALESCE(start_time, ?)
        WHERE request_id = ? RETURNING *`,
@@ -236,7 +241,7 @@ export class SqliteAsyncQueue implements AsyncQueue {
     this.#db.transaction(() => {
       for (const r of rows) {
         const ids = JSON.parse(r.attempt_ids) as string[];
-        ids.push(o.attemptId({ requestId: r.request_id, attempt: r.attempts }));
+        ids.push(r.attempts === 0 ? r.request_id : o.newAttemptId());
         const row = update.get(
           owner,
           o.now + o.leaseMs,
@@ -251,7 +256,7 @@ export class SqliteAsyncQueue implements AsyncQueue {
   }
 
   async renew(owner: string, requestIds: string[], leaseUntil: number): Promise<string[]> {
-    const stmt = this.#db.prepare(
+    const stmt = this.#stmt(
       `UPDATE async_events SET lease_until = ? WHERE request_id = ? AND owner = ? AND status = 'RUNNING'
        RETURNING terminate`,
     );
@@ -268,51 +273,47 @@ export class SqliteAsyncQueue implements AsyncQueue {
   async settle(owner: string, requestId: string, s: Settlement): Promise<boolean> {
     const r =
       s.status === 'PENDING'
-        ? this.#db
-            .prepare(
-              `UPDATE async_events SET status = 'PENDING', owner = NULL, lease_until = NULL, not_before = ?,
+        ? this.#stmt(
+            `UPDATE async_events SET status = 'PENDING', owner = NULL, lease_until = NULL, not_before = ?,
                  attempts = attempts - ?, status_code = COALESCE(?, status_code),
                  attempt_ids = CASE WHEN ? THEN attempt_ids
                    ELSE json_remove(attempt_ids, '$[#-1]') END
                WHERE request_id = ? AND owner = ? AND status = 'RUNNING'`,
-            )
-            .run(
-              Math.round(s.notBefore),
-              s.counted ? 0 : 1,
-              s.statusCode ?? null,
-              s.counted ? 1 : 0,
-              requestId,
-              owner,
-            )
-        : this.#db
-            .prepare(
-              `UPDATE async_events SET status = ?, owner = NULL, lease_until = NULL, end_time = ?,
+          ).run(
+            Math.round(s.notBefore),
+            s.counted ? 0 : 1,
+            s.statusCode ?? null,
+            s.counted ? 1 : 0,
+            requestId,
+            owner,
+          )
+        : this.#stmt(
+            `UPDATE async_events SET status = ?, owner = NULL, lease_until = NULL, end_time = ?,
                  status_code = COALESCE(?, status_code), attempts = attempts - ?,
                  attempt_ids = CASE WHEN ? THEN json_remove(attempt_ids, '$[#-1]') ELSE attempt_ids END
                WHERE request_id = ? AND owner = ? AND status = 'RUNNING'`,
-            )
-            .run(
-              s.status,
-              Math.round(s.endTime),
-              s.statusCode ?? null,
-              s.uncounted ? 1 : 0,
-              s.uncounted ? 1 : 0,
-              requestId,
-              owner,
-            );
+          ).run(
+            s.status,
+            Math.round(s.endTime),
+            s.statusCode ?? null,
+            s.uncounted ? 1 : 0,
+            s.uncounted ? 1 : 0,
+            requestId,
+            owner,
+          );
     if (r.changes > 0 && s.status !== 'PENDING') this.#open--;
     return r.changes > 0;
   }
 
   async nextDue(): Promise<number | undefined> {
-    const r = this.#db
-      .prepare(`SELECT min(not_before) AS t FROM async_events WHERE status = 'PENDING'`)
-      .get() as { t: number | null };
+    const r = this.#stmt(`SELECT min(not_before) AS t FROM async_events WHERE status = 'PENDING'`).get() as {
+      t: number | null;
+    };
     return r.t ?? undefined;
   }
 
   async get(requestId: string): Promise<(AsyncEventView & { terminate: boolean }) | undefined> {
-    const r = this.#db.prepare('SELECT * FROM async_events WHERE request_id = ?').get(requestId) as
+    const r = this.#stmt('SELECT * FROM async_events WHERE request_id = ?').get(requestId) as
       | EventRow
       | undefined;
     return r && eventView(r);
@@ -321,37 +322,35 @@ export class SqliteAsyncQueue implements AsyncQueue {
   async list(q: AsyncEventQuery): Promise<{ total: number; events: AsyncEventView[] }> {
     const { where, params } = listWhere(q, () => '?');
     const total = (
-      this.#db.prepare(`SELECT count(*) AS n FROM async_events WHERE ${where}`).get(...params) as {
+      this.#stmt(`SELECT count(*) AS n FROM async_events WHERE ${where}`).get(...params) as {
         n: number;
       }
     ).n;
-    const rows = this.#db
-      .prepare(`SELECT * FROM async_events WHERE ${where} ORDER BY ${listOrder(q)} LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as EventRow[];
+    const rows = this.#stmt(
+      `SELECT * FROM async_events WHERE ${where} ORDER BY ${listOrder(q)} LIMIT ? OFFSET ?`,
+    ).all(...params, q.limit, q.offset) as EventRow[];
     return { total, events: rows.map(eventView) };
   }
 
   async terminate(requestId: string, now: number): Promise<'aborted' | 'running' | 'final' | 'missing'> {
-    const aborted = this.#db
-      .prepare(
-        `UPDATE async_events SET status = 'ABORTED', end_time = ? WHERE request_id = ? AND status = 'PENDING'`,
-      )
-      .run(now, requestId);
+    const aborted = this.#stmt(
+      `UPDATE async_events SET status = 'ABORTED', end_time = ? WHERE request_id = ? AND status = 'PENDING'`,
+    ).run(now, requestId);
     if (aborted.changes > 0) {
       this.#open--;
       return 'aborted';
     }
-    const running = this.#db
-      .prepare(`UPDATE async_events SET terminate = 1 WHERE request_id = ? AND status = 'RUNNING'`)
-      .run(requestId);
+    const running = this.#stmt(
+      `UPDATE async_events SET terminate = 1 WHERE request_id = ? AND status = 'RUNNING'`,
+    ).run(requestId);
     if (running.changes > 0) return 'running';
     return (await this.get(requestId)) ? 'final' : 'missing';
   }
 
   async prune(before: number): Promise<number> {
-    return this.#db
-      .prepare(`DELETE FROM async_events WHERE end_time < ? AND status IN ('FINISHED', 'FAILED', 'ABORTED')`)
-      .run(before).changes;
+    return this.#stmt(
+      `DELETE FROM async_events WHERE end_time < ? AND status IN ('FINISHED', 'FAILED', 'ABORTED')`,
+    ).run(before).changes;
   }
 
   async close(): Promise<void> {

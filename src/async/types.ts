@@ -126,7 +126,8 @@ export interface AsyncQueue {
   /**
    * Claims up to `n` due PENDING events (oldest first) — and RUNNING ones whose lease expired (their node
    * died: the attempt counts) — as RUNNING under `owner` until `now + leaseMs`, each with its next attempt's
-   * request id `attemptId(event)` recorded and its start time set if it had none.
+   * request id recorded (the event's own for its first attempt, `newAttemptId()` for a retry) and its start
+   * time set if it had none.
    */
   claim(
     owner: string,
@@ -134,7 +135,7 @@ export interface AsyncQueue {
     options: {
       now: number;
       leaseMs: number;
-      attemptId: (e: { requestId: string; attempt: number }) => string;
+      newAttemptId: () => string;
     },
   ): Promise<ClaimedEvent[]>;
   /** Extends the lease of events `owner` runs; returns those flagged by `terminate` meanwhile. */

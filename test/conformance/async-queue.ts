@@ -15,6 +15,7 @@ export interface QueueSubject {
 }
 
 let seq = 0;
+let retries = 0;
 const input = (over: Partial<AsyncEventInput> = {}): AsyncEventInput & { requestId: string } => ({
   requestId: `req-${++seq}`,
   namespace: 'default',
@@ -30,8 +31,7 @@ const room = { maxQueued: 1000, ttlMs: 60_000 };
 const claimOpts = (now = Date.now(), leaseMs = 10_000) => ({
   now,
   leaseMs,
-  attemptId: (e: { requestId: string; attempt: number }) =>
-    e.attempt === 0 ? e.requestId : `${e.requestId}#${e.attempt}`,
+  newAttemptId: () => `retry-${++retries}`,
 });
 
 export function asyncQueueConformance(name: string, subject: QueueSubject): void {
@@ -74,13 +74,21 @@ export function asyncQueueConformance(name: string, subject: QueueSubject): void
       await q.settle('n1', a.requestId, { status: 'PENDING', notBefore: 0, counted: true, statusCode: 430 });
       const [retry] = await q.claim('n1', 1, claimOpts());
       assert.equal(retry?.attempt, 1);
-      assert.equal(retry?.attemptId, `${a.requestId}#1`);
+      assert.match(retry?.attemptId ?? '', /^retry-\d+$/);
+      assert.equal(retry?.previousAttemptId, a.requestId);
+      const retryId = retry?.attemptId;
       // Throttled: it never ran.
       await q.settle('n1', a.requestId, { status: 'PENDING', notBefore: 0, counted: false });
       const again = await q.claim('n1', 1, claimOpts());
       assert.equal(again[0]?.attempt, 1);
       const v = await q.get(a.requestId);
-      assert.deepEqual(v?.attemptIds, [a.requestId, `${a.requestId}#1`]);
+      assert.equal(v?.attemptIds.length, 2);
+      assert.equal(v?.attemptIds[0], a.requestId);
+      assert.notEqual(
+        v?.attemptIds[1],
+        retryId,
+        "the refused attempt's id is forgotten; the next has its own",
+      );
       assert.equal(v?.statusCode, 430);
     });
 

@@ -76,27 +76,29 @@ test('cluster: 3 nodes on one database, 8 callers, one node killed mid-load', {
   t.after(() => follower.kill());
   await follower.until(() => follower.lines.some((l) => l.event === 'ready'), 'the follower to be ready');
 
-  const invoke = async (node: number, event: object, async = false): Promise<string> => {
+  const invoke = async (node: number, event: object): Promise<string> => {
     const res = await clients[node]!.call<{ Result: { FunctionRequestId: string; InvokeResult?: number } }>(
       'Invoke',
       {
         FunctionName: 'work',
         ClientContext: JSON.stringify(event),
-        ...(async ? { InvocationType: 'Event' } : {}),
       },
     );
     return res.Result.FunctionRequestId;
   };
-  // Slow invocations running when n3 dies: n3's must end interrupted, n1's and n2's normally.
-  const doomed = await Promise.all(
-    [0, 1, 2, 3].map((k) => invoke(2, { i: 1000 + k, sleepMs: 120_000 }, true)),
+  // Slow invocations running when n3 dies: n3's must end interrupted, n1's and n2's normally. They are
+  // synchronous calls left in flight (an Event would go to the platform's shared queue, which any node
+  // runs); their request ids come from the follower, which sees each one's first log line.
+  const doomedCalls = [0, 1, 2, 3].map((k) =>
+    invoke(2, { i: 1000 + k, sleepMs: 120_000 }).catch(() => undefined),
   );
-  const survivors = await Promise.all(
-    [0, 1, 2, 3].map((k) => invoke(k % 2, { i: 2000 + k, sleepMs: 8000 }, true)),
-  );
-  const started = (id: string): boolean =>
-    follower.lines.some((l) => l.event === 'start' && l.requestId === id);
-  await follower.until(() => [...doomed, ...survivors].every(started), 'the slow invocations to start');
+  const survivorCalls = [0, 1, 2, 3].map((k) => invoke(k % 2, { i: 2000 + k, sleepMs: 8000 }));
+  const idOfTick = (i: number): string | undefined =>
+    follower.lines.find((l) => l.event === 'log' && (l.text ?? '').includes(`tick ${i}\n`))?.requestId;
+  const ticks = [1000, 1001, 1002, 1003, 2000, 2001, 2002, 2003];
+  await follower.until(() => ticks.every((i) => idOfTick(i) !== undefined), 'the slow invocations to start');
+  const doomed = ticks.slice(0, 4).map((i) => idOfTick(i) ?? '');
+  const survivors = ticks.slice(4).map((i) => idOfTick(i) ?? '');
 
   const acknowledged = new Map<string, number>();
   let done = 0;
@@ -165,6 +167,9 @@ test('cluster: 3 nodes on one database, 8 callers, one node killed mid-load', {
   );
   const all = await records(1);
   for (const id of survivors) assert.equal(all.get(id)?.RetCode, 0, `survivor ${id} ended normally`);
+  // Their callers were answered; n3's callers lost their connection.
+  assert.deepEqual((await Promise.all(survivorCalls)).sort(), [...survivors].sort());
+  assert.deepEqual(await Promise.all(doomedCalls), [undefined, undefined, undefined, undefined]);
   for (const [id, i] of acknowledged) {
     const r = all.get(id);
     assert.equal(r?.RetCode, 0, `acknowledged ${id} has its final record`);

@@ -104,7 +104,10 @@ export function registerInvoke(program: Command, ctx: CliContext): void {
     .description('invoke a function and print its result (event: --data, --file, or piped stdin; default {})')
     .option('--data <json>', 'the event, as JSON text')
     .option('-f, --file <path>', 'read the event from a file (- = stdin)')
-    .option('--async', 'asynchronous (Event) invocation: print the request id once it has started')
+    .option(
+      '--async',
+      'asynchronous (Event) invocation: print the request id once the event is queued (it runs, and is retried on failure, in the background)',
+    )
     .option('--log', 'also print the log (its last 4 KB, as SCF returns it) to stderr')
     .option('--namespace <ns>', 'namespace (default "default")')
     .option('--json', 'print the whole result as JSON')

@@ -50,6 +50,7 @@ import type { Runtime } from './runtime/types.js';
 import { logPruned, Retention } from './store/index.js';
 import type { LogStore } from './store/types.js';
 import { RecordWriter } from './store/writer.js';
+import { registerApigwRoutes } from './triggers/apigw/index.js';
 import { TimerScheduler } from './triggers/timer.js';
 
 /** How long answers written after the runtime stopped may take to reach their clients, at a stop. */
@@ -211,7 +212,15 @@ export class Platform {
       v3: createV3Handler(v3),
       v2Admission: createV2Admission(v2),
       v3Admission: createV3Admission(v3),
-      extend: (app) => registerLogStream(app, stream),
+      extend: (app, shared) => {
+        registerLogStream(app, stream);
+        registerApigwRoutes(app, {
+          functions: this.functions,
+          invoker: this.invoker,
+          bodyBudget: shared.bodyBudget,
+          onInternalError: reportTo(logger, 'HTTP trigger internal error'),
+        });
+      },
       health: () => {
         const sandbox = this.runtime.sandboxStatus();
         return {

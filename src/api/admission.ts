@@ -165,8 +165,13 @@ export interface Admission {
   readBody(raw: IncomingMessage, payload: Readable): Promise<Buffer>;
 }
 
-export function createAdmission(limits: AdmissionLimits, ctx: ProtocolContext): Admission {
-  const budget = new BodyBudget(limits.maxBufferedBodyBytes);
+export function createAdmission(
+  limits: AdmissionLimits,
+  ctx: ProtocolContext,
+  options: { budget?: BodyBudget } = {},
+): Admission {
+  // Shared with routes outside the API (the functions' HTTP endpoints) when the server passes its own.
+  const budget = options.budget ?? new BodyBudget(limits.maxBufferedBodyBytes);
   const unchecked = new BodyBudget(limits.maxPreAuthBufferedBytes);
   const admitted = new WeakMap<IncomingMessage, Admitted>();
   const limitOf = (protocol: ProtocolAdmission, action: string | undefined): number =>

@@ -22,7 +22,7 @@ import Fastify, {
 } from 'fastify';
 import { toScfError } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import { createAdmission } from './admission.js';
+import { BodyBudget, createAdmission } from './admission.js';
 import { v2Admission } from './protocol/v2/index.js';
 import { v3Code } from './protocol/v3/errors.js';
 import { v3Admission } from './protocol/v3/index.js';
@@ -55,8 +55,11 @@ export interface HttpServerOptions {
   v3Admission?: ProtocolAdmission;
   /** Facts added to `/healthz` (whether functions are isolated). */
   health?: () => Record<string, unknown>;
-  /** Extra routes (e.g. the live-tail stream), registered after the API routes. */
-  extend?: (app: FastifyInstance) => void;
+  /**
+   * Extra routes (the live-tail stream, the functions' HTTP endpoints), registered after the API routes,
+   * given what they share with the API: the budget of request body bytes held at once.
+   */
+  extend?: (app: FastifyInstance, shared: { bodyBudget: BodyBudget }) => void;
 }
 
 /** A Fastify request as the protocols see it (also used by the live-tail stream to verify signatures). */
@@ -94,7 +97,7 @@ const LINGER_MS = 5000;
  * would see the reset instead of the answer; draining it (Node's default) would read the whole body.
  * Nothing of it is kept either way.
  */
-function closeUnread(raw: FastifyRequest['raw']): void {
+export function closeUnread(raw: FastifyRequest['raw']): void {
   if (raw.complete) return;
   raw.removeAllListeners('data');
   let dropped = 0;
@@ -212,7 +215,8 @@ class RequestLineController extends LogController {
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const limits = options.context.actions.config.api;
-  const admission = createAdmission(limits, options.context);
+  const bodyBudget = new BodyBudget(limits.maxBufferedBodyBytes);
+  const admission = createAdmission(limits, options.context, { budget: bodyBudget });
   const protocols = {
     v2: options.v2Admission ?? v2Admission,
     v3: options.v3Admission ?? v3Admission,
@@ -321,6 +325,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       Response: { Error: { Code: v3Code(e), Message: e.isUserError ? e.message : 'internal error' } },
     });
   });
-  options.extend?.(app);
+  options.extend?.(app, { bodyBudget });
   return app;
 }

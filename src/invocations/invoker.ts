@@ -130,6 +130,7 @@ export class Invoker {
       revision: def.revision,
       handler: def.handler,
       runtime: def.runtime,
+      type: def.type,
       codeDir,
       memorySize: def.memorySize,
       timeout: def.timeout,

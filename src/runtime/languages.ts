@@ -1,12 +1,13 @@
 /**
  * The languages functions can be written in here, each one folder (`node/`, `python/`, `custom/`: SCF's
- * Custom Runtime, any language behind its runtime API) behind the one
+ * Custom Runtime, any language behind its runtime API; `web/`: SCF's web functions) behind the one
  * `Language` seam (`process/language.ts`). The list is the only place that names them all.
  */
 import { customLanguage } from './custom/language.js';
 import { nodeLanguage } from './node/language.js';
 import type { Language } from './process/language.js';
 import { pythonLanguage } from './python/language.js';
+import { webLanguage } from './web/language.js';
 
 export interface LanguageOptions {
   /** Node binary for Node.js functions; default the one running scf-local (`runtime.nodePath`). */
@@ -27,5 +28,6 @@ export function defaultLanguages(opts: LanguageOptions = {}): Language[] {
     nodeLanguage({ binary: opts.nodePath }),
     pythonLanguage({ binary: opts.pythonPath }),
     customLanguage({ binary: opts.nodePath }),
+    webLanguage({ binary: opts.nodePath }),
   ];
 }

@@ -29,6 +29,9 @@
 /** SCF's default InitTimeout, seconds: how long a Custom Runtime's bootstrap may take to be ready. */
 export const DEFAULT_INIT_TIMEOUT_S = 65;
 
+/** SCF's function types: `Event` functions run a handler; `HTTP` (web) functions serve HTTP on port 9000. */
+export type FunctionType = 'Event' | 'HTTP';
+
 /** What the runtime needs to know about a function to run it. */
 export interface FunctionRunSpec {
   namespace: string;
@@ -39,6 +42,8 @@ export interface FunctionRunSpec {
   handler: string;
   /** SCF runtime name, e.g. `Nodejs18.15`, `Python3.9`, `CustomRuntime` (see `languages.ts`). */
   runtime: string;
+  /** `Event` (default) or `HTTP` (a web function: its event is an HTTP request, `web/protocol.ts`). */
+  type?: FunctionType;
   /** Absolute path of the extracted code. */
   codeDir: string;
   /** MB. */

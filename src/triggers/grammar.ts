@@ -2,6 +2,7 @@
  * Each trigger type's TriggerDesc grammar, for `validateTriggerDesc` (`validate.ts`).
  * timer: the cron expression; apigw: SCF's API Gateway JSON.
  */
+import { formatApigwDesc, parseApigwDesc } from './apigw/desc.js';
 import { parseCron } from './cron.js';
 import type { TriggerType } from './types.js';
 import type { TriggerDescGrammar } from './validate.js';
@@ -23,12 +24,9 @@ export const DEFAULT_APIGW_DESC = JSON.stringify({
 });
 
 const apigw: TriggerDescGrammar = {
-  normalize(desc) {
-    const v: unknown = JSON.parse(desc);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('it must be a JSON object');
-    return JSON.stringify(v);
-  },
-  defaultDesc: DEFAULT_APIGW_DESC,
+  // Stored with every default spelled out, so ListTriggers shows what the trigger does.
+  normalize: (desc) => formatApigwDesc(parseApigwDesc(desc)),
+  defaultDesc: formatApigwDesc(parseApigwDesc(DEFAULT_APIGW_DESC)),
 };
 
 export const TRIGGER_GRAMMAR: Readonly<Record<TriggerType, TriggerDescGrammar>> = { timer, apigw };

@@ -17,75 +17,27 @@
  *   init, work after a response) is delivered with the next one, as after a thaw. If the bootstrap exits,
  *   so does this process, with its code: the parent records a 439 ("exit code N").
  *
- * This process is platform machinery: its own memory is not the function's (`countMain: false` in
- * `language.ts`). It imports nothing of the project but the protocol's types, the UTF-8 budget and the
- * retCodes, which are copied into every sandbox with it.
+ * The hosting itself (frames, the log, starting the program, its exit) is shared with web functions:
+ * `../process/host.ts`. This process is platform machinery: its own memory is not the function's
+ * (`countMain: false` in `language.ts`). It imports nothing of the project but the host, the protocol's
+ * types, the UTF-8 budget and the retCodes, which are copied into every sandbox with it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { constants as os } from 'node:os';
-import {
-  CHILD_EXIT,
-  type ChildFrame,
-  FRAME_FD,
-  type InitMessage,
-  type InvokeMessage,
-  parseParentMessage,
-} from '../process/protocol.js';
+import { awaitReady, BOOTSTRAP, BootstrapHost, serve, writeFrame } from '../process/host.js';
+import type { InitMessage, InvokeMessage } from '../process/protocol.js';
 import { RET_CODE } from '../results.js';
-import { fitUtf8 } from '../utf8.js';
 
-const EXIT_PROTOCOL = CHILD_EXIT.PROTOCOL;
-const EXIT_INIT = CHILD_EXIT.INIT;
 /** SCF's runtime API port; inside a sandbox the loopback is the instance's own. */
 const SCF_PORT = 9001;
-const BOOTSTRAP = 'scf_bootstrap';
 /** The largest request body the runtime API reads (SCF's 6 MB response limit, and some room). */
 const MAX_BODY = 8 * 1024 * 1024;
 
-function writeFrame(frame: ChildFrame): void {
-  const buf = Buffer.from(`${JSON.stringify(frame)}\n`, 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(FRAME_FD, buf, off, buf.length - off);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      process.exit(EXIT_PROTOCOL);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The log: the bootstrap's output, raw, within the invocation's budget
-
-let init: InitMessage | undefined;
-let running: { id: string; sent: number; dropped: number } | undefined;
-let pending: string[] = [];
-let pendingBytes = 0;
-let pendingDropped = 0;
-
-function emit(text: string): void {
-  const cap = init?.maxLogBytes ?? 1024 * 1024;
-  if (!running) {
-    const fit = fitUtf8(text, { room: cap - pendingBytes, dropping: pendingDropped > 0 });
-    if (fit.kept) pending.push(fit.kept);
-    pendingBytes += fit.keptBytes;
-    pendingDropped += fit.dropped;
-    return;
-  }
-  const fit = fitUtf8(text, { room: cap - running.sent, dropping: running.dropped > 0 });
-  if (fit.kept) writeFrame({ t: 'log', d: fit.kept });
-  running.sent += fit.keptBytes;
-  running.dropped += fit.dropped;
-}
+const host = new BootstrapHost();
 
 // ---------------------------------------------------------------------------------------------------
 // The runtime API
 
-let child: ChildProcess | undefined;
 let ready: (() => void) | undefined;
 /** The bootstrap's `GET /runtime/invocation/next`, waiting for an event. */
 let waitingNext: ServerResponse | undefined;
@@ -104,6 +56,7 @@ function reply(
 
 function deliver(msg: InvokeMessage): void {
   const res = waitingNext;
+  const init = host.init;
   if (!res || !init) {
     queued = msg;
     return;
@@ -114,11 +67,6 @@ function deliver(msg: InvokeMessage): void {
     memory_limit_in_mb: String(init.memorySize),
     time_limit_in_ms: String(init.timeout * 1000),
   });
-}
-
-function finish(frame: ChildFrame): void {
-  writeFrame(frame);
-  running = undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -171,8 +119,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (route === 'POST /runtime/invocation/response' || route === 'POST /runtime/invocation/error') {
     const body = await readBody(req);
-    const cur = running;
-    if (!cur) {
+    if (host.runningId === undefined) {
       reply(res, 409, '{"error":"no invocation is running"}');
       return;
     }
@@ -181,22 +128,15 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       return;
     }
     reply(res, 200, '{}');
-    // What the bootstrap printed before it answered is in its stdout/stderr pipes, which may be read in
-    // this same turn of the event loop but after this request: the result goes once this turn's reads
-    // are done, so those lines are this invocation's.
-    await new Promise((resolve) => setImmediate(resolve));
     if (route.endsWith('/response')) {
-      finish({ t: 'done', id: cur.id, ok: true, ret: resultJson(body), drop: cur.dropped });
+      await host.finish({ ok: true, ret: resultJson(body) });
     } else {
-      finish({
-        t: 'done',
-        id: cur.id,
+      await host.finish({
         ok: false,
         code: RET_CODE.USER_CODE_EXCEPTION,
         msg: body,
         stack: '',
         fatal: false,
-        drop: cur.dropped,
       });
     }
     return;
@@ -207,23 +147,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 // ---------------------------------------------------------------------------------------------------
 // Binding: the bootstrap starts and reports ready
 
-/** Fails the start: what the bootstrap printed and why go to fd 2 (the parent's start-up error), then exit. */
-function initFailed(why: string, code = EXIT_INIT): never {
-  const printed = pending.join('').trim();
-  writeSync(2, `${why}${printed ? `; it printed: ${printed.slice(-1500)}` : ''}\n`);
-  child?.kill('SIGKILL');
-  process.exit(code);
-}
-
 async function bind(msg: InitMessage): Promise<void> {
-  if (init) process.exit(EXIT_PROTOCOL);
-  init = msg;
-  try {
-    process.chdir(msg.codeDir);
-    accessSync(BOOTSTRAP, constants.X_OK);
-  } catch {
-    initFailed(`the code has no executable ${BOOTSTRAP}: a Custom Runtime starts ./${BOOTSTRAP}`);
-  }
   const server = createServer((req, res) => void handle(req, res));
   // In a sandbox the code is at SCF's /var/user and the loopback is the instance's own: SCF's port is free.
   // Without one the loopback is the host's, shared by every instance: any free port.
@@ -231,7 +155,7 @@ async function bind(msg: InitMessage): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(inSandbox ? SCF_PORT : 0, '127.0.0.1', () => resolve());
-  }).catch((err: Error) => initFailed(`cannot serve the runtime API: ${err.message}`));
+  }).catch((err: Error) => host.failInit(`cannot serve the runtime API: ${err.message}`));
   const port = (server.address() as AddressInfo).port;
   const isReady = new Promise<void>((resolve) => {
     ready = resolve;
@@ -242,65 +166,16 @@ async function bind(msg: InitMessage): Promise<void> {
     SCF_RUNTIME_API_PORT: String(port),
     _HANDLER: msg.handler,
   };
-  const c = spawn(`./${BOOTSTRAP}`, [], { cwd: msg.codeDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child = c;
-  c.stdout?.setEncoding('utf8').on('data', emit);
-  c.stderr?.setEncoding('utf8').on('data', emit);
-  const exited = new Promise<string>((resolve) => {
-    c.once('error', (err) => resolve(`${BOOTSTRAP} could not start: ${err.message}`));
-    c.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
+  const { child, exited } = host.start(env, 'a Custom Runtime');
+  await awaitReady(host, {
+    ready: isReady,
+    exited,
+    initTimeoutS: msg.initTimeout,
+    notReady: `${BOOTSTRAP} did not call POST /runtime/init/ready`,
+    readyWord: 'reported ready',
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, msg.initTimeout * 1000);
-  });
-  const first = await Promise.race([
-    isReady.then(() => 'ready' as const),
-    exited.then((how) => ({ how })),
-    timedOut.then(() => 'timeout' as const),
-  ]);
-  clearTimeout(timer);
-  if (first === 'timeout') {
-    initFailed(
-      `${BOOTSTRAP} did not call POST /runtime/init/ready within ${msg.initTimeout} s (init timeout)`,
-    );
-  }
-  if (first !== 'ready') initFailed(`${BOOTSTRAP} ended (${first.how}) before it reported ready`);
-  // From now on the bootstrap's end is the instance's: the parent sees this process exit with its code.
-  void exited.then(() => {
-    const code = c.exitCode ?? (c.signalCode ? 128 + (os.signals[c.signalCode] ?? 9) : 1);
-    // Its last output is read before leaving (the pipes close after the exit).
-    setImmediate(() => process.exit(code));
-  });
+  host.follow(child, exited);
   writeFrame({ t: 'bound' });
 }
 
-function invoke(msg: InvokeMessage): void {
-  if (!init || running) process.exit(EXIT_PROTOCOL);
-  running = { id: msg.id, sent: 0, dropped: pendingDropped };
-  const carried = pending;
-  pending = [];
-  pendingBytes = 0;
-  pendingDropped = 0;
-  for (const text of carried) emit(text);
-  deliver(msg);
-}
-
-process.on('message', (raw: unknown) => {
-  const msg = parseParentMessage(raw);
-  if (!msg) process.exit(EXIT_PROTOCOL);
-  if (msg.t === 'init') {
-    if (typeof (raw as { initTimeout?: unknown }).initTimeout !== 'number') process.exit(EXIT_PROTOCOL);
-    void bind(msg);
-  } else {
-    invoke(msg);
-  }
-});
-
-// The parent is gone: nobody can send work any more; the bootstrap goes with us.
-process.on('disconnect', () => {
-  child?.kill('SIGKILL');
-  process.exit(0);
-});
-
-writeFrame({ t: 'ready', pid: process.pid });
+serve(host, { bind, invoke: deliver });

@@ -8,7 +8,13 @@ import { START_DEADLINE_MS } from '../process/frames.js';
 import type { Language } from '../process/language.js';
 import { DEFAULT_INIT_TIMEOUT_S } from '../types.js';
 
-const FILES = ['custom/bootstrap.js', 'process/protocol.js', 'utf8.js', 'results.js'] as const;
+const FILES = [
+  'custom/bootstrap.js',
+  'process/host.js',
+  'process/protocol.js',
+  'utf8.js',
+  'results.js',
+] as const;
 
 export const CUSTOM_RUNTIME = 'CustomRuntime';
 

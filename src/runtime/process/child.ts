@@ -244,7 +244,10 @@ export class InstanceProcess {
   send(message: unknown): boolean {
     if (!this.#child.connected) return false;
     try {
-      return this.#child.send(message as object);
+      // `send` also says false when the message waits behind a backlog (an event of a megabyte or more
+      // does, its write not done in this tick): it is still delivered. Only a closed channel is a failure.
+      this.#child.send(message as object);
+      return true;
     } catch {
       // The channel closed between the check and the send: the exit handler reports it.
       return false;

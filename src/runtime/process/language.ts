@@ -9,7 +9,7 @@
  * JSON lines on fd 3, the function's own output on fds 1 and 2.
  */
 import { execFileSync } from 'node:child_process';
-import type { FunctionRunSpec } from '../types.js';
+import type { FunctionRunSpec, FunctionType } from '../types.js';
 
 /**
  * What an interpreter prints of its version when run with `args` (`--version`), trimmed; undefined when
@@ -33,6 +33,12 @@ export interface Language {
   readonly id: string;
   /** What actually runs the functions, as said to users (`Node.js v20.11.1`, `Python 3.11.2`). */
   readonly label: string;
+  /**
+   * The SCF function type it runs: `Event` (default; a handler called with events) or `HTTP` (web
+   * functions: a server answering HTTP requests). A function is run by the first language of its type
+   * that `runs` its runtime name.
+   */
+  readonly functionType?: FunctionType;
   /** True for the SCF runtime names it runs (`Nodejs18.15`, `Python3.9`). */
   runs(runtime: string): boolean;
   /**

@@ -17,6 +17,7 @@ import { probeSandbox, type SandboxMode, type SandboxNetwork, sandboxIds } from 
 import { SandboxLauncher } from '../sandbox/launcher.js';
 import type {
   FunctionRunSpec,
+  FunctionType,
   RunRequest,
   RunResult,
   Runtime,
@@ -207,9 +208,14 @@ class ProcessRuntime implements Runtime {
     return this.#languageOf(runtime)?.language.ranOn(runtime);
   }
 
-  /** The language that runs an SCF runtime name, or undefined (one no language runs here). */
-  #languageOf(runtime: string) {
-    return this.#languages.find((l) => l.language.runs(runtime));
+  /**
+   * The language that runs an SCF runtime name for a function of `type` (default `Event`), or undefined
+   * (one no language runs here).
+   */
+  #languageOf(runtime: string, type: FunctionType = 'Event') {
+    return this.#languages.find(
+      (l) => (l.language.functionType ?? 'Event') === type && l.language.runs(runtime),
+    );
   }
 
   async invoke(req: RunRequest): Promise<RunResult> {
@@ -229,7 +235,7 @@ class ProcessRuntime implements Runtime {
     }
     let inst: Instance;
     let coldStart = false;
-    const lang = this.#languageOf(fn.runtime);
+    const lang = this.#languageOf(fn.runtime, fn.type);
     const stemmed = 'spawn' in lease && lang !== undefined && lang.stems.serves(fn);
     if ('spawn' in lease) {
       try {

@@ -213,3 +213,17 @@ test('module code that throws: 430 with its output in the log, a fresh instance 
   assert.equal(b.retCode, 430);
   assert.equal(b.coldStart, true, 'a failed init is not reused');
 });
+
+test('a synchronous event of nearly 6 MB (SCF’s limit) reaches the function whole', async (t) => {
+  // An IPC message that large is queued behind a backlog when sent: it must still be delivered.
+  const rt = makeRuntime(t);
+  const fn = fixture('basics', { handler: 'index.echo' });
+  for (const size of [1024 * 1024, 6 * 1024 * 1024 - 64]) {
+    const event = JSON.stringify({ pad: 'x'.repeat(size - 10) });
+    const r = await rt.invoke(request(fn, { event }));
+    assert.equal(r.retCode, 0, r.retMsg.slice(0, 300));
+    assert.equal(r.retMsg, event);
+    // The warm instance takes the next one too.
+    assert.equal(r.coldStart, size === 1024 * 1024);
+  }
+});

@@ -227,6 +227,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     logController: new RequestLineController(),
     bodyLimit: limits.maxUploadBodyBytes,
     return503OnClosing: true,
+    // A request target in absolute form (`POST http://scf.tencentcloudapi.com/?a=b HTTP/1.1`), as a client
+    // configured with a proxy sends it, is the same resource as its path and query (RFC 9112 §3.2.2):
+    // routed, and signed, as `/?a=b`.
+    rewriteUrl: (req) => originForm(req.url ?? '/'),
   });
   app.decorateRequest('apiLog', null);
   /** Set when the server begins to stop: from then on every answer closes its connection once sent. */
@@ -327,4 +331,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   options.extend?.(app, { bodyBudget });
   return app;
+}
+
+/** `http://host[:port]/path?q` -> `/path?q`; any other target unchanged. */
+export function originForm(target: string): string {
+  const m = /^https?:\/\/[^/?#]*(.*)$/i.exec(target);
+  if (!m) return target;
+  const rest = m[1] ?? '';
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

@@ -423,6 +423,12 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       expected = { ...expected, [key]: value };
       assert.deepEqual(await readBack(), expected, `after updating ${key}`);
     }
+    // SCF's tooling clears every variable with one empty pair.
+    await ok('UpdateFunctionConfiguration', {
+      FunctionName,
+      Environment: { Variables: [{ Key: '', Value: '' }] },
+    });
+    assert.deepEqual((await readBack())['Environment'], { Variables: [] });
   });
 
   test('every code in the error-code table is answered by its action', async () => {

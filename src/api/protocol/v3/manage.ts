@@ -108,8 +108,11 @@ function configInput(p: z.output<z.ZodObject<typeof CONFIG>>): ConfigInput {
     for (const [i, item] of (p.Environment['Variables'] ?? []).entries()) {
       const path = `Environment.Variables.${i}`;
       const key = itemText(item, 'Key', `${path}.Key`);
+      const value = itemText(item, 'Value', `${path}.Value`);
+      // `[{Key: "", Value: ""}]` is how SCF's own tooling clears every variable: an empty pair sets nothing.
+      if (key === undefined && value === undefined) continue;
       if (key === undefined) throw badValue('Environment', `${path}.Key is missing`);
-      env[key] = itemText(item, 'Value', `${path}.Value`) ?? '';
+      env[key] = value ?? '';
     }
     out.environment = env;
   }

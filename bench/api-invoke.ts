@@ -25,6 +25,7 @@ import { pino } from 'pino';
 import { createLogger, prettyDestination } from '../src/logger/index.js';
 import { createPlatform, type Platform } from '../src/platform.js';
 import { invoke as signedInvoke } from './http-invoke.js';
+import { concurrent, median, pct, sequential } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,35 +101,6 @@ async function start(mode: Mode): Promise<Target> {
   return { mode, platform, port, logFile, agent, latencies: [], throughput: [], calls: 0 };
 }
 
-async function sequential(t: Target): Promise<void> {
-  for (let i = 0; i < SEQUENTIAL; i++) {
-    const t0 = performance.now();
-    await invoke(t);
-    t.latencies.push(performance.now() - t0);
-  }
-}
-
-async function concurrent(t: Target): Promise<void> {
-  let done = 0;
-  const end = performance.now() + CONCURRENT_MS;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        await invoke(t);
-        done++;
-      }
-    }),
-  );
-  t.throughput.push(done / ((performance.now() - t0) / 1000));
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const median = (xs: number[]): number => pct(xs, 50);
-
 const targets: Target[] = [];
 try {
   console.log(
@@ -145,8 +117,8 @@ try {
   for (const t of targets) t.latencies.length = 0;
   for (let r = 0; r < ROUNDS; r++) {
     const order = targets.map((_, k) => targets[(k + r) % targets.length]!);
-    for (const t of order) await sequential(t);
-    for (const t of order) await concurrent(t);
+    for (const t of order) await sequential(t, SEQUENTIAL, () => invoke(t));
+    for (const t of order) await concurrent(t, { callers: CONCURRENCY, ms: CONCURRENT_MS }, () => invoke(t));
   }
   console.log(
     `load average at end:   ${loadavg()

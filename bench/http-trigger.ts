@@ -30,6 +30,7 @@ import Fastify from 'fastify';
 import { createTrigger } from '../src/api/operations/triggers.js';
 import { createPlatform } from '../src/platform.js';
 import { invoke as signedInvoke } from './http-invoke.js';
+import { concurrent, median, pct, sequential } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -118,34 +119,6 @@ function get(t: Target): Promise<void> {
   });
 }
 
-async function sequential(t: Target): Promise<void> {
-  for (let i = 0; i < SEQUENTIAL; i++) {
-    const t0 = performance.now();
-    await get(t);
-    t.latencies.push(performance.now() - t0);
-  }
-}
-
-async function concurrent(t: Target): Promise<void> {
-  let done = 0;
-  const end = performance.now() + CONCURRENT_MS;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        await get(t);
-        done++;
-      }
-    }),
-  );
-  t.throughput.push(done / ((performance.now() - t0) / 1000));
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const median = (xs: number[]): number => pct(xs, 50);
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -209,8 +182,8 @@ try {
   }
   for (let r = 0; r < ROUNDS; r++) {
     const order = targets.map((_, k) => targets[(k + r) % targets.length]!);
-    for (const t of order) await sequential(t);
-    for (const t of order) await concurrent(t);
+    for (const t of order) await sequential(t, SEQUENTIAL, () => get(t));
+    for (const t of order) await concurrent(t, { callers: CONCURRENCY, ms: CONCURRENT_MS }, () => get(t));
   }
   console.log(`load average at end:   ${load()}`);
   console.log(

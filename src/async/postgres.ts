@@ -8,7 +8,15 @@
  */
 import type pg from 'pg';
 import { migratePg, PgListener, type PgMigration, pgError } from '../pg/index.js';
-import { claimedEvent, type EventRow, eventView, listOrder, listWhere, queueFull } from './sqlite.js';
+import {
+  claimedEvent,
+  type EventRow,
+  enqueueParams,
+  eventView,
+  listOrder,
+  listWhere,
+  queueFull,
+} from './sqlite.js';
 import type {
   AsyncEnqueued,
   AsyncEventInput,
@@ -132,19 +140,7 @@ export class PgAsyncQueue implements AsyncQueue {
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, $9, $8)
          ON CONFLICT (dedup_key) DO NOTHING RETURNING 1)
        SELECT count(*)::int AS stored, (SELECT pg_notify($10, $11) FROM stored) AS woken FROM stored`,
-      [
-        requestId,
-        input.namespace,
-        input.functionName,
-        input.qualifier,
-        input.invokeType,
-        input.event,
-        input.dedupKey ?? null,
-        now,
-        now + o.ttlMs,
-        ASYNC_CHANNEL,
-        this.#o.schema,
-      ],
+      [...enqueueParams(input, now, o.ttlMs), ASYNC_CHANNEL, this.#o.schema],
     );
     const inserted = (r.rows[0]?.stored ?? 0) > 0;
     if (inserted) this.#open.n++;

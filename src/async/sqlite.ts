@@ -148,6 +148,28 @@ export function listWhere(
   return { where: conds.join(' AND '), params };
 }
 
+/**
+ * The values of a new event's row, both backends: request_id, namespace, function_name, qualifier,
+ * invoke_type, event, dedup_key, not_before (now: due at once), expires_at.
+ */
+export function enqueueParams(
+  input: AsyncEventInput & { requestId: string },
+  now: number,
+  ttlMs: number,
+): unknown[] {
+  return [
+    input.requestId,
+    input.namespace,
+    input.functionName,
+    input.qualifier,
+    input.invokeType,
+    input.event,
+    input.dedupKey ?? null,
+    now,
+    now + ttlMs,
+  ];
+}
+
 /** ORDER BY of list: events not started (or not ended) sort by acceptance among themselves. */
 export function listOrder(q: AsyncEventQuery): string {
   const col = q.orderBy === 'EndTime' ? 'end_time' : 'start_time';
@@ -205,18 +227,7 @@ export class SqliteAsyncQueue implements AsyncQueue {
            dedup_key, status, not_before, expires_at, accepted_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)
          ON CONFLICT (dedup_key) DO NOTHING`,
-    ).run(
-      requestId,
-      input.namespace,
-      input.functionName,
-      input.qualifier,
-      input.invokeType,
-      input.event,
-      input.dedupKey ?? null,
-      now,
-      now + o.ttlMs,
-      now,
-    );
+    ).run(...enqueueParams(input, now, o.ttlMs), now);
     if (r.changes === 0) return { requestId, created: false };
     this.#open++;
     return { requestId, created: true };

@@ -19,7 +19,6 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createLogger, prettyDestination } from '../src/logger/index.js';

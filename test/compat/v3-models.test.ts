@@ -120,6 +120,28 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       { SearchKey: [{ Key: 'Colour', Value: 'x' }] },
       'InvalidParameterValue.SearchKey',
     );
+    // Search by description, order by name both ways; every namespace made here is of SCF's `default` kind.
+    await ok('CreateNamespace', { Namespace: 'models-ns2', Description: 'contract too' });
+    const names = async (params: Record<string, unknown>): Promise<unknown[]> =>
+      ((await ok('ListNamespaces', params))['Namespaces'] as Array<Record<string, unknown>>).map((n) => [
+        n['Name'],
+        n['Type'],
+      ]);
+    assert.deepEqual(
+      await names({ SearchKey: [{ Key: 'Description', Value: 'CONTRACT' }], Orderby: 'Name' }),
+      [
+        ['models-ns', 'default'],
+        ['models-ns2', 'default'],
+      ],
+    );
+    assert.deepEqual(
+      await names({ SearchKey: [{ Key: 'Description', Value: 'contract' }], Orderby: 'Name', Order: 'DESC' }),
+      [
+        ['models-ns2', 'default'],
+        ['models-ns', 'default'],
+      ],
+    );
+    await ok('DeleteNamespace', { Namespace: 'models-ns2' });
     await fails('DeleteNamespace', { Namespace: 'default' }, 'FailedOperation.DeleteNamespace');
     await fails('DeleteNamespace', { Namespace: 'models-none' }, 'ResourceNotFound.Namespace');
   });
@@ -816,6 +838,8 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ['CreateNamespace', { Namespace: 'models-full' }, 'ResourceInUse.Namespace'],
       ['ListNamespaces', { SearchKey: [{ Key: 'Colour', Value: 'x' }] }, 'InvalidParameterValue.SearchKey'],
       ['ListNamespaces', { Limit: -1 }, 'InvalidParameterValue.Limit'],
+      ['ListNamespaces', { Order: 'UP' }, 'InvalidParameterValue.Order'],
+      ['ListNamespaces', { Orderby: 'Size' }, 'InvalidParameterValue.Orderby'],
       ['ListNamespaces', { Offset: -1 }, 'InvalidParameterValue.Offset'],
       ['DeleteNamespace', { Namespace: 'default' }, 'FailedOperation.DeleteNamespace'],
       ['DeleteNamespace', { Namespace: 'bad name' }, 'InvalidParameterValue.Namespace'],

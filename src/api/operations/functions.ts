@@ -183,8 +183,20 @@ export async function listNamespaces(
   input: ListNamespacesInput,
 ): Promise<ListNamespacesOutput> {
   const search = input.searchKey?.toLowerCase();
+  const description = input.description?.toLowerCase();
   await ctx.functions.sync();
-  const all = ctx.functions.listNamespaces().filter((n) => !search || n.name.toLowerCase().includes(search));
+  const all = ctx.functions
+    .listNamespaces()
+    .filter((n) => !search || n.name.toLowerCase().includes(search))
+    .filter((n) => !description || n.description.toLowerCase().includes(description));
+  const by = input.orderBy;
+  if (by !== undefined) {
+    const dir = input.order === 'DESC' ? -1 : 1;
+    // Byte order of names (as GetFunctionLogs sorts them); ties by name.
+    const byName = (a: NamespaceDefinition, b: NamespaceDefinition): number =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    all.sort((a, b) => dir * (by === 'name' ? byName(a, b) : a.modTime - b.modTime || byName(a, b)));
+  } else if (input.order === 'DESC') all.reverse();
   const offset = input.offset ?? 0;
   const limit = input.limit ?? DEFAULT_NAMESPACE_LIMIT;
   return { total: all.length, namespaces: all.slice(offset, offset + limit) };

@@ -130,7 +130,14 @@ export interface CreateNamespaceInput {
 export interface ListNamespacesInput {
   offset?: number;
   limit?: number;
+  /** Case-insensitive substring of the name. */
   searchKey?: string;
+  /** Case-insensitive substring of the description. */
+  description?: string;
+  /** Default: the order the namespaces were made in. */
+  orderBy?: 'name' | 'modTime';
+  /** Default ASC. */
+  order?: 'ASC' | 'DESC';
 }
 
 export interface ListNamespacesOutput {

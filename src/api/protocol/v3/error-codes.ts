@@ -169,8 +169,9 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     ],
   },
   ListNamespaces: {
-    scf: ['InvalidParameterValue.SearchKey'],
+    scf: ['InvalidParameterValue.Order', 'InvalidParameterValue.SearchKey'],
     local: {
+      'InvalidParameterValue.Orderby': 'Orderby other than Name or Updatetime',
       'InvalidParameterValue.Limit': 'a Limit that is not a count',
       'InvalidParameterValue.Offset': 'an Offset that is not a count',
     },

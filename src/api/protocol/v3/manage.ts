@@ -392,21 +392,33 @@ export const LIST_NAMESPACES = z.object({
   Offset: v3.int({ min: 0 }),
   Limit: v3.int({ min: 0 }),
   SearchKey: v3.list(),
+  Orderby: v3.oneOf(['Name', 'Updatetime'] as const, { caseInsensitive: true }),
+  Order: v3.oneOf(['ASC', 'DESC'] as const, { caseInsensitive: true }),
 });
 
-/** ListNamespaces' SearchKey is `[{Key, Value}]`; `Namespace` (or `Name`) keys search the name. */
+/**
+ * ListNamespaces' SearchKey is `[{Key, Value}]`: `Namespace` (or `Name`) searches the name, `Description`
+ * the description (both must match). `Orderby` `Name` or `Updatetime`, `Order` ASC (default) or DESC.
+ */
 export function listNamespacesInput(p: z.output<typeof LIST_NAMESPACES>): ListNamespacesInput {
   const input: ListNamespacesInput = {};
   if (p.Offset !== undefined) input.offset = p.Offset;
   if (p.Limit !== undefined) input.limit = p.Limit;
+  if (p.Orderby !== undefined) input.orderBy = p.Orderby === 'Name' ? 'name' : 'modTime';
+  if (p.Order !== undefined) input.order = p.Order;
   for (const [i, k] of (p.SearchKey ?? []).entries()) {
     const key = itemText(k, 'Key', 'SearchKey');
     if (key === undefined) throw badValue('SearchKey', `SearchKey.${i}.Key is missing`);
-    if (key !== 'Namespace' && key !== 'Name') {
-      throw badValue('SearchKey', `SearchKey.${i}.Key must be Namespace; got ${JSON.stringify(key)}`);
+    if (key !== 'Namespace' && key !== 'Name' && key !== 'Description') {
+      throw badValue(
+        'SearchKey',
+        `SearchKey.${i}.Key must be Namespace or Description; got ${JSON.stringify(key)}`,
+      );
     }
     const value = itemText(k, 'Value', 'SearchKey');
-    if (value !== undefined) input.searchKey = value;
+    if (value === undefined) continue;
+    if (key === 'Description') input.description = value;
+    else input.searchKey = value;
   }
   return input;
 }
@@ -420,7 +432,9 @@ function namespaceItem(ns: NamespaceDefinition, env: MappingEnv): Json {
     AddTime: formatApiTime(ns.addTime, env.timeZoneOffsetMinutes),
     Description: ns.description,
     Name: ns.name,
-    Type: ns.name === 'default' ? 'default' : 'custom',
+    // SCF's two kinds: `default` (any namespace made through the API, as here) and `TCB` (made by
+    // mini-program cloud development).
+    Type: 'default',
   };
 }
 

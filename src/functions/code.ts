@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Unzip, UnzipInflate, type Zippable, zipSync } from 'fflate';
+import { Unzip, UnzipInflate, unzipSync, type Zippable, zipSync } from 'fflate';
 import { type ErrorCode, invalidValue, RULE, ScfError } from '../errors/index.js';
 import type { CodeInput } from './types.js';
 
@@ -284,4 +284,39 @@ export function extractZipOffThread(zip: Uint8Array, dest: string, limits: Extra
       reject(new ScfError('InternalError', `code extraction worker exited with code ${code}`));
     });
   });
+}
+
+/** GetFunction's ShowCode shows an entry file up to this size; a larger one is not shown (as SCF). */
+export const MAX_SHOWN_ENTRY_BYTES = 1024 * 1024;
+
+/**
+ * The source of a function's entry file in its package, as GetFunction's `ShowCode` shows it: the handler's
+ * file (`index.main_handler` -> `index.js`, `.mjs` or `.cjs` for Node.js, `index.py` for Python), or
+ * `scf_bootstrap` for a Custom Runtime or web function. '' when the package has no such file or it is over
+ * MAX_SHOWN_ENTRY_BYTES.
+ */
+export function entrySource(
+  zip: Uint8Array,
+  fn: { handler: string; runtime: string; type?: string },
+): string {
+  const base = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
+  const candidates =
+    fn.type === 'HTTP' || fn.runtime === 'CustomRuntime'
+      ? ['scf_bootstrap']
+      : fn.runtime.startsWith('Python')
+        ? [`${base}.py`]
+        : [`${base}.js`, `${base}.mjs`, `${base}.cjs`];
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip, {
+      filter: (f) => candidates.includes(f.name) && f.originalSize <= MAX_SHOWN_ENTRY_BYTES,
+    });
+  } catch {
+    return '';
+  }
+  for (const name of candidates) {
+    const data = files[name];
+    if (data && data.byteLength <= MAX_SHOWN_ENTRY_BYTES) return Buffer.from(data).toString('utf8');
+  }
+  return '';
 }

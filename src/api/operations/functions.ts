@@ -5,6 +5,7 @@
  */
 
 import { invalidValue, RULE, ScfError } from '../../errors/index.js';
+import { entrySource } from '../../functions/code.js';
 import type { FunctionDefinition } from '../../functions/types.js';
 import { DEFAULT_NAMESPACE } from '../../functions/types.js';
 import { DEFAULT_NAMESPACE_LIMIT, MAX_FILTER_VALUES, MAX_LIST_FILTERS, onlyLatest } from './limits.js';
@@ -68,10 +69,7 @@ export async function getFunction(ctx: ActionContext, input: GetFunctionInput): 
   };
   if (input.showCode) {
     const { def, zip } = await ctx.functions.getWithCode(input.functionName, input.namespace);
-    return {
-      ...withRanOn(def),
-      code: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64'),
-    };
+    return { ...withRanOn(def), code: entrySource(zip, def) };
   }
   return withRanOn(ctx.functions.get(input.functionName, input.namespace));
 }

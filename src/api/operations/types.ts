@@ -116,7 +116,7 @@ export interface GetFunctionInput extends FunctionRef {
 }
 
 export interface GetFunctionOutput extends FunctionDefinition {
-  /** base64 zip when showCode. */
+  /** With showCode: the entry file's source (`entrySource`), '' when not shown. */
   code?: string;
   /** What runs it, when not the version its runtime name says (`Runtime.ranOn`). */
   ranOn?: string;

@@ -17,6 +17,11 @@ export const DEFAULT_ATTRIBUTES: FunctionAttributes = Object.freeze({
   installDependency: false,
   vpcConfig: { vpcId: '', subnetId: '' },
   publicNetConfig: { publicNetStatus: 'ENABLE', eipStatus: 'DISABLE' },
+  clsLogsetId: '',
+  clsTopicId: '',
+  dnsCache: false,
+  traceEnable: false,
+  deadLetterConfig: { type: '', name: '', filterType: '' },
 }) as FunctionAttributes;
 
 /** `stored`, with every setting it lacks at its default. */

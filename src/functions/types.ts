@@ -55,6 +55,13 @@ export interface FunctionAttributes {
   installDependency: boolean;
   vpcConfig: { vpcId: string; subnetId: string };
   publicNetConfig: { publicNetStatus: 'ENABLE' | 'DISABLE'; eipStatus: 'ENABLE' | 'DISABLE' };
+  /** CLS log set and topic (scf-local keeps logs itself). */
+  clsLogsetId: string;
+  clsTopicId: string;
+  dnsCache: boolean;
+  traceEnable: boolean;
+  /** SCF's dead-letter queue: `type` CMQ/CKafka..., `name`, `filterType`. */
+  deadLetterConfig: { type: string; name: string; filterType: string };
 }
 
 /** Where a function's code comes from. */

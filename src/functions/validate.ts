@@ -201,5 +201,15 @@ export function validateAttributes(
   if (given.installDependency !== undefined) out.installDependency = given.installDependency;
   if (given.vpcConfig !== undefined) out.vpcConfig = { ...given.vpcConfig };
   if (given.publicNetConfig !== undefined) out.publicNetConfig = { ...given.publicNetConfig };
+  for (const key of ['clsLogsetId', 'clsTopicId'] as const) {
+    const v = given[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.length > 255)
+      throw invalidValue(key, `${key} must be at most 255 characters`);
+    out[key] = v;
+  }
+  if (given.dnsCache !== undefined) out.dnsCache = given.dnsCache;
+  if (given.traceEnable !== undefined) out.traceEnable = given.traceEnable;
+  if (given.deadLetterConfig !== undefined) out.deadLetterConfig = { ...given.deadLetterConfig };
   return out;
 }

@@ -408,6 +408,10 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       VpcConfig: { VpcId: 'vpc-1', SubnetId: 'subnet-1' },
       PublicNetConfig: { PublicNetStatus: 'ENABLE', EipConfig: { EipStatus: 'DISABLE' } },
       InitTimeout: 30,
+      ClsLogsetId: 'logset-1',
+      ClsTopicId: 'topic-1',
+      DnsCache: 'TRUE',
+      DeadLetterConfig: { Type: 'CMQ', Name: 'dlq', FilterType: '' },
     };
     const readBack = async (): Promise<Record<string, unknown>> => {
       const g = await ok('GetFunction', { FunctionName });
@@ -420,10 +424,16 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         },
         Tags: g['Tags'],
         AsyncRunEnable: g['AsyncRunEnable'],
+        TraceEnable: g['TraceEnable'],
         Type: g['Type'],
       };
     };
-    const created = { Tags: [{ Key: 'team', Value: 'a' }], AsyncRunEnable: 'TRUE', Type: 'Event' };
+    const created = {
+      Tags: [{ Key: 'team', Value: 'a' }],
+      AsyncRunEnable: 'TRUE',
+      TraceEnable: 'TRUE',
+      Type: 'Event',
+    };
     await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip }, ...settings, ...created });
     assert.deepEqual(await readBack(), { ...settings, ...created });
     const changes: Record<string, unknown> = {
@@ -438,6 +448,10 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       VpcConfig: { VpcId: 'vpc-2', SubnetId: 'subnet-2' },
       PublicNetConfig: { PublicNetStatus: 'DISABLE', EipConfig: { EipStatus: 'DISABLE' } },
       InitTimeout: 90,
+      ClsLogsetId: 'logset-2',
+      ClsTopicId: 'topic-2',
+      DnsCache: 'FALSE',
+      DeadLetterConfig: { Type: 'CKafka', Name: 'dlq2', FilterType: 'x' },
     };
     let expected: Record<string, unknown> = { ...settings, ...created };
     for (const [key, value] of Object.entries(changes)) {
@@ -445,6 +459,22 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       expected = { ...expected, [key]: value };
       assert.deepEqual(await readBack(), expected, `after updating ${key}`);
     }
+    // ListFunctions filters on what is stored: a "list by filter, then act" script finds this one only.
+    const listed = async (filters: Array<{ Name: string; Values: string[] }>): Promise<unknown[]> =>
+      ((await ok('ListFunctions', { Filters: filters }))['Functions'] as Array<Record<string, unknown>>).map(
+        (f) => f['FunctionName'],
+      );
+    assert.deepEqual(await listed([{ Name: 'Role', Values: ['OtherRole'] }]), [FunctionName]);
+    assert.deepEqual(await listed([{ Name: 'VpcId', Values: ['vpc-2'] }]), [FunctionName]);
+    assert.deepEqual(await listed([{ Name: 'tag-team', Values: ['a'] }]), [FunctionName]);
+    assert.deepEqual(await listed([{ Name: 'tag-team', Values: ['b'] }]), []);
+    assert.deepEqual(
+      await listed([
+        { Name: 'ClsTopicId', Values: ['topic-2'] },
+        { Name: 'TraceEnable', Values: ['TRUE'] },
+      ]),
+      [FunctionName],
+    );
     // SCF's tooling clears every variable with one empty pair.
     await ok('UpdateFunctionConfiguration', {
       FunctionName,

@@ -87,26 +87,39 @@ const SINGLE_VALUE_FILTERS = [
 ];
 
 /**
- * A function's filterable attributes as SCF spells their values. What scf-local does not have reads as
- * SCF's value for "not set": a filter asking for a VPC, a role or a tag (`tag-<key>`) matches no function,
- * so a "list by filter, then act" script never acts on functions it did not mean.
+ * A function's filterable attributes as SCF spells their values, from what is stored (GetFunction shows the
+ * same). What scf-local does not have (CFS, EIP) reads as SCF's value for "not set", as does a tag the
+ * function lacks: a filter asking for one matches no function, so a "list by filter, then act" script
+ * never acts on functions it did not mean.
  */
 function attribute(def: FunctionDefinition, name: string): string {
+  const a = def.attributes;
+  const flag = (b: boolean): string => (b ? 'TRUE' : 'FALSE');
   switch (name) {
     case 'Status':
       return 'Active';
     case 'Runtime':
       return def.runtime;
     case 'Type':
-      return 'Event';
+      return def.type;
     case 'AsyncRunEnable':
+      return flag(a.asyncRunEnable);
     case 'TraceEnable':
-      return 'FALSE';
-    // Functions reach other hosts (sandbox network `slirp`), as SCF's public network access does.
+      return flag(a.traceEnable);
     case 'PublicNetStatus':
-      return 'ENABLE';
+      return a.publicNetConfig.publicNetStatus;
+    case 'VpcId':
+      return a.vpcConfig.vpcId;
+    case 'SubnetId':
+      return a.vpcConfig.subnetId;
+    case 'ClsTopicId':
+      return a.clsTopicId;
+    case 'ClsLogsetId':
+      return a.clsLogsetId;
+    case 'Role':
+      return a.role;
     default:
-      return '';
+      return name.startsWith('tag-') ? (a.tags.find((t) => `tag-${t.key}` === name)?.value ?? '') : '';
   }
 }
 
@@ -139,9 +152,13 @@ function filterPredicate(filters: readonly FunctionFilter[]): (def: FunctionDefi
       throw invalidValue('filters', `Filters: ${f.name} takes ${takes}, got ${f.values.length}`);
     }
   }
-  // No tags exist here: a tag filter matches nothing.
+  // A tag filter holds when the function has the tag with one of the values (a function without it: never).
   return (def) =>
-    filters.every((f) => !f.name.startsWith('tag-') && f.values.includes(attribute(def, f.name)));
+    filters.every(
+      (f) =>
+        f.values.includes(attribute(def, f.name)) &&
+        (!f.name.startsWith('tag-') || def.attributes.tags.some((t) => `tag-${t.key}` === f.name)),
+    );
 }
 
 export async function listFunctions(

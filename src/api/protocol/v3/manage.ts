@@ -47,6 +47,11 @@ const CONFIG = {
   // Checked in attributesInput: SCF names the whole object (InvalidParameterValue.PublicNetConfig).
   PublicNetConfig: z.optional(z.unknown()),
   Layers: v3.list(),
+  ClsLogsetId: v3.str(),
+  ClsTopicId: v3.str(),
+  DnsCache: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
+  // Checked in attributesInput: SCF names the whole object (InvalidParameterValue.DeadLetterConfig).
+  DeadLetterConfig: z.optional(z.unknown()),
 };
 
 /** The attributes of CONFIG given (stored and returned; see FunctionAttributes). */
@@ -76,6 +81,20 @@ function attributesInput(p: z.output<z.ZodObject<typeof CONFIG>>): Partial<Funct
       publicNetStatus: status(net['PublicNetStatus'], 'ENABLE', 'PublicNetConfig.PublicNetStatus'),
       eipStatus: status(eip?.['EipStatus'], 'DISABLE', 'PublicNetConfig.EipConfig.EipStatus'),
     };
+  }
+  if (p.ClsLogsetId !== undefined) a.clsLogsetId = p.ClsLogsetId;
+  if (p.ClsTopicId !== undefined) a.clsTopicId = p.ClsTopicId;
+  if (p.DnsCache !== undefined) a.dnsCache = p.DnsCache === 'TRUE';
+  const dlq = p.DeadLetterConfig;
+  if (dlq !== undefined && dlq !== null) {
+    const text = (key: string): string => {
+      const v = isPlainObject(dlq) ? dlq[key] : undefined;
+      if (v !== undefined && typeof v !== 'string')
+        throw badValue('DeadLetterConfig', `DeadLetterConfig.${key} must be text`);
+      return v ?? '';
+    };
+    if (!isPlainObject(dlq)) throw badValue('DeadLetterConfig', 'DeadLetterConfig must be an object');
+    a.deadLetterConfig = { type: text('Type'), name: text('Name'), filterType: text('FilterType') };
   }
   // scf-local has no layers: any layer named is one that does not exist here (an empty list is none).
   const layer = p.Layers?.[0];
@@ -147,6 +166,7 @@ export const CREATE_FUNCTION = z.object({
   FunctionName: v3.required(),
   Tags: v3.list(),
   AsyncRunEnable: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
+  TraceEnable: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
   // Required, but checked in createFunctionInput: SCF answers MissingParameter.Code, not the common code.
   Code: v3.object({ ZipFile: v3.str() }),
   CodeSource: v3.str(),
@@ -172,6 +192,7 @@ export function createFunctionInput(p: z.output<typeof CREATE_FUNCTION>, params:
   if (p.Type !== undefined) input.type = p.Type as CreateFunctionInput['type'] & string;
   const created: Partial<FunctionAttributes> = {};
   if (p.AsyncRunEnable !== undefined) created.asyncRunEnable = p.AsyncRunEnable === 'TRUE';
+  if (p.TraceEnable !== undefined) created.traceEnable = p.TraceEnable === 'TRUE';
   if (p.Tags !== undefined) {
     created.tags = p.Tags.map((t, i) => {
       const key = itemText(t, 'Key', `Tags.${i}.Key`);
@@ -288,7 +309,7 @@ function functionSummary(def: FunctionDefinition, env: MappingEnv): Json {
     Tags: def.attributes.tags.map((t) => ({ Key: t.key, Value: t.value })),
     Type: def.type,
     AsyncRunEnable: def.attributes.asyncRunEnable ? 'TRUE' : 'FALSE',
-    TraceEnable: 'FALSE',
+    TraceEnable: def.attributes.traceEnable ? 'TRUE' : 'FALSE',
     // Why the function is not Active; never anything here (the model does not mark it nullable).
     StatusReasons: [],
   };
@@ -318,17 +339,21 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     EipConfig: { EipFixed: 'FALSE', Eips: [] },
     AccessInfo: { Host: '', Vip: '' },
     L5Enable: 'FALSE',
-    DeadLetterConfig: { Type: '', Name: '', FilterType: '' },
+    DeadLetterConfig: {
+      Type: out.attributes.deadLetterConfig.type,
+      Name: out.attributes.deadLetterConfig.name,
+      FilterType: out.attributes.deadLetterConfig.filterType,
+    },
     CfsConfig: { CfsInsList: [] },
-    DnsCache: 'FALSE',
+    DnsCache: out.attributes.dnsCache ? 'TRUE' : 'FALSE',
     Environment: { Variables: Object.entries(out.environment).map(([Key, Value]) => ({ Key, Value })) },
     CodeResult: 'success',
     CodeError: '',
     ErrNo: 0,
     Role: out.attributes.role,
     InstallDependency: out.attributes.installDependency ? 'TRUE' : 'FALSE',
-    ClsLogsetId: '',
-    ClsTopicId: '',
+    ClsLogsetId: out.attributes.clsLogsetId,
+    ClsTopicId: out.attributes.clsTopicId,
     Layers: [],
     AvailableStatus: 'Available',
     Qualifier: LATEST,

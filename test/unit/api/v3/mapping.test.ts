@@ -256,7 +256,7 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
       Environment: { Variables: [{ Key: 'A', Value: '1' }, { Key: 'B' }] },
       Namespace: 'n',
       Role: 'kept',
-      ClsTopicId: 'ignored',
+      ProtocolType: 'WS',
     }),
     {
       functionName: 'f',

@@ -15,7 +15,6 @@
  */
 import { type ScfError, toScfError } from '../errors/index.js';
 import type { FunctionRegistry } from '../functions/registry.js';
-import { DEFAULT_NAMESPACE } from '../functions/types.js';
 import type { Invoker } from '../invocations/invoker.js';
 import { uuidv7 } from '../invocations/request-id.js';
 import { type LogStore, RET_CODE } from '../store/types.js';
@@ -269,7 +268,7 @@ export class AsyncInvocations {
   /** The function's retry count as it is now (it may have been changed, or deleted, since acceptance). */
   #retries(ev: ClaimedEvent): number {
     try {
-      return this.#d.functions.get(ev.functionName, ev.namespace ?? DEFAULT_NAMESPACE).asyncConfig.retryNum;
+      return this.#d.functions.get(ev.functionName, ev.namespace).asyncConfig.retryNum;
     } catch {
       return 0;
     }

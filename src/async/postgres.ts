@@ -16,7 +16,7 @@ import {
   listOrder,
   listWhere,
   queueFull,
-} from './sqlite.js';
+} from './rows.js';
 import type {
   AsyncEnqueued,
   AsyncEventInput,

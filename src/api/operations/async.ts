@@ -6,7 +6,7 @@
  */
 import type { AsyncEventQuery, AsyncEventStatus, AsyncEventView } from '../../async/types.js';
 import { invalidValue, ScfError } from '../../errors/index.js';
-import { DEFAULT_NAMESPACE } from '../../functions/types.js';
+import { requireFunction } from './functions.js';
 import type { ActionContext, FunctionRef } from './types.js';
 
 /** ListAsyncEvents: events per page when Limit is absent, and at most. */
@@ -36,15 +36,6 @@ export interface AsyncEventOutput extends Omit<AsyncEventView, 'status'> {
 
 const scfStatus = (s: AsyncEventStatus): ScfAsyncStatus => (s === 'PENDING' ? 'RUNNING' : s);
 const output = (v: AsyncEventView): AsyncEventOutput => ({ ...v, status: scfStatus(v.status) });
-
-async function requireFunction(ctx: ActionContext, ref: FunctionRef): Promise<{ namespace: string }> {
-  await ctx.functions.sync();
-  const namespace = ref.namespace ?? DEFAULT_NAMESPACE;
-  if (!ctx.functions.getNamespace(namespace)) {
-    throw new ScfError('NamespaceNotFound', `namespace ${namespace} does not exist`);
-  }
-  return ctx.functions.get(ref.functionName, namespace);
-}
 
 export async function listAsyncEvents(
   ctx: ActionContext,

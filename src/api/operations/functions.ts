@@ -44,6 +44,12 @@ async function requireNamespace(ctx: ActionContext, namespace: string | undefine
     throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
 }
 
+/** The function `ref` names, its namespace checked first (NamespaceNotFound, then FunctionNotFound). */
+export async function requireFunction(ctx: ActionContext, ref: FunctionRef): Promise<FunctionDefinition> {
+  await requireNamespace(ctx, ref.namespace);
+  return ctx.functions.get(ref.functionName, ref.namespace);
+}
+
 export async function updateFunctionCode(
   ctx: ActionContext,
   input: UpdateFunctionCodeInput,

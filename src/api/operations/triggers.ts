@@ -6,7 +6,6 @@
  */
 import { invalidValue, ScfError } from '../../errors/index.js';
 import type { FunctionDefinition } from '../../functions/types.js';
-import { DEFAULT_NAMESPACE } from '../../functions/types.js';
 import { TRIGGER_GRAMMAR } from '../../triggers/grammar.js';
 import {
   type AsyncInvokeConfig,
@@ -23,6 +22,7 @@ import {
   validateTriggerName,
   validateTriggerType,
 } from '../../triggers/validate.js';
+import { requireFunction } from './functions.js';
 import { LATEST, onlyLatest } from './limits.js';
 import type { ActionContext, FunctionRef } from './types.js';
 
@@ -66,14 +66,6 @@ export interface ListTriggersOutput {
 }
 
 const TRIGGER_FILTERS = ['Qualifier', 'TriggerName', 'Description'] as const;
-
-async function requireFunction(ctx: ActionContext, ref: FunctionRef): Promise<FunctionDefinition> {
-  await ctx.functions.sync();
-  const ns = ref.namespace ?? DEFAULT_NAMESPACE;
-  if (!ctx.functions.getNamespace(ns))
-    throw new ScfError('NamespaceNotFound', `namespace ${ns} does not exist`);
-  return ctx.functions.get(ref.functionName, ns);
-}
 
 function find(def: FunctionDefinition, name: string, type: TriggerType): number {
   return def.triggers.findIndex((t) => t.triggerName === name && t.type === type);

@@ -78,6 +78,16 @@ function notFound(def: FunctionDefinition, name: string, type: string): ScfError
   );
 }
 
+/**
+ * The type of a trigger an update or delete names, its function checked first: a type scf-local does not
+ * run names no trigger here (TriggerNotFound); a type SCF does not have is refused as create refuses it.
+ */
+async function existingType(ctx: ActionContext, input: TriggerRef): Promise<TriggerType> {
+  const fn = await requireFunction(ctx, input);
+  if (CLOUD_TRIGGER_TYPES.includes(input.type)) throw notFound(fn, input.triggerName, input.type);
+  return validateTriggerType(input.type);
+}
+
 export async function createTrigger(
   ctx: ActionContext,
   input: CreateTriggerInput,
@@ -121,10 +131,7 @@ export async function updateTrigger(
   ctx: ActionContext,
   input: UpdateTriggerInput,
 ): Promise<TriggerDefinition> {
-  const fn = await requireFunction(ctx, input);
-  // A trigger of a type scf-local does not run cannot exist here.
-  if (CLOUD_TRIGGER_TYPES.includes(input.type)) throw notFound(fn, input.triggerName, input.type);
-  const type = validateTriggerType(input.type);
+  const type = await existingType(ctx, input);
   const triggerName = validateTriggerName(input.triggerName);
   const qualifier = onlyLatest(input.qualifier);
   const enable = input.enable === undefined ? undefined : validateEnable(input.enable);
@@ -162,10 +169,7 @@ export async function deleteTrigger(
   ctx: ActionContext,
   input: TriggerRef & { qualifier?: string },
 ): Promise<void> {
-  const fn = await requireFunction(ctx, input);
-  // A trigger of a type scf-local does not run cannot exist here.
-  if (CLOUD_TRIGGER_TYPES.includes(input.type)) throw notFound(fn, input.triggerName, input.type);
-  const type = validateTriggerType(input.type);
+  const type = await existingType(ctx, input);
   onlyLatest(input.qualifier);
   await ctx.functions.updateSettingsAsync(input, (prev) => {
     const i = find(prev, input.triggerName, type);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AsyncInvokeConfig, TriggerDefinition } from '../../../triggers/types.js';
 import type { CreateTriggerInput, ListTriggersInput, UpdateTriggerInput } from '../../operations/triggers.js';
 import { formatApiTime } from '../../time.js';
+import { functionRefInput } from './manage.js';
 import type { MappingEnv } from './mapping.js';
 import { badValue, filtersInput, isPlainObject, type Json, v3 } from './params.js';
 
@@ -23,13 +24,8 @@ export const CREATE_TRIGGER = z.object({
   Description: v3.str(),
 });
 
-const ref = (p: { FunctionName: string; Namespace?: string | undefined }) =>
-  p.Namespace === undefined
-    ? { functionName: p.FunctionName }
-    : { functionName: p.FunctionName, namespace: p.Namespace };
-
 const triggerRef = (p: z.output<z.ZodObject<typeof TRIGGER_REF>>) => ({
-  ...ref(p),
+  ...functionRefInput(p),
   triggerName: p.TriggerName,
   type: p.Type,
 });
@@ -91,7 +87,7 @@ export const LIST_TRIGGERS = z.object({
 
 export function listTriggersInput(p: z.output<typeof LIST_TRIGGERS>): ListTriggersInput {
   return {
-    ...ref(p),
+    ...functionRefInput(p),
     ...(p.Offset === undefined ? {} : { offset: p.Offset }),
     ...(p.Limit === undefined ? {} : { limit: p.Limit }),
     ...(p.OrderBy === undefined ? {} : { orderBy: p.OrderBy }),
@@ -138,7 +134,8 @@ export function updateEventInvokeConfigInput(
 ): { functionName: string; namespace?: string; retryNum?: number; msgTtl?: number } {
   const cfg = params['AsyncTriggerConfig'];
   if (!isPlainObject(cfg)) throw badValue('AsyncTriggerConfig', 'AsyncTriggerConfig is required');
-  const out: { functionName: string; namespace?: string; retryNum?: number; msgTtl?: number } = ref(p);
+  const out: { functionName: string; namespace?: string; retryNum?: number; msgTtl?: number } =
+    functionRefInput(p);
   const retry = cfg['RetryConfig'];
   if (retry !== undefined) {
     const first = Array.isArray(retry) ? retry[0] : undefined;
@@ -162,7 +159,7 @@ function numeric(v: unknown, field: string): number {
 export const GET_EVENT_INVOKE_CONFIG = z.object({ ...REF, Qualifier: v3.str() });
 
 export const getEventInvokeConfigInput = (p: z.output<typeof GET_EVENT_INVOKE_CONFIG>) => ({
-  ...ref(p),
+  ...functionRefInput(p),
   ...(p.Qualifier === undefined ? {} : { qualifier: p.Qualifier }),
 });
 

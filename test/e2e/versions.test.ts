@@ -227,6 +227,25 @@ for (const backend of ['sqlite', 'postgres'] as const)
       );
     });
 
+    test("a version's warm instance outlives changes of $LATEST and of the aliases", async (t) => {
+      const { c } = await start(t, { dataDir: tempDir(t, 'scf-local-ver-'), store: storeOf(t) });
+      // Counts the invocations its instance served: a new instance starts again at 1.
+      const counting = (tag: string) => `let n = 0; exports.main_handler = async () => '${tag}' + ++n;`;
+      await c.CreateFunction({ FunctionName: 'warm', Code: { ZipFile: zipOf(counting('v')) } });
+      await c.PublishVersion({ FunctionName: 'warm' });
+      const run = async (q: string, i: number) =>
+        (await c.Invoke({ FunctionName: 'warm', Qualifier: q, ClientContext: JSON.stringify({ i }) })).Result
+          ?.RetMsg;
+      assert.equal(await run('1', 1), '"v1"');
+      assert.equal(await run('1', 2), '"v2"');
+      await c.UpdateFunctionCode({ FunctionName: 'warm', ZipFile: zipOf(counting('latest')) });
+      await c.CreateAlias({ FunctionName: 'warm', Name: 'x', FunctionVersion: '1' });
+      await c.UpdateFunctionConfiguration({ FunctionName: 'warm', Timeout: 7 });
+      assert.equal(await run('1', 3), '"v3"', 'the same instance served version 1 throughout');
+      assert.equal(await run('x', 4), '"v4"');
+      assert.equal(await run('$LATEST', 5), '"latest1"');
+    });
+
     if (backend === 'postgres')
       test('two nodes on one database: a version published on one runs on the other', async (t) => {
         const store = storeOf(t);

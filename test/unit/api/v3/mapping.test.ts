@@ -253,7 +253,12 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
       MemorySize: '256',
       Timeout: 5,
       Description: 'd',
-      Environment: { Variables: [{ Key: 'A', Value: '1' }, { Key: 'B', Value: '2' }] },
+      Environment: {
+        Variables: [
+          { Key: 'A', Value: '1' },
+          { Key: 'B', Value: '2' },
+        ],
+      },
       Namespace: 'n',
       Role: 'kept',
       ProtocolType: 'WS',

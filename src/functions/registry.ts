@@ -616,16 +616,20 @@ export class FunctionRegistry {
     return this.#catalog.fetchCode(def);
   }
 
-  /** The current definition and its package (GetFunction with ShowCode), read together. */
+  /**
+   * The definition `qualifier` names for reading (`getQualified`; absent: `$LATEST`) and its package
+   * (GetFunction with ShowCode), read together.
+   */
   async getWithCode(
     functionName: string,
     namespace?: string,
-  ): Promise<{ def: FunctionDefinition; zip: Uint8Array }> {
+    qualifier?: string,
+  ): Promise<{ def: FunctionDefinition; version: string; zip: Uint8Array }> {
     for (let attempt = 1; ; attempt++) {
       await this.sync();
-      const def = this.get(functionName, namespace);
+      const { def, version } = this.getQualified(functionName, namespace, qualifier);
       const zip = await this.#catalog.fetchCode(def);
-      if (zip) return { def, zip };
+      if (zip) return { def, version, zip };
       // A shared catalog's function changed between the two reads: read both again.
       if (this.#catalog.kind === 'local' || attempt >= MAX_ATTEMPTS) {
         throw new ScfError('InternalError', `the code package of ${keyOf(def)} is missing`);

@@ -106,6 +106,11 @@ for (const backend of ['sqlite', 'postgres'] as const)
       const v1 = await c.GetFunction({ FunctionName: 'canary', Qualifier: '1' });
       assert.equal(v1.Qualifier, '1');
       assert.equal(v1.FunctionVersion, '1');
+      // Its own code, not $LATEST's.
+      const shown = await c.GetFunction({ FunctionName: 'canary', Qualifier: '1', ShowCode: 'TRUE' });
+      assert.match(shown.CodeInfo ?? '', /code-one/);
+      const latestShown = await c.GetFunction({ FunctionName: 'canary', ShowCode: 'TRUE' });
+      assert.match(latestShown.CodeInfo ?? '', /code-three/);
 
       await c.CreateAlias({
         FunctionName: 'canary',

@@ -77,22 +77,17 @@ export async function updateFunctionConfiguration(
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
   await requireNamespace(ctx, input.namespace);
   // A version's definition as published; an alias names its primary version.
-  const { def, version } = ctx.functions.getQualified(input.functionName, input.namespace, input.qualifier);
-  const published = findVersion(def, version);
+  const { functionName, namespace, qualifier } = input;
+  const read: { def: FunctionDefinition; version: string; zip?: Uint8Array } = input.showCode
+    ? await ctx.functions.getWithCode(functionName, namespace, qualifier)
+    : ctx.functions.getQualified(functionName, namespace, qualifier);
+  const { def, version } = read;
   const out: GetFunctionOutput = { ...def, version };
+  const published = findVersion(def, version);
   if (published) out.versionDescription = published.description;
   const ranOn = ctx.invoker.ranOn(def.runtime);
   if (ranOn !== undefined) out.ranOn = ranOn;
-  if (input.showCode) {
-    const zip = await ctx.functions.readCode(def);
-    if (!zip) {
-      throw new ScfError(
-        'InternalError',
-        `the code package of ${def.namespace}/${def.functionName} is missing`,
-      );
-    }
-    out.code = entrySource(zip, def);
-  }
+  if (read.zip) out.code = entrySource(read.zip, def);
   return out;
 }
 

@@ -15,9 +15,16 @@ import type { AliasDefinition } from '../../../src/functions/types.js';
 import { pickVersion, versionsNamed } from '../../../src/functions/versions.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const codeOf = (v: number) => ({
-  zip: zipSync({ 'index.js': Buffer.from(`exports.main_handler = () => ${v};`) }),
-});
+/** One package per number, built once: a zip's bytes carry the time it was made. */
+const packages = new Map<number, Uint8Array>();
+const codeOf = (v: number) => {
+  let zip = packages.get(v);
+  if (!zip) {
+    zip = zipSync({ 'index.js': Buffer.from(`exports.main_handler = () => ${v};`) });
+    packages.set(v, zip);
+  }
+  return { zip };
+};
 
 async function rejects(p: Promise<unknown>, code: string): Promise<ScfError> {
   try {

@@ -26,6 +26,10 @@
  *   resolves when every process is gone. Both idempotent.
  */
 
+import type { ProvisionState } from './pool.js';
+
+export type { ProvisionState };
+
 /** SCF's default InitTimeout, seconds: how long a Custom Runtime's bootstrap may take to be ready. */
 export const DEFAULT_INIT_TIMEOUT_S = 65;
 
@@ -118,6 +122,21 @@ export interface Runtime {
   ranOn(runtime: string): string | undefined;
   sandboxStatus(): SandboxStatus;
   retire(namespace: string, functionName: string): Promise<void>;
+  /**
+   * Sets (`reservedMem` MB) or clears (undefined) a function's reserved concurrency: at most that much
+   * instance memory across all its versions, and that much kept from every other function
+   * (`runtime/concurrency.ts`). Takes effect at once; stops nothing.
+   */
+  reserve(namespace: string, functionName: string, reservedMem: number | undefined): void;
+  /**
+   * Keeps `count` instances of `fn` (the revision given, of `version`) started ahead and idle: never reaped
+   * for being idle, replaced when lost, kept through `retire` while `fn` is still what they run. A new spec
+   * (another revision) replaces them; 0 stops keeping any (they become ordinary idle instances). The
+   * caller keeps `fn.codeDir` for as long as it provisions it.
+   */
+  provision(fn: FunctionRunSpec, count: number, version: string): void;
+  /** The provisioned instances of each version of a function that has a target. */
+  provisioned(namespace: string, functionName: string): Map<string, ProvisionState>;
   stats(): RuntimeStats;
   close(): Promise<void>;
 }

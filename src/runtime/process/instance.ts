@@ -247,6 +247,14 @@ export class Instance implements Watched {
     });
   }
 
+  /**
+   * A started instance that runs nothing yet (provisioned ahead of demand): busy -> idle, frozen as after
+   * an invocation, or stopped when it may not be reused.
+   */
+  rest(): void {
+    if (this.#state === InstanceState.Busy && !this.#runner.running) this.#rest(false);
+  }
+
   /** Marks an instance handed out by the pool as running (idle -> busy). */
   take(): void {
     this.#state = InstanceState.Busy;

@@ -6,7 +6,10 @@
 import { type AsyncInvokeConfig, DEFAULT_ASYNC_CONFIG } from '../triggers/types.js';
 import type { FunctionAttributes, FunctionDefinition } from './types.js';
 
-export type FunctionSettings = Pick<FunctionDefinition, 'type' | 'triggers' | 'asyncConfig' | 'attributes'>;
+export type FunctionSettings = Pick<
+  FunctionDefinition,
+  'type' | 'triggers' | 'asyncConfig' | 'attributes' | 'concurrency'
+>;
 
 /** SCF's defaults: no tags, role, VPC; InitTimeout 65 s; public network on. */
 export const DEFAULT_ATTRIBUTES: FunctionAttributes = Object.freeze({
@@ -32,10 +35,18 @@ export function withSettingDefaults(stored: Partial<FunctionSettings> | undefine
     triggers: stored?.triggers ?? [],
     asyncConfig,
     attributes: { ...DEFAULT_ATTRIBUTES, ...(stored?.attributes ?? {}) },
+    // None reserved, none provisioned: what a function stored before they existed has.
+    concurrency: { provisioned: {}, ...(stored?.concurrency ?? {}) },
   };
 }
 
 /** The settings of `def`, as stored. */
 export function settingsOf(def: FunctionDefinition): FunctionSettings {
-  return { type: def.type, triggers: def.triggers, asyncConfig: def.asyncConfig, attributes: def.attributes };
+  return {
+    type: def.type,
+    triggers: def.triggers,
+    asyncConfig: def.asyncConfig,
+    attributes: def.attributes,
+    concurrency: def.concurrency,
+  };
 }

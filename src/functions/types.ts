@@ -39,6 +39,18 @@ export interface FunctionDefinition {
   asyncConfig: AsyncInvokeConfig;
   /** SCF settings stored and returned as given; only `initTimeout` changes what runs (see `settings.ts`). */
   attributes: FunctionAttributes;
+  /** Reserved and provisioned concurrency (Put/Get/DeleteReservedConcurrencyConfig, ...Provisioned...). */
+  concurrency: FunctionConcurrency;
+}
+
+/**
+ * A function's concurrency settings: they apply to every node running it (`runtime/concurrency.ts`).
+ */
+export interface FunctionConcurrency {
+  /** MB of instance memory reserved for the function across all its versions; absent: none. */
+  reservedMem?: number;
+  /** Instances kept started ahead, by version (qualifier); a version absent has none. */
+  provisioned: Record<string, number>;
 }
 
 /**

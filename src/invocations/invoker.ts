@@ -96,6 +96,23 @@ export function billDuration(duration: number, granularityMs: number): number {
   return Math.max(granularityMs, Math.ceil(duration / granularityMs - 1e-9) * granularityMs);
 }
 
+/** What the runtime is told about `def`, whose code is (held) at `codeDir`. */
+export function runSpec(def: FunctionDefinition, codeDir: string): FunctionRunSpec {
+  return {
+    namespace: def.namespace,
+    functionName: def.functionName,
+    revision: def.revision,
+    handler: def.handler,
+    runtime: def.runtime,
+    type: def.type,
+    codeDir,
+    memorySize: def.memorySize,
+    timeout: def.timeout,
+    initTimeout: def.attributes.initTimeout,
+    environment: def.environment,
+  };
+}
+
 /** Calls `f`, turning a synchronous throw into a rejection. */
 function settle<T>(f: () => Promise<T>): Promise<T> {
   try {
@@ -121,22 +138,6 @@ export class Invoker {
   /** What actually runs functions of `runtime`, when it is not the version the name says (`Runtime.ranOn`). */
   ranOn(runtime: string): string | undefined {
     return this.#deps.runtime.ranOn(runtime);
-  }
-
-  #spec(def: FunctionDefinition, codeDir: string): FunctionRunSpec {
-    return {
-      namespace: def.namespace,
-      functionName: def.functionName,
-      revision: def.revision,
-      handler: def.handler,
-      runtime: def.runtime,
-      type: def.type,
-      codeDir,
-      memorySize: def.memorySize,
-      timeout: def.timeout,
-      initTimeout: def.attributes.initTimeout,
-      environment: def.environment,
-    };
   }
 
   /**
@@ -185,7 +186,7 @@ export class Invoker {
     };
 
     const runRequest: RunRequest = {
-      fn: this.#spec(def, code.codeDir),
+      fn: runSpec(def, code.codeDir),
       requestId,
       qualifier,
       event: req.event,
@@ -300,7 +301,7 @@ export class Invoker {
     // to start: <why>" already, which would read twice after this record's fixed prefix.
     const detail = err.message.replace(/^.*?failed to start: /, '');
     const why = `${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
-    const req = { fn: this.#spec(def, codeDir), requestId, qualifier: LATEST, event: '' };
+    const req = { fn: runSpec(def, codeDir), requestId, qualifier: LATEST, event: '' };
     return processlessResult(
       req,
       startTime,

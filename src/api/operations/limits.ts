@@ -55,3 +55,96 @@ export function onlyLatest(qualifier: string | undefined): string | undefined {
   }
   return q;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Concurrency (Put/Get/DeleteReservedConcurrencyConfig, ...ProvisionedConcurrencyConfig)
+
+/** PutProvisionedConcurrencyConfig's ProvisionedType that scf-local runs: static provisioning. */
+export const STATIC_PROVISIONING = 'Default';
+
+/** What a function's concurrency is checked against: the platform's total and the other functions. */
+export interface ConcurrencyQuota {
+  /** MB every function together may hold (`runtime.totalConcurrencyMem`). */
+  totalMem: number;
+  /** Instances of a function without a reservation (`runtime.maxInstancesPerFunction`). */
+  maxInstancesPerFunction: number;
+  /** MB reserved by every function but the one being changed. */
+  reservedByOthers: number;
+}
+
+/** Instances `mem` MB holds of a function of `memorySize` MB. */
+export const instancesIn = (mem: number, memorySize: number): number => Math.floor(mem / memorySize);
+
+/**
+ * The most instances the function may run at once: its reservation's, else the per-function cap within
+ * what no function reserved. What its provisioned instances together may not exceed.
+ */
+export function maxInstancesOf(
+  reservedMem: number | undefined,
+  memorySize: number,
+  quota: ConcurrencyQuota,
+): number {
+  if (reservedMem !== undefined) return instancesIn(reservedMem, memorySize);
+  const unreserved = Math.max(0, quota.totalMem - quota.reservedByOthers);
+  return Math.min(quota.maxInstancesPerFunction, instancesIn(unreserved, memorySize));
+}
+
+/**
+ * A reservation of `reservedMem` MB for a function of `memorySize` MB with `provisioned` instances across
+ * its versions: within what the others left (ReservedConcurrencyExceeded), and room for those instances
+ * (ProvisionedExceedReserved).
+ */
+export function checkReservation(
+  reservedMem: number,
+  fn: { memorySize: number; provisioned: number },
+  quota: ConcurrencyQuota,
+): void {
+  const free = quota.totalMem - quota.reservedByOthers;
+  if (reservedMem > free) {
+    throw new ScfError(
+      'ReservedConcurrencyExceeded',
+      `ReservedConcurrencyMem ${reservedMem} MB is more than the ${Math.max(0, free)} MB of concurrency no other function has reserved (of ${quota.totalMem} MB)`,
+    );
+  }
+  if (fn.provisioned * fn.memorySize > reservedMem) {
+    throw new ScfError(
+      'ProvisionedExceedReserved',
+      `ReservedConcurrencyMem ${reservedMem} MB leaves no room for the function's ${fn.provisioned} provisioned instances of ${fn.memorySize} MB`,
+    );
+  }
+}
+
+/**
+ * `provisioned` instances across a function's versions, each of `memorySize` MB: within its reservation
+ * when it has one (ProvisionedExceedReserved), else within the per-function cap (ProvisionedCountExceeded)
+ * and what no function reserved (ProvisionedExceedAvailable).
+ */
+export function checkProvisioned(
+  provisioned: number,
+  fn: { memorySize: number; reservedMem: number | undefined },
+  quota: ConcurrencyQuota,
+): void {
+  const mem = provisioned * fn.memorySize;
+  if (fn.reservedMem !== undefined) {
+    if (mem > fn.reservedMem) {
+      throw new ScfError(
+        'ProvisionedExceedReserved',
+        `${provisioned} provisioned instances of ${fn.memorySize} MB need ${mem} MB; the function's reserved concurrency is ${fn.reservedMem} MB`,
+      );
+    }
+    return;
+  }
+  if (provisioned > quota.maxInstancesPerFunction) {
+    throw new ScfError(
+      'ProvisionedCountExceeded',
+      `${provisioned} provisioned instances across the function's versions are more than its limit of ${quota.maxInstancesPerFunction} (runtime.maxInstancesPerFunction; reserve concurrency for more)`,
+    );
+  }
+  const free = quota.totalMem - quota.reservedByOthers;
+  if (mem > free) {
+    throw new ScfError(
+      'ProvisionedExceedAvailable',
+      `${provisioned} provisioned instances of ${fn.memorySize} MB need ${mem} MB; ${Math.max(0, free)} MB of concurrency is not reserved by any function`,
+    );
+  }
+}

@@ -393,7 +393,7 @@ class ProcessRuntime implements Runtime {
   #startWarm(pool: FunctionPool<Instance>, fn: FunctionRunSpec, n: number): void {
     for (let i = 0; i < n; i++) {
       const lang = this.#languageOf(fn.runtime, fn.type);
-      const stemmed = lang !== undefined && lang.stems.serves(fn);
+      const stemmed = lang?.stems.serves(fn) === true;
       void (async () => {
         try {
           if (!lang) throw new ScfError('InternalError', `no language here runs ${fn.runtime}`);

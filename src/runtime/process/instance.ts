@@ -14,7 +14,7 @@
 import { ScfError } from '../../errors/index.js';
 import type { MemoryWatchdog, Watched } from '../memory.js';
 import { fillSlot, RUNTIME_MOUNT } from '../sandbox/launcher.js';
-import type { FunctionRunSpec, RunRequest, RunResult } from '../types.js';
+import { DEFAULT_INIT_TIMEOUT_S, type FunctionRunSpec, type RunRequest, type RunResult } from '../types.js';
 import { InstanceProcess } from './child.js';
 import { initMessage, type PlatformFacts, spawnEnv } from './environment.js';
 import { FrameReader, Handshake, type HandshakeFrame } from './frames.js';
@@ -255,6 +255,18 @@ export class Instance implements Watched {
     if (this.#state === InstanceState.Busy && !this.#runner.running) this.#rest(false);
   }
 
+  /**
+   * Loads the function's code ahead of its first invocation (a provisioned instance, still busy from its
+   * start), when its language can; raced against its exit and the init timeout. Rejects with InternalError
+   * (the process is then stopped) when the code fails to load: what it printed says why.
+   */
+  async preload(): Promise<void> {
+    if (!this.#opts.language.preloads || this.#state !== InstanceState.Busy || this.#runner.running) return;
+    const loaded = this.#shake('loaded', (this.#fn?.initTimeout ?? DEFAULT_INIT_TIMEOUT_S) * 1000);
+    this.#proc.send({ t: 'load' });
+    await loaded;
+  }
+
   /** Marks an instance handed out by the pool as running (idle -> busy). */
   take(): void {
     this.#state = InstanceState.Busy;
@@ -324,6 +336,7 @@ export class Instance implements Watched {
         return;
       case 'ready':
       case 'bound':
+      case 'loaded':
         if (!this.#handshake.receive(frame.t, this.#state === InstanceState.Starting)) {
           this.#protocolFault(`unexpected ${frame.t} frame`);
         }

@@ -399,6 +399,7 @@ class ProcessRuntime implements Runtime {
           if (!lang) throw new ScfError('InternalError', `no language here runs ${fn.runtime}`);
           const inst = await this.#coldStart(fn, pool, lang, stemmed);
           if (stemmed) lang.stems.replenish();
+          await inst.preload();
           inst.rest();
           pool.adoptWarm(inst);
         } catch (err) {

@@ -76,6 +76,8 @@ export class Instance implements Watched {
   #dead: Promise<void> | undefined;
   /** A protocol fault seen while the process was still being set up (acted on once it exists). */
   #earlyFault: string | undefined;
+  /** Loading the function's code ahead (`preload`): what it says on stderr is kept as at a start. */
+  #preloading = false;
   /** The code slot already holds the function's code (a fresh start fills it before spawning). */
   #slotFilled = false;
 
@@ -262,9 +264,15 @@ export class Instance implements Watched {
    */
   async preload(): Promise<void> {
     if (!this.#opts.language.preloads || this.#state !== InstanceState.Busy || this.#runner.running) return;
-    const loaded = this.#shake('loaded', (this.#fn?.initTimeout ?? DEFAULT_INIT_TIMEOUT_S) * 1000);
-    this.#proc.send({ t: 'load' });
-    await loaded;
+    this.#startupStderr = '';
+    this.#preloading = true;
+    try {
+      const loaded = this.#shake('loaded', (this.#fn?.initTimeout ?? DEFAULT_INIT_TIMEOUT_S) * 1000);
+      this.#proc.send({ t: 'load' });
+      await loaded;
+    } finally {
+      this.#preloading = false;
+    }
   }
 
   /** Marks an instance handed out by the pool as running (idle -> busy). */
@@ -354,7 +362,8 @@ export class Instance implements Watched {
 
   #onRaw(fd: 1 | 2, text: string): void {
     if (this.#runner.raw(fd, text)) return;
-    if (this.#state === InstanceState.Starting && this.#startupStderr.length < 2000) {
+    const starting = this.#state === InstanceState.Starting || this.#preloading;
+    if (starting && this.#startupStderr.length < 2000) {
       this.#startupStderr += text.slice(0, 2000);
     }
     // Otherwise raw output between invocations (a subprocess left running) belongs to no invocation and is

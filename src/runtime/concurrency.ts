@@ -103,6 +103,16 @@ export class ConcurrencyBudget {
     return out;
   }
 
+  /**
+   * False when no instance of `memMb` can ever start for `fnKey` as things stand, however many end: its
+   * reservation is smaller than one instance, or (without one) nothing is left unreserved for it. Callers
+   * refuse at once then, instead of queueing for capacity that will not come.
+   */
+  canEverFit(fnKey: string, memMb: number): boolean {
+    const reserved = this.#fns.get(fnKey)?.reservedMem;
+    return memMb <= (reserved ?? this.unreservedMem);
+  }
+
   /** A pool of `fnKey` that waits for capacity (woken when some is freed). */
   register(fnKey: string, member: BudgetMember): void {
     this.#use(fnKey).members.add(member);

@@ -89,8 +89,15 @@ export class FunctionPool<I extends PoolInstance> {
   /** Slots granted to starts of provisioned instances (counted in `#reserved` too). */
   #warmStarting = 0;
   #provisionFailure: string | undefined;
+  /** The last provisioned start failed (until one succeeds or the target is set again). */
+  #startFailing = false;
   readonly #member = {
-    wake: () => this.#drain(),
+    wake: () => {
+      this.#drain();
+      // Capacity came back: provisioned instances the limit had no room for may start now (not those
+      // whose start failed: that is tried again at the next change of the target, not in a loop).
+      if (this.#short() && !this.#startFailing) this.#opts.onProvisionShort?.();
+    },
     evictIdle: () => this.#evictIdle(),
   };
 
@@ -141,7 +148,10 @@ export class FunctionPool<I extends PoolInstance> {
       const lease = this.#grant(revision, memorySize);
       if (lease) return lease;
     }
-    if (this.#queue.length >= this.#opts.maxQueued) throw this.#limitReached();
+    // Waiting makes sense only for capacity that can come back.
+    if (this.#queue.length >= this.#opts.maxQueued || !this.#budget.canEverFit(this.#fnKey, memorySize)) {
+      throw this.#limitReached();
+    }
     return new Promise<Lease<I>>((resolve, reject) => {
       this.#queue.push({ revision, memorySize, resolve, reject });
     });
@@ -231,9 +241,14 @@ export class FunctionPool<I extends PoolInstance> {
     this.#drain();
   }
 
-  /** Idle: provisioned ones stay for good, others until the idle timeout. */
+  /**
+   * Idle: provisioned ones stay for good, others until the idle timeout. An instance that can serve as a
+   * provisioned one the target still lacks (the limit had no room to start it) becomes one.
+   */
   #park(inst: I): void {
     this.#idle.push(inst);
+    const p = this.#provision;
+    if (p && this.#short() && inst.revision === p.revision && inst.reusable) this.#warm.add(inst);
     if (this.#warm.has(inst)) return;
     const timer = setTimeout(() => {
       this.#drop(inst);
@@ -286,6 +301,7 @@ export class FunctionPool<I extends PoolInstance> {
   provision(revision: number, count: number, memorySize: number): number {
     if (this.#closed) return 0;
     this.#provision = count > 0 ? { revision, count, memorySize } : undefined;
+    this.#startFailing = false;
     for (const inst of [...this.#warm]) {
       if (inst.revision === revision && count > 0) continue;
       this.#warm.delete(inst);
@@ -356,6 +372,7 @@ export class FunctionPool<I extends PoolInstance> {
       this.#drop(inst);
       void inst.stop();
     } else if (p && inst.revision === p.revision && this.#warm.size < p.count) {
+      this.#startFailing = false;
       this.#warm.add(inst);
       this.#idle.push(inst);
       if (this.#warm.size >= p.count) this.#provisionFailure = undefined;
@@ -374,6 +391,7 @@ export class FunctionPool<I extends PoolInstance> {
   warmStartFailed(memorySize: number, why: string): void {
     this.#warmStarting--;
     this.#provisionFailure = why;
+    this.#startFailing = true;
     this.startFailed(memorySize);
   }
 
@@ -391,6 +409,12 @@ export class FunctionPool<I extends PoolInstance> {
         ? { failure: this.#provisionFailure }
         : {}),
     };
+  }
+
+  /** The provisioned target is not met, counting the starts under way. */
+  #short(): boolean {
+    const p = this.#provision;
+    return p !== undefined && !this.#closed && this.#warm.size + this.#warmStarting < p.count;
   }
 
   #wantsWarm(inst: I): boolean {
@@ -435,7 +459,13 @@ export class FunctionPool<I extends PoolInstance> {
       const head = this.#queue[0];
       if (!head) return;
       const lease = this.#grant(head.revision, head.memorySize);
-      if (!lease) return;
+      if (!lease) {
+        // The limit changed under them (a reservation lowered below one instance): refused, not left waiting.
+        if (!this.#budget.canEverFit(this.#fnKey, head.memorySize)) {
+          for (const w of this.#queue.splice(0)) w.reject(this.#limitReached());
+        }
+        return;
+      }
       this.#queue.shift();
       head.resolve(lease);
     }

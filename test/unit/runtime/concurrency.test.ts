@@ -200,3 +200,42 @@ test('a provisioned target beyond the limit says how far it got', () => {
   assert.equal(p.provision(1, 3, 128), 2);
   assert.match(p.provisionState()?.failure ?? '', /room for 2 of 3/);
 });
+
+test('no queueing for capacity that cannot come: a reservation below one instance, nothing unreserved', async () => {
+  const b = budget(512, 8);
+  b.reserve('ns/zero', 64);
+  limited(() => pool(b, 'ns/zero', { maxQueued: 10 }).acquire(1, 128));
+  b.reserve('ns/all', 512 - 64);
+  limited(() => pool(b, 'ns/free', { maxQueued: 10 }).acquire(1, 128));
+  // Queued callers are refused when a reservation is lowered under them.
+  const r = pool(b, 'ns/all', { maxQueued: 10 });
+  start(r, 3);
+  const waiting = r.acquire(1, 128);
+  assert.ok(waiting instanceof Promise);
+  b.reserve('ns/all', 64);
+  await assert.rejects(
+    waiting,
+    (e: unknown) => e instanceof ScfError && e.code === 'ConcurrencyLimitReached',
+  );
+});
+
+test('an instance that ends its invocation fills a provisioned target the limit had no room for', async () => {
+  const b = budget(1024, 8);
+  b.reserve('ns/p', 256);
+  const short: number[] = [];
+  const p = new FunctionPool<Fake>({
+    key: 'ns/p',
+    budget: b,
+    maxQueued: 0,
+    idleTimeoutMs: 60_000,
+    onProvisionShort: () => short.push(1),
+  });
+  const [busy] = start(p, 2);
+  assert.equal(p.provision(1, 2, 128), 0, 'no room: both slots serve invocations');
+  assert.match(p.provisionState()?.failure ?? '', /room for 0 of 2/);
+  (busy as Fake).state = 'idle';
+  p.release(busy as Fake);
+  assert.equal(p.provisionState()?.available, 1, 'the instance that ended is provisioned now');
+  await Promise.resolve();
+  assert.equal(short.length, 0, 'nothing freed in the budget: no new start tried');
+});

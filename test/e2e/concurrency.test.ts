@@ -110,9 +110,9 @@ describe('reserved concurrency', () => {
     );
     // Meanwhile, the other function runs 3 at once.
     const others = await Promise.all([
-      invoke(c, 'other', 200),
-      invoke(c, 'other', 200),
-      invoke(c, 'other', 200),
+      invoke(c, 'other', 1000),
+      invoke(c, 'other', 1000),
+      invoke(c, 'other', 1000),
     ]);
     assert.equal(maxOverlap(others) >= 2, true, 'the other function ran concurrently');
     const results = await Promise.all(calls);
@@ -127,7 +127,7 @@ describe('reserved concurrency', () => {
     // Without the reservation the function is back to the per-function cap.
     await c.DeleteReservedConcurrencyConfig({ FunctionName: 'reserved' });
     assert.equal((await c.GetReservedConcurrencyConfig({ FunctionName: 'reserved' })).ReservedMem, null);
-    const wide = await Promise.all(Array.from({ length: 4 }, () => invoke(c, 'reserved', 400)));
+    const wide = await Promise.all(Array.from({ length: 4 }, () => invoke(c, 'reserved', 1500)));
     assert.ok(maxOverlap(wide) > 2, 'more than 2 at once without the reservation');
   });
 
@@ -171,7 +171,11 @@ describe('provisioned concurrency', () => {
     const still = await provisionedStatus(c, 'warm');
     assert.equal(still?.Status, 'Done');
     assert.equal(still?.AvailableProvisionedConcurrencyNum, 3);
-    const runs = await Promise.all([invoke(c, 'warm', 300), invoke(c, 'warm', 300), invoke(c, 'warm', 300)]);
+    const runs = await Promise.all([
+      invoke(c, 'warm', 1000),
+      invoke(c, 'warm', 1000),
+      invoke(c, 'warm', 1000),
+    ]);
     assert.equal(maxOverlap(runs), 3, 'the three ran at once');
     for (const r of runs) {
       // Each process was started before the provisioned instances were reported ready, and so before

@@ -354,8 +354,13 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       extract: config.functions,
       onChange: (ns, name) => {
         // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
-        void platform?.runtime.retire(ns, name).catch(() => {});
-        // Its reservation and provisioned instances as it says now (those retired are started again).
+        // A published version never changes: its instances stay while it exists.
+        const kept = functions?.has(name, ns)
+          ? new Set(functions.get(name, ns).versions.map((v) => v.version))
+          : new Set<string>();
+        void platform?.runtime.retire(ns, name, kept).catch(() => {});
+        // Its reservation and provisioned instances as it says now (those of a changed revision are started
+        // again, those of a version still there kept).
         platform?.concurrency.changed(ns, name);
         // Its timer triggers may have changed (or it is gone): rescheduled from now. Never throws.
         platform?.timers.changed(ns, name);

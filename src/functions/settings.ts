@@ -8,7 +8,7 @@ import type { FunctionAttributes, FunctionDefinition } from './types.js';
 
 export type FunctionSettings = Pick<
   FunctionDefinition,
-  'type' | 'triggers' | 'asyncConfig' | 'attributes' | 'concurrency'
+  'type' | 'triggers' | 'asyncConfig' | 'attributes' | 'versions' | 'lastVersion' | 'aliases' | 'concurrency'
 >;
 
 /** SCF's defaults: no tags, role, VPC; InitTimeout 65 s; public network on. */
@@ -35,6 +35,9 @@ export function withSettingDefaults(stored: Partial<FunctionSettings> | undefine
     triggers: stored?.triggers ?? [],
     asyncConfig,
     attributes: { ...DEFAULT_ATTRIBUTES, ...(stored?.attributes ?? {}) },
+    versions: stored?.versions ?? [],
+    lastVersion: stored?.lastVersion ?? 0,
+    aliases: stored?.aliases ?? [],
     // None reserved, none provisioned: what a function stored before they existed has.
     concurrency: { provisioned: {}, ...(stored?.concurrency ?? {}) },
   };
@@ -47,6 +50,9 @@ export function settingsOf(def: FunctionDefinition): FunctionSettings {
     triggers: def.triggers,
     asyncConfig: def.asyncConfig,
     attributes: def.attributes,
+    versions: def.versions,
+    lastVersion: def.lastVersion,
+    aliases: def.aliases,
     concurrency: def.concurrency,
   };
 }

@@ -5,17 +5,20 @@
  * node and, with a shared catalog, on every other node once it learns of the change), and all of them at
  * start.
  *
- * Every change of a function is a new revision, after which the platform retires the function's instances;
- * provisioned instances of a revision still current survive that (the pool keeps them), and those of a
- * revision replaced are started again for the new one here, at once. The code of what is provisioned is
- * held (`FunctionRegistry.holdCode`) for as long as it is, so an idle provisioned instance never finds its
- * code folder gone.
+ * Provisioned instances are for published versions (the operations' rule), which never change: a change
+ * of the function retires `$LATEST`'s instances only, and here the same spec is given again (nothing
+ * happens). The machinery does not depend on it: for a version whose definition changed (a new revision)
+ * the old instances are let go and new ones started at once, and a provisioned instance of the revision
+ * still wanted survives `retire` (the pool keeps it). A version deleted is let go. The code of what is
+ * provisioned is held (`FunctionRegistry.holdCode`) for as long as it is, so an idle provisioned instance
+ * never finds its code folder gone.
  *
  * Limits apply per node: each node of a shared catalog enforces the reservations on its own instances and
  * starts the provisioned instances itself.
  */
 import type { CodeHold, FunctionRegistry } from '../functions/registry.js';
 import { type FunctionDefinition, LATEST } from '../functions/types.js';
+import { findVersion, versionView } from '../functions/versions.js';
 import type { FunctionRunSpec, ProvisionState, Runtime } from '../runtime/types.js';
 import { runSpec } from './invoker.js';
 
@@ -83,7 +86,7 @@ export class ConcurrencyReconciler {
     // Versions no longer provisioned (or the function is gone): stop keeping them, let the code go.
     for (const [version, h] of held) {
       if (def && (wanted[version] ?? 0) > 0 && this.#definitionOf(def, version)) continue;
-      this.#runtime.provision(h.spec, 0, version);
+      this.#runtime.provision(h.spec, 0);
       h.hold.release();
       held.delete(version);
     }
@@ -95,8 +98,8 @@ export class ConcurrencyReconciler {
         const prev = held.get(version);
         const same = prev?.spec.revision === runs.revision;
         const hold = prev && same ? prev.hold : this.#functions.holdCode(runs);
-        const spec = prev && same ? prev.spec : runSpec(runs, hold.codeDir);
-        this.#runtime.provision(spec, count, version);
+        const spec = prev && same ? prev.spec : runSpec(runs, hold.codeDir, version);
+        this.#runtime.provision(spec, count);
         if (prev && !same) prev.hold.release();
         held.set(version, { spec, hold });
       }
@@ -107,6 +110,8 @@ export class ConcurrencyReconciler {
 
   /** The definition `version` of `def` runs; undefined when it has none (a version since deleted). */
   #definitionOf(def: FunctionDefinition, version: string): FunctionDefinition | undefined {
-    return version === LATEST ? def : undefined;
+    if (version === LATEST) return def;
+    const v = findVersion(def, version);
+    return v && versionView(def, v);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The instance pool of one function version (key `namespace/functionName`): its FIFO wait queue, warm
+ * The instance pool of one function version (key `namespace/functionName[@version]`): its FIFO wait queue, warm
  * reuse, idle reaping and its provisioned instances. It decides; the runtime starts processes and runs
  * invocations. How many instances it may hold is the platform's concurrency budget's to say
  * (`concurrency.ts`): every pool of a function draws on the same per-function limit.

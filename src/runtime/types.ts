@@ -42,6 +42,12 @@ export interface FunctionRunSpec {
   functionName: string;
   /** Changes whenever code or configuration changes; instances of an older revision are not reused. */
   revision: number;
+  /**
+   * The version this is (`$LATEST`, or a published version's number; default `$LATEST`): each version has
+   * its own instances, pool and queue (the concurrency limits are its function's, shared by all its
+   * versions), so publishing or changing `$LATEST` leaves a version's warm instances be.
+   */
+  version?: string;
   /** `file.export`, e.g. `index.main_handler`. */
   handler: string;
   /** SCF runtime name, e.g. `Nodejs18.15`, `Python3.9`, `CustomRuntime` (see `languages.ts`). */
@@ -121,7 +127,11 @@ export interface Runtime {
    */
   ranOn(runtime: string): string | undefined;
   sandboxStatus(): SandboxStatus;
-  retire(namespace: string, functionName: string): Promise<void>;
+  /**
+   * Retires the instances of the function's `$LATEST`, and of each published version not in
+   * `keepVersions` (default: none kept; a version never changes, so only a deleted one needs retiring).
+   */
+  retire(namespace: string, functionName: string, keepVersions?: ReadonlySet<string>): Promise<void>;
   /**
    * Sets (`reservedMem` MB) or clears (undefined) a function's reserved concurrency: at most that much
    * instance memory across all its versions, and that much kept from every other function
@@ -129,12 +139,12 @@ export interface Runtime {
    */
   reserve(namespace: string, functionName: string, reservedMem: number | undefined): void;
   /**
-   * Keeps `count` instances of `fn` (the revision given, of `version`) started ahead and idle: never reaped
+   * Keeps `count` instances of `fn` (the revision given, of its version) started ahead and idle: never reaped
    * for being idle, replaced when lost, kept through `retire` while `fn` is still what they run. A new spec
    * (another revision) replaces them; 0 stops keeping any (they become ordinary idle instances). The
    * caller keeps `fn.codeDir` for as long as it provisions it.
    */
-  provision(fn: FunctionRunSpec, count: number, version: string): void;
+  provision(fn: FunctionRunSpec, count: number): void;
   /** The provisioned instances of each version of a function that has a target. */
   provisioned(namespace: string, functionName: string): Map<string, ProvisionState>;
   stats(): RuntimeStats;

@@ -53,8 +53,12 @@ async function platformWith(
 
 /** Invokes with a distinct event each time (TC3 makes two identical calls in one second a replay). */
 let seq = 0;
-async function invoke(c: V3Client, FunctionName: string, ms: number): Promise<Ran> {
-  const r = await c.Invoke({ FunctionName, ClientContext: JSON.stringify({ ms, n: seq++ }) });
+async function invoke(c: V3Client, FunctionName: string, ms: number, Qualifier?: string): Promise<Ran> {
+  const r = await c.Invoke({
+    FunctionName,
+    ClientContext: JSON.stringify({ ms, n: seq++ }),
+    ...(Qualifier === undefined ? {} : { Qualifier }),
+  });
   assert.equal(r.Result?.InvokeResult, 0, r.Result?.ErrMsg);
   return JSON.parse(r.Result?.RetMsg ?? '') as Ran;
 }
@@ -153,15 +157,39 @@ describe('reserved concurrency', () => {
 });
 
 describe('provisioned concurrency', () => {
-  test('3 provisioned: Done once started, kept through the idle timeout, and the next 3 concurrent invocations are warm', async (t) => {
+  test('3 provisioned on version 1: Done once started, kept through the idle timeout, and the next 3 concurrent invocations are warm', async (t) => {
     const { client: c } = await platformWith(t, { runtime: { idleTimeoutMs: 300 } });
     await c.CreateFunction({ FunctionName: 'warm', Code: { ZipFile: code } });
+    // SCF provisions published versions only.
+    assert.equal(
+      await errorCodeOf(
+        c.PutProvisionedConcurrencyConfig({
+          FunctionName: 'warm',
+          Qualifier: '$LATEST',
+          VersionProvisionedConcurrencyNum: 3,
+        }),
+      ),
+      'InvalidParameterValue.Qualifier',
+    );
+    assert.equal(
+      await errorCodeOf(
+        c.PutProvisionedConcurrencyConfig({
+          FunctionName: 'warm',
+          Namespace: 'default',
+          Qualifier: '1',
+          VersionProvisionedConcurrencyNum: 3,
+        }),
+      ),
+      'ResourceNotFound.Version',
+    );
+    assert.equal((await c.PublishVersion({ FunctionName: 'warm' })).FunctionVersion, '1');
     await c.PutProvisionedConcurrencyConfig({
       FunctionName: 'warm',
-      Qualifier: '$LATEST',
+      Qualifier: '1',
       VersionProvisionedConcurrencyNum: 3,
     });
     const first = await provisionedStatus(c, 'warm');
+    assert.equal(first?.Qualifier, '1');
     assert.equal(first?.AllocatedProvisionedConcurrencyNum, 3);
     assert.ok(first?.Status === 'InProgress' || first?.Status === 'Done', first?.Status);
     await untilDone(c, 'warm');
@@ -172,40 +200,48 @@ describe('provisioned concurrency', () => {
     assert.equal(still?.Status, 'Done');
     assert.equal(still?.AvailableProvisionedConcurrencyNum, 3);
     const runs = await Promise.all([
-      invoke(c, 'warm', 1000),
-      invoke(c, 'warm', 1000),
-      invoke(c, 'warm', 1000),
+      invoke(c, 'warm', 1000, '1'),
+      invoke(c, 'warm', 1000, '1'),
+      invoke(c, 'warm', 1000, '1'),
     ]);
     assert.equal(maxOverlap(runs), 3, 'the three ran at once');
     for (const r of runs) {
-      // Each process was started before the provisioned instances were reported ready, and so before
-      // the idle timeout passed several times over: not a cold start.
+      // Each process was started, and its code loaded, before the provisioned instances were reported
+      // ready, and so before the idle timeout passed several times over: not a cold start.
       assert.ok(r.start - r.uptime * 1000 <= ready, `started ahead: ${JSON.stringify(r)}`);
-      assert.ok(r.loadedAt < r.start - 1000, `its code was loaded ahead too: ${JSON.stringify(r)}`);
+      assert.ok(r.loadedAt <= ready, `its code was loaded ahead too: ${JSON.stringify(r)}`);
     }
     // After the runs they are still there, through another idle timeout.
     await sleep(700);
     assert.equal((await provisionedStatus(c, 'warm'))?.AvailableProvisionedConcurrencyNum, 3);
-    await c.DeleteProvisionedConcurrencyConfig({ FunctionName: 'warm', Qualifier: '$LATEST' });
+    await c.DeleteProvisionedConcurrencyConfig({ FunctionName: 'warm', Qualifier: '1' });
     assert.deepEqual((await c.GetProvisionedConcurrencyConfig({ FunctionName: 'warm' })).Allocated, []);
   });
 
-  test('an unrelated settings change (a new revision) is followed by the instances being brought back', async (t) => {
+  test('changes of $LATEST leave the provisioned instances of a version be; deleting the version removes them', async (t) => {
     const { client: c } = await platformWith(t, { runtime: { idleTimeoutMs: 300 } });
     await c.CreateFunction({ FunctionName: 'kept', Code: { ZipFile: code } });
+    await c.PublishVersion({ FunctionName: 'kept' });
     await c.PutProvisionedConcurrencyConfig({
       FunctionName: 'kept',
-      Qualifier: '$LATEST',
+      Qualifier: '1',
       VersionProvisionedConcurrencyNum: 2,
     });
     await untilDone(c, 'kept');
+    const loaded = async (): Promise<number[]> =>
+      (await Promise.all([invoke(c, 'kept', 500, '1'), invoke(c, 'kept', 500, '1')]))
+        .map((r) => r.loadedAt)
+        .sort();
+    const before = await loaded();
     await c.UpdateFunctionEventInvokeConfig({
       FunctionName: 'kept',
       AsyncTriggerConfig: { RetryConfig: [{ RetryNum: 1 }], MsgTTL: 600 },
     });
-    await untilDone(c, 'kept');
-    const s = await provisionedStatus(c, 'kept');
-    assert.equal(s?.AvailableProvisionedConcurrencyNum, 2);
+    await c.UpdateFunctionConfiguration({ FunctionName: 'kept', Timeout: 9 });
+    assert.equal((await provisionedStatus(c, 'kept'))?.Status, 'Done');
+    assert.deepEqual(await loaded(), before, 'the same two instances serve version 1');
+    await c.DeleteFunctionVersion({ FunctionName: 'kept', Qualifier: '1' });
+    assert.deepEqual((await c.GetProvisionedConcurrencyConfig({ FunctionName: 'kept' })).Allocated, []);
   });
 });
 
@@ -214,10 +250,11 @@ describe('the settings are kept', () => {
     const dataDir = tempDir(t);
     const first = await platformWith(t, {}, dataDir);
     await first.client.CreateFunction({ FunctionName: 'durable', Code: { ZipFile: code } });
+    await first.client.PublishVersion({ FunctionName: 'durable' });
     await first.client.PutReservedConcurrencyConfig({ FunctionName: 'durable', ReservedConcurrencyMem: 384 });
     await first.client.PutProvisionedConcurrencyConfig({
       FunctionName: 'durable',
-      Qualifier: '$LATEST',
+      Qualifier: '1',
       VersionProvisionedConcurrencyNum: 1,
     });
     await first.platform.close();
@@ -253,16 +290,18 @@ describe('the settings are kept', () => {
     const a = await node();
     const b = await node();
     await a.CreateFunction({ FunctionName: 'shared', Code: { ZipFile: code } });
+    await a.PublishVersion({ FunctionName: 'shared' });
     await a.PutReservedConcurrencyConfig({ FunctionName: 'shared', ReservedConcurrencyMem: 128 });
     await a.PutProvisionedConcurrencyConfig({
       FunctionName: 'shared',
-      Qualifier: '$LATEST',
+      Qualifier: '1',
       VersionProvisionedConcurrencyNum: 1,
     });
     assert.equal((await b.GetReservedConcurrencyConfig({ FunctionName: 'shared' })).ReservedMem, 128);
     await untilDone(b, 'shared');
-    // Node b enforces the reservation of 1 instance: a second concurrent call queues behind the first.
-    const runs = await Promise.all([invoke(b, 'shared', 300), invoke(b, 'shared', 300)]);
+    // Node b enforces the reservation of 1 instance (its provisioned instance of version 1 holds it): two
+    // concurrent calls of version 1 run one after the other on it.
+    const runs = await Promise.all([invoke(b, 'shared', 300, '1'), invoke(b, 'shared', 300, '1')]);
     assert.equal(maxOverlap(runs), 1);
   });
 });

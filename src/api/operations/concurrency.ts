@@ -7,6 +7,7 @@
  */
 import { invalidValue, ScfError } from '../../errors/index.js';
 import type { FunctionConcurrency, FunctionDefinition } from '../../functions/types.js';
+import { findVersion, isVersionName, versionNotFound } from '../../functions/versions.js';
 import { requireFunction } from './functions.js';
 import {
   type ConcurrencyQuota,
@@ -14,7 +15,6 @@ import {
   checkReservation,
   LATEST,
   maxInstancesOf,
-  onlyLatest,
   STATIC_PROVISIONING,
 } from './limits.js';
 import type { ActionContext, FunctionRef } from './types.js';
@@ -66,9 +66,31 @@ function quotaFor(ctx: ActionContext, def: FunctionDefinition): ConcurrencyQuota
 const totalProvisioned = (c: FunctionConcurrency): number =>
   Object.values(c.provisioned).reduce((a, n) => a + n, 0);
 
-/** The version provisioned concurrency may be set on. */
-function provisionableQualifier(qualifier: string): string {
-  return onlyLatest(qualifier) ?? LATEST;
+/**
+ * The published version `qualifier` names, for provisioned concurrency: SCF provisions versions only, never
+ * `$LATEST` (nor an alias), InvalidParameterValue.Qualifier; one the function does not have is
+ * VersionNotFound unless `configured` (a setting left for it is still readable and deletable).
+ */
+function provisionableVersion(def: FunctionDefinition, qualifier: string, configured = false): string {
+  if (qualifier === LATEST || !isVersionName(qualifier)) {
+    throw invalidValue(
+      'qualifier',
+      `Qualifier ${qualifier} cannot have provisioned concurrency: only a published version can ($LATEST and aliases cannot)`,
+    );
+  }
+  if (!findVersion(def, qualifier) && !(configured && def.concurrency.provisioned[qualifier] !== undefined)) {
+    throw versionNotFound(def, qualifier);
+  }
+  return qualifier;
+}
+
+/** MB of the provisioned instances `provisioned` names, each of its version's memory size. */
+function provisionedMem(def: FunctionDefinition, provisioned: Record<string, number>): number {
+  let mem = 0;
+  for (const [version, count] of Object.entries(provisioned)) {
+    mem += count * (findVersion(def, version)?.function.memorySize ?? def.memorySize);
+  }
+  return mem;
 }
 
 export async function putReservedConcurrency(
@@ -85,7 +107,10 @@ export async function putReservedConcurrency(
   await ctx.functions.updateSettingsAsync(input, (prev) => {
     checkReservation(
       input.reservedMem,
-      { memorySize: prev.memorySize, provisioned: totalProvisioned(prev.concurrency) },
+      {
+        provisioned: totalProvisioned(prev.concurrency),
+        provisionedMem: provisionedMem(prev, prev.concurrency.provisioned),
+      },
       quotaFor(ctx, prev),
     );
     return { concurrency: { ...prev.concurrency, reservedMem: input.reservedMem } };
@@ -132,13 +157,14 @@ export async function putProvisionedConcurrency(
       'VersionProvisionedConcurrencyNum must be a whole number, 1 or more (DeleteProvisionedConcurrencyConfig removes it)',
     );
   }
-  await requireFunction(ctx, input);
-  const qualifier = provisionableQualifier(input.qualifier);
+  provisionableVersion(await requireFunction(ctx, input), input.qualifier);
   await ctx.functions.updateSettingsAsync(input, (prev) => {
-    const provisioned = { ...prev.concurrency.provisioned, [qualifier]: input.count };
+    // Checked again on the function as it is when stored (the version may have been deleted since).
+    const version = provisionableVersion(prev, input.qualifier);
+    const provisioned = { ...prev.concurrency.provisioned, [version]: input.count };
     checkProvisioned(
-      totalProvisioned({ provisioned }),
-      { memorySize: prev.memorySize, reservedMem: prev.concurrency.reservedMem },
+      { count: totalProvisioned({ provisioned }), mem: provisionedMem(prev, provisioned) },
+      prev.concurrency.reservedMem,
       quotaFor(ctx, prev),
     );
     return { concurrency: { ...prev.concurrency, provisioned } };
@@ -150,7 +176,7 @@ export async function deleteProvisionedConcurrency(
   input: FunctionRef & { qualifier: string },
 ): Promise<void> {
   const def = await requireFunction(ctx, input);
-  const qualifier = provisionableQualifier(input.qualifier);
+  const qualifier = provisionableVersion(def, input.qualifier, true);
   // None configured for it: nothing changes (as deleting an absent reservation).
   if (def.concurrency.provisioned[qualifier] === undefined) return;
   await ctx.functions.updateSettingsAsync(input, (prev) => {
@@ -164,7 +190,7 @@ export async function getProvisionedConcurrency(
   input: FunctionRef & { qualifier?: string },
 ): Promise<GetProvisionedOutput> {
   const def = await requireFunction(ctx, input);
-  const only = input.qualifier === undefined ? undefined : provisionableQualifier(input.qualifier);
+  const only = input.qualifier === undefined ? undefined : provisionableVersion(def, input.qualifier, true);
   const states = ctx.concurrency?.provisioned(def.namespace, def.functionName) ?? new Map();
   const allocated: ProvisionedInfo[] = [];
   for (const [qualifier, count] of Object.entries(def.concurrency.provisioned)) {

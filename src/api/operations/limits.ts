@@ -4,7 +4,7 @@
  * limits (memory, timeout, names, code size) are the registry's: `functions/validate.ts`, `functions/code.ts`.
  */
 import { ScfError } from '../../errors/index.js';
-import { LATEST } from '../../functions/types.js';
+import { DEFAULT_ALIAS, LATEST } from '../../functions/types.js';
 
 /** GetFunctionLogs: Offset + Limit must not exceed 10000. */
 export const MAX_OFFSET_PLUS_LIMIT = 10_000;
@@ -29,32 +29,8 @@ export const TAIL_BYTES = 4096;
 export const MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024;
 export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
 
-/** The one version scf-local functions have (defined with the function definition). */
-export { LATEST };
-/** InvokeFunction's default alias; with one version it names `$LATEST`. */
-export const DEFAULT_ALIAS = '$DEFAULT';
-
-/** A Qualifier as the store and runtime know it: `$DEFAULT` is `$LATEST`; absent stays absent. */
-export function resolveQualifier(qualifier: string | undefined): string | undefined {
-  return qualifier === DEFAULT_ALIAS ? LATEST : qualifier;
-}
-
-/**
- * Until versions exist, every action that takes a Qualifier refuses any other than `$LATEST` (or
- * `$DEFAULT`, which names it): acting on `$LATEST` when asked for version 1 — deleting the whole function,
- * say — would be worse than refusing. Returns the resolved Qualifier (absent stays absent).
- */
-export function onlyLatest(qualifier: string | undefined): string | undefined {
-  const q = resolveQualifier(qualifier);
-  if (q !== undefined && q !== LATEST) {
-    throw new ScfError(
-      'InvalidParameterValue',
-      `Qualifier ${q} does not exist: scf-local functions have only $LATEST`,
-      { field: 'qualifier' },
-    );
-  }
-  return q;
-}
+/** `$LATEST`, and `$DEFAULT`: the alias every function has (defined with the function definition). */
+export { DEFAULT_ALIAS, LATEST };
 
 // ---------------------------------------------------------------------------------------------------
 // Concurrency (Put/Get/DeleteReservedConcurrencyConfig, ...ProvisionedConcurrencyConfig)
@@ -90,13 +66,13 @@ export function maxInstancesOf(
 }
 
 /**
- * A reservation of `reservedMem` MB for a function of `memorySize` MB with `provisioned` instances across
- * its versions: within what the others left (ReservedConcurrencyExceeded), and room for those instances
- * (ProvisionedExceedReserved).
+ * A reservation of `reservedMem` MB for a function with `provisioned` instances across its versions
+ * (`provisionedMem` MB together): within what the others left (ReservedConcurrencyExceeded), and room for
+ * those instances (ProvisionedExceedReserved).
  */
 export function checkReservation(
   reservedMem: number,
-  fn: { memorySize: number; provisioned: number },
+  fn: { provisioned: number; provisionedMem: number },
   quota: ConcurrencyQuota,
 ): void {
   const free = quota.totalMem - quota.reservedByOthers;
@@ -106,45 +82,45 @@ export function checkReservation(
       `ReservedConcurrencyMem ${reservedMem} MB is more than the ${Math.max(0, free)} MB of concurrency no other function has reserved (of ${quota.totalMem} MB)`,
     );
   }
-  if (fn.provisioned * fn.memorySize > reservedMem) {
+  if (fn.provisionedMem > reservedMem) {
     throw new ScfError(
       'ProvisionedExceedReserved',
-      `ReservedConcurrencyMem ${reservedMem} MB leaves no room for the function's ${fn.provisioned} provisioned instances of ${fn.memorySize} MB`,
+      `ReservedConcurrencyMem ${reservedMem} MB leaves no room for the function's ${fn.provisioned} provisioned instances (${fn.provisionedMem} MB)`,
     );
   }
 }
 
 /**
- * `provisioned` instances across a function's versions, each of `memorySize` MB: within its reservation
- * when it has one (ProvisionedExceedReserved), else within the per-function cap (ProvisionedCountExceeded)
- * and what no function reserved (ProvisionedExceedAvailable).
+ * A function's provisioned instances across its versions (`count`, needing `mem` MB together, each of its
+ * version's memory size): within its reservation when it has one (ProvisionedExceedReserved), else within
+ * the per-function cap (ProvisionedCountExceeded) and what no function reserved (ProvisionedExceedAvailable).
  */
 export function checkProvisioned(
-  provisioned: number,
-  fn: { memorySize: number; reservedMem: number | undefined },
+  provisioned: { count: number; mem: number },
+  reservedMem: number | undefined,
   quota: ConcurrencyQuota,
 ): void {
-  const mem = provisioned * fn.memorySize;
-  if (fn.reservedMem !== undefined) {
-    if (mem > fn.reservedMem) {
+  const { count, mem } = provisioned;
+  if (reservedMem !== undefined) {
+    if (mem > reservedMem) {
       throw new ScfError(
         'ProvisionedExceedReserved',
-        `${provisioned} provisioned instances of ${fn.memorySize} MB need ${mem} MB; the function's reserved concurrency is ${fn.reservedMem} MB`,
+        `${count} provisioned instances need ${mem} MB; the function's reserved concurrency is ${reservedMem} MB`,
       );
     }
     return;
   }
-  if (provisioned > quota.maxInstancesPerFunction) {
+  if (count > quota.maxInstancesPerFunction) {
     throw new ScfError(
       'ProvisionedCountExceeded',
-      `${provisioned} provisioned instances across the function's versions are more than its limit of ${quota.maxInstancesPerFunction} (runtime.maxInstancesPerFunction; reserve concurrency for more)`,
+      `${count} provisioned instances across the function's versions are more than its limit of ${quota.maxInstancesPerFunction} (runtime.maxInstancesPerFunction; reserve concurrency for more)`,
     );
   }
   const free = quota.totalMem - quota.reservedByOthers;
   if (mem > free) {
     throw new ScfError(
       'ProvisionedExceedAvailable',
-      `${provisioned} provisioned instances of ${fn.memorySize} MB need ${mem} MB; ${Math.max(0, free)} MB of concurrency is not reserved by any function`,
+      `${count} provisioned instances need ${mem} MB; ${Math.max(0, free)} MB of concurrency is not reserved by any function`,
     );
   }
 }

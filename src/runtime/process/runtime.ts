@@ -349,18 +349,26 @@ class ProcessRuntime implements Runtime {
     return pool;
   }
 
-  async retire(namespace: string, functionName: string): Promise<void> {
-    await this.#pools.get(`${namespace}/${functionName}`)?.retire();
+  async retire(namespace: string, functionName: string, keepVersions?: ReadonlySet<string>): Promise<void> {
+    const base = `${namespace}/${functionName}`;
+    const retiring: Promise<void>[] = [];
+    for (const [key, pool] of this.#pools) {
+      if (key === base) retiring.push(pool.retire());
+      else if (key.startsWith(`${base}@`) && !keepVersions?.has(key.slice(base.length + 1))) {
+        retiring.push(pool.retire());
+      }
+    }
+    await Promise.all(retiring);
   }
 
   reserve(namespace: string, functionName: string, reservedMem: number | undefined): void {
     this.#budget.reserve(functionKey(namespace, functionName), reservedMem);
   }
 
-  provision(fn: FunctionRunSpec, count: number, version: string): void {
+  provision(fn: FunctionRunSpec, count: number): void {
     if (this.#closed) return;
     const key = poolKey(fn);
-    if (count > 0) this.#provisioned.set(key, { fn, version });
+    if (count > 0) this.#provisioned.set(key, { fn, version: fn.version ?? LATEST_VERSION });
     else this.#provisioned.delete(key);
     const pool = count > 0 ? this.#pool(fn) : this.#pools.get(key);
     if (!pool) return;
@@ -451,7 +459,12 @@ class ProcessRuntime implements Runtime {
   }
 }
 
-const poolKey = (fn: FunctionRunSpec): string => `${fn.namespace}/${fn.functionName}`;
+/** One pool per version: `ns/fn` for `$LATEST`, `ns/fn@<version>` for a published one. */
+const poolKey = (fn: FunctionRunSpec): string =>
+  fn.version === undefined || fn.version === LATEST_VERSION
+    ? `${fn.namespace}/${fn.functionName}`
+    : `${fn.namespace}/${fn.functionName}@${fn.version}`;
+const LATEST_VERSION = '$LATEST';
 /** What every pool of one function shares in the budget, whatever its version. */
 const functionKey = (namespace: string, functionName: string): string => `${namespace}/${functionName}`;
 

@@ -240,6 +240,7 @@ describe('Invoker live events', () => {
   const registry = {
     sync: async () => {},
     get: () => DEF,
+    resolve: () => ({ def: DEF, version: '$LATEST' }),
     codeDir: () => '/nonexistent',
     holdCode: () => ({ codeDir: '/nonexistent', release: () => {} }),
   } as unknown as FunctionRegistry;

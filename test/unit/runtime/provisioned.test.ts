@@ -45,7 +45,7 @@ for (const [language, files, runtime] of [
   test(`${language}: provisioned instances load their code ahead and serve warm, through the idle timeout`, async (t) => {
     const rt = makeRuntime(t, { idleTimeoutMs: 150 });
     const fn = spec(codeDir(t, files), { runtime });
-    rt.provision(fn, 2, '$LATEST');
+    rt.provision(fn, 2);
     const state = () => rt.provisioned('default', 'warm').get('$LATEST');
     assert.equal(state()?.target, 2);
     await eventually(() => state()?.available === 2, 20_000, 'two provisioned instances');
@@ -63,7 +63,7 @@ for (const [language, files, runtime] of [
       assert.match(r.log, /module loading/);
     }
     assert.equal(new Set(results.map((r) => (JSON.parse(r.retMsg) as { id: number }).id)).size, 2);
-    rt.provision(fn, 0, '$LATEST');
+    rt.provision(fn, 0);
     assert.equal(rt.provisioned('default', 'warm').size, 0);
   });
 }
@@ -71,7 +71,7 @@ for (const [language, files, runtime] of [
 test('a provisioned instance that is lost is replaced', async (t) => {
   const rt = makeRuntime(t, { sandbox: 'off' });
   const fn = spec(codeDir(t, { 'index.js': 'exports.main_handler = async () => process.exit(3);\n' }));
-  rt.provision(fn, 1, '$LATEST');
+  rt.provision(fn, 1);
   const state = () => rt.provisioned('default', 'warm').get('$LATEST');
   await eventually(() => state()?.available === 1, 20_000, 'the provisioned instance');
   const r = await rt.invoke(request(fn));
@@ -82,7 +82,7 @@ test('a provisioned instance that is lost is replaced', async (t) => {
 test('code that fails to load: the provisioned state says why', async (t) => {
   const rt = makeRuntime(t, { sandbox: 'off' });
   const fn = spec(codeDir(t, { 'index.js': "throw new Error('no config here');\n" }));
-  rt.provision(fn, 1, '$LATEST');
+  rt.provision(fn, 1);
   const state = () => rt.provisioned('default', 'warm').get('$LATEST');
   await eventually(() => state()?.failure !== undefined, 20_000, 'the failure');
   assert.match(state()?.failure ?? '', /no config here/);

@@ -135,6 +135,18 @@ describe('reserved concurrency', () => {
     assert.ok(maxOverlap(wide) > 2, 'more than 2 at once without the reservation');
   });
 
+  test('the reservation bounds all the versions of the function together', async (t) => {
+    const { client: c } = await platformWith(t, {});
+    await c.CreateFunction({ FunctionName: 'versioned', Code: { ZipFile: code } });
+    await c.PublishVersion({ FunctionName: 'versioned' });
+    await c.PutReservedConcurrencyConfig({ FunctionName: 'versioned', ReservedConcurrencyMem: 256 });
+    // Three on $LATEST and three on version 1 (separate pools), all queued when busy: two at a time.
+    const runs = await Promise.all(
+      ['$LATEST', '1', '$LATEST', '1', '$LATEST', '1'].map((q) => invoke(c, 'versioned', 600, q)),
+    );
+    assert.equal(maxOverlap(runs), 2);
+  });
+
   test("a reservation beyond what is unreserved is refused with SCF's code", async (t) => {
     const { client: c } = await platformWith(t, {
       runtime: { totalConcurrencyMem: 1024, maxQueuedPerFunction: 0 },

@@ -87,6 +87,9 @@ function answerOfError(e: ScfError, report: FaultReport): HttpAnswer {
   switch (e.code) {
     case 'FunctionNotFound':
     case 'NamespaceNotFound':
+    // The trigger's version or alias was deleted since.
+    case 'VersionNotFound':
+    case 'AliasNotFound':
       return errorAnswer(404, 'ScfCommonError', { message: e.message });
     case 'ConcurrencyLimitReached':
       return errorAnswer(429, 'ScfCommonError', { message: e.message, statusCode: 432 });

@@ -41,6 +41,7 @@ import { createCatalog } from './functions/catalog/index.js';
 import { MAX_ZIP_BYTES } from './functions/code.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { RUNTIMES } from './functions/validate.js';
+import { ConcurrencyReconciler } from './invocations/concurrency.js';
 import type { InvocationEventHub } from './invocations/events.js';
 import { Invoker, type LogEvent, type RecordEvent } from './invocations/invoker.js';
 import { logInvocationEnds } from './invocations/log.js';
@@ -89,6 +90,8 @@ export class Platform {
   readonly async: AsyncInvocations;
   /** Fires the timer triggers onto the async queue (started once the queue is open). */
   readonly timers: TimerScheduler;
+  /** Applies the functions' reserved and provisioned concurrency to the runtime. */
+  readonly concurrency: ConcurrencyReconciler;
   /** Live invocation events (start/end), numbered with cursors: the feed of `GET /stream/logs`. */
   readonly events: InvocationEventHub;
   readonly credentials: CredentialStore;
@@ -154,6 +157,7 @@ export class Platform {
     // The sandbox's own files (code slots, its /etc) live in the data folder when bwrap's user can reach it.
     const runtimeOptions = { ...config.runtime, region: config.region, workDir: join(dataDir, 'run') };
     this.runtime = createRuntime(runtimeOptions);
+    this.concurrency = new ConcurrencyReconciler({ functions: this.functions, runtime: this.runtime });
     const logEnd = logInvocationEnds(logger);
     this.invoker = new Invoker(
       { functions: this.functions, runtime: this.runtime, writer: this.writer },
@@ -196,6 +200,7 @@ export class Platform {
       invoker: this.invoker,
       store,
       async: this.async,
+      concurrency: this.concurrency,
     };
     const context = {
       actions,
@@ -283,6 +288,7 @@ export class Platform {
       ]);
       deadline.abort();
       await this.runtime.close();
+      this.concurrency.close();
       // The interrupted invocations' answers are on their way; a client that does not read its answer
       // does not hold the stop up for long.
       const grace = new AbortController();
@@ -353,6 +359,9 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
           ? new Set(functions.get(name, ns).versions.map((v) => v.version))
           : new Set<string>();
         void platform?.runtime.retire(ns, name, kept).catch(() => {});
+        // Its reservation and provisioned instances as it says now (those of a changed revision are started
+        // again, those of a version still there kept).
+        platform?.concurrency.changed(ns, name);
         // Its timer triggers may have changed (or it is gone): rescheduled from now. Never throws.
         platform?.timers.changed(ns, name);
       },
@@ -370,6 +379,8 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       : new SqliteAsyncQueue(join(dataDir, 'async.db'));
     platform = new Platform({ config, dataDir, backend, lock, logger, functions, credentials, asyncQueue });
     try {
+      // Reservations apply before the first invocation; provisioned instances start now.
+      platform.concurrency.start();
       await platform.async.start();
       // After the queue is open: the first firings are stored on it.
       platform.timers.start();

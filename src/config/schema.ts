@@ -191,6 +191,12 @@ export const configSchema = z.strictObject({
       maxInstancesPerFunction: z.number().int().min(1).default(8),
       /** Invocations that may wait for a busy function's instance before new ones are refused. */
       maxQueuedPerFunction: z.number().int().min(0).default(1000),
+      /**
+       * MB of instance memory every function together may hold at once (SCF's account concurrency quota,
+       * 128000 MB by default there too). Reserved concurrency (PutReservedConcurrencyConfig) is carved out
+       * of it; functions without a reservation share the rest.
+       */
+      totalConcurrencyMem: z.number().int().min(64).default(128_000),
       /** An idle warm instance is stopped after this long (SCF keeps instances warm for minutes). */
       idleTimeoutMs: z
         .number()

@@ -46,6 +46,22 @@ export const ERROR_CODES = {
     user: true,
     doc: 'All instances of the function are busy and its queue is full (SCF status 432).',
   },
+  ReservedConcurrencyExceeded: {
+    user: true,
+    doc: 'PutReservedConcurrencyConfig: the reservation is more than the concurrency memory no other function has reserved (runtime.totalConcurrencyMem minus the other reservations).',
+  },
+  ProvisionedExceedReserved: {
+    user: true,
+    doc: "The provisioned instances of a function's versions together would need more memory than its reserved concurrency (PutProvisionedConcurrencyConfig), or a reservation is lowered below them (PutReservedConcurrencyConfig).",
+  },
+  ProvisionedExceedAvailable: {
+    user: true,
+    doc: 'PutProvisionedConcurrencyConfig on a function without reserved concurrency: its provisioned instances together would need more memory than no function has reserved.',
+  },
+  ProvisionedCountExceeded: {
+    user: true,
+    doc: 'PutProvisionedConcurrencyConfig on a function without reserved concurrency: its provisioned instances together would be more than runtime.maxInstancesPerFunction.',
+  },
   UnsupportedOperation: { user: true, doc: 'Not supported by scf-local.' },
   LayerNotFound: {
     user: true,

@@ -889,7 +889,12 @@ export class FunctionRegistry {
           `version ${version} of ${prev.functionName} cannot be deleted: alias ${routing.map((a) => a.name).join(', ')} routes to it`,
         );
       }
-      return { versions: prev.versions.filter((v) => v.version !== version) };
+      // Its provisioned concurrency goes with it.
+      const { [version]: _, ...provisioned } = prev.concurrency.provisioned;
+      return {
+        versions: prev.versions.filter((v) => v.version !== version),
+        concurrency: { ...prev.concurrency, provisioned },
+      };
     });
   }
 

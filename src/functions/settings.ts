@@ -8,7 +8,7 @@ import type { FunctionAttributes, FunctionDefinition } from './types.js';
 
 export type FunctionSettings = Pick<
   FunctionDefinition,
-  'type' | 'triggers' | 'asyncConfig' | 'attributes' | 'versions' | 'lastVersion' | 'aliases'
+  'type' | 'triggers' | 'asyncConfig' | 'attributes' | 'versions' | 'lastVersion' | 'aliases' | 'concurrency'
 >;
 
 /** SCF's defaults: no tags, role, VPC; InitTimeout 65 s; public network on. */
@@ -43,6 +43,8 @@ export function withSettingDefaults(stored: Partial<FunctionSettings> | undefine
     versions: stored?.versions ?? [],
     lastVersion: stored?.lastVersion ?? 0,
     aliases: stored?.aliases ?? [],
+    // None reserved, none provisioned: what a function stored before they existed has.
+    concurrency: { provisioned: {}, ...(stored?.concurrency ?? {}) },
   };
 }
 
@@ -56,5 +58,6 @@ export function settingsOf(def: FunctionDefinition): FunctionSettings {
     versions: def.versions,
     lastVersion: def.lastVersion,
     aliases: def.aliases,
+    concurrency: def.concurrency,
   };
 }

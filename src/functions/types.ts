@@ -45,6 +45,18 @@ export interface FunctionDefinition {
   lastVersion: number;
   /** Its aliases, in creation order (CreateAlias); `$DEFAULT` is implicit until one is stored. */
   aliases: AliasDefinition[];
+  /** Reserved and provisioned concurrency (Put/Get/DeleteReservedConcurrencyConfig, ...Provisioned...). */
+  concurrency: FunctionConcurrency;
+}
+
+/**
+ * A function's concurrency settings: they apply to every node running it (`runtime/concurrency.ts`).
+ */
+export interface FunctionConcurrency {
+  /** MB of instance memory reserved for the function across all its versions; absent: none. */
+  reservedMem?: number;
+  /** Instances kept started ahead, by version (qualifier); a version absent has none. */
+  provisioned: Record<string, number>;
 }
 
 /** What runs: the parts of a definition a published version freezes. */

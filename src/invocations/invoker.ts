@@ -96,6 +96,24 @@ export function billDuration(duration: number, granularityMs: number): number {
   return Math.max(granularityMs, Math.ceil(duration / granularityMs - 1e-9) * granularityMs);
 }
 
+/** What the runtime is told about `def` (version `version` of its function), whose code is (held) at `codeDir`. */
+export function runSpec(def: FunctionDefinition, codeDir: string, version: string): FunctionRunSpec {
+  return {
+    namespace: def.namespace,
+    functionName: def.functionName,
+    revision: def.revision,
+    version,
+    handler: def.handler,
+    runtime: def.runtime,
+    type: def.type,
+    codeDir,
+    memorySize: def.memorySize,
+    timeout: def.timeout,
+    initTimeout: def.attributes.initTimeout,
+    environment: def.environment,
+  };
+}
+
 /** Calls `f`, turning a synchronous throw into a rejection. */
 function settle<T>(f: () => Promise<T>): Promise<T> {
   try {
@@ -121,23 +139,6 @@ export class Invoker {
   /** What actually runs functions of `runtime`, when it is not the version the name says (`Runtime.ranOn`). */
   ranOn(runtime: string): string | undefined {
     return this.#deps.runtime.ranOn(runtime);
-  }
-
-  #spec(def: FunctionDefinition, codeDir: string, version: string): FunctionRunSpec {
-    return {
-      namespace: def.namespace,
-      functionName: def.functionName,
-      revision: def.revision,
-      version,
-      handler: def.handler,
-      runtime: def.runtime,
-      type: def.type,
-      codeDir,
-      memorySize: def.memorySize,
-      timeout: def.timeout,
-      initTimeout: def.attributes.initTimeout,
-      environment: def.environment,
-    };
   }
 
   /**
@@ -191,7 +192,7 @@ export class Invoker {
     };
 
     const runRequest: RunRequest = {
-      fn: this.#spec(def, code.codeDir, qualifier),
+      fn: runSpec(def, code.codeDir, qualifier),
       requestId,
       qualifier,
       event: req.event,
@@ -311,7 +312,7 @@ export class Invoker {
     // to start: <why>" already, which would read twice after this record's fixed prefix.
     const detail = err.message.replace(/^.*?failed to start: /, '');
     const why = `${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
-    const req = { fn: this.#spec(def, codeDir, qualifier), requestId, qualifier, event: '' };
+    const req = { fn: runSpec(def, codeDir, qualifier), requestId, qualifier, event: '' };
     return processlessResult(
       req,
       startTime,

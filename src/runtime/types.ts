@@ -26,6 +26,10 @@
  *   resolves when every process is gone. Both idempotent.
  */
 
+import type { ProvisionState } from './pool.js';
+
+export type { ProvisionState };
+
 /** SCF's default InitTimeout, seconds: how long a Custom Runtime's bootstrap may take to be ready. */
 export const DEFAULT_INIT_TIMEOUT_S = 65;
 
@@ -40,7 +44,8 @@ export interface FunctionRunSpec {
   revision: number;
   /**
    * The version this is (`$LATEST`, or a published version's number; default `$LATEST`): each version has
-   * its own instances and limits, so publishing or changing `$LATEST` leaves a version's warm instances be.
+   * its own instances, pool and queue (the concurrency limits are its function's, shared by all its
+   * versions), so publishing or changing `$LATEST` leaves a version's warm instances be.
    */
   version?: string;
   /** `file.export`, e.g. `index.main_handler`. */
@@ -127,6 +132,21 @@ export interface Runtime {
    * `keepVersions` (default: none kept; a version never changes, so only a deleted one needs retiring).
    */
   retire(namespace: string, functionName: string, keepVersions?: ReadonlySet<string>): Promise<void>;
+  /**
+   * Sets (`reservedMem` MB) or clears (undefined) a function's reserved concurrency: at most that much
+   * instance memory across all its versions, and that much kept from every other function
+   * (`runtime/concurrency.ts`). Takes effect at once; stops nothing.
+   */
+  reserve(namespace: string, functionName: string, reservedMem: number | undefined): void;
+  /**
+   * Keeps `count` instances of `fn` (the revision given, of its version) started ahead and idle: never reaped
+   * for being idle, replaced when lost, kept through `retire` while `fn` is still what they run. A new spec
+   * (another revision) replaces them; 0 stops keeping any (they become ordinary idle instances). The
+   * caller keeps `fn.codeDir` for as long as it provisions it.
+   */
+  provision(fn: FunctionRunSpec, count: number): void;
+  /** The provisioned instances of each version of a function that has a target. */
+  provisioned(namespace: string, functionName: string): Map<string, ProvisionState>;
   stats(): RuntimeStats;
   close(): Promise<void>;
 }

@@ -528,6 +528,26 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     assert.equal(published['Timeout'], 11);
   });
 
+  test('reserved and provisioned concurrency', async () => {
+    const FunctionName = 'models-conc';
+    await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip } });
+    assert.equal((await ok('GetReservedConcurrencyConfig', { FunctionName }))['ReservedMem'], null);
+    await ok('PutReservedConcurrencyConfig', { FunctionName, ReservedConcurrencyMem: 512 });
+    assert.equal((await ok('GetReservedConcurrencyConfig', { FunctionName }))['ReservedMem'], 512);
+    await ok('PublishVersion', { FunctionName });
+    await ok('PutProvisionedConcurrencyConfig', {
+      FunctionName,
+      Qualifier: '1',
+      VersionProvisionedConcurrencyNum: 1,
+    });
+    const got = await ok('GetProvisionedConcurrencyConfig', { FunctionName });
+    assert.equal(got['UnallocatedConcurrencyNum'], 3);
+    await ok('GetProvisionedConcurrencyConfig', { FunctionName, Qualifier: '1' });
+    await ok('DeleteProvisionedConcurrencyConfig', { FunctionName, Qualifier: '1' });
+    await ok('DeleteReservedConcurrencyConfig', { FunctionName });
+    assert.equal((await ok('GetReservedConcurrencyConfig', { FunctionName }))['ReservedMem'], null);
+  });
+
   test('versions and aliases', async () => {
     const FunctionName = 'models-versions';
     await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip } });
@@ -576,6 +596,13 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     const finished = await eventReaching({ FunctionName: fn }, 'FINISHED');
     await ok('PublishVersion', { FunctionName: fn, Description: 'one' });
     await ok('CreateAlias', { FunctionName: fn, Name: 'bound', FunctionVersion: '1' });
+    // Concurrency: a big function without a reservation, one with 256 MB reserved, one holding almost all.
+    await ok('CreateFunction', { FunctionName: 'models-big', MemorySize: 3072, ...code });
+    await ok('PublishVersion', { FunctionName: 'models-big' });
+    await ok('CreateFunction', { FunctionName: 'models-hog', ...code });
+    await ok('PutReservedConcurrencyConfig', { FunctionName: fn, ReservedConcurrencyMem: 256 });
+    const latest = { FunctionName: fn, Qualifier: '1' };
+    const noNs = { FunctionName: fn, Namespace: 'models-none' };
     const cases: Array<[string, Record<string, unknown>, string]> = [
       [
         'PublishVersion',
@@ -696,6 +723,105 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         { FunctionName: fn, Namespace: 'models-none', Name: 'bound' },
         'ResourceNotFound.Namespace',
       ],
+      [
+        'PutReservedConcurrencyConfig',
+        { FunctionName: fn, ReservedConcurrencyMem: 128_001 },
+        'LimitExceeded.FunctionReservedConcurrencyMemory',
+      ],
+      [
+        'PutReservedConcurrencyConfig',
+        { FunctionName: fn, ReservedConcurrencyMem: -1 },
+        'InvalidParameterValue.ReservedConcurrencyMem',
+      ],
+      [
+        'PutReservedConcurrencyConfig',
+        { FunctionName: 'models-none', ReservedConcurrencyMem: 128 },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'PutReservedConcurrencyConfig',
+        { ...noNs, ReservedConcurrencyMem: 128 },
+        'ResourceNotFound.Namespace',
+      ],
+      ['GetReservedConcurrencyConfig', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['GetReservedConcurrencyConfig', noNs, 'ResourceNotFound.Namespace'],
+      ['DeleteReservedConcurrencyConfig', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['DeleteReservedConcurrencyConfig', noNs, 'ResourceNotFound.Namespace'],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { ...latest, VersionProvisionedConcurrencyNum: 3 },
+        'FailedOperation.ProvisionedExceedReserved',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { FunctionName: 'models-big', Qualifier: '1', VersionProvisionedConcurrencyNum: 9 },
+        'LimitExceeded.FunctionTotalProvisionedConcurrencyNum',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { ...latest, VersionProvisionedConcurrencyNum: 0 },
+        'InvalidParameterValue.VersionProvisionedConcurrencyNum',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { ...latest, VersionProvisionedConcurrencyNum: 1, ProvisionedType: 'ConcurrencyUtilizationTracking' },
+        'InvalidParameterValue.ProvisionType',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        {
+          ...latest,
+          VersionProvisionedConcurrencyNum: 1,
+          TriggerActions: [
+            { TriggerName: 't', TriggerProvisionedConcurrencyNum: 1, TriggerCronConfig: '0 0 8 * * * *' },
+          ],
+        },
+        'UnsupportedOperation',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { FunctionName: fn, Qualifier: '$LATEST', VersionProvisionedConcurrencyNum: 1 },
+        'InvalidParameterValue.Qualifier',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { FunctionName: fn, Qualifier: '9', VersionProvisionedConcurrencyNum: 1 },
+        'ResourceNotFound.Version',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { FunctionName: 'models-none', Qualifier: '1', VersionProvisionedConcurrencyNum: 1 },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'PutProvisionedConcurrencyConfig',
+        { ...noNs, Qualifier: '1', VersionProvisionedConcurrencyNum: 1 },
+        'ResourceNotFound.Namespace',
+      ],
+      [
+        'GetProvisionedConcurrencyConfig',
+        { FunctionName: fn, Qualifier: '$LATEST' },
+        'InvalidParameterValue.Qualifier',
+      ],
+      ['GetProvisionedConcurrencyConfig', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Version'],
+      ['GetProvisionedConcurrencyConfig', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['GetProvisionedConcurrencyConfig', noNs, 'ResourceNotFound.Namespace'],
+      [
+        'DeleteProvisionedConcurrencyConfig',
+        { FunctionName: fn, Qualifier: '$LATEST' },
+        'InvalidParameterValue.Qualifier',
+      ],
+      [
+        'DeleteProvisionedConcurrencyConfig',
+        { FunctionName: fn, Qualifier: '9' },
+        'ResourceNotFound.Version',
+      ],
+      [
+        'DeleteProvisionedConcurrencyConfig',
+        { FunctionName: 'models-none', Qualifier: '1' },
+        'ResourceNotFound.Function',
+      ],
+      ['DeleteProvisionedConcurrencyConfig', { ...noNs, Qualifier: '1' }, 'ResourceNotFound.Namespace'],
       ['ListAsyncEvents', { FunctionName: fn, Limit: 101 }, 'InvalidParameterValue.Limit'],
       ['ListAsyncEvents', { FunctionName: fn, Order: 'UP' }, 'InvalidParameterValue.Order'],
       ['ListAsyncEvents', { FunctionName: fn, Status: ['DONE'] }, 'InvalidParameterValue.Status'],
@@ -1151,6 +1277,24 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       }
       seen.set(action, (seen.get(action) ?? new Set()).add(expected));
     }
+    // A reservation below the provisioned instances; provisioned beyond what no function reserved.
+    await ok('PutProvisionedConcurrencyConfig', { ...latest, VersionProvisionedConcurrencyNum: 1 });
+    await fails(
+      'PutReservedConcurrencyConfig',
+      { FunctionName: fn, ReservedConcurrencyMem: 64 },
+      'FailedOperation.ProvisionedExceedReserved',
+    );
+    await ok('DeleteProvisionedConcurrencyConfig', latest);
+    await ok('PutReservedConcurrencyConfig', { FunctionName: 'models-hog', ReservedConcurrencyMem: 126_000 });
+    await fails(
+      'PutProvisionedConcurrencyConfig',
+      { FunctionName: 'models-big', Qualifier: '1', VersionProvisionedConcurrencyNum: 1 },
+      'FailedOperation.ProvisionedExceedAvailable',
+    );
+    await ok('DeleteReservedConcurrencyConfig', { FunctionName: 'models-hog' });
+    await ok('DeleteReservedConcurrencyConfig', { FunctionName: fn });
+    seen.get('PutReservedConcurrencyConfig')?.add('FailedOperation.ProvisionedExceedReserved');
+    seen.get('PutProvisionedConcurrencyConfig')?.add('FailedOperation.ProvisionedExceedAvailable');
     assert.deepEqual(wrong, []);
     // Codes whose cause cannot be set up cheaply here, each provoked by another test.
     const elsewhere: Readonly<Record<string, string>> = {

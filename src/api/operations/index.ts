@@ -4,6 +4,7 @@
  */
 
 export * from './async.js';
+export * from './concurrency.js';
 export * from './functions.js';
 export { invoke, tailLog } from './invoke.js';
 export * from './limits.js';

@@ -3,6 +3,7 @@
  * their parameter ranges and word their errors) and never restate them. The function definition's own
  * limits (memory, timeout, names, code size) are the registry's: `functions/validate.ts`, `functions/code.ts`.
  */
+import { ScfError } from '../../errors/index.js';
 import { DEFAULT_ALIAS, LATEST } from '../../functions/types.js';
 
 /** GetFunctionLogs: Offset + Limit must not exceed 10000. */
@@ -30,3 +31,96 @@ export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
 
 /** `$LATEST`, and `$DEFAULT`: the alias every function has (defined with the function definition). */
 export { DEFAULT_ALIAS, LATEST };
+
+// ---------------------------------------------------------------------------------------------------
+// Concurrency (Put/Get/DeleteReservedConcurrencyConfig, ...ProvisionedConcurrencyConfig)
+
+/** PutProvisionedConcurrencyConfig's ProvisionedType that scf-local runs: static provisioning. */
+export const STATIC_PROVISIONING = 'Default';
+
+/** What a function's concurrency is checked against: the platform's total and the other functions. */
+export interface ConcurrencyQuota {
+  /** MB every function together may hold (`runtime.totalConcurrencyMem`). */
+  totalMem: number;
+  /** Instances of a function without a reservation (`runtime.maxInstancesPerFunction`). */
+  maxInstancesPerFunction: number;
+  /** MB reserved by every function but the one being changed. */
+  reservedByOthers: number;
+}
+
+/** Instances `mem` MB holds of a function of `memorySize` MB. */
+export const instancesIn = (mem: number, memorySize: number): number => Math.floor(mem / memorySize);
+
+/**
+ * The most instances the function may run at once: its reservation's, else the per-function cap within
+ * what no function reserved. What its provisioned instances together may not exceed.
+ */
+export function maxInstancesOf(
+  reservedMem: number | undefined,
+  memorySize: number,
+  quota: ConcurrencyQuota,
+): number {
+  if (reservedMem !== undefined) return instancesIn(reservedMem, memorySize);
+  const unreserved = Math.max(0, quota.totalMem - quota.reservedByOthers);
+  return Math.min(quota.maxInstancesPerFunction, instancesIn(unreserved, memorySize));
+}
+
+/**
+ * A reservation of `reservedMem` MB for a function with `provisioned` instances across its versions
+ * (`provisionedMem` MB together): within what the others left (ReservedConcurrencyExceeded), and room for
+ * those instances (ProvisionedExceedReserved).
+ */
+export function checkReservation(
+  reservedMem: number,
+  fn: { provisioned: number; provisionedMem: number },
+  quota: ConcurrencyQuota,
+): void {
+  const free = quota.totalMem - quota.reservedByOthers;
+  if (reservedMem > free) {
+    throw new ScfError(
+      'ReservedConcurrencyExceeded',
+      `ReservedConcurrencyMem ${reservedMem} MB is more than the ${Math.max(0, free)} MB of concurrency no other function has reserved (of ${quota.totalMem} MB)`,
+    );
+  }
+  if (fn.provisionedMem > reservedMem) {
+    throw new ScfError(
+      'ProvisionedExceedReserved',
+      `ReservedConcurrencyMem ${reservedMem} MB leaves no room for the function's ${fn.provisioned} provisioned instances (${fn.provisionedMem} MB)`,
+    );
+  }
+}
+
+/**
+ * A function's provisioned instances across its versions (`count`, needing `mem` MB together, each of its
+ * version's memory size): within its reservation when it has one (ProvisionedExceedReserved), else within
+ * the per-function cap (ProvisionedCountExceeded) and what no function reserved (ProvisionedExceedAvailable).
+ */
+export function checkProvisioned(
+  provisioned: { count: number; mem: number },
+  reservedMem: number | undefined,
+  quota: ConcurrencyQuota,
+): void {
+  const { count, mem } = provisioned;
+  if (reservedMem !== undefined) {
+    if (mem > reservedMem) {
+      throw new ScfError(
+        'ProvisionedExceedReserved',
+        `${count} provisioned instances need ${mem} MB; the function's reserved concurrency is ${reservedMem} MB`,
+      );
+    }
+    return;
+  }
+  if (count > quota.maxInstancesPerFunction) {
+    throw new ScfError(
+      'ProvisionedCountExceeded',
+      `${count} provisioned instances across the function's versions are more than its limit of ${quota.maxInstancesPerFunction} (runtime.maxInstancesPerFunction; reserve concurrency for more)`,
+    );
+  }
+  const free = quota.totalMem - quota.reservedByOthers;
+  if (mem > free) {
+    throw new ScfError(
+      'ProvisionedExceedAvailable',
+      `${count} provisioned instances need ${mem} MB; ${Math.max(0, free)} MB of concurrency is not reserved by any function`,
+    );
+  }
+}

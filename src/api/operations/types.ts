@@ -8,6 +8,7 @@ import type { AsyncInvocations } from '../../async/invocations.js';
 import type { Config } from '../../config/index.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
 import type { FunctionDefinition, ListFunctionsInput, NamespaceDefinition } from '../../functions/types.js';
+import type { ConcurrencyReconciler } from '../../invocations/concurrency.js';
 import type { Invoker } from '../../invocations/invoker.js';
 import type { LogStore, Order, OrderBy, RetCodeFilter, StoredRecord } from '../../store/types.js';
 
@@ -30,6 +31,11 @@ export interface ActionContext {
   readonly store: LogStore;
   /** Asynchronous invocations (Invoke with InvocationType Event; ListAsyncEvents and the like). */
   readonly async: AsyncInvocations;
+  /**
+   * This node's provisioned instances (GetProvisionedConcurrencyConfig's figures); absent where no runtime
+   * applies the settings (contexts built for a protocol's tests): none are reported started.
+   */
+  readonly concurrency?: Pick<ConcurrencyReconciler, 'provisioned'>;
 }
 
 /** One of ListFunctions' `Filters`: the functions whose attribute `name` is one of `values`. */

@@ -513,11 +513,33 @@ function bind(msg: InitMessage): void {
   send({ t: 'bound' });
 }
 
+/**
+ * Loads the function's code outside any invocation (a provisioned instance) and answers `loaded`; what it
+ * prints is carried into the next invocation's log. Code that fails to load ends the process, saying why on
+ * fd 2 (the parent reports the start as failed); an invocation would fail the same way.
+ */
+async function preload(): Promise<void> {
+  const spec = init;
+  if (!spec || running) process.exit(EXIT_PROTOCOL);
+  try {
+    handlerFn ??= await loadHandler(spec);
+  } catch (err) {
+    const error = err instanceof InitFailure ? err.error : err;
+    writeSync(2, `the function's code failed to load: ${format(error)}\n`);
+    process.exit(EXIT_INIT);
+  }
+  send({ t: 'loaded' });
+}
+
 process.on('message', (raw: unknown) => {
   const msg = parseParentMessage(raw);
   if (!msg) process.exit(EXIT_PROTOCOL);
   if (msg.t === 'init') {
     bind(msg);
+    return;
+  }
+  if (msg.t === 'load') {
+    void preload();
     return;
   }
   void invoke(msg);

@@ -47,6 +47,7 @@ export function nodeLanguage(
     // Read when the process starts, by Node, libuv, OpenSSL, ICU or the C library's locale.
     startupVariable: /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|ICU_DATA)$/,
     eagerStemCells: true,
+    preloads: true,
     memoryFailure: /JavaScript heap out of memory|Reached heap limit/,
   };
 }

@@ -10,7 +10,13 @@
  * Handshake: a new process says `ready` once it listens; after `init` it says `bound`. Each is waited for
  * raced against the process's exit and a deadline.
  */
-import { type BoundFrame, type ChildFrame, parseChildFrame, type ReadyFrame } from './protocol.js';
+import {
+  type BoundFrame,
+  type ChildFrame,
+  type LoadedFrame,
+  parseChildFrame,
+  type ReadyFrame,
+} from './protocol.js';
 
 /** Longest frame line accepted: a result at SCF's 6 MB cap, JSON-escaped twice at worst, plus room. */
 export const MAX_FRAME_CHARS = 16 * 1024 * 1024;
@@ -62,7 +68,7 @@ export class FrameReader {
 }
 
 /** A frame of the handshake. */
-export type HandshakeFrame = (ReadyFrame | BoundFrame)['t'];
+export type HandshakeFrame = (ReadyFrame | BoundFrame | LoadedFrame)['t'];
 
 /** What a handshake wait needs of the process (`InstanceProcess`). */
 export interface Exiting {

@@ -182,6 +182,9 @@ export function serve(
       }
       host.init = msg;
       void handlers.bind(msg);
+    } else if (msg.t === 'load') {
+      // Never sent: the languages served here do not preload (their init is the binding).
+      process.exit(CHILD_EXIT.PROTOCOL);
     } else {
       host.begin(msg);
       handlers.invoke(msg);

@@ -14,7 +14,7 @@
 import { ScfError } from '../../errors/index.js';
 import type { MemoryWatchdog, Watched } from '../memory.js';
 import { fillSlot, RUNTIME_MOUNT } from '../sandbox/launcher.js';
-import type { FunctionRunSpec, RunRequest, RunResult } from '../types.js';
+import { DEFAULT_INIT_TIMEOUT_S, type FunctionRunSpec, type RunRequest, type RunResult } from '../types.js';
 import { InstanceProcess } from './child.js';
 import { initMessage, type PlatformFacts, spawnEnv } from './environment.js';
 import { FrameReader, Handshake, type HandshakeFrame } from './frames.js';
@@ -76,6 +76,8 @@ export class Instance implements Watched {
   #dead: Promise<void> | undefined;
   /** A protocol fault seen while the process was still being set up (acted on once it exists). */
   #earlyFault: string | undefined;
+  /** Loading the function's code ahead (`preload`): what it says on stderr is kept as at a start. */
+  #preloading = false;
   /** The code slot already holds the function's code (a fresh start fills it before spawning). */
   #slotFilled = false;
 
@@ -247,6 +249,32 @@ export class Instance implements Watched {
     });
   }
 
+  /**
+   * A started instance that runs nothing yet (provisioned ahead of demand): busy -> idle, frozen as after
+   * an invocation, or stopped when it may not be reused.
+   */
+  rest(): void {
+    if (this.#state === InstanceState.Busy && !this.#runner.running) this.#rest(false);
+  }
+
+  /**
+   * Loads the function's code ahead of its first invocation (a provisioned instance, still busy from its
+   * start), when its language can; raced against its exit and the init timeout. Rejects with InternalError
+   * (the process is then stopped) when the code fails to load: what it printed says why.
+   */
+  async preload(): Promise<void> {
+    if (!this.#opts.language.preloads || this.#state !== InstanceState.Busy || this.#runner.running) return;
+    this.#startupStderr = '';
+    this.#preloading = true;
+    try {
+      const loaded = this.#shake('loaded', (this.#fn?.initTimeout ?? DEFAULT_INIT_TIMEOUT_S) * 1000);
+      this.#proc.send({ t: 'load' });
+      await loaded;
+    } finally {
+      this.#preloading = false;
+    }
+  }
+
   /** Marks an instance handed out by the pool as running (idle -> busy). */
   take(): void {
     this.#state = InstanceState.Busy;
@@ -316,6 +344,7 @@ export class Instance implements Watched {
         return;
       case 'ready':
       case 'bound':
+      case 'loaded':
         if (!this.#handshake.receive(frame.t, this.#state === InstanceState.Starting)) {
           this.#protocolFault(`unexpected ${frame.t} frame`);
         }
@@ -333,7 +362,8 @@ export class Instance implements Watched {
 
   #onRaw(fd: 1 | 2, text: string): void {
     if (this.#runner.raw(fd, text)) return;
-    if (this.#state === InstanceState.Starting && this.#startupStderr.length < 2000) {
+    const starting = this.#state === InstanceState.Starting || this.#preloading;
+    if (starting && this.#startupStderr.length < 2000) {
       this.#startupStderr += text.slice(0, 2000);
     }
     // Otherwise raw output between invocations (a subprocess left running) belongs to no invocation and is

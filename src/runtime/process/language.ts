@@ -67,6 +67,12 @@ export interface Language {
   readonly startupVariable: RegExp;
   /** Stem cells are started with the runtime (true), or after the language's first cold start. */
   readonly eagerStemCells: boolean;
+  /**
+   * Its bootstrap loads the function's code on a `load` message (provisioned instances load it ahead of
+   * their first invocation). Without it, a provisioned instance is started and bound ahead, and its code
+   * loads in its first invocation.
+   */
+  readonly preloads?: boolean;
   /** stderr text by which the interpreter says it ran out of memory: the exit that follows is a 434. */
   readonly memoryFailure?: RegExp;
   /**

@@ -67,7 +67,16 @@ export interface InvokeMessage {
   ev: string;
 }
 
-export type ParentMessage = InitMessage | InvokeMessage;
+/**
+ * Load the function's code now, outside any invocation (a provisioned instance, started ahead of demand),
+ * then answer `loaded`. Sent only to a bound, idle instance of a language that `preloads`. What the code
+ * prints meanwhile is carried into the next invocation's log.
+ */
+export interface LoadMessage {
+  t: 'load';
+}
+
+export type ParentMessage = InitMessage | InvokeMessage | LoadMessage;
 
 /** The child is listening for IPC messages (sent once, before `init`). */
 export interface ReadyFrame {
@@ -78,6 +87,11 @@ export interface ReadyFrame {
 /** The child applied `init` (cwd, environment): it now runs that function. */
 export interface BoundFrame {
   t: 'bound';
+}
+
+/** The function's code is loaded (answer to `load`). A code that fails to load ends the process instead. */
+export interface LoadedFrame {
+  t: 'loaded';
 }
 
 /** Formatted user log text of the running invocation (prefixed lines; may end mid-line). */
@@ -112,7 +126,7 @@ export interface DoneErrorFrame extends DoneBase {
   fatal: boolean;
 }
 
-export type ChildFrame = ReadyFrame | BoundFrame | LogFrame | DoneOkFrame | DoneErrorFrame;
+export type ChildFrame = ReadyFrame | BoundFrame | LoadedFrame | LogFrame | DoneOkFrame | DoneErrorFrame;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -135,6 +149,8 @@ export function parseChildFrame(line: string): ChildFrame | undefined {
       return isNum(v['pid']) ? (v as unknown as ReadyFrame) : undefined;
     case 'bound':
       return { t: 'bound' };
+    case 'loaded':
+      return { t: 'loaded' };
     case 'done': {
       if (!isStr(v['id']) || !isNum(v['drop'])) return undefined;
       if (v['ok'] === true) return isStr(v['ret']) ? (v as unknown as DoneOkFrame) : undefined;
@@ -154,6 +170,7 @@ export function parseChildFrame(line: string): ChildFrame | undefined {
 /** Checks a message received by the child over IPC; undefined when it is not a valid message. */
 export function parseParentMessage(v: unknown): ParentMessage | undefined {
   if (!isObj(v)) return undefined;
+  if (v['t'] === 'load') return { t: 'load' };
   if (v['t'] === 'invoke') {
     return isStr(v['id']) && isStr(v['q']) && isStr(v['ev']) ? (v as unknown as InvokeMessage) : undefined;
   }

@@ -8,9 +8,10 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScfError } from '../../errors/index.js';
+import { ConcurrencyBudget } from '../concurrency.js';
 import { defaultLanguages } from '../languages.js';
 import { MemoryWatchdog } from '../memory.js';
-import { FunctionPool, type Lease } from '../pool.js';
+import { FunctionPool, type Lease, type ProvisionState } from '../pool.js';
 import type { LogFormat } from '../results.js';
 import { processlessResult } from '../results.js';
 import { probeSandbox, type SandboxMode, type SandboxNetwork, sandboxIds } from '../sandbox/detect.js';
@@ -30,8 +31,13 @@ import type { Language } from './language.js';
 import { StemCells } from './stemcells.js';
 
 export interface RuntimeOptions {
-  /** Concurrency limit of one function (`runtime.maxInstancesPerFunction`). */
+  /** Concurrency limit of one function without a reservation (`runtime.maxInstancesPerFunction`). */
   maxInstancesPerFunction: number;
+  /**
+   * MB all instances of all functions may hold at once (`runtime.totalConcurrencyMem`); reservations are
+   * carved out of it. Default: no total.
+   */
+  totalConcurrencyMem?: number;
   /** Waiting invocations per function beyond which ConcurrencyLimitReached (`runtime.maxQueuedPerFunction`). */
   maxQueuedPerFunction: number;
   /** Idle instances are stopped after this long (`runtime.idleTimeoutMs`). */
@@ -148,6 +154,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 class ProcessRuntime implements Runtime {
   readonly #opts: RuntimeOptions;
   readonly #pools = new Map<string, FunctionPool<Instance>>();
+  /** Who may start another instance: every pool draws on it (reservations, the shared rest). */
+  readonly #budget: ConcurrencyBudget;
+  /** Per pool with provisioned instances: the spec they are started from, and its version. */
+  readonly #provisioned = new Map<string, { fn: FunctionRunSpec; version: string }>();
   /** Every process not yet dead, whatever its state: what `close()` must stop. */
   readonly #all = new Set<Instance>();
   /** Process starts under way (a sandbox takes a while to set up): `close()` waits for them too. */
@@ -162,6 +172,10 @@ class ProcessRuntime implements Runtime {
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
+    this.#budget = new ConcurrencyBudget({
+      totalMem: opts.totalConcurrencyMem ?? Number.POSITIVE_INFINITY,
+      maxInstancesPerFunction: opts.maxInstancesPerFunction,
+    });
     this.#watchdog = new MemoryWatchdog(opts.memoryWatchIntervalMs ?? 25);
     const languages =
       opts.languages ??
@@ -222,14 +236,14 @@ class ProcessRuntime implements Runtime {
     if (this.#closed) throw closedError();
     const { fn } = req;
     const pool = this.#pool(fn);
-    const acquired = pool.acquire(fn.revision);
+    const acquired = pool.acquire(fn.revision, fn.memorySize);
     const lease: Lease<Instance> = acquired instanceof Promise ? await acquired : acquired;
     const startTime = Date.now();
     try {
       req.onStart?.({ startTime });
     } catch (err) {
       // The caller's callback failed: give the slot back before reporting it, or it would leak.
-      if ('spawn' in lease) pool.startFailed();
+      if ('spawn' in lease) pool.startFailed(fn.memorySize);
       else this.#afterRun(pool, lease.instance);
       throw err;
     }
@@ -243,7 +257,7 @@ class ProcessRuntime implements Runtime {
         inst = await this.#coldStart(fn, pool, lang, stemmed);
       } catch (err) {
         if (stemmed) lang?.stems.replenish();
-        pool.startFailed();
+        pool.startFailed(fn.memorySize);
         // The invocation has started (its record exists): it ends with a result, never a rejection.
         const ending = this.#closed
           ? ({ kind: 'interrupt' } as const)
@@ -279,7 +293,10 @@ class ProcessRuntime implements Runtime {
       onGone: (i) => pool.remove(i),
       onDead: (i) => {
         this.#all.delete(i);
-        if (pool.empty && this.#pools.get(poolKey(fn)) === pool) this.#pools.delete(poolKey(fn));
+        if (pool.empty && this.#pools.get(poolKey(fn)) === pool) {
+          this.#pools.delete(poolKey(fn));
+          pool.dispose();
+        }
       },
     };
     const stem = stemmed ? lang.stems.take() : undefined;
@@ -320,9 +337,12 @@ class ProcessRuntime implements Runtime {
     if (!pool) {
       pool = new FunctionPool<Instance>({
         key,
-        maxInstances: this.#opts.maxInstancesPerFunction,
+        functionKey: functionKey(fn.namespace, fn.functionName),
+        budget: this.#budget,
         maxQueued: this.#opts.maxQueuedPerFunction,
         idleTimeoutMs: this.#opts.idleTimeoutMs,
+        // Deferred: the pool reports from inside its own bookkeeping.
+        onProvisionShort: () => setImmediate(() => this.#topUp(key)),
       });
       this.#pools.set(key, pool);
     }
@@ -339,6 +359,63 @@ class ProcessRuntime implements Runtime {
       }
     }
     await Promise.all(retiring);
+  }
+
+  reserve(namespace: string, functionName: string, reservedMem: number | undefined): void {
+    this.#budget.reserve(functionKey(namespace, functionName), reservedMem);
+  }
+
+  provision(fn: FunctionRunSpec, count: number): void {
+    if (this.#closed) return;
+    const key = poolKey(fn);
+    if (count > 0) this.#provisioned.set(key, { fn, version: fn.version ?? LATEST_VERSION });
+    else this.#provisioned.delete(key);
+    const pool = count > 0 ? this.#pool(fn) : this.#pools.get(key);
+    if (!pool) return;
+    this.#startWarm(pool, fn, pool.provision(fn.revision, count, fn.memorySize));
+    if (count === 0 && pool.empty) {
+      this.#pools.delete(key);
+      pool.dispose();
+    }
+  }
+
+  provisioned(namespace: string, functionName: string): Map<string, ProvisionState> {
+    const out = new Map<string, ProvisionState>();
+    for (const [key, { fn, version }] of this.#provisioned) {
+      if (fn.namespace !== namespace || fn.functionName !== functionName) continue;
+      const state = this.#pools.get(key)?.provisionState();
+      if (state) out.set(version, state);
+    }
+    return out;
+  }
+
+  /** A provisioned instance was lost: start its replacement from the spec it was provisioned with. */
+  #topUp(key: string): void {
+    const p = this.#provisioned.get(key);
+    const pool = this.#pools.get(key);
+    if (this.#closed || !p || !pool) return;
+    this.#startWarm(pool, p.fn, pool.topUp());
+  }
+
+  /** Starts `n` provisioned instances of `fn` in slots `pool` granted; each is parked idle, ready. */
+  #startWarm(pool: FunctionPool<Instance>, fn: FunctionRunSpec, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const lang = this.#languageOf(fn.runtime, fn.type);
+      const stemmed = lang?.stems.serves(fn) === true;
+      void (async () => {
+        try {
+          if (!lang) throw new ScfError('InternalError', `no language here runs ${fn.runtime}`);
+          const inst = await this.#coldStart(fn, pool, lang, stemmed);
+          if (stemmed) lang.stems.replenish();
+          await inst.preload();
+          inst.rest();
+          pool.adoptWarm(inst);
+        } catch (err) {
+          if (stemmed) lang?.stems.replenish();
+          pool.warmStartFailed(fn.memorySize, startFailure(err));
+        }
+      })();
+    }
   }
 
   sandboxStatus(): SandboxStatus {
@@ -388,6 +465,8 @@ const poolKey = (fn: FunctionRunSpec): string =>
     ? `${fn.namespace}/${fn.functionName}`
     : `${fn.namespace}/${fn.functionName}@${fn.version}`;
 const LATEST_VERSION = '$LATEST';
+/** What every pool of one function shares in the budget, whatever its version. */
+const functionKey = (namespace: string, functionName: string): string => `${namespace}/${functionName}`;
 
 /** Words for a failed start: the error and what caused it (`spawn ... ENOENT`, a missing folder). */
 function startFailure(err: unknown): string {

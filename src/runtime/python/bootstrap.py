@@ -403,6 +403,29 @@ def invoke(msg):
     _finish({"t": "done", "id": running["id"], "ok": True, "ret": ret, "drop": running["dropped"]})
 
 
+def preload():
+    """
+    Loads the function's code outside any invocation (a provisioned instance) and answers `loaded`; what it
+    prints is kept for the next invocation's log. Code that fails to load ends the process, saying why on
+    fd 2 (the parent reports the start as failed); an invocation would fail the same way.
+    """
+    global handler_fn
+    spec = state["init"]
+    if spec is None or state["running"] is not None:
+        os._exit(EXIT_PROTOCOL)
+    if handler_fn is None:
+        try:
+            handler_fn = load_handler(spec)
+        except InitFailure as failure:
+            sys.stdout.flush()
+            os.write(2, ("the function's code failed to load: %s\n%s" % (failure.message, failure.tb_text)).encode())
+            os._exit(EXIT_INIT)
+        except SystemExit as exc:
+            sys.stdout.flush()
+            os._exit(_exit_code(exc))
+    send({"t": "loaded"})
+
+
 # ---------------------------------------------------------------------------------------------------
 # Wiring
 
@@ -478,6 +501,8 @@ def main():
                 os._exit(EXIT_PROTOCOL)
             if msg.get("t") == "init" and _valid_init(msg):
                 bind(msg)
+            elif msg.get("t") == "load":
+                preload()
             elif (
                 msg.get("t") == "invoke"
                 and isinstance(msg.get("id"), str)

@@ -39,5 +39,6 @@ export function pythonLanguage(opts: { binary?: string | undefined } = {}): Lang
     command: (runtimeDir) => [binary, '-B', '-s', `${runtimeDir}/python/bootstrap.py`],
     startupVariable: /^(PYTHON|LC_)|^(LANG|LANGUAGE|OPENSSL_CONF|SSL_CERT_FILE|SSL_CERT_DIR)$/,
     eagerStemCells: false,
+    preloads: true,
   };
 }

@@ -34,6 +34,9 @@ async function setup(t: Parameters<typeof tempDir>[0], behaviour: Behaviour) {
   const runtime = {
     invoke: behaviour,
     retire: async () => {},
+    reserve: () => {},
+    provision: () => {},
+    provisioned: () => new Map(),
     sandboxStatus: () => ({ isolated: false, reason: 'a stand-in runtime' }),
     ranOn: () => undefined,
     stats: () => ({ instances: 0, busy: 0, queued: 0 }),

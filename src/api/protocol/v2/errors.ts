@@ -24,6 +24,11 @@ export const V2_CODES: Readonly<Record<ErrorCode, readonly [code: number, codeDe
   FunctionInUse: [4000, 'ResourceInUse'],
   NamespaceInUse: [4000, 'ResourceInUse'],
   ConcurrencyLimitReached: [4400, 'LimitExceeded'],
+  // Never answered by v2 (the legacy API has no concurrency actions); spelled as its other limits are.
+  ReservedConcurrencyExceeded: [4400, 'LimitExceeded'],
+  ProvisionedExceedReserved: [4000, 'FailedOperation'],
+  ProvisionedExceedAvailable: [4000, 'FailedOperation'],
+  ProvisionedCountExceeded: [4400, 'LimitExceeded'],
   UnsupportedOperation: [4000, 'UnsupportedOperation'],
   LayerNotFound: [5000, 'ResourceNotFound'],
   TriggerNotFound: [5000, 'ResourceNotFound'],

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import * as ops from '../../operations/index.js';
 import type { ActionContext } from '../../operations/types.js';
 import * as asyncMap from './async.js';
+import * as conc from './concurrency.js';
 import type { MappingEnv } from './mapping.js';
 import * as map from './mapping.js';
 import type { Json } from './params.js';
@@ -320,6 +321,62 @@ export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
         ),
     }),
   ],
+  [
+    'PutReservedConcurrencyConfig',
+    action({
+      params: conc.PUT_RESERVED,
+      run: async (p, { ctx }) => {
+        await ops.putReservedConcurrency(ctx, conc.putReservedInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'GetReservedConcurrencyConfig',
+    action({
+      params: conc.RESERVED_REF,
+      run: async (p, { ctx }) =>
+        conc.getReservedResponse(await ops.getReservedConcurrency(ctx, map.functionRefInput(p))),
+    }),
+  ],
+  [
+    'DeleteReservedConcurrencyConfig',
+    action({
+      params: conc.RESERVED_REF,
+      run: async (p, { ctx }) => {
+        await ops.deleteReservedConcurrency(ctx, map.functionRefInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'PutProvisionedConcurrencyConfig',
+    action({
+      params: conc.PUT_PROVISIONED,
+      run: async (p, { ctx }) => {
+        await ops.putProvisionedConcurrency(ctx, conc.putProvisionedInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'GetProvisionedConcurrencyConfig',
+    action({
+      params: conc.GET_PROVISIONED,
+      run: async (p, { ctx }) =>
+        conc.getProvisionedResponse(await ops.getProvisionedConcurrency(ctx, conc.getProvisionedInput(p))),
+    }),
+  ],
+  [
+    'DeleteProvisionedConcurrencyConfig',
+    action({
+      params: conc.DELETE_PROVISIONED,
+      run: async (p, { ctx }) => {
+        await ops.deleteProvisionedConcurrency(ctx, conc.deleteProvisionedInput(p));
+        return done();
+      },
+    }),
+  ],
 ]);
 
 /** Runs one 3.0 action over its parameters. */
@@ -336,7 +393,9 @@ export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([
   'GetFunction',
   'GetFunctionEventInvokeConfig',
   'GetFunctionLogs',
+  'GetProvisionedConcurrencyConfig',
   'GetRequestStatus',
+  'GetReservedConcurrencyConfig',
   'ListAsyncEvents',
   'ListFunctions',
   'ListNamespaces',
@@ -356,22 +415,16 @@ export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'UpdateNamespace',
   'GetLayerVersion',
   'CopyFunction',
-  'GetProvisionedConcurrencyConfig',
   'PublishLayerVersion',
   'ListCustomDomains',
-  'DeleteProvisionedConcurrencyConfig',
   'DeleteLayerVersion',
   'PutTotalConcurrencyConfig',
-  'PutProvisionedConcurrencyConfig',
   'DeleteCustomDomain',
   'ListLayers',
   'ListLayerVersions',
   'CreateCustomDomain',
-  'PutReservedConcurrencyConfig',
   'GetAccount',
-  'DeleteReservedConcurrencyConfig',
   'GetFunctionAddress',
-  'GetReservedConcurrencyConfig',
   'GetCustomDomain',
   'UpdateCustomDomain',
 ]);

@@ -362,6 +362,52 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace', 'ResourceNotFound.Version'],
     local: { 'ResourceNotFound.Alias': NO_ALIAS },
   },
+  PutReservedConcurrencyConfig: {
+    scf: [
+      'FailedOperation.ProvisionedExceedReserved',
+      'LimitExceeded.FunctionReservedConcurrencyMemory',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+    ],
+    local: {
+      'InvalidParameterValue.ReservedConcurrencyMem':
+        'a ReservedConcurrencyMem that is not a whole number of MB, 0 or more',
+    },
+  },
+  GetReservedConcurrencyConfig: { scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace'] },
+  DeleteReservedConcurrencyConfig: { scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace'] },
+  PutProvisionedConcurrencyConfig: {
+    scf: [
+      'FailedOperation.ProvisionedExceedAvailable',
+      'FailedOperation.ProvisionedExceedReserved',
+      'InvalidParameterValue.ProvisionType',
+      'InvalidParameterValue.Qualifier',
+      'LimitExceeded.FunctionTotalProvisionedConcurrencyNum',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Version',
+    ],
+    local: {
+      'InvalidParameterValue.VersionProvisionedConcurrencyNum':
+        'a VersionProvisionedConcurrencyNum below 1 (DeleteProvisionedConcurrencyConfig removes one)',
+    },
+  },
+  GetProvisionedConcurrencyConfig: {
+    scf: [
+      'InvalidParameterValue.Qualifier',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Version',
+    ],
+  },
+  DeleteProvisionedConcurrencyConfig: {
+    scf: [
+      'InvalidParameterValue.Qualifier',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Version',
+    ],
+  },
 };
 
 /** True when `action` may answer `code`: the common codes, or its row. */

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { endWhenOutputCloses } from './closed-output.js';
+import { registerAliases } from './commands/aliases.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDev } from './commands/dev.js';
 import { registerFunctions } from './commands/functions.js';
@@ -15,6 +16,7 @@ import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNamespaces } from './commands/namespaces.js';
 import { registerTriggers } from './commands/triggers.js';
+import { registerVersions } from './commands/versions.js';
 import { addGlobalOptions, type CliContext } from './context.js';
 import { readCliEnvironment } from './env.js';
 import { describeError } from './report.js';
@@ -43,6 +45,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerFunctions(program, ctx);
   registerNamespaces(program, ctx);
   registerTriggers(program, ctx);
+  registerVersions(program, ctx);
+  registerAliases(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   program.addHelpText(
     'after',

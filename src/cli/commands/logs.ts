@@ -8,8 +8,8 @@
  * records of a deleted function (GetFunctionLogs refuses its name, as SCF's does) and an invocation named
  * by part of its request id.
  *
- * Why one file of ~590 lines: one command whose two modes (a query, and `--follow`) take the same flags and
- * must agree on what each means (status, keyword, request id, time window, function, namespace); kept
+ * Why one file of ~660 lines: one command whose two modes (a query, and `--follow`) take the same flags and
+ * must agree on what each means (status, keyword, request id, time window, function, namespace, qualifier); kept
  * together, every flag's reading in both modes is in one place. The shared pieces that are not the
  * command's own already live apart (`../lookup.ts`, `../tail.ts`, `../format.ts`, `../live-log.ts`).
  */

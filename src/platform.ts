@@ -348,7 +348,11 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
       extract: config.functions,
       onChange: (ns, name) => {
         // Retiring waits for running invocations; nothing awaits it here, and it cannot fail the change.
-        void platform?.runtime.retire(ns, name).catch(() => {});
+        // A published version never changes: its instances stay while it exists.
+        const kept = functions?.has(name, ns)
+          ? new Set(functions.get(name, ns).versions.map((v) => v.version))
+          : new Set<string>();
+        void platform?.runtime.retire(ns, name, kept).catch(() => {});
         // Its timer triggers may have changed (or it is gone): rescheduled from now. Never throws.
         platform?.timers.changed(ns, name);
       },

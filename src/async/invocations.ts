@@ -223,7 +223,10 @@ export class AsyncInvocations {
     } catch (err) {
       const e = toScfError(err);
       // Refused before it started: nothing ran, and the attempt keeps its retryNum.
-      if (e.code === 'FunctionNotFound') return { status: 'FAILED', endTime: Date.now() };
+      // Gone since it was accepted (the function, or the version or alias it names): it never can run.
+      if (e.code === 'FunctionNotFound' || e.code === 'VersionNotFound' || e.code === 'AliasNotFound') {
+        return { status: 'FAILED', endTime: Date.now() };
+      }
       const delay = e.code === 'StoreUnavailable' ? this.#o.pollMs : THROTTLE_DELAY_MS;
       if (e.code !== 'ConcurrencyLimitReached')
         this.#d.onError(e, `async: event ${ev.requestId} not started`);

@@ -53,6 +53,13 @@ export const ERROR_CODES = {
   },
   TriggerNotFound: { user: true, doc: 'The function has no trigger of that name and type.' },
   TriggerInUse: { user: true, doc: 'The function already has a trigger of that name and type.' },
+  VersionNotFound: { user: true, doc: 'The function has no published version of that number.' },
+  AliasNotFound: { user: true, doc: 'The function has no alias of that name.' },
+  AliasInUse: { user: true, doc: 'The function already has an alias of that name.' },
+  VersionInUse: {
+    user: true,
+    doc: 'The version cannot be deleted: an alias routes invocations to it (move the alias first).',
+  },
   AsyncEventNotFound: { user: true, doc: 'No asynchronous event has that request id (or it was pruned).' },
   AsyncEventFinal: {
     user: true,

@@ -35,6 +35,12 @@ export const RULE = {
   cloudTrigger: 'cloudTrigger',
   /** An InitTimeout outside SCF's range; detail `{max}`. */
   initTimeoutRange: 'initTimeoutRange',
+  /** An alias names a version the function does not have. */
+  aliasVersion: 'aliasVersion',
+  /** DeleteFunction names a version (Qualifier) the function does not have. */
+  deleteVersion: 'deleteVersion',
+  /** An alias's weights are not one other version with a weight in (0, 1). */
+  aliasWeights: 'aliasWeights',
 } as const;
 
 export type Rule = (typeof RULE)[keyof typeof RULE];

@@ -29,8 +29,11 @@ export class CodeCache {
   readonly #extract: ExtractLimits;
   /** Extracted revision folder -> invocations holding it. */
   readonly #holds = new Map<string, number>();
-  /** Function folder -> its current revision, once `retireOlderRevisions` has said it. */
-  readonly #current = new Map<string, number>();
+  /**
+   * Function folder -> the revisions it runs (the current one and its published versions' ones), once
+   * `retireOlderRevisions` has said them.
+   */
+  readonly #current = new Map<string, ReadonlySet<number>>();
 
   /** Creates `root` if missing; code is extracted within `extract`'s caps. */
   constructor(root: string, extract: ExtractLimits) {
@@ -146,22 +149,24 @@ export class CodeCache {
       }
       this.#holds.delete(code);
       const current = this.#current.get(this.#fnDir(def.namespace, def.functionName));
-      if (current !== undefined && current !== def.revision) rmSync(code, { recursive: true, force: true });
+      if (current !== undefined && !current.has(def.revision)) rmSync(code, { recursive: true, force: true });
     };
   }
 
   /**
    * `def`'s revision is now the function's current one: every other extracted revision that no invocation
-   * holds is removed (a held one goes at its last release). Called in the same tick as the definition is
-   * switched, so no invocation can take a hold on a revision between its being superseded and removed.
+   * holds and none of its published versions runs is removed (a held one goes at its last release). Called
+   * in the same tick as the definition is switched, so no invocation can take a hold on a revision between
+   * its being superseded and removed.
    */
   retireOlderRevisions(def: FunctionDefinition): void {
     const dir = this.#fnDir(def.namespace, def.functionName);
-    this.#current.set(dir, def.revision);
+    const kept = new Set([def.revision, ...def.versions.map((v) => v.function.revision)]);
+    this.#current.set(dir, kept);
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir)) {
       const m = /^code-r(\d+)$/.exec(entry);
-      if (!m || Number(m[1]) === def.revision) continue;
+      if (!m || kept.has(Number(m[1]))) continue;
       const code = join(dir, entry);
       if (!this.#holds.has(code)) rmSync(code, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 /**
  * The file catalog's files under `<dataDir>/functions/`: `<namespace>/namespace.json`, and per function
- * `<namespace>/<function>/function.json` and `code.zip` (the package as deployed). JSON and zips are
+ * `<namespace>/<function>/function.json` and `code.zip` (the package as deployed), and the packages of its
+ * published versions whose code differs from it, `code-<sha256>.zip`. JSON and zips are
  * written atomically (write to a unique temporary name + rename). No rules here: the registry validates
  * before anything is written. The extracted code (`code-r<revision>/`) lives in the same folders but is the
  * code cache's (`code-cache.ts`).
@@ -8,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from './code.js';
 import { withSettingDefaults } from './settings.js';
 import type { FunctionDefinition, NamespaceDefinition } from './types.js';
 
@@ -78,8 +80,22 @@ export class FunctionFiles {
   saveFunction(def: FunctionDefinition, zip?: Uint8Array): void {
     const dir = this.#fnDir(def.namespace, def.functionName);
     mkdirSync(dir, { recursive: true });
+    // A published version's package is kept apart before `code.zip` can be replaced: the version runs it
+    // for as long as it exists.
+    const versionShas = new Set(def.versions.map((v) => v.function.codeSha256));
+    const missing = [...versionShas].filter((sha) => !existsSync(join(dir, `code-${sha}.zip`)));
+    if (missing.length > 0) {
+      const current = this.readCode(def.namespace, def.functionName);
+      const sha = current ? sha256Hex(current) : undefined;
+      if (current && sha && missing.includes(sha)) writeAtomic(join(dir, `code-${sha}.zip`), current);
+    }
     if (zip) writeAtomic(join(dir, 'code.zip'), zip);
     writeAtomic(join(dir, 'function.json'), JSON.stringify(def, null, 2));
+    // Packages of versions deleted since go.
+    for (const entry of readdirSync(dir)) {
+      const m = /^code-([0-9a-f]{64})\.zip$/.exec(entry);
+      if (m?.[1] && !versionShas.has(m[1])) rmSync(join(dir, entry), { force: true });
+    }
   }
 
   /** Removes a function's folder: its definition, package and every extracted revision. */
@@ -87,9 +103,13 @@ export class FunctionFiles {
     rmSync(this.#fnDir(namespace, functionName), { recursive: true, force: true });
   }
 
-  /** The zip package as deployed, or undefined when there is none. */
-  readCode(namespace: string, functionName: string): Buffer | undefined {
-    const path = join(this.#fnDir(namespace, functionName), 'code.zip');
+  /**
+   * The zip package as deployed, or (with `sha256`) a published version's package kept apart; undefined
+   * when there is none.
+   */
+  readCode(namespace: string, functionName: string, sha256?: string): Buffer | undefined {
+    const name = sha256 === undefined ? 'code.zip' : `code-${sha256}.zip`;
+    const path = join(this.#fnDir(namespace, functionName), name);
     try {
       return readFileSync(path);
     } catch (err) {

@@ -47,13 +47,16 @@ import {
 } from './errors.js';
 import { DEFAULT_ATTRIBUTES, type FunctionSettings, withSettingDefaults } from './settings.js';
 import {
+  type AliasDefinition,
   type CreateFunctionInput,
+  DEFAULT_ALIAS,
   DEFAULT_NAMESPACE,
   type FunctionDefinition,
   type FunctionRef,
   type ListFunctionsInput,
   type ListFunctionsOutput,
   type NamespaceDefinition,
+  type PublishedVersion,
   type UpdateFunctionCodeInput,
   type UpdateFunctionConfigurationInput,
 } from './types.js';
@@ -72,6 +75,19 @@ import {
   validateRuntime,
   validateTimeout,
 } from './validate.js';
+import {
+  type AliasInput,
+  aliasesRoutingTo,
+  aliasNotFound,
+  findAlias,
+  findVersion,
+  nextVersion,
+  planAlias,
+  resolveRead,
+  resolveRun,
+  validateAliasName,
+  versionView,
+} from './versions.js';
 
 export interface FunctionRegistryOptions {
   /** Called after a function's code or configuration changed, or it was deleted. Must not throw. */
@@ -107,6 +123,12 @@ const MAX_ATTEMPTS = 20;
 
 const key = (ns: string, name: string): string => `${ns}/${name}`;
 const keyOf = (f: { namespace: string; functionName: string }): string => key(f.namespace, f.functionName);
+
+/** `def` and the views of its published versions (whose code must be in place too). */
+const withVersionViews = (def: FunctionDefinition): FunctionDefinition[] => [
+  def,
+  ...def.versions.map((v) => versionView(def, v)),
+];
 
 /** `open()`'s own way in: a registry on a shared catalog is empty until opened. */
 const OPENING: unique symbol = Symbol('opening');
@@ -157,7 +179,10 @@ export class FunctionRegistry {
     if (this.#catalog.kind === 'local') {
       const { namespaces, functions } = this.#catalog.load();
       for (const ns of namespaces) this.#namespaces.set(ns.name, ns);
-      for (const def of functions) this.#functions.set(keyOf(def), def);
+      for (const def of functions) {
+        this.#functions.set(keyOf(def), def);
+        this.#restoreVersionCode(this.#catalog, def);
+      }
       if (!this.#namespaces.has(DEFAULT_NAMESPACE))
         this.createNamespace(DEFAULT_NAMESPACE, 'default namespace');
     }
@@ -204,6 +229,23 @@ export class FunctionRegistry {
       }
     }
     catalog.watch(() => this.#wake());
+  }
+
+  /**
+   * File catalog, at load: a published version whose extracted code is missing (removed by hand, or by a
+   * version of scf-local before versions existed) gets it back from its package, so it can run.
+   */
+  #restoreVersionCode(catalog: LocalCatalog, def: FunctionDefinition): void {
+    for (const view of withVersionViews(def).slice(1)) {
+      if (this.#code.has(view)) continue;
+      const zip = catalog.fetchCodeSync(view);
+      if (!zip) continue;
+      try {
+        this.#code.install(view, this.#code.stage(zip));
+      } catch (err) {
+        this.#onBackgroundError(toScfError(err));
+      }
+    }
   }
 
   /**
@@ -277,8 +319,9 @@ export class FunctionRegistry {
       const staged = new Map<string, StagedCode>();
       let superseded = false;
       try {
-        for (const def of changes.changed) {
+        for (const def of changes.changed.flatMap(withVersionViews)) {
           if (this.#code.has(def) || this.#ownStaged.has(`${keyOf(def)}@${def.revision}`)) continue;
+          if (staged.has(`${keyOf(def)}@${def.revision}`)) continue;
           const zip = await catalog.fetchCode(def);
           if (!zip) {
             // Changed again since `changes` was read: read again.
@@ -286,7 +329,7 @@ export class FunctionRegistry {
             break;
           }
           try {
-            staged.set(keyOf(def), await this.#code.stageOffThread(zip));
+            staged.set(`${keyOf(def)}@${def.revision}`, await this.#code.stageOffThread(zip));
           } catch (err) {
             const e = toScfError(err);
             if (!e.isUserError) throw e;
@@ -325,8 +368,13 @@ export class FunctionRegistry {
     for (const ns of changes.namespaces) this.#namespaces.set(ns.name, ns);
     for (const def of changes.changed) {
       const own = `${keyOf(def)}@${def.revision}`;
-      const code = staged.get(keyOf(def)) ?? this.#ownStaged.get(own);
+      const code = staged.get(own) ?? this.#ownStaged.get(own);
       this.#ownStaged.delete(own);
+      // Its versions' code first (a version published on another node, or this node's cache is new).
+      for (const view of withVersionViews(def).slice(1)) {
+        const v = staged.get(`${keyOf(view)}@${view.revision}`);
+        if (v) this.#code.install(view, v);
+      }
       this.#applyFunction(def, code);
       changed.push(def);
     }
@@ -535,6 +583,29 @@ export class FunctionRegistry {
   /** True if the function exists. */
   has(functionName: string, namespace?: string): boolean {
     return this.#functions.has(key(namespace ?? DEFAULT_NAMESPACE, functionName));
+  }
+
+  /**
+   * What an invocation with `qualifier` runs (absent: `$LATEST`; an alias picks one of its versions by
+   * weight): the definition (a published version's view) and the version's name. FunctionNotFound,
+   * VersionNotFound, AliasNotFound.
+   */
+  resolve(
+    functionName: string,
+    namespace: string | undefined,
+    qualifier: string | undefined,
+    random?: () => number,
+  ): { def: FunctionDefinition; version: string } {
+    return resolveRun(this.get(functionName, namespace), qualifier, random);
+  }
+
+  /** The definition `qualifier` names for reading (GetFunction): a version, or an alias's primary one. */
+  getQualified(
+    functionName: string,
+    namespace: string | undefined,
+    qualifier: string | undefined,
+  ): { def: FunctionDefinition; version: string } {
+    return resolveRead(this.get(functionName, namespace), qualifier);
   }
 
   /**
@@ -765,6 +836,94 @@ export class FunctionRegistry {
         revision: prev.revision + 1,
       };
       return { write: { op: 'updateFunction', def, expectRevision: prev.revision }, carry: prev };
+    });
+  }
+
+  /**
+   * A change of the function's versions or aliases: like `updateSettingsAsync`, but what the function is
+   * (its ModTime) does not change.
+   */
+  #versioningChange(
+    ref: FunctionRef,
+    change: (prev: FunctionDefinition) => Partial<FunctionSettings>,
+  ): Promise<FunctionDefinition> {
+    return this.#changeAsync(ref, () => {
+      const prev = this.get(ref.functionName, ref.namespace);
+      const def: FunctionDefinition = { ...prev, ...change(prev), revision: prev.revision + 1 };
+      return { write: { op: 'updateFunction', def, expectRevision: prev.revision }, carry: prev };
+    });
+  }
+
+  /** Publishes `$LATEST` as it is now as the next version (PublishVersion). */
+  async publishVersionAsync(ref: FunctionRef, description = ''): Promise<PublishedVersion> {
+    let published: PublishedVersion | undefined;
+    const def = await this.#versioningChange(ref, (prev) => {
+      published = nextVersion(prev, description, this.#now());
+      return { versions: [...prev.versions, published], lastVersion: prev.lastVersion + 1 };
+    });
+    // As stored (a shared catalog may have numbered the revisions).
+    return findVersion(def, published?.version ?? '') ?? (published as PublishedVersion);
+  }
+
+  /**
+   * Deletes one published version (DeleteFunction with a Qualifier): VersionNotFound, or VersionInUse while
+   * an alias routes to it. Its records stay.
+   */
+  async deleteVersionAsync(ref: FunctionRef, version: string): Promise<void> {
+    await this.#versioningChange(ref, (prev) => {
+      if (!findVersion(prev, version)) {
+        throw new ScfError(
+          'VersionNotFound',
+          `function ${prev.functionName} in namespace ${prev.namespace} has no version ${version}`,
+          { rule: RULE.deleteVersion },
+        );
+      }
+      const routing = aliasesRoutingTo(prev, version);
+      if (routing.length > 0) {
+        throw new ScfError(
+          'VersionInUse',
+          `version ${version} of ${prev.functionName} cannot be deleted: alias ${routing.map((a) => a.name).join(', ')} routes to it`,
+        );
+      }
+      return { versions: prev.versions.filter((v) => v.version !== version) };
+    });
+  }
+
+  /** Creates an alias (CreateAlias): AliasInUse if the name is taken (`$DEFAULT` always is). */
+  async createAliasAsync(ref: FunctionRef, input: AliasInput): Promise<AliasDefinition> {
+    const def = await this.#versioningChange(ref, (prev) => {
+      if (findAlias(prev, input.name)) {
+        throw new ScfError('AliasInUse', `function ${prev.functionName} already has an alias ${input.name}`);
+      }
+      return { aliases: [...prev.aliases, planAlias(prev, input, this.#now())] };
+    });
+    return findAlias(def, input.name) as AliasDefinition;
+  }
+
+  /** Changes an alias (UpdateAlias); `$DEFAULT` is stored the first time it is changed. AliasNotFound. */
+  async updateAliasAsync(ref: FunctionRef, input: AliasInput): Promise<AliasDefinition> {
+    validateAliasName(input.name);
+    const def = await this.#versioningChange(ref, (prev) => {
+      const current = findAlias(prev, input.name);
+      if (!current) throw aliasNotFound(prev, input.name);
+      const next = planAlias(prev, input, this.#now(), current);
+      const others = prev.aliases.filter((a) => a.name !== input.name);
+      const at = prev.aliases.findIndex((a) => a.name === input.name);
+      const aliases =
+        at < 0 ? [...others, next] : prev.aliases.map((a) => (a.name === input.name ? next : a));
+      return { aliases };
+    });
+    return findAlias(def, input.name) as AliasDefinition;
+  }
+
+  /** Deletes an alias (DeleteAlias): AliasNotFound; `$DEFAULT` cannot be deleted. */
+  async deleteAliasAsync(ref: FunctionRef, name: string): Promise<void> {
+    await this.#versioningChange(ref, (prev) => {
+      if (name === DEFAULT_ALIAS) {
+        throw new ScfError('UnsupportedOperation', `the ${DEFAULT_ALIAS} alias cannot be deleted`);
+      }
+      if (!prev.aliases.some((a) => a.name === name)) throw aliasNotFound(prev, name);
+      return { aliases: prev.aliases.filter((a) => a.name !== name) };
     });
   }
 

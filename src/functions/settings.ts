@@ -6,7 +6,10 @@
 import { type AsyncInvokeConfig, DEFAULT_ASYNC_CONFIG } from '../triggers/types.js';
 import type { FunctionAttributes, FunctionDefinition } from './types.js';
 
-export type FunctionSettings = Pick<FunctionDefinition, 'type' | 'triggers' | 'asyncConfig' | 'attributes'>;
+export type FunctionSettings = Pick<
+  FunctionDefinition,
+  'type' | 'triggers' | 'asyncConfig' | 'attributes' | 'versions' | 'lastVersion' | 'aliases'
+>;
 
 /** SCF's defaults: no tags, role, VPC; InitTimeout 65 s; public network on. */
 export const DEFAULT_ATTRIBUTES: FunctionAttributes = Object.freeze({
@@ -32,10 +35,21 @@ export function withSettingDefaults(stored: Partial<FunctionSettings> | undefine
     triggers: stored?.triggers ?? [],
     asyncConfig,
     attributes: { ...DEFAULT_ATTRIBUTES, ...(stored?.attributes ?? {}) },
+    versions: stored?.versions ?? [],
+    lastVersion: stored?.lastVersion ?? 0,
+    aliases: stored?.aliases ?? [],
   };
 }
 
 /** The settings of `def`, as stored. */
 export function settingsOf(def: FunctionDefinition): FunctionSettings {
-  return { type: def.type, triggers: def.triggers, asyncConfig: def.asyncConfig, attributes: def.attributes };
+  return {
+    type: def.type,
+    triggers: def.triggers,
+    asyncConfig: def.asyncConfig,
+    attributes: def.attributes,
+    versions: def.versions,
+    lastVersion: def.lastVersion,
+    aliases: def.aliases,
+  };
 }

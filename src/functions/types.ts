@@ -39,6 +39,56 @@ export interface FunctionDefinition {
   asyncConfig: AsyncInvokeConfig;
   /** SCF settings stored and returned as given; only `initTimeout` changes what runs (see `settings.ts`). */
   attributes: FunctionAttributes;
+  /** Its published versions, oldest first (PublishVersion). */
+  versions: PublishedVersion[];
+  /** The number of the last version published (0: none yet); numbers are never reused. */
+  lastVersion: number;
+  /** Its aliases, in creation order (CreateAlias); `$DEFAULT` is implicit until one is stored. */
+  aliases: AliasDefinition[];
+}
+
+/** What runs: the parts of a definition a published version freezes. */
+export type VersionSnapshot = Pick<
+  FunctionDefinition,
+  | 'handler'
+  | 'runtime'
+  | 'memorySize'
+  | 'timeout'
+  | 'description'
+  | 'environment'
+  | 'codeSize'
+  | 'codeSha256'
+  | 'revision'
+  | 'type'
+  | 'attributes'
+>;
+
+/**
+ * A published version: the function's code and configuration as they were when it was published, never
+ * changed after. `function.revision` is the revision it was published from: it names the version's code
+ * (the extracted folder and the stored package, both kept as long as the version exists).
+ */
+export interface PublishedVersion {
+  /** `1`, `2`, ... */
+  version: string;
+  /** PublishVersion's Description. */
+  description: string;
+  /** Epoch ms. */
+  addTime: number;
+  modTime: number;
+  function: VersionSnapshot;
+}
+
+/** An alias: a name that routes to one version, or splits traffic between two by weight. */
+export interface AliasDefinition {
+  name: string;
+  /** The primary version (`$LATEST` or a published number). */
+  functionVersion: string;
+  description: string;
+  /** At most one other version with the share of invocations (0–1) it takes from the primary. */
+  additionalVersionWeights: { version: string; weight: number }[];
+  addTime: number;
+  modTime: number;
 }
 
 /**
@@ -110,6 +160,8 @@ export interface CreateFunctionInput extends FunctionRef, FunctionConfiguration 
 export interface UpdateFunctionCodeInput extends FunctionRef {
   handler?: string;
   code: CodeInput;
+  /** Publish the updated function as the next version (UpdateFunctionCode's `Publish`). */
+  publish?: boolean;
 }
 
 export interface UpdateFunctionConfigurationInput extends FunctionRef, FunctionConfiguration {}
@@ -135,5 +187,7 @@ export interface ListFunctionsOutput {
 
 export const DEFAULT_NAMESPACE = 'default';
 
-/** The one version scf-local functions have (SCF's name for the editable head). */
+/** SCF's name for the editable head of a function. */
 export const LATEST = '$LATEST';
+/** The alias every function has; it routes to `$LATEST` until it is updated. */
+export const DEFAULT_ALIAS = '$DEFAULT';

@@ -7,7 +7,7 @@
  */
 import { type ScfError, toScfError } from '../errors/index.js';
 import type { FunctionRegistry } from '../functions/registry.js';
-import { type FunctionDefinition, LATEST } from '../functions/types.js';
+import type { FunctionDefinition } from '../functions/types.js';
 import { stderrReport } from '../logger/index.js';
 import { processlessResult } from '../runtime/results.js';
 import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
@@ -18,7 +18,7 @@ import { uuidv7 } from './request-id.js';
 export interface InvokeRequest {
   functionName: string;
   namespace?: string;
-  /** `$LATEST` (default). */
+  /** `$LATEST` (default), a published version, or an alias (`$DEFAULT` included). */
   qualifier?: string;
   /** The event as JSON text. */
   event: string;
@@ -129,11 +129,12 @@ export class Invoker {
     return this.#deps.runtime.ranOn(runtime);
   }
 
-  #spec(def: FunctionDefinition, codeDir: string): FunctionRunSpec {
+  #spec(def: FunctionDefinition, codeDir: string, version: string): FunctionRunSpec {
     return {
       namespace: def.namespace,
       functionName: def.functionName,
       revision: def.revision,
+      version,
       handler: def.handler,
       runtime: def.runtime,
       type: def.type,
@@ -157,13 +158,18 @@ export class Invoker {
     // A function deployed through another node of a shared catalog is seen here (StoreUnavailable while
     // the database is away).
     await this.#deps.functions.sync();
-    const def = this.#deps.functions.get(req.functionName, req.namespace);
+    // The Qualifier names `$LATEST`, a published version or an alias (which picks one of its versions):
+    // the record carries the version that ran.
+    const { def, version: qualifier } = this.#deps.functions.resolve(
+      req.functionName,
+      req.namespace,
+      req.qualifier,
+    );
     // Taken in the same tick as the definition is read, released when the runtime is done: the
     // invocation runs this revision's code whole, however often the function is updated meanwhile.
     const code = this.#deps.functions.holdCode(def);
     const requestId = req.requestId ?? uuidv7();
     const retryNum = req.retryNum ?? 0;
-    const qualifier = req.qualifier ?? LATEST;
     const { writer } = this.#deps;
     /** Set by onStart: from then on the invocation has a record, which must end final. */
     let startTime: number | undefined;
@@ -191,7 +197,7 @@ export class Invoker {
     };
 
     const runRequest: RunRequest = {
-      fn: this.#spec(def, code.codeDir),
+      fn: this.#spec(def, code.codeDir, qualifier),
       requestId,
       qualifier,
       event: req.event,
@@ -255,7 +261,7 @@ export class Invoker {
           // the runtime contract): nothing ran and no record was begun, so the caller gets the coded error.
           if (startTime === undefined) throw e;
           // After onStart a running record exists: it must end final, whatever the runtime did.
-          return this.#failedStart(def, code.codeDir, { requestId, startTime, err: e });
+          return this.#failedStart(def, code.codeDir, { requestId, qualifier, startTime, err: e });
         },
       )
       .then(async (result) => {
@@ -299,14 +305,19 @@ export class Invoker {
   #failedStart(
     def: FunctionDefinition,
     codeDir: string,
-    { requestId, startTime, err }: { requestId: string; startTime: number; err: ScfError },
+    {
+      requestId,
+      qualifier,
+      startTime,
+      err,
+    }: { requestId: string; qualifier: string; startTime: number; err: ScfError },
   ): RunResult {
     const cause = err.cause instanceof Error ? err.cause.message : undefined;
     // Formatting only (the code decides nothing on it): the runtime's own wording often says "... failed
     // to start: <why>" already, which would read twice after this record's fixed prefix.
     const detail = err.message.replace(/^.*?failed to start: /, '');
     const why = `${detail}${cause && !detail.includes(cause) ? `: ${cause}` : ''}`;
-    const req = { fn: this.#spec(def, codeDir), requestId, qualifier: LATEST, event: '' };
+    const req = { fn: this.#spec(def, codeDir, qualifier), requestId, qualifier, event: '' };
     return processlessResult(
       req,
       startTime,

@@ -38,6 +38,11 @@ export interface FunctionRunSpec {
   functionName: string;
   /** Changes whenever code or configuration changes; instances of an older revision are not reused. */
   revision: number;
+  /**
+   * The version this is (`$LATEST`, or a published version's number; default `$LATEST`): each version has
+   * its own instances and limits, so publishing or changing `$LATEST` leaves a version's warm instances be.
+   */
+  version?: string;
   /** `file.export`, e.g. `index.main_handler`. */
   handler: string;
   /** SCF runtime name, e.g. `Nodejs18.15`, `Python3.9`, `CustomRuntime` (see `languages.ts`). */
@@ -117,7 +122,11 @@ export interface Runtime {
    */
   ranOn(runtime: string): string | undefined;
   sandboxStatus(): SandboxStatus;
-  retire(namespace: string, functionName: string): Promise<void>;
+  /**
+   * Retires the instances of the function's `$LATEST`, and of each published version not in
+   * `keepVersions` (default: none kept; a version never changes, so only a deleted one needs retiring).
+   */
+  retire(namespace: string, functionName: string, keepVersions?: ReadonlySet<string>): Promise<void>;
   stats(): RuntimeStats;
   close(): Promise<void>;
 }

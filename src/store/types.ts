@@ -84,6 +84,8 @@ export interface LogQuery {
   namespace?: string;
   functionName?: string;
   qualifier?: string;
+  /** Records of any of these qualifiers (an alias's versions); with `qualifier`, both must hold. */
+  qualifiers?: readonly string[];
   requestId?: string;
   /** Inclusive lower bound on startTime (epoch ms). */
   startTimeFrom?: number;

@@ -483,6 +483,40 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     assert.deepEqual((await readBack())['Environment'], { Variables: [] });
   });
 
+  test('versions and aliases', async () => {
+    const FunctionName = 'models-versions';
+    await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip } });
+    const one = await ok('PublishVersion', { FunctionName, Description: 'first' });
+    assert.equal(one['FunctionVersion'], '1');
+    await ok('UpdateFunctionConfiguration', { FunctionName, Timeout: 7 });
+    await ok('PublishVersion', { FunctionName });
+    const listed = await ok('ListVersionByFunction', { FunctionName, Order: 'DESC', OrderBy: 'AddTime' });
+    assert.equal(listed['TotalCount'], 3);
+    const v1 = await ok('GetFunction', { FunctionName, Qualifier: '1' });
+    assert.deepEqual([v1['Qualifier'], v1['Timeout']], ['1', 3]);
+    await ok('CreateAlias', {
+      FunctionName,
+      Name: 'canary',
+      FunctionVersion: '1',
+      RoutingConfig: { AdditionalVersionWeights: [{ Version: '2', Weight: 0.1 }] },
+      Description: 'ten percent',
+    });
+    await ok('UpdateAlias', { FunctionName, Name: 'canary', FunctionVersion: '2' });
+    const alias = await ok('GetAlias', { FunctionName, Name: 'canary' });
+    assert.deepEqual([alias['FunctionVersion'], alias['Description']], ['2', 'ten percent']);
+    const aliases = await ok('ListAliases', { FunctionName, FunctionVersion: '2' });
+    assert.equal(aliases['TotalCount'], 1);
+    const run = await ok('Invoke', { FunctionName, Qualifier: 'canary' });
+    assert.equal((run['Result'] as Record<string, unknown>)['InvokeResult'], 0);
+    const logs = await ok('GetFunctionLogs', { FunctionName, Qualifier: 'canary' });
+    assert.equal(logs['TotalCount'], 1);
+    await ok('DeleteAlias', { FunctionName, Name: 'canary' });
+    await ok('DeleteFunctionVersion', { FunctionName, Qualifier: '2' });
+    await ok('DeleteFunction', { FunctionName, Qualifier: '1' });
+    const left = await ok('ListVersionByFunction', { FunctionName });
+    assert.deepEqual(left['FunctionVersion'], ['$LATEST']);
+  });
+
   test('every code in the error-code table is answered by its action', async () => {
     const fn = 'models-reach';
     const zipOf = (text: string): string => Buffer.from(text).toString('base64');
@@ -495,7 +529,128 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
     const timer = { FunctionName: fn, TriggerName: 'dup', Type: 'timer' };
     const newTimer = { FunctionName: fn, TriggerName: 'new', Type: 'timer', TriggerDesc: CRON };
     const finished = await eventReaching({ FunctionName: fn }, 'FINISHED');
+    await ok('PublishVersion', { FunctionName: fn, Description: 'one' });
+    await ok('CreateAlias', { FunctionName: fn, Name: 'bound', FunctionVersion: '1' });
     const cases: Array<[string, Record<string, unknown>, string]> = [
+      [
+        'PublishVersion',
+        { FunctionName: fn, Description: 'd'.repeat(1001) },
+        'InvalidParameterValue.Description',
+      ],
+      ['PublishVersion', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['PublishVersion', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['ListVersionByFunction', { FunctionName: fn, Order: 'UP' }, 'InvalidParameterValue.Order'],
+      ['ListVersionByFunction', { FunctionName: fn, OrderBy: 'Size' }, 'InvalidParameterValue.OrderBy'],
+      ['ListVersionByFunction', { FunctionName: fn, Limit: -1 }, 'InvalidParameterValue.Limit'],
+      ['ListVersionByFunction', { FunctionName: fn, Offset: -1 }, 'InvalidParameterValue.Offset'],
+      ['ListVersionByFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['ListVersionByFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      [
+        'DeleteFunctionVersion',
+        { FunctionName: fn, Qualifier: '$LATEST' },
+        'InvalidParameterValue.Qualifier',
+      ],
+      ['DeleteFunctionVersion', { FunctionName: 'models-none', Qualifier: '1' }, 'ResourceNotFound.Function'],
+      [
+        'DeleteFunctionVersion',
+        { FunctionName: fn, Namespace: 'models-none', Qualifier: '1' },
+        'ResourceNotFound.Namespace',
+      ],
+      ['DeleteFunctionVersion', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Qualifier'],
+      ['DeleteFunctionVersion', { FunctionName: fn, Qualifier: '1' }, 'UnsupportedOperation.AliasBind'],
+      [
+        'CreateAlias',
+        {
+          FunctionName: fn,
+          Name: 'w',
+          FunctionVersion: '1',
+          RoutingConfig: { AdditionalVersionWeights: [{ Version: '$LATEST', Weight: 2 }] },
+        },
+        'InvalidParameterValue.AdditionalVersionWeights',
+      ],
+      [
+        'CreateAlias',
+        { FunctionName: fn, Name: 'w', FunctionVersion: '1', Description: 'd'.repeat(1001) },
+        'InvalidParameterValue.Description',
+      ],
+      ['CreateAlias', { FunctionName: fn, Name: '-w', FunctionVersion: '1' }, 'InvalidParameterValue.Name'],
+      [
+        'CreateAlias',
+        { FunctionName: fn, Name: 'w', FunctionVersion: '1', RoutingConfig: 'half' },
+        'InvalidParameterValue.RoutingConfig',
+      ],
+      ['CreateAlias', { FunctionName: fn, Name: 'bound', FunctionVersion: '1' }, 'ResourceInUse.Alias'],
+      [
+        'CreateAlias',
+        { FunctionName: 'models-none', Name: 'w', FunctionVersion: '1' },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'CreateAlias',
+        { FunctionName: fn, Name: 'w', FunctionVersion: '9' },
+        'ResourceNotFound.FunctionVersion',
+      ],
+      [
+        'CreateAlias',
+        { FunctionName: fn, Namespace: 'models-none', Name: 'w', FunctionVersion: '1' },
+        'ResourceNotFound.Namespace',
+      ],
+      [
+        'UpdateAlias',
+        {
+          FunctionName: fn,
+          Name: 'bound',
+          FunctionVersion: '1',
+          RoutingConfig: { AdditionalVersionWeights: [{ Version: '1', Weight: 0.5 }] },
+        },
+        'InvalidParameterValue.AdditionalVersionWeights',
+      ],
+      [
+        'UpdateAlias',
+        { FunctionName: fn, Name: 'bound', FunctionVersion: '1', Description: 'd'.repeat(1001) },
+        'InvalidParameterValue.Description',
+      ],
+      ['UpdateAlias', { FunctionName: fn, Name: '-w', FunctionVersion: '1' }, 'InvalidParameterValue.Name'],
+      [
+        'UpdateAlias',
+        { FunctionName: fn, Name: 'bound', FunctionVersion: '1', RoutingConfig: 'half' },
+        'InvalidParameterValue.RoutingConfig',
+      ],
+      ['UpdateAlias', { FunctionName: fn, Name: 'nope', FunctionVersion: '1' }, 'ResourceNotFound.Alias'],
+      [
+        'UpdateAlias',
+        { FunctionName: 'models-none', Name: 'bound', FunctionVersion: '1' },
+        'ResourceNotFound.Function',
+      ],
+      [
+        'UpdateAlias',
+        { FunctionName: fn, Name: 'bound', FunctionVersion: '9' },
+        'ResourceNotFound.FunctionVersion',
+      ],
+      [
+        'UpdateAlias',
+        { FunctionName: fn, Namespace: 'models-none', Name: 'bound', FunctionVersion: '1' },
+        'ResourceNotFound.Namespace',
+      ],
+      ['GetAlias', { FunctionName: fn, Name: 'nope' }, 'ResourceNotFound.Alias'],
+      ['GetAlias', { FunctionName: 'models-none', Name: 'bound' }, 'ResourceNotFound.Function'],
+      [
+        'GetAlias',
+        { FunctionName: fn, Namespace: 'models-none', Name: 'bound' },
+        'ResourceNotFound.Namespace',
+      ],
+      ['ListAliases', { FunctionName: fn, FunctionVersion: '9' }, 'InvalidParameterValue.FunctionVersion'],
+      ['ListAliases', { FunctionName: fn, Limit: -1 }, 'InvalidParameterValue.Limit'],
+      ['ListAliases', { FunctionName: fn, Offset: -1 }, 'InvalidParameterValue.Offset'],
+      ['ListAliases', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
+      ['ListAliases', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
+      ['DeleteAlias', { FunctionName: fn, Name: 'nope' }, 'ResourceNotFound.Alias'],
+      ['DeleteAlias', { FunctionName: 'models-none', Name: 'bound' }, 'ResourceNotFound.Function'],
+      [
+        'DeleteAlias',
+        { FunctionName: fn, Namespace: 'models-none', Name: 'bound' },
+        'ResourceNotFound.Namespace',
+      ],
       ['ListAsyncEvents', { FunctionName: fn, Limit: 101 }, 'InvalidParameterValue.Limit'],
       ['ListAsyncEvents', { FunctionName: fn, Order: 'UP' }, 'InvalidParameterValue.Order'],
       ['ListAsyncEvents', { FunctionName: fn, Status: ['DONE'] }, 'InvalidParameterValue.Status'],
@@ -544,7 +699,7 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ['CreateTrigger', { ...newTimer, FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['CreateTrigger', { ...newTimer, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
       ['CreateTrigger', { ...newTimer, Type: 'cos' }, 'UnsupportedOperation.Trigger'],
-      ['CreateTrigger', { ...newTimer, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['CreateTrigger', { ...newTimer, Qualifier: '9' }, 'InvalidParameterValue.Qualifier'],
       ['UpdateTrigger', { ...timer, Description: 'd'.repeat(101) }, 'InvalidParameterValue.Description'],
       ['UpdateTrigger', { ...timer, Enable: 'ON' }, 'InvalidParameterValue.Enable'],
       ['UpdateTrigger', { ...timer, TriggerDesc: '* *' }, 'InvalidParameterValue.TriggerDesc'],
@@ -558,7 +713,7 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         { FunctionName: fn, TriggerName: 'web', Type: 'apigw', CustomArgument: 'x' },
         'InvalidParameterValue.CustomArgument',
       ],
-      ['UpdateTrigger', { ...timer, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['UpdateTrigger', { ...timer, Qualifier: '9' }, 'InvalidParameterValue.Qualifier'],
       ['UpdateTriggerStatus', { ...timer, Enable: 'ON' }, 'InvalidParameterValue.Enable'],
       [
         'UpdateTriggerStatus',
@@ -579,13 +734,13 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ['UpdateTriggerStatus', { ...timer, Enable: 'OPEN', TriggerName: 'none' }, 'ResourceNotFound.Trigger'],
       [
         'UpdateTriggerStatus',
-        { ...timer, Enable: 'OPEN', Qualifier: '1' },
+        { ...timer, Enable: 'OPEN', Qualifier: '9' },
         'InvalidParameterValue.Qualifier',
       ],
       ['DeleteTrigger', { ...timer, Type: 'pigeon' }, 'InvalidParameterValue.Type'],
       ['DeleteTrigger', { ...timer, FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['DeleteTrigger', { ...timer, TriggerName: 'none' }, 'ResourceNotFound.Trigger'],
-      ['DeleteTrigger', { ...timer, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['DeleteTrigger', { ...timer, Qualifier: '9' }, 'InvalidParameterValue.Qualifier'],
       ['DeleteTrigger', { ...timer, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
       [
         'ListTriggers',
@@ -623,11 +778,8 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         { FunctionName: fn, Namespace: 'models-none', AsyncTriggerConfig: { MsgTTL: 600 } },
         'ResourceNotFound.Namespace',
       ],
-      [
-        'GetFunctionEventInvokeConfig',
-        { FunctionName: fn, Qualifier: '1' },
-        'InvalidParameterValue.Qualifier',
-      ],
+      ['GetFunctionEventInvokeConfig', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Version'],
+      ['GetFunctionEventInvokeConfig', { FunctionName: fn, Qualifier: 'nope' }, 'ResourceNotFound.Alias'],
       ['GetFunctionEventInvokeConfig', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       [
         'GetFunctionEventInvokeConfig',
@@ -647,7 +799,6 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ['GetFunctionLogs', { Offset: 9990, Limit: 20 }, 'LimitExceeded.Offset'],
       ['GetFunctionLogs', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['GetFunctionLogs', { Limit: 0 }, 'InvalidParameterValue.Limit'],
-      ['GetFunctionLogs', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
       ['GetFunctionLogs', { Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
       ['GetFunctionLogs', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Function'],
       [
@@ -679,12 +830,14 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ],
       ['Invoke', { FunctionName: fn, InvocationType: 'Later' }, 'InvalidParameterValue.InvocationType'],
       ['Invoke', { FunctionName: fn, LogType: 'All' }, 'InvalidParameterValue.LogType'],
-      ['Invoke', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['Invoke', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Version'],
+      ['Invoke', { FunctionName: fn, Qualifier: 'nope' }, 'ResourceNotFound.Alias'],
       ['Invoke', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Function'],
       ['InvokeFunction', { FunctionName: fn, Event: 'nope' }, 'InvalidParameterValue.Param'],
       ['InvokeFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['InvokeFunction', { FunctionName: fn, LogType: 'All' }, 'InvalidParameterValue.LogType'],
-      ['InvokeFunction', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['InvokeFunction', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Version'],
+      ['InvokeFunction', { FunctionName: fn, Qualifier: 'nope' }, 'ResourceNotFound.Alias'],
       ['InvokeFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Function'],
       [
         'CreateFunction',
@@ -842,7 +995,7 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         'ResourceNotFound.Namespace',
       ],
       ['UpdateFunctionConfiguration', { FunctionName: fn, Timeout: 'long' }, 'InvalidParameterValue.Timeout'],
-      ['GetFunction', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['GetFunction', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Version'],
       ['GetFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['GetFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
       ['GetFunction', { FunctionName: fn, ShowCode: 'MAYBE' }, 'InvalidParameterValue.ShowCode'],
@@ -855,7 +1008,8 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ['ListFunctions', { Filters: [{ Name: 'Runtime' }] }, 'InvalidParameterValue.Filters'],
       ['ListFunctions', { SearchKey: { a: 1 } }, 'InvalidParameterValue.SearchKey'],
       ['ListFunctions', { Description: { a: 1 } }, 'InvalidParameterValue.Description'],
-      ['DeleteFunction', { FunctionName: fn, Qualifier: '1' }, 'InvalidParameterValue.Qualifier'],
+      ['DeleteFunction', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Qualifier'],
+      ['DeleteFunction', { FunctionName: fn, Qualifier: '1' }, 'UnsupportedOperation.AliasBind'],
       ['DeleteFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['DeleteFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],
       ['CreateNamespace', { Namespace: 'default' }, 'InvalidParameterValue.DefaultNamespace'],

@@ -437,7 +437,7 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
         ),
         'UnsupportedOperation',
       );
-      assert.equal(await codeOf(c.PublishVersion({ FunctionName: fn })), 'UnsupportedOperation');
+      assert.equal(await codeOf(c.request('GetAccount', {})), 'UnsupportedOperation');
       assert.equal(await codeOf(c.request('DescribeInstances', {})), 'InvalidAction');
       assert.equal(
         await codeOf(client(s.port, { mode, secretKey: 'wrong' }).ListFunctions({})),

@@ -291,9 +291,18 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
           c.requestId,
         ]);
         assert.deepEqual(ids((await store.query(q({ qualifier: '1' }))).items), [b.requestId]);
+        // Any of several qualifiers (an alias's versions), its total exact too.
+        const d = rec({ namespace: 'ns1', functionName: 'f2', qualifier: '2' });
+        await store.write([{ op: 'finish', record: d }]);
+        const either = await store.query(q({ functionName: 'f2', qualifiers: ['1', '2'] }));
+        assert.deepEqual(ids(either.items).sort(), [b.requestId, d.requestId].sort());
+        assert.equal(either.total, 2);
+        assert.equal((await store.query(q({ qualifiers: ['2', '9'] }))).total, 1);
+        assert.equal((await store.query(q({ qualifiers: [] }))).total, 0);
         assert.deepEqual(ids((await store.query(q({ requestId: b.requestId }))).items), [b.requestId]);
         assert.equal((await store.query(q({ namespace: 'none' }))).total, 0);
         assert.equal((await store.query(q({ namespace: 'ns1', functionName: 'f1' }))).total, 1);
+        assert.equal((await store.query(q({ namespace: 'ns1' }))).total, 3);
       });
 
       it('time range is inclusive at both ends', async (t) => {

@@ -336,7 +336,7 @@ const functionsV3: Case[] = [
   v3('v3 updateconfig', 'UpdateFunctionConfiguration', { FunctionName: 'beta', Description: 'second' }),
   v3('v3 getfunction after update', 'GetFunction', { FunctionName: 'beta' }),
   v3('v3 deletefunction unknown', 'DeleteFunction', { FunctionName: 'nope' }),
-  // Until versions exist, a Qualifier other than $LATEST is refused, never read as $LATEST (issue 16).
+  // A Qualifier naming no version is refused (ResourceNotFound.*), never read as $LATEST.
   v3('v3 deletefunction qualifier 1', 'DeleteFunction', { FunctionName: 'alpha', Qualifier: '1' }),
   v3('v3 getfunction qualifier 1', 'GetFunction', { FunctionName: 'alpha', Qualifier: '1' }),
   v3('v3 updatecode publish', 'UpdateFunctionCode', {
@@ -346,7 +346,7 @@ const functionsV3: Case[] = [
   }),
   v3('v3 deletenamespace unknown', 'DeleteNamespace', { Namespace: 'nope' }),
   v3('v3 deletenamespace default', 'DeleteNamespace', { Namespace: 'default' }),
-  v3('v3 unsupported', 'PublishVersion', { FunctionName: 'alpha' }),
+  v3('v3 unsupported', 'GetAccount', {}),
   v3('v3 invalid action', 'MakeCoffee', {}),
 ];
 

@@ -8,7 +8,8 @@ import { invalidValue, RULE, ScfError } from '../../errors/index.js';
 import { entrySource } from '../../functions/code.js';
 import type { FunctionDefinition } from '../../functions/types.js';
 import { DEFAULT_NAMESPACE } from '../../functions/types.js';
-import { DEFAULT_NAMESPACE_LIMIT, MAX_FILTER_VALUES, MAX_LIST_FILTERS, onlyLatest } from './limits.js';
+import { findVersion } from '../../functions/versions.js';
+import { DEFAULT_NAMESPACE_LIMIT, LATEST, MAX_FILTER_VALUES, MAX_LIST_FILTERS } from './limits.js';
 import type {
   ActionContext,
   CreateFunctionInput,
@@ -55,7 +56,11 @@ export async function updateFunctionCode(
   input: UpdateFunctionCodeInput,
 ): Promise<FunctionDefinition> {
   await requireNamespace(ctx, input.namespace);
-  return ctx.functions.updateCodeAsync(input);
+  const def = await ctx.functions.updateCodeAsync(input);
+  if (!input.publish) return def;
+  // Another change may come between the two; the version is `$LATEST` as it is when published.
+  await ctx.functions.publishVersionAsync(input);
+  return ctx.functions.get(input.functionName, input.namespace);
 }
 
 export async function updateFunctionConfiguration(
@@ -67,17 +72,25 @@ export async function updateFunctionConfiguration(
 }
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {
-  onlyLatest(input.qualifier);
   await requireNamespace(ctx, input.namespace);
-  const withRanOn = (def: FunctionDefinition): GetFunctionOutput => {
-    const ranOn = ctx.invoker.ranOn(def.runtime);
-    return ranOn === undefined ? { ...def } : { ...def, ranOn };
-  };
+  // A version's definition as published; an alias names its primary version.
+  const { def, version } = ctx.functions.getQualified(input.functionName, input.namespace, input.qualifier);
+  const published = findVersion(def, version);
+  const out: GetFunctionOutput = { ...def, version };
+  if (published) out.versionDescription = published.description;
+  const ranOn = ctx.invoker.ranOn(def.runtime);
+  if (ranOn !== undefined) out.ranOn = ranOn;
   if (input.showCode) {
-    const { def, zip } = await ctx.functions.getWithCode(input.functionName, input.namespace);
-    return { ...withRanOn(def), code: entrySource(zip, def) };
+    const zip = await ctx.functions.readCode(def);
+    if (!zip) {
+      throw new ScfError(
+        'InternalError',
+        `the code package of ${def.namespace}/${def.functionName} is missing`,
+      );
+    }
+    out.code = entrySource(zip, def);
   }
-  return withRanOn(ctx.functions.get(input.functionName, input.namespace));
+  return out;
 }
 
 /** Attributes SCF filters on that take one value. scf-local functions have none of them set (''). */
@@ -177,14 +190,26 @@ export async function listFunctions(
   return ctx.functions.list(match ? { ...rest, match } : rest);
 }
 
-/** Deletes the function (with a Qualifier, SCF deletes one version: until versions exist, only `$LATEST`). */
+/**
+ * Deletes the function with every version; with a Qualifier naming a published version, that version only
+ * (refused while an alias routes to it). `$LATEST` names the whole function, as SCF has it.
+ */
 export async function deleteFunction(
   ctx: ActionContext,
-  input: FunctionRef & { qualifier?: string },
+  input: FunctionRef & { qualifier?: string; onlyVersion?: boolean },
 ): Promise<void> {
-  onlyLatest(input.qualifier);
   await requireNamespace(ctx, input.namespace);
-  await ctx.functions.deleteAsync(input.functionName, input.namespace);
+  const q = input.qualifier;
+  if (input.onlyVersion && (q === undefined || q === '' || q === LATEST)) {
+    throw new ScfError('InvalidParameterValue', 'Qualifier must name a published version, not $LATEST', {
+      field: 'qualifier',
+    });
+  }
+  if (q === undefined || q === '' || q === LATEST) {
+    await ctx.functions.deleteAsync(input.functionName, input.namespace);
+    return;
+  }
+  await ctx.functions.deleteVersionAsync(input, q);
 }
 
 export async function createNamespace(

@@ -10,3 +10,4 @@ export * from './limits.js';
 export { getFunctionLogs, getRequestStatus } from './logs.js';
 export * from './triggers.js';
 export type * from './types.js';
+export * from './versions.js';

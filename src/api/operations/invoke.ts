@@ -1,7 +1,8 @@
 /** Invoke: runs a function synchronously (RequestResponse) or asynchronously (Event). */
 import { invalidValue, RULE, ScfError } from '../../errors/index.js';
 import { DEFAULT_NAMESPACE } from '../../functions/types.js';
-import { LATEST, MAX_ASYNC_EVENT_BYTES, MAX_SYNC_EVENT_BYTES, onlyLatest, TAIL_BYTES } from './limits.js';
+import { requireQualifier } from '../../functions/versions.js';
+import { LATEST, MAX_ASYNC_EVENT_BYTES, MAX_SYNC_EVENT_BYTES, TAIL_BYTES } from './limits.js';
 import type { ActionContext, InvokeInput, InvokeOutput } from './types.js';
 
 /** The last `maxBytes` bytes of a log, cut at a line start where possible, never inside a character. */
@@ -47,7 +48,12 @@ export async function invoke(ctx: ActionContext, input: InvokeInput): Promise<In
       cause: err,
     });
   }
-  const qualifier = onlyLatest(input.qualifier) ?? LATEST;
+  // `$LATEST`, a published version or an alias; an alias picks its version when the invocation runs.
+  // Checked before anything runs or is accepted: an event for a Qualifier that names nothing would only
+  // fail later.
+  const qualifier = input.qualifier ?? LATEST;
+  await ctx.functions.sync();
+  requireQualifier(ctx.functions.get(input.functionName, input.namespace), qualifier);
   if (async) {
     // Stored durably before the answer; run (and retried) by the dispatcher.
     const { requestId } = await ctx.async.enqueue({

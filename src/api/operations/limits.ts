@@ -3,8 +3,7 @@
  * their parameter ranges and word their errors) and never restate them. The function definition's own
  * limits (memory, timeout, names, code size) are the registry's: `functions/validate.ts`, `functions/code.ts`.
  */
-import { ScfError } from '../../errors/index.js';
-import { LATEST } from '../../functions/types.js';
+import { DEFAULT_ALIAS, LATEST } from '../../functions/types.js';
 
 /** GetFunctionLogs: Offset + Limit must not exceed 10000. */
 export const MAX_OFFSET_PLUS_LIMIT = 10_000;
@@ -29,29 +28,5 @@ export const TAIL_BYTES = 4096;
 export const MAX_SYNC_EVENT_BYTES = 6 * 1024 * 1024;
 export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
 
-/** The one version scf-local functions have (defined with the function definition). */
-export { LATEST };
-/** InvokeFunction's default alias; with one version it names `$LATEST`. */
-export const DEFAULT_ALIAS = '$DEFAULT';
-
-/** A Qualifier as the store and runtime know it: `$DEFAULT` is `$LATEST`; absent stays absent. */
-export function resolveQualifier(qualifier: string | undefined): string | undefined {
-  return qualifier === DEFAULT_ALIAS ? LATEST : qualifier;
-}
-
-/**
- * Until versions exist, every action that takes a Qualifier refuses any other than `$LATEST` (or
- * `$DEFAULT`, which names it): acting on `$LATEST` when asked for version 1 — deleting the whole function,
- * say — would be worse than refusing. Returns the resolved Qualifier (absent stays absent).
- */
-export function onlyLatest(qualifier: string | undefined): string | undefined {
-  const q = resolveQualifier(qualifier);
-  if (q !== undefined && q !== LATEST) {
-    throw new ScfError(
-      'InvalidParameterValue',
-      `Qualifier ${q} does not exist: scf-local functions have only $LATEST`,
-      { field: 'qualifier' },
-    );
-  }
-  return q;
-}
+/** `$LATEST`, and `$DEFAULT`: the alias every function has (defined with the function definition). */
+export { DEFAULT_ALIAS, LATEST };

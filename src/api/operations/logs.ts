@@ -1,12 +1,12 @@
 /** GetFunctionLogs and GetRequestStatus: queries over the invocation records. */
 import { invalidValue, RULE, ScfError } from '../../errors/index.js';
-import { DEFAULT_NAMESPACE } from '../../functions/types.js';
+import { DEFAULT_ALIAS, DEFAULT_NAMESPACE, LATEST } from '../../functions/types.js';
+import { versionsNamed } from '../../functions/versions.js';
 import type { LogQuery, StoredRecord } from '../../store/types.js';
 import { fitPage } from './budget.js';
 import {
   DEFAULT_LOG_LIMIT,
   MAX_OFFSET_PLUS_LIMIT,
-  onlyLatest,
   REQUEST_STATUS_MAX_ITEMS,
   REQUEST_STATUS_WINDOW_MS,
 } from './limits.js';
@@ -50,11 +50,20 @@ export async function getFunctionLogs(
     );
   }
   checkTimeOrder(input.startTime, input.endTime);
-  const qualifier = onlyLatest(input.qualifier);
+  const qualifier = input.qualifier === '' ? undefined : input.qualifier;
   const namespace = input.namespace ?? (input.functionName !== undefined ? DEFAULT_NAMESPACE : undefined);
   await ctx.functions.sync();
-  if (input.functionName !== undefined) ctx.functions.get(input.functionName, namespace);
-  else if (namespace !== undefined && !ctx.functions.getNamespace(namespace)) {
+  // A Qualifier names the version that ran a record: an alias, the versions it routes to now; a version
+  // deleted since still names its records.
+  let versions: string[] | undefined;
+  if (input.functionName !== undefined) {
+    const def = ctx.functions.get(input.functionName, namespace);
+    if (qualifier !== undefined) versions = versionsNamed(def, qualifier);
+  } else if (qualifier !== undefined) {
+    // No function to read aliases from: a version's name, or `$DEFAULT` as it is until changed.
+    versions = qualifier === DEFAULT_ALIAS ? [LATEST] : [qualifier];
+  }
+  if (input.functionName === undefined && namespace !== undefined && !ctx.functions.getNamespace(namespace)) {
     throw new ScfError('NamespaceNotFound', `namespace ${namespace} does not exist`);
   }
   const q: LogQuery = {
@@ -65,7 +74,10 @@ export async function getFunctionLogs(
   };
   if (namespace !== undefined) q.namespace = namespace;
   if (input.functionName !== undefined) q.functionName = input.functionName;
-  if (qualifier !== undefined) q.qualifier = qualifier;
+  if (versions !== undefined) {
+    if (versions.length === 1) q.qualifier = versions[0] as string;
+    else q.qualifiers = versions;
+  }
   if (input.requestId !== undefined) q.requestId = input.requestId;
   if (input.retCode !== undefined) q.retCode = input.retCode;
   if (input.startTime !== undefined) q.startTimeFrom = input.startTime;

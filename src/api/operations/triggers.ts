@@ -4,8 +4,9 @@
  * settings live in its definition (`triggers/types.ts`); each change is one registry change, planned from
  * the function as it is when stored. A trigger is named by its function, name and type, as on SCF.
  */
-import { invalidValue, ScfError } from '../../errors/index.js';
+import { invalidValue, ScfError, toScfError } from '../../errors/index.js';
 import type { FunctionDefinition } from '../../functions/types.js';
+import { requireQualifier as qualifierOf } from '../../functions/versions.js';
 import { TRIGGER_GRAMMAR } from '../../triggers/grammar.js';
 import {
   type AsyncInvokeConfig,
@@ -23,7 +24,7 @@ import {
   validateTriggerType,
 } from '../../triggers/validate.js';
 import { requireFunction } from './functions.js';
-import { LATEST, onlyLatest } from './limits.js';
+import { LATEST } from './limits.js';
 import type { ActionContext, FunctionRef } from './types.js';
 
 /** ListTriggers: triggers per page when Limit is absent. */
@@ -88,14 +89,24 @@ async function existingType(ctx: ActionContext, input: TriggerRef): Promise<Trig
   return validateTriggerType(input.type);
 }
 
+/** A trigger's Qualifier: a version or alias the function has (InvalidParameterValue.Qualifier otherwise). */
+function triggerQualifier(def: FunctionDefinition, qualifier: string): string {
+  try {
+    return qualifierOf(def, qualifier);
+  } catch (err) {
+    throw new ScfError('InvalidParameterValue', toScfError(err).message, { field: 'qualifier', cause: err });
+  }
+}
+
 export async function createTrigger(
   ctx: ActionContext,
   input: CreateTriggerInput,
 ): Promise<TriggerDefinition> {
-  await requireFunction(ctx, input);
+  const fn = await requireFunction(ctx, input);
   const type = validateTriggerType(input.type);
   const triggerName = validateTriggerName(input.triggerName);
-  const qualifier = onlyLatest(input.qualifier) ?? LATEST;
+  // A version or alias it has; an alias picks its version each time the trigger fires.
+  const qualifier = triggerQualifier(fn, input.qualifier ?? LATEST);
   const enable = input.enable === undefined ? true : validateEnable(input.enable);
   const customArgument = validateCustomArgument(type, input.customArgument ?? '');
   const description = validateTriggerDescription(input.description ?? '');
@@ -133,7 +144,10 @@ export async function updateTrigger(
 ): Promise<TriggerDefinition> {
   const type = await existingType(ctx, input);
   const triggerName = validateTriggerName(input.triggerName);
-  const qualifier = onlyLatest(input.qualifier);
+  const qualifier =
+    input.qualifier === undefined
+      ? undefined
+      : triggerQualifier(await requireFunction(ctx, input), input.qualifier);
   const enable = input.enable === undefined ? undefined : validateEnable(input.enable);
   const customArgument =
     input.customArgument === undefined ? undefined : validateCustomArgument(type, input.customArgument);
@@ -170,7 +184,7 @@ export async function deleteTrigger(
   input: TriggerRef & { qualifier?: string },
 ): Promise<void> {
   const type = await existingType(ctx, input);
-  onlyLatest(input.qualifier);
+  if (input.qualifier !== undefined) triggerQualifier(await requireFunction(ctx, input), input.qualifier);
   await ctx.functions.updateSettingsAsync(input, (prev) => {
     const i = find(prev, input.triggerName, type);
     if (i < 0) throw notFound(prev, input.triggerName, type);
@@ -222,6 +236,8 @@ export async function getEventInvokeConfig(
   ctx: ActionContext,
   input: FunctionRef & { qualifier?: string },
 ): Promise<AsyncInvokeConfig> {
-  onlyLatest(input.qualifier);
-  return (await requireFunction(ctx, input)).asyncConfig;
+  // One configuration for every version of the function (scf-local keeps none per version).
+  const def = await requireFunction(ctx, input);
+  if (input.qualifier !== undefined) qualifierOf(def, input.qualifier);
+  return def.asyncConfig;
 }

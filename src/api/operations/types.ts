@@ -116,6 +116,10 @@ export interface GetFunctionInput extends FunctionRef {
 }
 
 export interface GetFunctionOutput extends FunctionDefinition {
+  /** The version shown: `$LATEST` (absent) or a published version's number. */
+  version?: string;
+  /** A published version's own description (PublishVersion's). */
+  versionDescription?: string;
   /** With showCode: the entry file's source (`entrySource`), '' when not shown. */
   code?: string;
   /** What runs it, when not the version its runtime name says (`Runtime.ranOn`). */

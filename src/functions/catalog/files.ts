@@ -57,11 +57,14 @@ export class FileCatalog implements LocalCatalog {
   }
 
   fetchCodeSync(def: FunctionDefinition): Uint8Array | undefined {
-    const zip = this.#files.readCode(def.namespace, def.functionName);
     // The package is written before its definition: after a crash in between, the file holds code no
-    // definition names. Only the package `def` describes will do.
-    if (!zip || zip.byteLength !== def.codeSize || sha256Hex(zip) !== def.codeSha256) return undefined;
-    return zip;
+    // definition names. Only the package `def` describes will do. A published version's (`def` is its
+    // view) is `code.zip` while `$LATEST` has the same code, else kept apart by its digest.
+    for (const sha of [undefined, def.codeSha256]) {
+      const zip = this.#files.readCode(def.namespace, def.functionName, sha);
+      if (zip && zip.byteLength === def.codeSize && sha256Hex(zip) === def.codeSha256) return zip;
+    }
+    return undefined;
   }
 
   async fetchCode(def: FunctionDefinition): Promise<Uint8Array | undefined> {

@@ -4,7 +4,7 @@
  * Tables (component `catalog` of `migratePg`): `catalog_state` (one row: the catalog's id and `version`),
  * `catalog_namespaces`, `catalog_functions` (a definition per row; `revision` is the version of its last
  * change, `code_revision` the revision whose package is its code) and `catalog_code` (packages as bytea,
- * by function and code revision; only the current one is kept), and `shared_credentials` (the platform's
+ * by function and digest: `$LATEST`'s and its published versions' are kept), and `shared_credentials` (the platform's
  * generated credential).
  *
  * Every write is one transaction that first bumps `catalog_state.version`: that row's lock puts the writes
@@ -93,6 +93,17 @@ export const CATALOG_MIGRATIONS: readonly PgMigration[] = [
     description: 'function settings beyond the columns (type, triggers, async config), as one JSON object',
     up: async (client) => {
       await client.query(`ALTER TABLE catalog_functions ADD COLUMN settings json NOT NULL DEFAULT '{}'`);
+    },
+  },
+  {
+    version: 3,
+    description: 'packages found by their digest, so published versions keep theirs',
+    up: async (client) => {
+      await client.query(`
+        ALTER TABLE catalog_code ADD COLUMN code_sha256 text;
+        UPDATE catalog_code c SET code_sha256 = f.code_sha256 FROM catalog_functions f
+         WHERE c.namespace = f.namespace AND c.function_name = f.function_name AND c.revision = f.code_revision;
+        CREATE INDEX catalog_code_sha256 ON catalog_code (namespace, function_name, code_sha256);`);
     },
   },
 ];
@@ -250,12 +261,12 @@ export class PgCatalog implements SharedCatalog {
   }
 
   async fetchCode(def: FunctionDefinition): Promise<Uint8Array | undefined> {
+    // By digest: `$LATEST`'s package and every published version's are kept (`keepCode`).
     const { rows } = await this.#query<{ zip: Buffer }>(
       `reading the code of ${def.namespace}/${def.functionName}`,
-      `SELECT c.zip FROM catalog_functions f
-         JOIN catalog_code c ON c.namespace = f.namespace AND c.function_name = f.function_name
-                            AND c.revision = f.code_revision
-        WHERE f.namespace = $1 AND f.function_name = $2 AND f.code_sha256 = $3`,
+      `SELECT zip FROM catalog_code
+        WHERE namespace = $1 AND function_name = $2 AND code_sha256 = $3
+        ORDER BY revision DESC LIMIT 1`,
       [def.namespace, def.functionName, def.codeSha256],
     );
     return rows[0]?.zip;
@@ -339,13 +350,17 @@ export class PgCatalog implements SharedCatalog {
            WHERE namespace = $1 AND function_name = $2`,
           [...functionParams(def), write.zip !== undefined],
         );
-        if (write.zip !== undefined) {
-          await insertCode(c, def, write.zip);
-          await c.query(
-            'DELETE FROM catalog_code WHERE namespace = $1 AND function_name = $2 AND revision <> $3',
-            [def.namespace, def.functionName, version],
-          );
-        }
+        if (write.zip !== undefined) await insertCode(c, def, write.zip);
+        // Packages neither `$LATEST` nor a published version runs go.
+        await c.query(
+          `DELETE FROM catalog_code WHERE namespace = $1 AND function_name = $2
+             AND (code_sha256 IS NULL OR NOT (code_sha256 = ANY($3::text[])))`,
+          [
+            def.namespace,
+            def.functionName,
+            [def.codeSha256, ...def.versions.map((v) => v.function.codeSha256)],
+          ],
+        );
         return def;
       }
       case 'deleteFunction': {
@@ -437,9 +452,22 @@ function functionParams(def: FunctionDefinition): unknown[] {
   ];
 }
 
+/** Stores `def`'s package (one row per digest: the same package deployed again replaces its row). */
 async function insertCode(c: pg.PoolClient, def: FunctionDefinition, zip: Uint8Array): Promise<void> {
+  await c.query('DELETE FROM catalog_code WHERE namespace = $1 AND function_name = $2 AND code_sha256 = $3', [
+    def.namespace,
+    def.functionName,
+    def.codeSha256,
+  ]);
   await c.query(
-    'INSERT INTO catalog_code (namespace, function_name, revision, zip) VALUES ($1, $2, $3, $4)',
-    [def.namespace, def.functionName, def.revision, Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength)],
+    `INSERT INTO catalog_code (namespace, function_name, revision, zip, code_sha256)
+     VALUES ($1, $2, $3, $4, $5)`,
+    [
+      def.namespace,
+      def.functionName,
+      def.revision,
+      Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength),
+      def.codeSha256,
+    ],
   );
 }

@@ -329,8 +329,16 @@ class ProcessRuntime implements Runtime {
     return pool;
   }
 
-  async retire(namespace: string, functionName: string): Promise<void> {
-    await this.#pools.get(`${namespace}/${functionName}`)?.retire();
+  async retire(namespace: string, functionName: string, keepVersions?: ReadonlySet<string>): Promise<void> {
+    const base = `${namespace}/${functionName}`;
+    const retiring: Promise<void>[] = [];
+    for (const [key, pool] of this.#pools) {
+      if (key === base) retiring.push(pool.retire());
+      else if (key.startsWith(`${base}@`) && !keepVersions?.has(key.slice(base.length + 1))) {
+        retiring.push(pool.retire());
+      }
+    }
+    await Promise.all(retiring);
   }
 
   sandboxStatus(): SandboxStatus {
@@ -374,7 +382,12 @@ class ProcessRuntime implements Runtime {
   }
 }
 
-const poolKey = (fn: FunctionRunSpec): string => `${fn.namespace}/${fn.functionName}`;
+/** One pool per version: `ns/fn` for `$LATEST`, `ns/fn@<version>` for a published one. */
+const poolKey = (fn: FunctionRunSpec): string =>
+  fn.version === undefined || fn.version === LATEST_VERSION
+    ? `${fn.namespace}/${fn.functionName}`
+    : `${fn.namespace}/${fn.functionName}@${fn.version}`;
+const LATEST_VERSION = '$LATEST';
 
 /** Words for a failed start: the error and what caused it (`spawn ... ENOENT`, a missing folder). */
 function startFailure(err: unknown): string {

@@ -46,6 +46,7 @@ function identity(q: LogQuery, w: Where): void {
   if (q.namespace !== undefined) w.add('namespace = ?', pgText(q.namespace));
   if (q.functionName !== undefined) w.add('function_name = ?', pgText(q.functionName));
   if (q.qualifier !== undefined) w.add('qualifier = ?', pgText(q.qualifier));
+  if (q.qualifiers !== undefined) w.add('qualifier = ANY(?::text[])', q.qualifiers.map(pgText));
   if (q.retCode !== undefined) w.add(RET_CODE_CONDITION[q.retCode]);
 }
 

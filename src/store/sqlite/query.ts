@@ -29,6 +29,12 @@ function identityConditions(q: LogQuery, out: string[], params: unknown[], col =
     out.push(`${col('qualifier')} = ?`);
     params.push(q.qualifier);
   }
+  if (q.qualifiers !== undefined) {
+    out.push(
+      q.qualifiers.length === 0 ? '0' : `${col('qualifier')} IN (${q.qualifiers.map(() => '?').join(', ')})`,
+    );
+    params.push(...q.qualifiers);
+  }
   if (q.retCode !== undefined) out.push(RET_CODE_CONDITION[q.retCode].replace('ret_code', col('ret_code')));
 }
 

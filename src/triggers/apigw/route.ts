@@ -22,7 +22,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BodyBudget } from '../../api/admission.js';
 import { logRequest } from '../../api/http.js';
-import { LATEST, MAX_SYNC_EVENT_BYTES, resolveQualifier } from '../../api/operations/limits.js';
+import { LATEST, MAX_SYNC_EVENT_BYTES } from '../../api/operations/limits.js';
 import { type ScfError, toScfError } from '../../errors/index.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
 import type { FunctionDefinition } from '../../functions/types.js';
@@ -87,6 +87,9 @@ function answerOfError(e: ScfError, report: FaultReport): HttpAnswer {
   switch (e.code) {
     case 'FunctionNotFound':
     case 'NamespaceNotFound':
+    // The trigger's version or alias was deleted since.
+    case 'VersionNotFound':
+    case 'AliasNotFound':
       return errorAnswer(404, 'ScfCommonError', { message: e.message });
     case 'ConcurrencyLimitReached':
       return errorAnswer(429, 'ScfCommonError', { message: e.message, statusCode: 432 });
@@ -350,7 +353,7 @@ export function registerApigwRoutes(app: FastifyInstance, options: ApigwRouteOpt
           event = JSON.stringify(
             apigwEvent(parts, { config: target.config, serviceId, requestId: apiRequestId }),
           );
-          qualifier = resolveQualifier(target.trigger.qualifier) || LATEST;
+          qualifier = target.trigger.qualifier || LATEST;
         }
         let outcome: Awaited<ReturnType<Invoker['invoke']>>;
         try {

@@ -266,6 +266,7 @@ describe('Invoker live events', () => {
   const registry = {
     sync: async () => {},
     get: () => DEF,
+    resolve: () => ({ def: DEF, version: '$LATEST' }),
     codeDir: () => '/nonexistent',
     holdCode: () => ({ codeDir: '/nonexistent', release: () => {} }),
   } as unknown as FunctionRegistry;

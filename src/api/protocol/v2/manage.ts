@@ -221,7 +221,8 @@ export const getFunction = action({
         handler: fn.handler,
         codeSize: fn.codeSize,
         memorySize: fn.memorySize,
-        version: 'LATEST',
+        // v2 spells the editable head without its `$`.
+        version: fn.version === undefined || fn.version === '$LATEST' ? 'LATEST' : fn.version,
         timeout: fn.timeout,
         runtime: fn.runtime,
         description: fn.description,

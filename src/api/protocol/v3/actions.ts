@@ -13,6 +13,7 @@ import * as map from './mapping.js';
 import type { Json } from './params.js';
 import { readV3 } from './params.js';
 import * as trig from './triggers.js';
+import * as ver from './versions.js';
 
 /** What a 3.0 action runs with: the operations' context, the zone and clock, and the raw parameters. */
 export interface V3Call {
@@ -207,6 +208,78 @@ export const V3_ACTIONS: ReadonlyMap<string, V3Action> = new Map([
   ],
   ['UpdateFunctionEventInvokeConfig', UPDATE_EVENT_INVOKE_CONFIG],
   [
+    'PublishVersion',
+    action({
+      params: ver.PUBLISH_VERSION,
+      run: async (p, { ctx }) =>
+        ver.publishVersionResponse(await ops.publishVersion(ctx, ver.publishVersionInput(p))),
+    }),
+  ],
+  [
+    'ListVersionByFunction',
+    action({
+      params: ver.LIST_VERSIONS,
+      run: async (p, { ctx, env }) =>
+        ver.listVersionsResponse(await ops.listVersions(ctx, ver.listVersionsInput(p)), env),
+    }),
+  ],
+  [
+    'DeleteFunctionVersion',
+    action({
+      params: ver.DELETE_FUNCTION_VERSION,
+      fields: { qualifier: 'Qualifier' },
+      run: async (p, { ctx }) => {
+        await ops.deleteFunction(ctx, ver.deleteFunctionVersionInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'CreateAlias',
+    action({
+      params: ver.PUT_ALIAS,
+      run: async (p, { ctx }) => {
+        await ops.createAlias(ctx, ver.putAliasInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'UpdateAlias',
+    action({
+      params: ver.PUT_ALIAS,
+      run: async (p, { ctx }) => {
+        await ops.updateAlias(ctx, ver.putAliasInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
+    'GetAlias',
+    action({
+      params: ver.ALIAS_REF,
+      run: async (p, { ctx, env }) => ver.aliasModel(await ops.getAlias(ctx, ver.aliasRefInput(p)), env),
+    }),
+  ],
+  [
+    'ListAliases',
+    action({
+      params: ver.LIST_ALIASES,
+      run: async (p, { ctx, env }) =>
+        ver.listAliasesResponse(await ops.listAliases(ctx, ver.listAliasesInput(p)), env),
+    }),
+  ],
+  [
+    'DeleteAlias',
+    action({
+      params: ver.ALIAS_REF,
+      run: async (p, { ctx }) => {
+        await ops.deleteAlias(ctx, ver.aliasRefInput(p));
+        return done();
+      },
+    }),
+  ],
+  [
     'ListAsyncEvents',
     action({
       params: asyncMap.LIST_ASYNC_EVENTS,
@@ -268,6 +341,9 @@ export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([
   'ListFunctions',
   'ListNamespaces',
   'ListTriggers',
+  'GetAlias',
+  'ListAliases',
+  'ListVersionByFunction',
 ]);
 
 /** An action that changes or runs something: a TC3 signature may be used for one of them only once. */
@@ -277,22 +353,15 @@ export function isWriteAction(action: string | undefined): boolean {
 
 /** Actions of SCF 3.0 (`tencentcloud-sdk-nodejs` 4.x scf client) that scf-local does not implement. */
 export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
-  'UpdateAlias',
   'UpdateNamespace',
-  'ListVersionByFunction',
   'GetLayerVersion',
   'CopyFunction',
-  'ListAliases',
   'GetProvisionedConcurrencyConfig',
   'PublishLayerVersion',
   'ListCustomDomains',
   'DeleteProvisionedConcurrencyConfig',
-  'PublishVersion',
   'DeleteLayerVersion',
-  'DeleteAlias',
   'PutTotalConcurrencyConfig',
-  'DeleteFunctionVersion',
-  'CreateAlias',
   'PutProvisionedConcurrencyConfig',
   'DeleteCustomDomain',
   'ListLayers',
@@ -302,7 +371,6 @@ export const UNSUPPORTED_ACTIONS: ReadonlySet<string> = new Set([
   'GetAccount',
   'DeleteReservedConcurrencyConfig',
   'GetFunctionAddress',
-  'GetAlias',
   'GetReservedConcurrencyConfig',
   'GetCustomDomain',
   'UpdateCustomDomain',

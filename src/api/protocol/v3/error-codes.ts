@@ -33,7 +33,10 @@ export interface V3CodeRow {
   readonly local?: Readonly<Record<string, string>>;
 }
 
-const QUALIFIER = 'a version other than $LATEST: scf-local has no published versions yet';
+const QUALIFIER = 'a Qualifier naming no version or alias of the function';
+const NO_VERSION = 'a Qualifier naming no published version of the function';
+const NO_ALIAS = 'a Qualifier naming no alias of the function';
+const NAMESPACE = 'an unknown namespace, named as such (as the other function actions do)';
 
 /** Per action: what it may answer besides `COMMON_V3_CODES`. */
 export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
@@ -50,7 +53,6 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     ],
     local: {
       'InvalidParameterValue.Limit': "a Limit that is not a count (SCF's errors.go has the code)",
-      'InvalidParameterValue.Qualifier': QUALIFIER,
       'ResourceNotFound.Namespace':
         'Namespace without FunctionName names no function: an unknown one is named as a namespace',
     },
@@ -69,7 +71,8 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
         "an event over the size limit (SCF's InvokeFunction list has the code; Invoke's only the bare one)",
       'InvalidParameterValue.InvocationType': 'InvocationType other than RequestResponse or Event',
       'InvalidParameterValue.LogType': 'LogType other than None or Tail',
-      'InvalidParameterValue.Qualifier': QUALIFIER,
+      'ResourceNotFound.Version': NO_VERSION,
+      'ResourceNotFound.Alias': NO_ALIAS,
       'LimitExceeded.Concurrency':
         "every instance busy and the function's queue full (SCF reports it inside the invocation, status 432)",
     },
@@ -79,7 +82,8 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     local: {
       'InvalidParameterValue.Event': 'an event over the size limit, named by its parameter',
       'InvalidParameterValue.LogType': 'LogType other than None or Tail',
-      'InvalidParameterValue.Qualifier': QUALIFIER,
+      'ResourceNotFound.Version': NO_VERSION,
+      'ResourceNotFound.Alias': NO_ALIAS,
       'LimitExceeded.Concurrency': "as Invoke's",
     },
   },
@@ -138,7 +142,7 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     local: { 'InvalidParameterValue.Timeout': 'a Timeout that is not an integer' },
   },
   GetFunction: {
-    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+    scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace', 'ResourceNotFound.Version'],
     local: { 'InvalidParameterValue.ShowCode': 'ShowCode other than TRUE or FALSE' },
   },
   ListFunctions: {
@@ -158,7 +162,71 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     },
   },
   DeleteFunction: {
-    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+    scf: [
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Qualifier',
+      'UnsupportedOperation.AliasBind',
+    ],
+  },
+  DeleteFunctionVersion: {
+    scf: [
+      'InvalidParameterValue.Qualifier',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.Namespace',
+      'ResourceNotFound.Qualifier',
+      'UnsupportedOperation.AliasBind',
+    ],
+  },
+  PublishVersion: {
+    scf: ['InvalidParameterValue.Description', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+  },
+  ListVersionByFunction: {
+    scf: ['InvalidParameterValue.Order', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+    local: {
+      'InvalidParameterValue.OrderBy': 'OrderBy other than AddTime or ModTime',
+      'InvalidParameterValue.Limit': 'a Limit that is not a count',
+      'InvalidParameterValue.Offset': 'an Offset that is not a count',
+    },
+  },
+  CreateAlias: {
+    scf: [
+      'InvalidParameterValue.AdditionalVersionWeights',
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Name',
+      'InvalidParameterValue.RoutingConfig',
+      'ResourceInUse.Alias',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.FunctionVersion',
+    ],
+    local: { 'ResourceNotFound.Namespace': NAMESPACE },
+  },
+  UpdateAlias: {
+    scf: [
+      'InvalidParameterValue.AdditionalVersionWeights',
+      'InvalidParameterValue.Description',
+      'InvalidParameterValue.Name',
+      'InvalidParameterValue.RoutingConfig',
+      'ResourceNotFound.Alias',
+      'ResourceNotFound.Function',
+      'ResourceNotFound.FunctionVersion',
+      'ResourceNotFound.Namespace',
+    ],
+  },
+  GetAlias: {
+    scf: ['ResourceNotFound.Alias', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+  },
+  ListAliases: {
+    scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+    local: {
+      'InvalidParameterValue.FunctionVersion': 'a FunctionVersion the function does not have',
+      'InvalidParameterValue.Limit': 'a Limit that is not a count',
+      'InvalidParameterValue.Offset': 'an Offset that is not a count',
+    },
+  },
+  DeleteAlias: {
+    scf: ['ResourceNotFound.Alias', 'ResourceNotFound.Function'],
+    local: { 'ResourceNotFound.Namespace': NAMESPACE },
   },
   CreateNamespace: {
     scf: [
@@ -277,7 +345,8 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     ],
   },
   GetFunctionEventInvokeConfig: {
-    scf: ['InvalidParameterValue.Qualifier', 'ResourceNotFound.Function', 'ResourceNotFound.Namespace'],
+    scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace', 'ResourceNotFound.Version'],
+    local: { 'ResourceNotFound.Alias': NO_ALIAS },
   },
 };
 

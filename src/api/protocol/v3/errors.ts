@@ -29,6 +29,10 @@ export const V3_CODES: Readonly<Record<ErrorCode, string>> = {
   LayerNotFound: 'ResourceNotFound.Layer',
   TriggerNotFound: 'ResourceNotFound.Trigger',
   TriggerInUse: 'ResourceInUse.Trigger',
+  VersionNotFound: 'ResourceNotFound.Version',
+  AliasNotFound: 'ResourceNotFound.Alias',
+  AliasInUse: 'ResourceInUse.Alias',
+  VersionInUse: 'UnsupportedOperation.AliasBind',
   AsyncEventNotFound: 'ResourceNotFound.AsyncEvent',
   AsyncEventFinal: 'FailedOperation.AsyncEventStatus',
   RequestSizeLimitExceeded: 'RequestSizeLimitExceeded',
@@ -67,6 +71,9 @@ export const RULE_CODES: Partial<Readonly<Record<Rule, string>>> = {
   [RULE.msgTtlRange]: 'LimitExceeded.MsgTTL',
   [RULE.cloudTrigger]: 'UnsupportedOperation.Trigger',
   [RULE.initTimeoutRange]: 'LimitExceeded.InitTimeout',
+  [RULE.aliasVersion]: 'ResourceNotFound.FunctionVersion',
+  [RULE.deleteVersion]: 'ResourceNotFound.Qualifier',
+  [RULE.aliasWeights]: 'InvalidParameterValue.AdditionalVersionWeights',
 };
 
 /** The 3.0 `Error.Code` of an error. */

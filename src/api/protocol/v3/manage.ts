@@ -221,12 +221,6 @@ export function updateFunctionCodeInput(
   p: z.output<typeof UPDATE_FUNCTION_CODE>,
   params: Json,
 ): UpdateFunctionCodeInput {
-  if (p.Publish === 'TRUE') {
-    throw new ScfError(
-      'UnsupportedOperation',
-      'Publish: TRUE is not supported by scf-local yet (functions have only $LATEST); update the code without it.',
-    );
-  }
   unsupportedCodeSource(params, '', p.CodeSource);
   if (isPlainObject(params['Code'])) unsupportedCodeSource(params['Code'], 'Code.', undefined);
   const zip = p.ZipFile ?? p.Code?.ZipFile;
@@ -234,6 +228,8 @@ export function updateFunctionCodeInput(
   const input: UpdateFunctionCodeInput = { functionName: p.FunctionName, code: { zipBase64: zip } };
   if (p.Namespace !== undefined) input.namespace = p.Namespace;
   if (p.Handler !== undefined) input.handler = p.Handler;
+  // Publish: the new code is published as the next version too.
+  if (p.Publish === 'TRUE') input.publish = true;
   return input;
 }
 
@@ -326,7 +322,7 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     Handler: out.handler,
     CodeSize: out.codeSize,
     Timeout: out.timeout,
-    FunctionVersion: LATEST,
+    FunctionVersion: out.version ?? LATEST,
     MemorySize: out.memorySize,
     VpcConfig: { VpcId: out.attributes.vpcConfig.vpcId, SubnetId: out.attributes.vpcConfig.subnetId },
     PublicNetConfig: {
@@ -356,7 +352,7 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
     ClsTopicId: out.attributes.clsTopicId,
     Layers: [],
     AvailableStatus: 'Available',
-    Qualifier: LATEST,
+    Qualifier: out.version ?? LATEST,
     InitTimeout: out.attributes.initTimeout,
   };
 }

@@ -310,7 +310,7 @@ test('version, action and method checks', async (t) => {
   assert.equal(await errorCode(tc3('DescribeInstances', {})), 'InvalidAction');
   assert.equal(await errorCode(tc3('toString', {})), 'InvalidAction');
   assert.equal(await errorCode(v1('NoSuchThing', {})), 'InvalidAction');
-  assert.equal(await errorCode(tc3('PublishVersion', { FunctionName: 'fn' })), 'UnsupportedOperation');
+  assert.equal(await errorCode(tc3('GetAccount', {})), 'UnsupportedOperation');
   const put = tc3('GetFunctionLogs', {});
   put.method = 'PUT';
   assert.equal(await errorCode(put), 'UnsupportedProtocol');

@@ -15,8 +15,8 @@ export const SCF_API_OFFSET_MINUTES = 480;
 /**
  * An invocation as the CLI shows it: the record's own fields but retries. Times are epoch ms. `version` is
  * the version that ran (the record's `qualifier`: `1`, `$LATEST`), when the source says it: the stream
- * always does; GetFunctionLogs' FunctionLog has no such field in SCF's model, so a record read through it
- * has a version only when the server adds `Qualifier` or the read asked for one version.
+ * always does; GetFunctionLogs' FunctionLog has no field for it (SCF's model), so a record read through it
+ * has a version only when it was read for one version (`Qualifier`).
  */
 export type CliRecord = Omit<InvocationRecord, 'qualifier' | 'retryNum'> & { version?: string };
 
@@ -28,9 +28,7 @@ export function fromFunctionLog(
 ): CliRecord {
   const num = (k: string): number => (typeof f[k] === 'number' ? (f[k] as number) : Number(f[k] ?? 0));
   const text = (k: string): string => (typeof f[k] === 'string' ? (f[k] as string) : '');
-  const version = text('Qualifier');
   return {
-    ...(version === '' ? {} : { version }),
     requestId: text('RequestId'),
     functionName: text('FunctionName'),
     namespace: text('Namespace') || namespace,

@@ -8,18 +8,20 @@
  * values on and reports the server's answer.
  */
 import { ScfError } from '../errors/index.js';
+import { isVersionName } from '../functions/versions.js';
 import type { ApiClient, Json } from './client.js';
 
 const text = (v: unknown): string =>
   typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 
-export const LATEST = '$LATEST';
+export { LATEST } from '../functions/types.js';
 
 /**
- * Is this qualifier a version (`$LATEST`, or a number) rather than an alias? SCF's alias names start with a
- * letter (or are `$DEFAULT`), versions are numbers, so the form tells them apart without asking.
+ * Is this qualifier a version (`$LATEST`, or a number) rather than an alias? The server's rule for a
+ * version's name: alias names start with a letter (or are `$DEFAULT`), so the form tells them apart
+ * without asking.
  */
-export const isVersion = (qualifier: string): boolean => qualifier === LATEST || /^\d+$/.test(qualifier);
+export const isVersion = isVersionName;
 
 /** An alias's routing as SCF writes it: the main version, and at most one other with its weight. */
 export interface Routing {

@@ -177,9 +177,35 @@ describe('scf-local publish, versions, alias and --qualifier', () => {
     // Through the alias: the invocations of both versions it routes to (not those of $LATEST).
     const viaAlias = JSON.parse(
       await ok('logs', 'canary', '--qualifier', 'half', '--limit', '100', '--json'),
-    ) as Array<{ requestId: string }>;
+    ) as Array<{ requestId: string; version: string | null; startTimeMs: number }>;
     const published = invoked.filter((i) => i.version === '1' || i.version === '2');
     assert.deepEqual(viaAlias.map((r) => r.requestId).sort(), published.map((i) => i.requestId).sort());
+    // Each version is read on its own, so each record says which ran; merged oldest first.
+    for (const r of viaAlias) {
+      assert.equal(r.version, invoked.find((i) => i.requestId === r.requestId)?.version, r.requestId);
+    }
+    const starts = viaAlias.map((r) => r.startTimeMs);
+    assert.deepEqual(
+      starts,
+      [...starts].sort((x, y) => x - y),
+    );
+    const split = await ok('logs', 'canary', '--qualifier', 'half', '--limit', '100', '--no-color');
+    assert.match(split, /^TIME {24}VERSION {2}REQUEST ID +STATUS/, 'two versions shown: a VERSION column');
+    const [a1, a2] = [published.find((i) => i.version === '1')!, published.find((i) => i.version === '2')!];
+    assert.match(split, new RegExp(`\\n\\S+ \\S+ \\S+ {2}1 {8}${a1.requestId}  ok `));
+    assert.match(split, new RegExp(`\\n\\S+ \\S+ \\S+ {2}2 {8}${a2.requestId}  ok `));
+    // --limit keeps the newest over both versions, and says how many there are.
+    const few = await cli('logs', 'canary', '--qualifier', 'half', '--limit', '3', '--json');
+    const newest = [...published].slice(-3).map((i) => i.requestId);
+    assert.deepEqual(
+      (JSON.parse(few.stdout) as Array<{ requestId: string }>).map((r) => r.requestId),
+      newest,
+    );
+    // Without --qualifier, GetFunctionLogs does not say the version: null, and no column.
+    const any = JSON.parse(await ok('logs', 'canary', '--limit', '5', '--json')) as Array<{
+      version: unknown;
+    }>;
+    assert.ok(any.every((r) => r.version === null));
 
     const noName = await cli('logs', '--qualifier', '1');
     assert.equal(noName.code, 2);

@@ -10,9 +10,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScfError, toScfError } from '../../errors/index.js';
+import { isVersionName } from '../../functions/versions.js';
 import type { EventFilter, HubEvent, InvocationEventHub } from '../../invocations/events.js';
 import { logRequest, toWire } from '../http.js';
-import { LATEST } from '../operations/limits.js';
 import { authenticate } from '../protocol/v3/auth.js';
 import { v3Code, v3Error } from '../protocol/v3/errors.js';
 import type { ProtocolContext } from '../wire.js';
@@ -49,7 +49,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function parseStreamQualifier(value: string): string[] {
   const versions = value.split(',').map((v) => v.trim());
   for (const v of versions) {
-    if (v !== LATEST && !/^[1-9]\d{0,9}$/.test(v)) {
+    if (!isVersionName(v)) {
       throw new ScfError(
         'InvalidParameterValue',
         `Qualifier selects versions on ${STREAM_PATH} ($LATEST or a version number, several separated by commas); ` +

@@ -46,6 +46,7 @@ import {
   isRemote,
   listFunctionNames,
   matchesRequestId,
+  onFunction,
   parseRequestIdArg,
   type RequestIdArg,
   scanRecords,
@@ -126,7 +127,7 @@ interface QueryPlan {
   zone: number;
   /** Filters beyond the name (status, keyword, request id, a time range) are set. */
   filtered: boolean;
-  /** `--qualifier` names one version: the version of every record read (GetFunctionLogs does not say it). */
+  /** Only this version's records (`Qualifier`), which are labelled with it (GetFunctionLogs does not say it). */
   version?: string;
 }
 
@@ -232,8 +233,7 @@ async function readLogs(client: ApiClient, plan: QueryPlan): Promise<QueryResult
   } catch (err) {
     if (plan.name === undefined || !isRemote(err, 'ResourceNotFound.Function')) throw err;
     // A deleted function's versions went with it: its records are not read by version.
-    if (plan.params['Qualifier'] !== undefined)
-      throw await functionNotFound(client, plan.name, plan.namespace);
+    if (plan.version !== undefined) throw await functionNotFound(client, plan.name, plan.namespace);
     result = await scanPlan(client, plan, true);
     if (result.records.length === 0) {
       // Nothing matched: a deleted function whose records the filters excluded, or a name never used.
@@ -266,6 +266,39 @@ async function readLogs(client: ApiClient, plan: QueryPlan): Promise<QueryResult
   }
   if (plan.version !== undefined) for (const r of result.records) r.version ??= plan.version;
   return result;
+}
+
+/**
+ * The records of some versions (`--qualifier`: a version, or the versions an alias routes to now), each
+ * version read on its own: SCF's FunctionLog has no field for the version that ran, so a record's version
+ * is known from the `Qualifier` it was read with. Merged as one read over several windows is: in `--sort`
+ * order, the best `limit`.
+ */
+async function readVersions(client: ApiClient, plan: QueryPlan, versions: string[]): Promise<QueryResult> {
+  const results: QueryResult[] = [];
+  for (const version of versions) {
+    const params = { ...plan.params, Qualifier: version };
+    results.push(await readLogs(client, { ...plan, params, version }));
+  }
+  if (results.length === 1) return results[0]!;
+  const key = sortKey(plan.sort);
+  const records = results
+    .flatMap((r) => r.records)
+    .sort((a, b) => key(b) - key(a) || b.startTime - a.startTime);
+  const partial = plan.idArg?.kind === 'partial' ? plan.idArg : undefined;
+  if (partial) {
+    const ids = [...new Set(records.map((r) => r.requestId))];
+    if (ids.length > 1) throw ambiguousRequestId(partial, ids);
+  }
+  const totals = results.map((r) => r.total);
+  const total = totals.every((t) => t !== undefined) ? totals.reduce((a, b) => a + b, 0) : undefined;
+  return {
+    records: records.slice(0, plan.limit),
+    total,
+    more: results.some((r) => r.more) || (total === undefined && records.length > plan.limit),
+    capped: results.some((r) => r.capped),
+    deleted: false,
+  };
 }
 
 function printRecord(
@@ -362,7 +395,6 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (status) params['Filter'] = { RetCode: STATUS_FILTER[status] };
       if (idArg?.kind === 'exact') params['FunctionRequestId'] = idArg.id;
       if (flags.grep) params['SearchContext'] = { Keyword: flags.grep };
-      if (qualifier !== undefined) params['Qualifier'] = qualifier;
       let windows: Array<[number, number]> | undefined;
       if (since !== undefined || until !== undefined) {
         // The API wants both ends, at most a day apart: --until alone means the day before it.
@@ -376,8 +408,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const result = await withClient(flags, ctx.env, async (client) => {
         const zone = await readApiZone(client);
         const plan: QueryPlan = { params, name, namespace, idArg, windows, limit, sort, zone, filtered };
-        if (qualifier !== undefined && isVersion(qualifier)) plan.version = qualifier;
-        return readLogs(client, plan);
+        if (qualifier === undefined || name === undefined) return readLogs(client, plan);
+        const ref = { functionName: name, namespace, qualifier };
+        const { versions } = await onFunction(client, { name, namespace }, () =>
+          resolveQualifier(client, ref),
+        );
+        return readVersions(client, plan, versions);
       });
       const { records } = result;
       if (result.deleted) {

@@ -17,7 +17,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerNamespaces } from './commands/namespaces.js';
 import { registerTriggers } from './commands/triggers.js';
 import { registerVersions } from './commands/versions.js';
-import { addGlobalOptions, type CliContext } from './context.js';
+import { addGlobalOptions, type CliContext, refuseVersionAfterCommand } from './context.js';
 import { readCliEnvironment } from './env.js';
 import { describeError } from './report.js';
 import { registerServe } from './serve.js';
@@ -74,8 +74,12 @@ const ctx: CliContext = {
   env: readCliEnvironment(),
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
 };
-buildProgram(ctx)
-  .parseAsync(process.argv)
+const program = buildProgram(ctx);
+Promise.resolve()
+  .then(() => {
+    refuseVersionAfterCommand(program, process.argv.slice(2));
+    return program.parseAsync(process.argv);
+  })
   .catch((err: unknown) => {
     process.exitCode = report(err);
   });

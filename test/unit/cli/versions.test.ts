@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Command } from 'commander';
 import { aliasJson, routingConfig, showAlias } from '../../../src/cli/commands/aliases.js';
 import { compareVersions, versionJson } from '../../../src/cli/commands/versions.js';
+import { addGlobalOptions, refuseVersionAfterCommand } from '../../../src/cli/context.js';
 import {
   type CliRecord,
   createStyle,
@@ -49,6 +51,35 @@ describe('qualifiers and weights', () => {
     assert.deepEqual(routingConfig(['2=0.25']), {
       AdditionalVersionWeights: [{ Version: '2', Weight: 0.25 }],
     });
+  });
+
+  test('--version after a command name is refused (it would print the CLI version and do nothing)', () => {
+    const program = addGlobalOptions(new Command().version('1.2.3'));
+    program.command('alias').command('create <f> <n>');
+    program.command('logs').alias('log');
+    const refused = (args: string[]): boolean => {
+      try {
+        refuseVersionAfterCommand(program, args);
+        return false;
+      } catch (err) {
+        assert.ok(err instanceof ScfError && err.code === 'InvalidParameter');
+        return true;
+      }
+    };
+    assert.equal(refused(['--version']), false);
+    assert.equal(refused(['-V']), false);
+    assert.equal(
+      refused(['--endpoint', 'logs', '--version']),
+      false,
+      'a global option’s value is not a command',
+    );
+    assert.equal(refused(['alias', 'create', 'f', 'prod', '--version', '1']), true);
+    assert.equal(refused(['--region', 'x', 'log', '-V']), true);
+    assert.equal(refused(['logs', '--', '--version']), false);
+    assert.throws(
+      () => refuseVersionAfterCommand(program, ['alias', 'create', 'f', 'p', '--version', '1']),
+      /--function-version \(-v\)/,
+    );
   });
 
   test('routing for people', () => {

@@ -60,6 +60,14 @@ export function fromStreamRecord(r: InvocationRecord): CliRecord {
   };
 }
 
+/**
+ * Orders two records that started in the same second of the API's times (which have no milliseconds) as
+ * they started: scf-local's request ids are UUIDv7, whose first digits are the start time to the
+ * millisecond (another server's ids just make the order deterministic). Ascending, as `a - b` is.
+ */
+export const byRequestId = (a: CliRecord, b: CliRecord): number =>
+  a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0;
+
 /** CLI status names; `--status` takes the first five. */
 const STATUS: Record<number, string> = {
   0: 'ok',

@@ -27,7 +27,13 @@ import type { GapFrame, LogFrame, ReadyFrame, RecordFrame } from '../api/stream/
 import { formatApiTime } from '../api/time.js';
 import { ScfError } from '../errors/index.js';
 import { type ApiClient, RemoteError } from './client.js';
-import { type CliRecord, fromFunctionLog, fromStreamRecord, SCF_API_OFFSET_MINUTES } from './format.js';
+import {
+  byRequestId,
+  type CliRecord,
+  fromFunctionLog,
+  fromStreamRecord,
+  SCF_API_OFFSET_MINUTES,
+} from './format.js';
 import { readSse } from './sse.js';
 
 export type TailEvent =
@@ -354,7 +360,7 @@ export class Tail {
             else show(r);
           });
         }
-        merged.sort((a, b) => a.startTime - b.startTime);
+        merged.sort((a, b) => a.startTime - b.startTime || byRequestId(a, b));
         for (const r of merged) show(r);
         windowStart = windowEnd + 1000;
       }

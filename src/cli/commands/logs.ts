@@ -23,6 +23,7 @@ import { readApiZone } from '../api-zone.js';
 import { type ApiClient, RemoteError } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
 import {
+  byRequestId,
   type CliRecord,
   fromFunctionLog,
   functionColumnWidth,
@@ -284,7 +285,7 @@ async function readVersions(client: ApiClient, plan: QueryPlan, versions: string
   const key = sortKey(plan.sort);
   const records = results
     .flatMap((r) => r.records)
-    .sort((a, b) => key(b) - key(a) || b.startTime - a.startTime);
+    .sort((a, b) => key(b) - key(a) || b.startTime - a.startTime || byRequestId(b, a));
   const partial = plan.idArg?.kind === 'partial' ? plan.idArg : undefined;
   if (partial) {
     const ids = [...new Set(records.map((r) => r.requestId))];

@@ -11,6 +11,7 @@ import { aliasJson, routingConfig, showAlias } from '../../../src/cli/commands/a
 import { compareVersions, versionJson } from '../../../src/cli/commands/versions.js';
 import { addGlobalOptions, refuseVersionAfterCommand } from '../../../src/cli/context.js';
 import {
+  byRequestId,
   type CliRecord,
   createStyle,
   fromFunctionLog,
@@ -207,6 +208,15 @@ describe('the log table and JSON with versions', () => {
     assert.match(
       tableRow(rec('rid', '$LATEST'), plain, both),
       /^2024-05-01 00:00:00 \+00:00 {2}f {9}\$LATEST {2}rid/,
+    );
+  });
+
+  test('records of one second of the API are ordered by their UUIDv7 request ids (their start, in ms)', () => {
+    const early = rec('01a234fb-7f20-7000-bc02-a4ec20bce3c0', '1');
+    const late = rec('01a234fb-8176-7000-8b64-789dabf4428c', '2');
+    assert.deepEqual(
+      [late, early].sort(byRequestId).map((r) => r.version),
+      ['1', '2'],
     );
   });
 

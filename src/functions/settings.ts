@@ -25,6 +25,11 @@ export const DEFAULT_ATTRIBUTES: FunctionAttributes = Object.freeze({
   dnsCache: false,
   traceEnable: false,
   deadLetterConfig: { type: '', name: '', filterType: '' },
+  cfsMounts: [],
+  protocolType: '',
+  wsIdleTimeout: 0,
+  instanceConcurrency: { dynamicEnabled: '', maxConcurrency: 0 },
+  intranetIpFixed: 'DISABLE',
 }) as FunctionAttributes;
 
 /** `stored`, with every setting it lacks at its default. */

@@ -112,6 +112,25 @@ export interface FunctionAttributes {
   traceEnable: boolean;
   /** SCF's dead-letter queue: `type` CMQ/CKafka..., `name`, `filterType`. */
   deadLetterConfig: { type: string; name: string; filterType: string };
+  /** CFS file systems to mount (SCF's CfsInsList items, as given): none is mounted here. */
+  cfsMounts: CfsMount[];
+  /** `WS` for a web function serving WebSockets, else ''; with its idle timeout (s, 1–1800; 0: unset). */
+  protocolType: string;
+  wsIdleTimeout: number;
+  /** Requests one instance may take at once (SCF: 1–100; 0: unset); scf-local runs one at a time. */
+  instanceConcurrency: { dynamicEnabled: string; maxConcurrency: number };
+  /** A fixed intranet IP (SCF's IntranetConfig.IpFixed): `ENABLE`/`DISABLE`. */
+  intranetIpFixed: 'ENABLE' | 'DISABLE';
+}
+
+/** One CFS mount as SCF describes it. */
+export interface CfsMount {
+  userId: string;
+  userGroupId: string;
+  cfsId: string;
+  mountInsId: string;
+  localMountDir: string;
+  remoteMountDir: string;
 }
 
 /** Where a function's code comes from. */
@@ -164,7 +183,10 @@ export interface UpdateFunctionCodeInput extends FunctionRef {
   publish?: boolean;
 }
 
-export interface UpdateFunctionConfigurationInput extends FunctionRef, FunctionConfiguration {}
+export interface UpdateFunctionConfigurationInput extends FunctionRef, FunctionConfiguration {
+  /** Publish the updated function as the next version (UpdateFunctionConfiguration's `Publish`). */
+  publish?: boolean;
+}
 
 export interface ListFunctionsInput {
   namespace?: string;

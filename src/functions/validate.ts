@@ -211,5 +211,36 @@ export function validateAttributes(
   if (given.dnsCache !== undefined) out.dnsCache = given.dnsCache;
   if (given.traceEnable !== undefined) out.traceEnable = given.traceEnable;
   if (given.deadLetterConfig !== undefined) out.deadLetterConfig = { ...given.deadLetterConfig };
+  if (given.cfsMounts !== undefined) out.cfsMounts = given.cfsMounts.map((m) => ({ ...m }));
+  if (given.protocolType !== undefined) {
+    if (given.protocolType !== '' && given.protocolType !== 'WS') {
+      throw invalidValue(
+        'protocolType',
+        `ProtocolType must be WS, got ${JSON.stringify(given.protocolType)}`,
+      );
+    }
+    out.protocolType = given.protocolType;
+  }
+  if (given.wsIdleTimeout !== undefined) {
+    const t = given.wsIdleTimeout;
+    if (!Number.isInteger(t) || t < 1 || t > 1800) {
+      throw invalidValue(
+        'idleTimeOut',
+        `ProtocolParams.WSParams.IdleTimeOut must be 1 to 1800 seconds, got ${t}`,
+      );
+    }
+    out.wsIdleTimeout = t;
+  }
+  if (given.instanceConcurrency !== undefined) {
+    const n = given.instanceConcurrency.maxConcurrency;
+    if (!Number.isInteger(n) || n < 1 || n > 100) {
+      throw invalidValue(
+        'maxConcurrency',
+        `InstanceConcurrencyConfig.MaxConcurrency must be 1 to 100, got ${n}`,
+      );
+    }
+    out.instanceConcurrency = { ...given.instanceConcurrency };
+  }
+  if (given.intranetIpFixed !== undefined) out.intranetIpFixed = given.intranetIpFixed;
   return out;
 }

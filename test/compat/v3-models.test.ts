@@ -412,20 +412,44 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ClsTopicId: 'topic-1',
       DnsCache: 'TRUE',
       DeadLetterConfig: { Type: 'CMQ', Name: 'dlq', FilterType: '' },
+      CfsConfig: {
+        CfsInsList: [
+          {
+            UserId: '10000',
+            UserGroupId: '10000',
+            CfsId: 'cfs-1',
+            MountInsId: 'cfs-1',
+            LocalMountDir: '/mnt/a',
+            RemoteMountDir: '/',
+          },
+        ],
+      },
+      ProtocolParams: { WSParams: { IdleTimeOut: 30 } },
+      InstanceConcurrencyConfig: { DynamicEnabled: 'FALSE', MaxConcurrency: 10 },
+      IntranetConfig: { IpFixed: 'DISABLE' },
     };
     const readBack = async (): Promise<Record<string, unknown>> => {
       const g = await ok('GetFunction', { FunctionName });
       const net = g['PublicNetConfig'] as { PublicNetStatus: string; EipConfig: { EipStatus: string } };
+      const intranet = g['IntranetConfig'] as { IpFixed: string; IpAddress: string[] };
+      const concurrency = g['InstanceConcurrencyConfig'] as Record<string, unknown> | undefined;
+      assert.deepEqual(intranet.IpAddress, [], 'no fixed intranet address here');
       return {
         ...Object.fromEntries(Object.keys(settings).map((k) => [k, g[k]])),
         PublicNetConfig: {
           PublicNetStatus: net.PublicNetStatus,
           EipConfig: { EipStatus: net.EipConfig.EipStatus },
         },
+        IntranetConfig: { IpFixed: intranet.IpFixed },
+        InstanceConcurrencyConfig: concurrency && {
+          DynamicEnabled: concurrency['DynamicEnabled'],
+          MaxConcurrency: concurrency['MaxConcurrency'],
+        },
         Tags: g['Tags'],
         AsyncRunEnable: g['AsyncRunEnable'],
         TraceEnable: g['TraceEnable'],
         Type: g['Type'],
+        ProtocolType: g['ProtocolType'],
       };
     };
     const created = {
@@ -433,6 +457,7 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       AsyncRunEnable: 'TRUE',
       TraceEnable: 'TRUE',
       Type: 'Event',
+      ProtocolType: 'WS',
     };
     await ok('CreateFunction', { FunctionName, Code: { ZipFile: basicsZip }, ...settings, ...created });
     assert.deepEqual(await readBack(), { ...settings, ...created });
@@ -452,6 +477,22 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       ClsTopicId: 'topic-2',
       DnsCache: 'FALSE',
       DeadLetterConfig: { Type: 'CKafka', Name: 'dlq2', FilterType: 'x' },
+      // (An empty list cannot be told apart from none in a form-signed request, SCF's included.)
+      CfsConfig: {
+        CfsInsList: [
+          {
+            UserId: '10001',
+            UserGroupId: '10001',
+            CfsId: 'cfs-2',
+            MountInsId: 'cfs-2',
+            LocalMountDir: '/mnt/b',
+            RemoteMountDir: '/data',
+          },
+        ],
+      },
+      ProtocolParams: { WSParams: { IdleTimeOut: 600 } },
+      InstanceConcurrencyConfig: { DynamicEnabled: 'TRUE', MaxConcurrency: 2 },
+      IntranetConfig: { IpFixed: 'ENABLE' },
     };
     let expected: Record<string, unknown> = { ...settings, ...created };
     for (const [key, value] of Object.entries(changes)) {
@@ -481,6 +522,10 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
       Environment: { Variables: [{ Key: '', Value: '' }] },
     });
     assert.deepEqual((await readBack())['Environment'], { Variables: [] });
+    // Publish: the configuration written is published as the next version as well.
+    await ok('UpdateFunctionConfiguration', { FunctionName, Timeout: 11, Publish: 'TRUE' });
+    const published = await ok('GetFunction', { FunctionName, Qualifier: '1' });
+    assert.equal(published['Timeout'], 11);
   });
 
   test('versions and aliases', async () => {
@@ -995,6 +1040,71 @@ describe('API 3.0 answers against the SDK models (scf_models.d.ts)', () => {
         'ResourceNotFound.Namespace',
       ],
       ['UpdateFunctionConfiguration', { FunctionName: fn, Timeout: 'long' }, 'InvalidParameterValue.Timeout'],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, CfsConfig: { CfsInsList: 'all' } },
+        'InvalidParameterValue.CfsParameterError',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, ProtocolParams: { WSParams: { IdleTimeOut: 0 } } },
+        'InvalidParameterValue.IdleTimeOut',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, InstanceConcurrencyConfig: 'many' },
+        'InvalidParameterValue.InstanceConcurrencyConfig',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, InstanceConcurrencyConfig: { MaxConcurrency: 101 } },
+        'InvalidParameterValue.MaxConcurrency',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, IntranetConfig: { IpFixed: 'YES' } },
+        'InvalidParameterValue.IntranetConfig',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Publish: 'MAYBE' },
+        'InvalidParameterValue.Publish',
+      ],
+      [
+        'UpdateFunctionConfiguration',
+        { FunctionName: fn, Environment: { Variables: [{ Key: 'A', Value: '' }] } },
+        'InvalidParameterValue.Environment',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, CfsConfig: { CfsInsList: ['x'] } },
+        'InvalidParameterValue.CfsParameterError',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, ProtocolParams: { WSParams: { IdleTimeOut: 1801 } } },
+        'InvalidParameterValue.IdleTimeOut',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, InstanceConcurrencyConfig: [1] },
+        'InvalidParameterValue.InstanceConcurrencyConfig',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, InstanceConcurrencyConfig: { MaxConcurrency: 0 } },
+        'InvalidParameterValue.MaxConcurrency',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, ProtocolType: 'SMTP' },
+        'InvalidParameterValue.ProtocolType',
+      ],
+      [
+        'CreateFunction',
+        { FunctionName: 'models-c', ...code, IntranetConfig: { IpFixed: 1 } },
+        'InvalidParameterValue.IntranetConfig',
+      ],
       ['GetFunction', { FunctionName: fn, Qualifier: '9' }, 'ResourceNotFound.Version'],
       ['GetFunction', { FunctionName: 'models-none' }, 'ResourceNotFound.Function'],
       ['GetFunction', { FunctionName: fn, Namespace: 'models-none' }, 'ResourceNotFound.Namespace'],

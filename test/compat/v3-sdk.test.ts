@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { monitor } from 'tencentcloud-sdk-nodejs/tencentcloud/services/monitor/index.js';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
 import { zipDirectory } from '../../src/functions/code.js';
 import { createLogger, type Logger } from '../../src/logger/index.js';
@@ -450,6 +451,27 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       const oldVersion = client(s.port, { mode });
       (oldVersion as unknown as { apiVersion: string }).apiVersion = '2017-03-12';
       assert.equal(await codeOf(oldVersion.ListFunctions({})), 'NoSuchVersion');
+      // Cloud Monitor's own client pointed here: told which service it reached, not an SCF version error.
+      const cm = new monitor.v20180724.Client({
+        credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },
+        region: 'ap-guangzhou',
+        profile: {
+          ...(mode === 'hmac-sha256' ? { signMethod: 'HmacSHA256' as const } : {}),
+          httpProfile: {
+            endpoint: `127.0.0.1:${s.port}`,
+            protocol: 'http://',
+            reqMethod: mode === 'tc3-get' ? 'GET' : 'POST',
+          },
+        },
+      });
+      try {
+        await cm.GetMonitorData({ Namespace: 'QCE/SCF_V2', MetricName: 'Invocation', Instances: [] });
+        assert.fail('GetMonitorData is not served');
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        assert.equal(e.code, 'UnsupportedOperation');
+        assert.match(e.message ?? '', /Cloud Monitor/);
+      }
       // Async events are limited to 128 KB (SCF status 406).
       const big = JSON.stringify({ pad: 'x'.repeat(130 * 1024) });
       if (mode !== 'tc3-get') {

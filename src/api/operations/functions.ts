@@ -68,7 +68,10 @@ export async function updateFunctionConfiguration(
   input: UpdateFunctionConfigurationInput,
 ): Promise<FunctionDefinition> {
   await requireNamespace(ctx, input.namespace);
-  return ctx.functions.updateConfigurationAsync(input);
+  const def = await ctx.functions.updateConfigurationAsync(input);
+  if (!input.publish) return def;
+  await ctx.functions.publishVersionAsync(input);
+  return ctx.functions.get(input.functionName, input.namespace);
 }
 
 export async function getFunction(ctx: ActionContext, input: GetFunctionInput): Promise<GetFunctionOutput> {

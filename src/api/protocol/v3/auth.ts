@@ -119,8 +119,20 @@ function secretKeyOf(secretId: string, ctx: ProtocolContext): string {
   return key;
 }
 
+/** Versions of other Tencent Cloud services clients may point at this endpoint, and what they are. */
+const OTHER_SERVICES: Readonly<Record<string, string>> = {
+  '2018-07-24': 'Cloud Monitor (monitor, GetMonitorData)',
+};
+
 function checkVersion(version: string | undefined): void {
   if (version === undefined || version === '') throw missing('Version');
+  const other = OTHER_SERVICES[version];
+  if (other !== undefined) {
+    throw new ScfError(
+      'UnsupportedOperation',
+      `Version ${version} is ${other}'s, which scf-local does not serve; it serves SCF (scf, ${API_VERSION}).`,
+    );
+  }
   if (version !== API_VERSION) {
     throw new ScfError(
       'NoSuchVersion',

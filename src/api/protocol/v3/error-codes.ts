@@ -90,13 +90,18 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
   CreateFunction: {
     scf: [
       'InvalidParameterValue.AsyncRunEnable',
+      'InvalidParameterValue.CfsParameterError',
       'InvalidParameterValue.Description',
       'InvalidParameterValue.Environment',
       'InvalidParameterValue.FunctionName',
       'InvalidParameterValue.Handler',
+      'InvalidParameterValue.IdleTimeOut',
+      'InvalidParameterValue.InstanceConcurrencyConfig',
       'InvalidParameterValue.Layers',
+      'InvalidParameterValue.MaxConcurrency',
       'InvalidParameterValue.MemorySize',
       'InvalidParameterValue.Namespace',
+      'InvalidParameterValue.ProtocolType',
       'InvalidParameterValue.PublicNetConfig',
       'InvalidParameterValue.Runtime',
       'InvalidParameterValue.Type',
@@ -112,6 +117,7 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
     local: {
       'InvalidParameterValue.Timeout': 'a Timeout that is not an integer',
       'InvalidParameterValue.Tags': 'a tag without a Key, or a Key given twice',
+      'InvalidParameterValue.IntranetConfig': 'IntranetConfig.IpFixed other than ENABLE or DISABLE',
     },
   },
   UpdateFunctionCode: {
@@ -126,10 +132,14 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
   },
   UpdateFunctionConfiguration: {
     scf: [
+      'InvalidParameterValue.CfsParameterError',
       'InvalidParameterValue.Description',
       'InvalidParameterValue.Environment',
       'InvalidParameterValue.Handler',
+      'InvalidParameterValue.IdleTimeOut',
+      'InvalidParameterValue.InstanceConcurrencyConfig',
       'InvalidParameterValue.Layers',
+      'InvalidParameterValue.MaxConcurrency',
       'InvalidParameterValue.MemorySize',
       'InvalidParameterValue.PublicNetConfig',
       'InvalidParameterValue.Runtime',
@@ -139,7 +149,11 @@ export const V3_ACTION_CODES: Readonly<Record<string, V3CodeRow>> = {
       'ResourceNotFound.Layer',
       'ResourceNotFound.Namespace',
     ],
-    local: { 'InvalidParameterValue.Timeout': 'a Timeout that is not an integer' },
+    local: {
+      'InvalidParameterValue.Timeout': 'a Timeout that is not an integer',
+      'InvalidParameterValue.IntranetConfig': 'IntranetConfig.IpFixed other than ENABLE or DISABLE',
+      'InvalidParameterValue.Publish': 'Publish other than TRUE or FALSE',
+    },
   },
   GetFunction: {
     scf: ['ResourceNotFound.Function', 'ResourceNotFound.Namespace', 'ResourceNotFound.Version'],

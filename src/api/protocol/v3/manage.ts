@@ -52,7 +52,36 @@ const CONFIG = {
   DnsCache: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
   // Checked in attributesInput: SCF names the whole object (InvalidParameterValue.DeadLetterConfig).
   DeadLetterConfig: z.optional(z.unknown()),
+  // Stored and returned, no effect here (docs/api-v3.md); checked in attributesInput.
+  CfsConfig: z.optional(z.unknown()),
+  ProtocolParams: z.optional(z.unknown()),
+  InstanceConcurrencyConfig: z.optional(z.unknown()),
+  IntranetConfig: z.optional(z.unknown()),
 };
+
+/** `v` as an object of parameters, or InvalidParameterValue.<name>; undefined/null: absent. */
+function objectParam(v: unknown, name: string): Json | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isPlainObject(v)) throw badValue(name, `${name} must be an object`);
+  return v;
+}
+
+/** A text field of `o`, or InvalidParameterValue.<name>. */
+function textOf(o: Json, key: string, name: string): string {
+  const v = o[key];
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw badValue(name, `${name}.${key} must be text`);
+  return v;
+}
+
+/** A number field of `o` (a number or its decimal text), or InvalidParameterValue.<name>. */
+function numberOf(o: Json, key: string, name: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw badValue(name, `${name}.${key} must be a number`);
+  return n;
+}
 
 /** The attributes of CONFIG given (stored and returned; see FunctionAttributes). */
 function attributesInput(p: z.output<z.ZodObject<typeof CONFIG>>): Partial<FunctionAttributes> {
@@ -96,6 +125,44 @@ function attributesInput(p: z.output<z.ZodObject<typeof CONFIG>>): Partial<Funct
     if (!isPlainObject(dlq)) throw badValue('DeadLetterConfig', 'DeadLetterConfig must be an object');
     a.deadLetterConfig = { type: text('Type'), name: text('Name'), filterType: text('FilterType') };
   }
+  const cfs = objectParam(p.CfsConfig, 'CfsParameterError');
+  if (cfs !== undefined) {
+    const list = cfs['CfsInsList'] ?? [];
+    if (!Array.isArray(list)) throw badValue('CfsParameterError', 'CfsConfig.CfsInsList must be a list');
+    a.cfsMounts = list.map((item) => {
+      const m = objectParam(item, 'CfsParameterError') ?? {};
+      return {
+        userId: textOf(m, 'UserId', 'CfsParameterError'),
+        userGroupId: textOf(m, 'UserGroupId', 'CfsParameterError'),
+        cfsId: textOf(m, 'CfsId', 'CfsParameterError'),
+        mountInsId: textOf(m, 'MountInsId', 'CfsParameterError'),
+        localMountDir: textOf(m, 'LocalMountDir', 'CfsParameterError'),
+        remoteMountDir: textOf(m, 'RemoteMountDir', 'CfsParameterError'),
+      };
+    });
+  }
+  const protocol = objectParam(p.ProtocolParams, 'IdleTimeOut');
+  const ws = protocol === undefined ? undefined : objectParam(protocol['WSParams'], 'IdleTimeOut');
+  const idle = ws === undefined ? undefined : numberOf(ws, 'IdleTimeOut', 'IdleTimeOut');
+  if (idle !== undefined) a.wsIdleTimeout = idle;
+  const concurrency = objectParam(p.InstanceConcurrencyConfig, 'InstanceConcurrencyConfig');
+  if (concurrency !== undefined) {
+    a.instanceConcurrency = {
+      dynamicEnabled: textOf(concurrency, 'DynamicEnabled', 'InstanceConcurrencyConfig'),
+      maxConcurrency: numberOf(concurrency, 'MaxConcurrency', 'MaxConcurrency') ?? 1,
+    };
+  }
+  const intranet = objectParam(p.IntranetConfig, 'IntranetConfig');
+  if (intranet !== undefined) {
+    const fixed = textOf(intranet, 'IpFixed', 'IntranetConfig');
+    if (fixed !== 'ENABLE' && fixed !== 'DISABLE') {
+      throw badValue(
+        'IntranetConfig',
+        `IntranetConfig.IpFixed must be ENABLE or DISABLE; got ${JSON.stringify(fixed)}`,
+      );
+    }
+    a.intranetIpFixed = fixed;
+  }
   // scf-local has no layers: any layer named is one that does not exist here (an empty list is none).
   const layer = p.Layers?.[0];
   if (layer !== undefined) {
@@ -131,7 +198,9 @@ function configInput(p: z.output<z.ZodObject<typeof CONFIG>>): ConfigInput {
       // `[{Key: "", Value: ""}]` is how SCF's own tooling clears every variable: an empty pair sets nothing.
       if (key === undefined && value === undefined) continue;
       if (key === undefined) throw badValue('Environment', `${path}.Key is missing`);
-      env[key] = value ?? '';
+      // SCF refuses a variable without a value (only the all-empty pair above clears).
+      if (value === undefined || value === '') throw badValue('Environment', `${path}.Value is empty`);
+      env[key] = value;
     }
     out.environment = env;
   }
@@ -171,6 +240,7 @@ export const CREATE_FUNCTION = z.object({
   Code: v3.object({ ZipFile: v3.str() }),
   CodeSource: v3.str(),
   Type: v3.str(),
+  ProtocolType: v3.str(),
   ...CONFIG,
 });
 
@@ -193,6 +263,7 @@ export function createFunctionInput(p: z.output<typeof CREATE_FUNCTION>, params:
   const created: Partial<FunctionAttributes> = {};
   if (p.AsyncRunEnable !== undefined) created.asyncRunEnable = p.AsyncRunEnable === 'TRUE';
   if (p.TraceEnable !== undefined) created.traceEnable = p.TraceEnable === 'TRUE';
+  if (p.ProtocolType !== undefined) created.protocolType = p.ProtocolType;
   if (p.Tags !== undefined) {
     created.tags = p.Tags.map((t, i) => {
       const key = itemText(t, 'Key', `Tags.${i}.Key`);
@@ -236,12 +307,19 @@ export function updateFunctionCodeInput(
 export const parseUpdateFunctionCode = (params: Json): UpdateFunctionCodeInput =>
   updateFunctionCodeInput(readV3(UPDATE_FUNCTION_CODE, params), params);
 
-export const UPDATE_FUNCTION_CONFIGURATION = z.object({ FunctionName: v3.required(), ...CONFIG });
+export const UPDATE_FUNCTION_CONFIGURATION = z.object({
+  FunctionName: v3.required(),
+  Publish: v3.oneOf(['TRUE', 'FALSE'] as const, { caseInsensitive: true }),
+  ...CONFIG,
+});
 
 export function updateFunctionConfigurationInput(
   p: z.output<typeof UPDATE_FUNCTION_CONFIGURATION>,
 ): UpdateFunctionConfigurationInput {
-  return { functionName: p.FunctionName, ...configInput(p) };
+  const input: UpdateFunctionConfigurationInput = { functionName: p.FunctionName, ...configInput(p) };
+  // Publish: the new configuration is published as the next version too.
+  if (p.Publish === 'TRUE') input.publish = true;
+  return input;
 }
 
 export const parseUpdateFunctionConfiguration = (params: Json): UpdateFunctionConfigurationInput =>
@@ -340,7 +418,42 @@ export function getFunctionResponse(out: GetFunctionOutput, env: MappingEnv): Js
       Name: out.attributes.deadLetterConfig.name,
       FilterType: out.attributes.deadLetterConfig.filterType,
     },
-    CfsConfig: { CfsInsList: [] },
+    CfsConfig: {
+      CfsInsList: out.attributes.cfsMounts.map((m) => ({
+        UserId: m.userId,
+        UserGroupId: m.userGroupId,
+        CfsId: m.cfsId,
+        MountInsId: m.mountInsId,
+        LocalMountDir: m.localMountDir,
+        RemoteMountDir: m.remoteMountDir,
+      })),
+    },
+    ...(out.attributes.protocolType === '' ? {} : { ProtocolType: out.attributes.protocolType }),
+    ...(out.attributes.wsIdleTimeout === 0
+      ? {}
+      : { ProtocolParams: { WSParams: { IdleTimeOut: out.attributes.wsIdleTimeout } } }),
+    ...(out.attributes.instanceConcurrency.maxConcurrency === 0
+      ? {}
+      : {
+          InstanceConcurrencyConfig: {
+            DynamicEnabled: out.attributes.instanceConcurrency.dynamicEnabled,
+            MaxConcurrency: out.attributes.instanceConcurrency.maxConcurrency,
+            // Newer session-based fields the model does not mark nullable: request-based, none set.
+            InstanceIsolationEnabled: 'FALSE',
+            Type: 'Request-Based',
+            MixNodeConfig: [],
+            SessionConfig: {
+              SessionSource: '',
+              SessionName: '',
+              MaximumConcurrencySessionPerInstance: 0,
+              MaximumTTLInSeconds: 0,
+              MaximumIdleTimeInSeconds: 0,
+              SessionPath: '',
+              IdleTimeoutStrategy: '',
+            },
+          },
+        }),
+    IntranetConfig: { IpFixed: out.attributes.intranetIpFixed, IpAddress: [] },
     DnsCache: out.attributes.dnsCache ? 'TRUE' : 'FALSE',
     Environment: { Variables: Object.entries(out.environment).map(([Key, Value]) => ({ Key, Value })) },
     CodeResult: 'success',

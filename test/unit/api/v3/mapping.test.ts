@@ -253,7 +253,12 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
       MemorySize: '256',
       Timeout: 5,
       Description: 'd',
-      Environment: { Variables: [{ Key: 'A', Value: '1' }, { Key: 'B' }] },
+      Environment: {
+        Variables: [
+          { Key: 'A', Value: '1' },
+          { Key: 'B', Value: '2' },
+        ],
+      },
       Namespace: 'n',
       Role: 'kept',
       ProtocolType: 'WS',
@@ -266,10 +271,21 @@ test('CreateFunction / UpdateFunctionCode / UpdateFunctionConfiguration', () => 
       memorySize: 256,
       timeout: 5,
       description: 'd',
-      environment: { A: '1', B: '' },
+      environment: { A: '1', B: '2' },
       namespace: 'n',
-      attributes: { role: 'kept' },
+      attributes: { role: 'kept', protocolType: 'WS' },
     },
+  );
+  // SCF refuses a variable without a value; only the all-empty pair (which clears) is taken.
+  assert.equal(
+    code(() =>
+      map.parseCreateFunction({
+        FunctionName: 'f',
+        Code: { ZipFile: 'UEsDBA==' },
+        Environment: { Variables: [{ Key: 'B' }] },
+      }),
+    ),
+    'InvalidParameterValue.Environment',
   );
   assert.equal(
     code(() => map.parseCreateFunction({ FunctionName: 'f' })),

@@ -47,7 +47,7 @@ export function additionalWeights(answer: Json): Array<{ version: string; weight
 export async function resolveQualifier(
   client: ApiClient,
   ref: { functionName: string; namespace: string; qualifier: string },
-): Promise<{ versions: string[]; alias?: Routing }> {
+): Promise<{ versions: string[] }> {
   if (isVersion(ref.qualifier)) return { versions: [ref.qualifier] };
   const answer = await client.call<Json>('GetAlias', {
     FunctionName: ref.functionName,
@@ -55,8 +55,7 @@ export async function resolveQualifier(
     Name: ref.qualifier,
   });
   const alias: Routing = { version: text(answer['FunctionVersion']), additional: additionalWeights(answer) };
-  const versions = [...new Set([alias.version, ...alias.additional.map((w) => w.version)])];
-  return { versions, alias };
+  return { versions: [...new Set([alias.version, ...alias.additional.map((w) => w.version)])] };
 }
 
 /**

@@ -432,11 +432,14 @@ export class ApiClient {
   async openStream(params: {
     functionName?: string;
     namespace?: string;
+    /** Only these versions (never an alias: the stream selects by the version that ran). */
+    versions?: readonly string[];
     cursor?: string;
   }): Promise<IncomingMessage> {
     const pairs: Array<[string, string]> = [];
     if (params.functionName) pairs.push(['FunctionName', params.functionName]);
     if (params.namespace) pairs.push(['Namespace', params.namespace]);
+    if (params.versions && params.versions.length > 0) pairs.push(['Qualifier', params.versions.join(',')]);
     if (params.cursor) pairs.push(['Cursor', params.cursor]);
     pairs.push(['Nonce', randomBytes(12).toString('hex')]);
     const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');

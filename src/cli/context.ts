@@ -55,6 +55,38 @@ export function addGlobalOptions(program: Command): Command {
 }
 
 /**
+ * Refuses `--version` (`-V`) after a command name. Commander reads the program's options anywhere on the
+ * line (that is how global options work after a command), so there it would print the CLI's version and
+ * exit 0 without running the command: `alias create f prod --version 1` would do nothing, successfully.
+ * An alias's version is `--function-version`.
+ */
+export function refuseVersionAfterCommand(program: Command, args: readonly string[]): void {
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const takesValue = new Set(
+    program.options
+      .filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined)),
+  );
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return;
+    if (command === undefined) {
+      if (takesValue.has(arg)) i++;
+      else if (commands.has(arg)) command = arg;
+    } else if (arg === '--version' || arg === '-V') {
+      throw new ScfError(
+        'InvalidParameter',
+        `--version after \`${command}\` would print scf-local's version instead of running it; ` +
+          (command === 'alias'
+            ? "an alias's version is --function-version (-v)"
+            : 'give it alone: scf-local --version'),
+      );
+    }
+  }
+}
+
+/**
  * Builds the API client from flags, then the environment, then what a local server recorded in the data
  * folder (its endpoint while it runs, its generated credentials), then the default endpoint.
  */

@@ -12,8 +12,13 @@ import type { InvocationRecord } from '../store/types.js';
  */
 export const SCF_API_OFFSET_MINUTES = 480;
 
-/** An invocation as the CLI shows it: the record's own fields but version and retries. Times are epoch ms. */
-export type CliRecord = Omit<InvocationRecord, 'qualifier' | 'retryNum'>;
+/**
+ * An invocation as the CLI shows it: the record's own fields but retries. Times are epoch ms. `version` is
+ * the version that ran (the record's `qualifier`: `1`, `$LATEST`), when the source says it: the stream
+ * always does; GetFunctionLogs' FunctionLog has no field for it (SCF's model), so a record read through it
+ * has a version only when it was read for one version (`Qualifier`).
+ */
+export type CliRecord = Omit<InvocationRecord, 'qualifier' | 'retryNum'> & { version?: string };
 
 /** One GetFunctionLogs `FunctionLog` -> CliRecord (its StartTime is in the API zone). */
 export function fromFunctionLog(
@@ -40,6 +45,7 @@ export function fromFunctionLog(
 
 export function fromStreamRecord(r: InvocationRecord): CliRecord {
   return {
+    version: r.qualifier,
     requestId: r.requestId,
     functionName: r.functionName,
     namespace: r.namespace,
@@ -53,6 +59,14 @@ export function fromStreamRecord(r: InvocationRecord): CliRecord {
     log: r.log,
   };
 }
+
+/**
+ * Orders two records that started in the same second of the API's times (which have no milliseconds) as
+ * they started: scf-local's request ids are UUIDv7, whose first digits are the start time to the
+ * millisecond (another server's ids just make the order deterministic). Ascending, as `a - b` is.
+ */
+export const byRequestId = (a: CliRecord, b: CliRecord): number =>
+  a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0;
 
 /** CLI status names; `--status` takes the first five. */
 const STATUS: Record<number, string> = {
@@ -132,6 +146,7 @@ export function recordJson(r: CliRecord, options: { utc: boolean }): Record<stri
     requestId: r.requestId,
     functionName: r.functionName,
     namespace: r.namespace,
+    version: r.version ?? null,
     startTime: isoTime(r.startTime, options),
     startTimeMs: r.startTime,
     status: statusName(r.retCode),
@@ -206,29 +221,49 @@ const WIDTHS = [26, 36, 11, 10, 8, 9];
 /**
  * How the log table is laid out. `functionWidth`: when the output covers several functions (no name
  * given), a FUNCTION column after TIME, this wide (a longer name pushes the rest of its row right).
+ * `versionWidth`: when the invocations shown may have run different versions, a VERSION column before
+ * REQUEST ID, this wide (`-` where the version is not known). Without either, the table is as it always was.
  */
 export interface TableOptions {
   functionWidth?: number;
+  versionWidth?: number;
 }
 
 /** The FUNCTION column's width for these names (at least the heading's). */
 export const functionColumnWidth = (names: Iterable<string>): number =>
   Math.max('FUNCTION'.length, ...Array.from(names, (n) => n.length));
 
-/** Cells (plain text, shown text, width, right-aligned) in column order, with the FUNCTION one if asked. */
+/** The VERSION column's width for these versions (at least the heading's, which `$LATEST` fits). */
+export const versionColumnWidth = (versions: Iterable<string>): number =>
+  Math.max('VERSION'.length, ...Array.from(versions, (v) => v.length));
+
+/**
+ * The versions of these records, when they show more than one: the VERSION column is worth its room
+ * only then (a table of one version, `$LATEST` above all, reads as it always did).
+ */
+export function versionsShown(records: Iterable<CliRecord>): string[] | undefined {
+  const versions = new Set<string>();
+  for (const r of records) if (r.version !== undefined) versions.add(r.version);
+  return versions.size > 1 ? [...versions] : undefined;
+}
+
+/**
+ * Cells (plain text, shown text) in column order, with the FUNCTION and VERSION ones when the options
+ * ask for them.
+ */
 function layout(
   cells: Array<[string, string]>,
-  functionCell: [string, string] | undefined,
+  extra: { function: [string, string]; version: [string, string] },
   options: TableOptions,
 ): string {
   const all = cells.map(([p, shown], i) => ({ p, shown, width: WIDTHS[i]!, right: i >= 3 }));
-  if (options.functionWidth !== undefined && functionCell) {
-    all.splice(1, 0, {
-      p: functionCell[0],
-      shown: functionCell[1],
-      width: options.functionWidth,
-      right: false,
-    });
+  if (options.versionWidth !== undefined) {
+    const [p, shown] = extra.version;
+    all.splice(1, 0, { p, shown, width: options.versionWidth, right: false });
+  }
+  if (options.functionWidth !== undefined) {
+    const [p, shown] = extra.function;
+    all.splice(1, 0, { p, shown, width: options.functionWidth, right: false });
   }
   return all
     .map((c) => cell(c.p, c.shown, c.width, c.right))
@@ -241,7 +276,7 @@ export function tableHeader(style: Style, options: TableOptions = {}): string {
   return style.bold(
     layout(
       TABLE_COLUMNS.map((c) => [c, c]),
-      ['FUNCTION', 'FUNCTION'],
+      { function: ['FUNCTION', 'FUNCTION'], version: ['VERSION', 'VERSION'] },
       options,
     ),
   );
@@ -262,7 +297,10 @@ export function tableRow(r: CliRecord, style: Style, options: { utc: boolean } &
   shown[2] = styleStatus(r.retCode, style);
   return layout(
     values.map((v, i) => [v, shown[i]!]),
-    [r.functionName, r.functionName],
+    {
+      function: [r.functionName, r.functionName],
+      version: [r.version ?? '-', r.version === undefined ? style.dim('-') : r.version],
+    },
     options,
   );
 }

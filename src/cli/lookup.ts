@@ -130,6 +130,24 @@ export async function functionNotFound(
   );
 }
 
+/**
+ * Runs `body`, an action on one function; if the server says the function does not exist, that is said
+ * with "did you mean" (`functionNotFound`).
+ */
+export async function onFunction<T>(
+  client: ApiClient,
+  ref: { name: string; namespace: string },
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (isRemote(err, 'ResourceNotFound.Function'))
+      throw await functionNotFound(client, ref.name, ref.namespace);
+    throw err;
+  }
+}
+
 export const isRemote = (err: unknown, code: string): err is RemoteError =>
   err instanceof RemoteError && err.remoteCode === code;
 

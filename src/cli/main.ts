@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { endWhenOutputCloses } from './closed-output.js';
+import { registerAliases } from './commands/aliases.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDev } from './commands/dev.js';
 import { registerFunctions } from './commands/functions.js';
@@ -15,7 +16,8 @@ import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNamespaces } from './commands/namespaces.js';
 import { registerTriggers } from './commands/triggers.js';
-import { addGlobalOptions, type CliContext } from './context.js';
+import { registerVersions } from './commands/versions.js';
+import { addGlobalOptions, type CliContext, refuseVersionAfterCommand } from './context.js';
 import { readCliEnvironment } from './env.js';
 import { describeError } from './report.js';
 import { registerServe } from './serve.js';
@@ -43,6 +45,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerFunctions(program, ctx);
   registerNamespaces(program, ctx);
   registerTriggers(program, ctx);
+  registerVersions(program, ctx);
+  registerAliases(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   program.addHelpText(
     'after',
@@ -70,8 +74,12 @@ const ctx: CliContext = {
   env: readCliEnvironment(),
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
 };
-buildProgram(ctx)
-  .parseAsync(process.argv)
+const program = buildProgram(ctx);
+Promise.resolve()
+  .then(() => {
+    refuseVersionAfterCommand(program, process.argv.slice(2));
+    return program.parseAsync(process.argv);
+  })
   .catch((err: unknown) => {
     process.exitCode = report(err);
   });

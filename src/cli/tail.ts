@@ -17,6 +17,9 @@
  *   shows the lines of it no chunk showed, see `live-log.ts`).
  * - A followed function that no longer exists (deleted before or during the tail) still has records, but
  *   GetFunctionLogs refuses its name: fills then read its namespace and keep that function's records.
+ * - Following some versions (`versions`: an alias is resolved to its versions before, once), the stream
+ *   selects their events itself and fills read each version through GetFunctionLogs' Qualifier, merged
+ *   into time order; the cursor is the stream's as ever, so resuming stays gap-free.
  */
 import type { IncomingMessage } from 'node:http';
 import { MAX_OFFSET_PLUS_LIMIT } from '../api/operations/limits.js';
@@ -24,7 +27,13 @@ import type { GapFrame, LogFrame, ReadyFrame, RecordFrame } from '../api/stream/
 import { formatApiTime } from '../api/time.js';
 import { ScfError } from '../errors/index.js';
 import { type ApiClient, RemoteError } from './client.js';
-import { type CliRecord, fromFunctionLog, fromStreamRecord, SCF_API_OFFSET_MINUTES } from './format.js';
+import {
+  byRequestId,
+  type CliRecord,
+  fromFunctionLog,
+  fromStreamRecord,
+  SCF_API_OFFSET_MINUTES,
+} from './format.js';
 import { readSse } from './sse.js';
 
 export type TailEvent =
@@ -38,12 +47,19 @@ export interface LiveChunk {
   requestId: string;
   functionName: string;
   namespace: string;
+  /** The version that runs, when the server says it. */
+  version?: string;
   text: string;
 }
 
 export interface TailOptions {
   functionName?: string;
   namespace?: string;
+  /**
+   * Only invocations of these versions (`1`, `$LATEST`; an alias resolved beforehand): the stream selects
+   * them, and fills read each through GetFunctionLogs' Qualifier.
+   */
+  versions?: readonly string[];
   /**
    * The function no longer exists (its records do): fills read its namespace and keep its records. Found
    * out by the tail itself when the function is deleted while followed.
@@ -117,9 +133,10 @@ export class Tail {
     while (!this.#stopped) {
       let res: IncomingMessage;
       try {
-        const params: { functionName?: string; namespace?: string; cursor?: string } = {};
+        const params: Parameters<ApiClient['openStream']>[0] = {};
         if (this.#options.functionName) params.functionName = this.#options.functionName;
         if (this.#options.namespace) params.namespace = this.#options.namespace;
+        if (this.#options.versions) params.versions = this.#options.versions;
         if (this.#cursor) params.cursor = this.#cursor;
         res = await this.#client.openStream(params);
       } catch (err) {
@@ -210,12 +227,15 @@ export class Tail {
       // A chunk for an invocation already shown final is a duplicate of part of that record's log (a gap
       // fill read the record while this chunk was held). Otherwise pass it on, whatever the state.
       if (this.#state.get(frame.requestId) !== 'final') {
-        const { requestId, functionName, namespace, text } = frame;
-        this.#options.onEvent({
-          kind: 'log',
-          chunk: { requestId, functionName, namespace, text },
-          cursor: frame.cursor,
-        });
+        const { requestId, functionName, namespace, qualifier, text } = frame;
+        const chunk: LiveChunk = {
+          requestId,
+          functionName,
+          namespace,
+          ...(qualifier === undefined ? {} : { version: qualifier }),
+          text,
+        };
+        this.#options.onEvent({ kind: 'log', chunk, cursor: frame.cursor });
       }
     } else {
       this.#show(frame.type, fromStreamRecord(frame.record), frame.cursor, 'stream');
@@ -247,6 +267,73 @@ export class Tail {
   }
 
   /**
+   * Pages through GetFunctionLogs over one window (whole seconds, at most a day) in time order, passing
+   * each record of the followed function (of `version`, when given) to `each`.
+   */
+  async #readWindow(
+    window: [number, number],
+    version: string | undefined,
+    each: (r: CliRecord) => void,
+  ): Promise<void> {
+    const [windowStart, windowEnd] = window;
+    let startSec = windowStart;
+    let offset = 0;
+    for (;;) {
+      const params: Record<string, unknown> = {
+        StartTime: formatApiTime(startSec, this.#apiOffset),
+        EndTime: formatApiTime(windowEnd, this.#apiOffset),
+        OrderBy: 'start_time',
+        Order: 'asc',
+        Offset: offset,
+        Limit: PAGE,
+      };
+      const name = this.#options.functionName;
+      if (name && !this.#narrow) params['FunctionName'] = name;
+      const namespace = this.#options.namespace ?? 'default';
+      if (this.#options.namespace || this.#narrow) params['Namespace'] = namespace;
+      if (version !== undefined) params['Qualifier'] = version;
+      let page: { Data?: Array<Record<string, unknown>> };
+      try {
+        page = await this.#client.call<{ Data?: Array<Record<string, unknown>> }>('GetFunctionLogs', params);
+      } catch (err) {
+        if (
+          !name ||
+          this.#narrow ||
+          !(err instanceof RemoteError) ||
+          err.remoteCode !== 'ResourceNotFound.Function'
+        )
+          throw err;
+        // Deleted while followed: its records outlive it; read them from its namespace from now on.
+        this.#narrow = true;
+        this.#options.onNotice(
+          `function ${name} no longer exists in namespace ${namespace}; reading its records from the namespace`,
+        );
+        continue;
+      }
+      const items = (page.Data ?? []).map((f) => {
+        const r = fromFunctionLog(f, this.#apiOffset, namespace);
+        // Read for one version: that is the version that ran, whether or not the server says it.
+        if (version !== undefined) r.version ??= version;
+        return r;
+      });
+      for (const r of items) {
+        if (this.#narrow && r.functionName !== name) continue;
+        each(r);
+      }
+      if (items.length < PAGE) return;
+      offset += PAGE;
+      if (offset + PAGE > MAX_OFFSET_PLUS_LIMIT) {
+        // Offset + Limit is capped (10000): move the window's start to the last second seen instead.
+        const lastSec = Math.floor(items[items.length - 1]!.startTime / 1000) * 1000;
+        if (lastSec <= startSec)
+          throw new ScfError('InternalError', `more than ${MAX_OFFSET_PLUS_LIMIT} invocations in one second`);
+        startSec = lastSec;
+        offset = 0;
+      }
+    }
+  }
+
+  /**
    * Reads every invocation that started in [from, now] through GetFunctionLogs (one-day windows, as the
    * API requires; pages of 500 in time order) while live frames are held; then releases them.
    */
@@ -256,66 +343,25 @@ export class Tail {
     const to = Date.now() + FILL_MARGIN_MS;
     const run = async (): Promise<void> => {
       let count = 0;
+      // One read per followed version (the stream's selection, whatever the alias routes to by now). With
+      // several, a window's records are merged into time order before they are shown.
+      const versions: ReadonlyArray<string | undefined> = this.#options.versions ?? [undefined];
+      const show = (r: CliRecord): void => {
+        this.#show(r.retCode === 2 ? 'start' : 'end', r, undefined, 'query');
+        count++;
+      };
       for (let windowStart = Math.floor(from / 1000) * 1000; windowStart <= to; ) {
         const windowEnd = Math.min(to, windowStart + DAY_MS - 1000);
-        let startSec = windowStart;
-        let offset = 0;
-        for (;;) {
-          const params: Record<string, unknown> = {
-            StartTime: formatApiTime(startSec, this.#apiOffset),
-            EndTime: formatApiTime(windowEnd, this.#apiOffset),
-            OrderBy: 'start_time',
-            Order: 'asc',
-            Offset: offset,
-            Limit: PAGE,
-          };
-          const name = this.#options.functionName;
-          if (name && !this.#narrow) params['FunctionName'] = name;
-          const namespace = this.#options.namespace ?? 'default';
-          if (this.#options.namespace || this.#narrow) params['Namespace'] = namespace;
-          let page: { Data?: Array<Record<string, unknown>> };
-          try {
-            page = await this.#client.call<{ Data?: Array<Record<string, unknown>> }>(
-              'GetFunctionLogs',
-              params,
-            );
-          } catch (err) {
-            if (
-              !name ||
-              this.#narrow ||
-              !(err instanceof RemoteError) ||
-              err.remoteCode !== 'ResourceNotFound.Function'
-            )
-              throw err;
-            // Deleted while followed: its records outlive it; read them from its namespace from now on.
-            this.#narrow = true;
-            this.#options.onNotice(
-              `function ${name} no longer exists in namespace ${namespace}; reading its records from the namespace`,
-            );
-            continue;
-          }
-          const items = (page.Data ?? []).map((f) => fromFunctionLog(f, this.#apiOffset, namespace));
-          for (const r of items) {
-            if (this.#narrow && r.functionName !== name) continue;
-            if (r.startTime >= from) {
-              this.#show(r.retCode === 2 ? 'start' : 'end', r, undefined, 'query');
-              count++;
-            }
-          }
-          if (items.length < PAGE) break;
-          offset += PAGE;
-          if (offset + PAGE > MAX_OFFSET_PLUS_LIMIT) {
-            // Offset + Limit is capped (10000): move the window's start to the last second seen instead.
-            const lastSec = Math.floor(items[items.length - 1]!.startTime / 1000) * 1000;
-            if (lastSec <= startSec)
-              throw new ScfError(
-                'InternalError',
-                `more than ${MAX_OFFSET_PLUS_LIMIT} invocations in one second`,
-              );
-            startSec = lastSec;
-            offset = 0;
-          }
+        const merged: CliRecord[] = [];
+        for (const version of versions) {
+          await this.#readWindow([windowStart, windowEnd], version, (r) => {
+            if (r.startTime < from) return;
+            if (versions.length > 1) merged.push(r);
+            else show(r);
+          });
         }
+        merged.sort((a, b) => a.startTime - b.startTime || byRequestId(a, b));
+        for (const r of merged) show(r);
         windowStart = windowEnd + 1000;
       }
       if (why === 'gap') this.#options.onNotice(`caught up: ${count} record(s) read through GetFunctionLogs`);

@@ -150,6 +150,8 @@ export class EventFeed {
           requestId: row.e_request_id,
           namespace: row.e_namespace,
           functionName: row.e_function_name,
+          // From the invocation's row (it is durable before any of its log events is published).
+          ...(typeof row.qualifier === 'string' ? { qualifier: row.qualifier } : {}),
           text: row.text ?? '',
         },
       });

@@ -35,6 +35,12 @@ export type HubEvent = {
 export interface EventFilter {
   namespace?: string;
   functionName?: string;
+  /**
+   * Only these versions (a record's `qualifier`, a log chunk's): `1`, `$LATEST`. Never an alias: the hub
+   * knows what ran, not how it was routed, so a caller resolves an alias to its versions first. A log
+   * chunk whose version is not known does not match (its invocation's `end` carries its whole log).
+   */
+  qualifiers?: readonly string[];
 }
 
 /** Why a resume cursor could not be honoured from the ring. */
@@ -75,14 +81,15 @@ export function parseCursor(cursor: string): { epoch: string; seq: number } | un
 }
 
 /** What a filter looks at: the record of a start/end event, the chunk of a log event. */
-const subject = (e: HubEvent): { namespace: string; functionName: string } =>
+const subject = (e: HubEvent): { namespace: string; functionName: string; qualifier?: string } =>
   e.type === 'log' ? e.log : e.record;
 
 const matches = (f: EventFilter, e: HubEvent): boolean => {
   const s = subject(e);
   return (
     (f.namespace === undefined || f.namespace === s.namespace) &&
-    (f.functionName === undefined || f.functionName === s.functionName)
+    (f.functionName === undefined || f.functionName === s.functionName) &&
+    (f.qualifiers === undefined || (s.qualifier !== undefined && f.qualifiers.includes(s.qualifier)))
   );
 };
 

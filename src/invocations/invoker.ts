@@ -77,6 +77,12 @@ export interface LogChunk {
   requestId: string;
   functionName: string;
   namespace: string;
+  /**
+   * The version that runs (the record's `qualifier`), so a tail that follows one version can select its
+   * chunks without having seen their invocation's `start`. Absent when the source cannot say (a cluster
+   * feed row whose record is gone).
+   */
+  qualifier?: string;
   text: string;
 }
 
@@ -187,7 +193,7 @@ export class Invoker {
     const reportLog = (text: string): void => {
       onLogHook?.({
         type: 'log',
-        log: { requestId, functionName: def.functionName, namespace: def.namespace, text },
+        log: { requestId, functionName: def.functionName, namespace: def.namespace, qualifier, text },
       });
     };
 

@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScfError, toScfError } from '../../errors/index.js';
+import { isVersionName } from '../../functions/versions.js';
 import type { EventFilter, HubEvent, InvocationEventHub } from '../../invocations/events.js';
 import { logRequest, toWire } from '../http.js';
 import { authenticate } from '../protocol/v3/auth.js';
@@ -40,6 +41,25 @@ function statusOf(err: ScfError): number {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * `Qualifier`: one version or several separated by commas (`1`, `$LATEST`, `1,2`). An alias is refused
+ * rather than matched against nothing: the hub knows which version ran, not which alias routed it.
+ */
+export function parseStreamQualifier(value: string): string[] {
+  const versions = value.split(',').map((v) => v.trim());
+  for (const v of versions) {
+    if (!isVersionName(v)) {
+      throw new ScfError(
+        'InvalidParameterValue',
+        `Qualifier selects versions on ${STREAM_PATH} ($LATEST or a version number, several separated by commas); ` +
+          `got ${JSON.stringify(v)} (resolve an alias to its versions with GetAlias first)`,
+        { field: 'Qualifier' },
+      );
+    }
+  }
+  return [...new Set(versions)];
+}
 
 /** Registers `GET /stream/logs`; ends every open stream (with `close`) when the server closes. */
 export function registerLogStream(app: FastifyInstance, options: LogStreamOptions): void {
@@ -78,9 +98,11 @@ export function registerLogStream(app: FastifyInstance, options: LogStreamOption
       const namespace = str(call.params['Namespace']) ?? (functionName !== undefined ? 'default' : undefined);
       req.apiLog = { action: STREAM_ACTION };
       if (functionName !== undefined) req.apiLog.functionName = functionName;
+      const qualifier = str(call.params['Qualifier']);
       filter = {};
       if (functionName !== undefined) filter.functionName = functionName;
       if (namespace !== undefined) filter.namespace = namespace;
+      if (qualifier !== undefined) filter.qualifiers = parseStreamQualifier(qualifier);
       const lastEventId = req.headers['last-event-id'];
       after = str(call.params['Cursor']) ?? (typeof lastEventId === 'string' ? str(lastEventId) : undefined);
     } catch (err) {

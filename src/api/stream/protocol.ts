@@ -3,10 +3,12 @@
  * This is scf-local's own endpoint, not an SCF API, so its records use scf-local's canonical shape
  * (camelCase, epoch-millisecond times) rather than GetFunctionLogs' second-resolution UTC+8 strings.
  *
- * Request: `GET /stream/logs?FunctionName=&Namespace=&Cursor=&Nonce=` signed like an API 3.0 GET
- * (TC3-HMAC-SHA256 over the path and raw query, `X-TC-Action: TailFunctionLogs`, `X-TC-Version`,
+ * Request: `GET /stream/logs?FunctionName=&Namespace=&Qualifier=&Cursor=&Nonce=` signed like an API 3.0
+ * GET (TC3-HMAC-SHA256 over the path and raw query, `X-TC-Action: TailFunctionLogs`, `X-TC-Version`,
  * `X-TC-Timestamp`); `Nonce` makes every connection's signature single-use. `Last-Event-ID` may carry the
- * cursor instead of `Cursor` (browsers' EventSource sends it on reconnect).
+ * cursor instead of `Cursor` (browsers' EventSource sends it on reconnect). `Qualifier` selects versions
+ * (`1`, `$LATEST`, or several separated by commas: `1,2`), never an alias: the stream selects by what ran,
+ * and a client resolves an alias to its versions (GetAlias) before it connects.
  *
  * Frames, in order: `ready` (where live delivery starts), then `gap` if the resume cursor could not be
  * honoured, then `start`/`log`/`end` events each with `id: <cursor>`. For one invocation: `start`, then its
@@ -60,6 +62,8 @@ export interface LogFrame {
   requestId: string;
   functionName: string;
   namespace: string;
+  /** The version that runs, when the server knows it. */
+  qualifier?: string;
   text: string;
 }
 

@@ -17,6 +17,7 @@ interface InvokeFlags extends GlobalFlags {
   log?: boolean;
   json?: boolean;
   namespace?: string;
+  qualifier?: string;
 }
 
 interface InvokeResult {
@@ -110,6 +111,10 @@ export function registerInvoke(program: Command, ctx: CliContext): void {
     )
     .option('--log', 'also print the log (its last 4 KB, as SCF returns it) to stderr')
     .option('--namespace <ns>', 'namespace (default "default")')
+    .option(
+      '-q, --qualifier <version|alias>',
+      'run this version (1, $LATEST) or alias (which picks a version by its weights); default $LATEST',
+    )
     .option('--json', 'print the whole result as JSON')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<InvokeFlags>();
@@ -127,6 +132,7 @@ export function registerInvoke(program: Command, ctx: CliContext): void {
           LogType: flags.log ? 'Tail' : 'None',
         };
         if (flags.namespace) params['Namespace'] = flags.namespace;
+        if (flags.qualifier !== undefined) params['Qualifier'] = flags.qualifier;
         const { Result: r = {} } = await client.call<{ Result?: InvokeResult }>('Invoke', params);
         const requestId = r.FunctionRequestId ?? '';
         if (flags.async) {

@@ -8,8 +8,8 @@
  * records of a deleted function (GetFunctionLogs refuses its name, as SCF's does) and an invocation named
  * by part of its request id.
  *
- * Why one file of ~590 lines: one command whose two modes (a query, and `--follow`) take the same flags and
- * must agree on what each means (status, keyword, request id, time window, function, namespace); kept
+ * Why one file of ~660 lines: one command whose two modes (a query, and `--follow`) take the same flags and
+ * must agree on what each means (status, keyword, request id, time window, function, namespace, qualifier); kept
  * together, every flag's reading in both modes is in one place. The shared pieces that are not the
  * command's own already live apart (`../lookup.ts`, `../tail.ts`, `../format.ts`, `../live-log.ts`).
  */
@@ -20,9 +20,10 @@ import { ScfError } from '../../errors/index.js';
 import { matchKeyword, parseKeyword } from '../../store/keyword.js';
 import { searchText } from '../../store/search-text.js';
 import { readApiZone } from '../api-zone.js';
-import type { ApiClient } from '../client.js';
+import { type ApiClient, RemoteError } from '../client.js';
 import { type CliContext, type GlobalFlags, styleFor, withClient } from '../context.js';
 import {
+  byRequestId,
   type CliRecord,
   fromFunctionLog,
   functionColumnWidth,
@@ -36,6 +37,8 @@ import {
   type TableOptions,
   tableHeader,
   tableRow,
+  versionColumnWidth,
+  versionsShown,
 } from '../format.js';
 import { ShownLines } from '../live-log.js';
 import {
@@ -44,12 +47,14 @@ import {
   isRemote,
   listFunctionNames,
   matchesRequestId,
+  onFunction,
   parseRequestIdArg,
   type RequestIdArg,
   scanRecords,
 } from '../lookup.js';
 import { Tail, type TailEvent } from '../tail.js';
 import { parseTimeArg } from '../time.js';
+import { isVersion, LATEST, resolveQualifier } from '../versions.js';
 
 interface LogsFlags extends GlobalFlags {
   namespace?: string;
@@ -65,6 +70,7 @@ interface LogsFlags extends GlobalFlags {
   follow?: boolean;
   cursor?: string;
   utc?: boolean;
+  qualifier?: string;
 }
 
 const SORTS = { time: 'start_time', duration: 'duration', memory: 'mem_usage' } as const;
@@ -122,6 +128,8 @@ interface QueryPlan {
   zone: number;
   /** Filters beyond the name (status, keyword, request id, a time range) are set. */
   filtered: boolean;
+  /** Only this version's records (`Qualifier`), which are labelled with it (GetFunctionLogs does not say it). */
+  version?: string;
 }
 
 interface QueryResult {
@@ -225,6 +233,8 @@ async function readLogs(client: ApiClient, plan: QueryPlan): Promise<QueryResult
     result = partial ? await scanPlan(client, plan, false) : await queryRecords(client, plan);
   } catch (err) {
     if (plan.name === undefined || !isRemote(err, 'ResourceNotFound.Function')) throw err;
+    // A deleted function's versions went with it: its records are not read by version.
+    if (plan.version !== undefined) throw await functionNotFound(client, plan.name, plan.namespace);
     result = await scanPlan(client, plan, true);
     if (result.records.length === 0) {
       // Nothing matched: a deleted function whose records the filters excluded, or a name never used.
@@ -255,7 +265,41 @@ async function readLogs(client: ApiClient, plan: QueryPlan): Promise<QueryResult
     const ids = [...new Set(result.records.map((r) => r.requestId))];
     if (ids.length > 1) throw ambiguousRequestId(partial, ids);
   }
+  if (plan.version !== undefined) for (const r of result.records) r.version ??= plan.version;
   return result;
+}
+
+/**
+ * The records of some versions (`--qualifier`: a version, or the versions an alias routes to now), each
+ * version read on its own: SCF's FunctionLog has no field for the version that ran, so a record's version
+ * is known from the `Qualifier` it was read with. Merged as one read over several windows is: in `--sort`
+ * order, the best `limit`.
+ */
+async function readVersions(client: ApiClient, plan: QueryPlan, versions: string[]): Promise<QueryResult> {
+  const results: QueryResult[] = [];
+  for (const version of versions) {
+    const params = { ...plan.params, Qualifier: version };
+    results.push(await readLogs(client, { ...plan, params, version }));
+  }
+  if (results.length === 1) return results[0]!;
+  const key = sortKey(plan.sort);
+  const records = results
+    .flatMap((r) => r.records)
+    .sort((a, b) => key(b) - key(a) || b.startTime - a.startTime || byRequestId(b, a));
+  const partial = plan.idArg?.kind === 'partial' ? plan.idArg : undefined;
+  if (partial) {
+    const ids = [...new Set(records.map((r) => r.requestId))];
+    if (ids.length > 1) throw ambiguousRequestId(partial, ids);
+  }
+  const totals = results.map((r) => r.total);
+  const total = totals.every((t) => t !== undefined) ? totals.reduce((a, b) => a + b, 0) : undefined;
+  return {
+    records: records.slice(0, plan.limit),
+    total,
+    more: results.some((r) => r.more) || (total === undefined && records.length > plan.limit),
+    capped: results.some((r) => r.capped),
+    deleted: false,
+  };
 }
 
 function printRecord(
@@ -274,6 +318,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       'show invocation records with their logs (every function of the namespace when no name is given)',
     )
     .option('--namespace <ns>', 'namespace (default "default")')
+    .option(
+      '-q, --qualifier <version|alias>',
+      'only invocations of this version (1, $LATEST), or of the versions this alias routes to',
+    )
     .option('-s, --status <status>', `only ${Object.keys(STATUS_FILTER).join('|')} invocations`)
     .option(
       '--since <when>',
@@ -327,6 +375,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       // Without a name the output is one namespace's functions: GetFunctionLogs does not say a record's
       // namespace, so a read over every namespace could not label its records.
       const namespace = flags.namespace ?? DEFAULT_NAMESPACE;
+      const qualifier = flags.qualifier;
+      if (qualifier !== undefined && name === undefined)
+        throw usage('--qualifier names a version or alias of one function: give its name');
       if (flags.follow) {
         if (flags.json) throw usage('--json prints one array at the end; with --follow use --ndjson');
         if (
@@ -336,7 +387,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         ) {
           throw usage('--until, --sort and --limit do not apply to --follow');
         }
-        await follow(ctx, flags, { name, namespace, status, since, utc, idArg });
+        await follow(ctx, flags, { name, namespace, status, since, utc, idArg, qualifier });
         return;
       }
       if (flags.cursor !== undefined) throw usage('--cursor applies only to --follow');
@@ -357,7 +408,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const style = styleFor(stdout, flags, ctx.env);
       const result = await withClient(flags, ctx.env, async (client) => {
         const zone = await readApiZone(client);
-        return readLogs(client, { params, name, namespace, idArg, windows, limit, sort, zone, filtered });
+        const plan: QueryPlan = { params, name, namespace, idArg, windows, limit, sort, zone, filtered };
+        if (qualifier === undefined || name === undefined) return readLogs(client, plan);
+        const ref = { functionName: name, namespace, qualifier };
+        const { versions } = await onFunction(client, { name, namespace }, () =>
+          resolveQualifier(client, ref),
+        );
+        return readVersions(client, plan, versions);
       });
       const { records } = result;
       if (result.deleted) {
@@ -396,6 +453,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       }
       const table: TableOptions =
         name === undefined ? { functionWidth: functionColumnWidth(records.map((r) => r.functionName)) } : {};
+      // A VERSION column only when the records show more than one version.
+      const versions = versionsShown(records);
+      if (versions) table.versionWidth = versionColumnWidth(versions);
       stdout.write(`${tableHeader(style, table)}\n`);
       for (const r of records) printRecord(r, style, { utc, ...table }, stdout);
       if (result.total !== undefined && result.total > records.length) {
@@ -404,6 +464,30 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         stderr.write(style.dim(`showing ${records.length}; there may be more (--limit to see more)\n`));
       }
     });
+}
+
+/**
+ * Does the function have versions besides `$LATEST`? Then its invocations may have run different ones,
+ * and `--follow` shows a VERSION column. A server without versions (it refuses ListVersionByFunction)
+ * has none.
+ */
+async function hasPublishedVersions(
+  client: ApiClient,
+  ref: { functionName: string; namespace: string },
+): Promise<boolean> {
+  try {
+    const page = await client.call<{ Versions?: Array<{ Version?: unknown }> }>('ListVersionByFunction', {
+      FunctionName: ref.functionName,
+      Namespace: ref.namespace,
+      Limit: 2,
+    });
+    return (page.Versions ?? []).some((v) => v.Version !== LATEST);
+  } catch (err) {
+    // An scf-local from before versions, or another server without them: nothing to tell apart.
+    if (err instanceof RemoteError && /^(UnsupportedOperation|InvalidAction)/.test(err.remoteCode))
+      return false;
+    throw err;
+  }
 }
 
 /**
@@ -445,6 +529,7 @@ async function follow(
     since: number | undefined;
     utc: boolean;
     idArg: RequestIdArg | undefined;
+    qualifier: string | undefined;
   },
 ): Promise<void> {
   const { stdout, stderr } = ctx.io;
@@ -476,8 +561,19 @@ async function follow(
   await withClient(flags, ctx.env, async (client) => {
     let deleted = false;
     let table: TableOptions = {};
+    let versions: string[] | undefined;
     if (options.name !== undefined) {
       deleted = await checkFollowedFunction(client, options.name, options.namespace);
+      const ref = { functionName: options.name, namespace: options.namespace };
+      if (options.qualifier !== undefined) {
+        if (deleted) throw await functionNotFound(client, options.name, options.namespace);
+        // An alias is resolved once, here: the stream selects by version, and later changes of the alias
+        // are not followed.
+        ({ versions } = await resolveQualifier(client, { ...ref, qualifier: options.qualifier }));
+        if (versions.length > 1) table = { versionWidth: versionColumnWidth(versions) };
+      } else if (!deleted && (await hasPublishedVersions(client, ref))) {
+        table = { versionWidth: versionColumnWidth([LATEST]) };
+      }
     } else {
       // Also refuses a namespace that does not exist (ResourceNotFound.Namespace).
       table = { functionWidth: functionColumnWidth(await listFunctionNames(client, options.namespace)) };
@@ -496,6 +592,7 @@ async function follow(
       onNotice: (m) => stderr.write(`${style.dim(`scf-local: ${m}`)}\n`),
     };
     if (options.name) tailOptions.functionName = options.name;
+    if (versions) tailOptions.versions = versions;
     if (deleted) tailOptions.functionDeleted = true;
     if (flags.cursor) tailOptions.cursor = flags.cursor;
     if (options.since !== undefined) tailOptions.since = options.since;
@@ -510,12 +607,19 @@ async function follow(
         ),
       );
     }
-    if (!flags.ndjson)
+    if (!flags.ndjson) {
+      const which =
+        versions === undefined
+          ? ''
+          : options.qualifier !== undefined && !isVersion(options.qualifier)
+            ? ` ${versions.length > 1 ? 'versions' : 'version'} ${versions.join(', ')} (alias ${options.qualifier} as it routes now)`
+            : ` version ${versions.join(', ')}`;
       stderr.write(
         style.dim(
-          `following ${options.name ?? `all functions of namespace ${options.namespace}`} (Ctrl-C to stop)\n`,
+          `following ${options.name ?? `all functions of namespace ${options.namespace}`}${which} (Ctrl-C to stop)\n`,
         ),
       );
+    }
     try {
       await tail.run();
     } finally {

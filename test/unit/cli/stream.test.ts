@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { CredentialStore, ReplayGuard } from '../../../src/api/auth/index.js';
 import type { ActionContext } from '../../../src/api/operations/types.js';
-import { registerLogStream } from '../../../src/api/stream/index.js';
+import { parseStreamQualifier, registerLogStream } from '../../../src/api/stream/index.js';
 import { ApiClient, RemoteError } from '../../../src/cli/client.js';
 import { readSse, type SseMessage } from '../../../src/cli/sse.js';
 import { signTc3 } from '../../../src/cli/tc3.js';
@@ -190,6 +190,62 @@ describe('GET /stream/logs', () => {
       requested: 'old-3',
       cursor: 'ep-4',
     });
+  });
+
+  test('Qualifier selects versions, live and on resume, with the cursor of what was written', async (t) => {
+    const { hub, client } = await server(t);
+    const v = (requestId: string, qualifier: string): InvocationRecord => ({
+      ...record(requestId),
+      qualifier,
+    });
+    const res = await client.openStream({ functionName: 'f', versions: ['2'] });
+    const live = frames(res, (m) => m.length === 4);
+    hub.publish({ type: 'start', record: v('a', '1') });
+    hub.publish({
+      type: 'log',
+      log: { requestId: 'a', functionName: 'f', namespace: 'default', qualifier: '1', text: 'one\n' },
+    });
+    hub.publish({ type: 'start', record: v('b', '2') });
+    hub.publish({
+      type: 'log',
+      log: { requestId: 'b', functionName: 'f', namespace: 'default', qualifier: '2', text: 'two\n' },
+    });
+    hub.publish({ type: 'end', record: v('a', '1') });
+    hub.publish({ type: 'end', record: v('b', '2') });
+    const got = await live;
+    assert.deepEqual(
+      got.map((m) => [m.event, m.id]),
+      [
+        ['ready', undefined],
+        ['start', 'ep-3'],
+        ['log', 'ep-4'],
+        ['end', 'ep-6'],
+      ],
+    );
+    assert.equal((JSON.parse(got[2]!.data) as { qualifier?: string }).qualifier, '2');
+    // Several versions, resumed from a cursor: the ring replays exactly the selected events after it.
+    const resumed = await frames(
+      await client.openStream({ functionName: 'f', versions: ['1', '$LATEST'], cursor: 'ep-1' }),
+      (m) => m.length === 3,
+    );
+    assert.deepEqual(
+      resumed.map((m) => [m.event, m.id]),
+      [
+        ['ready', undefined],
+        ['log', 'ep-2'],
+        ['end', 'ep-5'],
+      ],
+    );
+    // An alias is not resolved by the stream: refused, saying so, rather than matching nothing.
+    await assert.rejects(client.openStream({ functionName: 'f', versions: ['prod'] }), (err: unknown) => {
+      assert.ok(err instanceof RemoteError);
+      assert.equal(err.remoteCode, 'InvalidParameterValue.Qualifier');
+      assert.match(err.message, /resolve an alias/);
+      return true;
+    });
+    assert.deepEqual(parseStreamQualifier('1, 2,1'), ['1', '2']);
+    assert.throws(() => parseStreamQualifier('1,'), /Qualifier/);
+    assert.throws(() => parseStreamQualifier('01'), /Qualifier/);
   });
 
   test('log chunks are frames with their cursor, filtered by function, replayed on resume', async (t) => {

@@ -110,3 +110,28 @@ test('old feed events are trimmed; recent ones stay', async (t) => {
   const { rows } = await a.pool.query<{ c: string }>('SELECT count(*) AS c FROM invocation_events');
   assert.equal(Number(rows[0]!.c), 1);
 });
+
+test('feed: a log event carries its invocation’s version, so a tail of one version selects it', async (t) => {
+  const { a } = await twoNodes(t);
+  const hub = new InvocationEventHub({ epoch: 'pgtest', startAfter: 0 });
+  const two: string[] = [];
+  hub.subscribe((e) => two.push(e.type === 'log' ? `log:${e.log.qualifier}:${e.log.text}` : e.type), {
+    filter: { qualifiers: ['2'] },
+  });
+  const feed = new EventFeed(hub, { pool: a.pool, channel: a.channel, pollMs: 20 });
+  feed.start();
+  t.after(() => feed.close());
+  const v2 = record({ qualifier: '2', retCode: 2, invokeFinished: 0, log: '' });
+  const v1 = record({ qualifier: '1', retCode: 2, invokeFinished: 0, log: '' });
+  await a.write([
+    { op: 'begin', record: v2 },
+    { op: 'begin', record: v1 },
+  ]);
+  await a.write([
+    { op: 'appendLog', requestId: v1.requestId, text: 'one\n' },
+    { op: 'appendLog', requestId: v2.requestId, text: 'two\n' },
+  ]);
+  await a.write([{ op: 'finish', record: { ...v2, retCode: 0, invokeFinished: 1, log: 'two\n' } }]);
+  await feed.caughtUp();
+  assert.deepEqual(two, ['start', 'log:2:two\n', 'end']);
+});

@@ -127,6 +127,32 @@ describe('InvocationEventHub', () => {
     assert.deepEqual(other.backlog, []);
   });
 
+  test('filters by version: records by their qualifier, log chunks by theirs (unknown: not matched)', () => {
+    const hub = new InvocationEventHub({ epoch: 'e1' });
+    const v = (requestId: string, qualifier: string): InvocationRecord => ({
+      ...record(requestId),
+      qualifier,
+    });
+    const id = (e: HubEvent): string =>
+      e.type === 'log' ? `log:${e.log.requestId}` : `${e.type}:${e.record.requestId}`;
+    const two: string[] = [];
+    hub.subscribe((e) => two.push(id(e)), { filter: { functionName: 'f', qualifiers: ['2'] } });
+    hub.publish({ type: 'start', record: v('a', '1') });
+    hub.publish({ type: 'log', log: { ...chunk('a', 'one\n'), qualifier: '1' } });
+    hub.publish({ type: 'start', record: v('b', '2') });
+    hub.publish({ type: 'log', log: { ...chunk('b', 'two\n'), qualifier: '2' } });
+    // A chunk whose version the source could not say: its invocation's end carries the whole log.
+    hub.publish({ type: 'log', log: chunk('b', 'unknown\n') });
+    hub.publish({ type: 'end', record: v('b', '2') });
+    hub.publish({ type: 'end', record: v('a', '1') });
+    hub.publish({ type: 'end', record: v('c', '$LATEST') });
+    assert.deepEqual(two, ['start:b', 'log:b', 'end:b']);
+    const both = hub.subscribe(() => {}, { after: 'e1-0', filter: { qualifiers: ['1', '$LATEST'] } });
+    assert.deepEqual(both.backlog.map(id), ['start:a', 'log:a', 'end:a', 'end:c']);
+    // No version filter: every event, chunks of unknown version too.
+    assert.equal(hub.subscribe(() => {}, { after: 'e1-0' }).backlog.length, 8);
+  });
+
   test('a throwing listener is dropped and never breaks publish; close tells subscribers once', async () => {
     const hub = new InvocationEventHub();
     let closed = 0;
@@ -289,7 +315,7 @@ describe('Invoker live events', () => {
       { functions: registry, runtime, writer },
       { billingGranularityMs: 1, onRecord: (e) => hub.publish(e), onLog: (e) => hub.publish(e) },
     );
-    return { invoker, release, seen, appended, req: () => req, finish: () => finishRun() };
+    return { invoker, hub, release, seen, appended, req: () => req, finish: () => finishRun() };
   }
 
   test('lines printed before the running record is durable are reported after start, before end', async () => {
@@ -306,6 +332,23 @@ describe('Invoker live events', () => {
     s.finish();
     await done;
     assert.deepEqual(s.seen, ['start', 'log:early 1', 'log:early 2', 'log:late', 'end']);
+  });
+
+  test('log chunks carry the version that runs, so a tail of one version selects them', async () => {
+    const s = setup({});
+    const chunks: Array<string | undefined> = [];
+    s.hub.subscribe((e) => chunks.push(e.type === 'log' ? e.log.qualifier : e.type), {
+      filter: { qualifiers: ['$LATEST'] },
+    });
+    let other = 0;
+    s.hub.subscribe(() => other++, { filter: { qualifiers: ['1'] } });
+    const done = s.invoker.invoke({ functionName: 'f', event: '{}' });
+    s.release();
+    await new Promise((r) => setImmediate(r));
+    s.finish();
+    await done;
+    assert.deepEqual(chunks, ['start', '$LATEST', '$LATEST', 'end']);
+    assert.equal(other, 0);
   });
 
   test('when the running record cannot be written, no start and no chunk is reported', async () => {

@@ -150,6 +150,7 @@ for (const backend of ['sqlite', 'postgres'] as const)
       for (const r of two.records) assert.match(r.Log ?? '', /running code-two as 2\n/);
       assert.equal(one.total, results.get('code-one'));
       const share = two.total / N;
+      t.diagnostic(`alias live 80/20 over ${N} invocations: version 1 ${one.total}, version 2 ${two.total}`);
       assert.ok(Math.abs(share - 0.2) <= 0.05, `version 2 took ${share} of the invocations, not 0.2 ± 0.05`);
       // The alias names both versions' records.
       assert.equal((await recordsOf(c, 'canary', 'live')).total, N);

@@ -25,6 +25,7 @@ import {
   setupCredentials,
   setupSharedCredentials,
 } from './api/auth/index.js';
+import { registerConsole } from './api/console/index.js';
 import { createHttpServer } from './api/http.js';
 import type { ActionContext } from './api/operations/types.js';
 import { createV2Admission, createV2Handler } from './api/protocol/v2/index.js';
@@ -219,6 +220,7 @@ export class Platform {
       v3Admission: createV3Admission(v3),
       extend: (app, shared) => {
         registerLogStream(app, stream);
+        registerConsole(app, { context });
         registerApigwRoutes(app, {
           functions: this.functions,
           invoker: this.invoker,

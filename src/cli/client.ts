@@ -27,6 +27,9 @@ export const API_VERSION = '2018-04-16';
  */
 export const NONCE_HEADER = 'x-scf-local-nonce';
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9000';
+/** The console's sign-in route and action (the server's src/api/console/ defines them). */
+const CONSOLE_LOGIN_PATH = '/console/login';
+const CONSOLE_LOGIN_ACTION = 'CreateConsoleLogin';
 
 export interface ClientOptions {
   /** `http://host:port` (a bare `host:port` means http). */
@@ -156,6 +159,7 @@ export class ApiClient {
     contentType: string,
     query: string,
     body: Buffer,
+    path: string = method === 'GET' ? STREAM_PATH : '/',
   ): Record<string, string> {
     const timestamp = Math.floor((this.#options.now ?? Date.now)() / 1000);
     // The action is signed too, so a captured request cannot be resent as another action (the SDKs leave
@@ -168,7 +172,7 @@ export class ApiClient {
     };
     const { authorization } = signTc3({
       method,
-      path: method === 'GET' ? STREAM_PATH : '/',
+      path,
       query,
       headers: signed,
       body,
@@ -480,6 +484,46 @@ export class ApiClient {
       'InternalError',
       `${this.#url.origin}${STREAM_PATH} answered HTTP ${res.statusCode ?? 0}; does this server support live tail?`,
     );
+  }
+
+  /**
+   * Asks the server for a one-time sign-in code for its web console (`POST /console/login`, signed over
+   * that path; see src/api/console/): the console exchanges it once for this client's key pair.
+   */
+  async createConsoleLogin(): Promise<{ code: string; expiresInSeconds: number }> {
+    const body = Buffer.from(JSON.stringify({ Nonce: randomBytes(16).toString('hex') }), 'utf8');
+    const headers = this.#headers(
+      'POST',
+      CONSOLE_LOGIN_ACTION,
+      'application/json',
+      '',
+      body,
+      CONSOLE_LOGIN_PATH,
+    );
+    let res: Response;
+    try {
+      // fetch sends the Host it was signed with (the endpoint's host) itself.
+      const { host: _host, ...sent } = headers;
+      res = await fetch(`${this.#url.origin}${CONSOLE_LOGIN_PATH}`, { method: 'POST', headers: sent, body });
+    } catch (err) {
+      throw this.#unreachable((err as { cause?: unknown }).cause ?? err);
+    }
+    const text = await res.text();
+    let response: Json | undefined;
+    try {
+      response = (JSON.parse(text) as { Response?: Json }).Response;
+    } catch {
+      // Not JSON: an older scf-local (no console) or another server; said below.
+    }
+    if (response === undefined) {
+      throw new ScfError(
+        'UnsupportedOperation',
+        `${this.#url.origin}${CONSOLE_LOGIN_PATH} answered HTTP ${res.status}; does this server have the console?`,
+      );
+    }
+    const error = response['Error'] as { Code?: string; Message?: string } | undefined;
+    if (error) throw new RemoteError(error.Code ?? 'InternalError', error.Message ?? 'unknown error');
+    return { code: String(response['Code']), expiresInSeconds: Number(response['ExpiresInSeconds']) };
   }
 
   /** Closes idle keep-alive connections. Idempotent. */

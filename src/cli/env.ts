@@ -16,6 +16,8 @@ export interface CliEnvironment {
   readonly dataDir: string | undefined;
   /** NO_COLOR (https://no-color.org): any non-empty value disables colour. */
   readonly noColor: boolean;
+  /** BROWSER: the command `scf-local console` opens its address with (else the system's opener). */
+  readonly browser?: string | undefined;
 }
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
@@ -27,5 +29,6 @@ export function readCliEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnv
     secretKey: nonEmpty(env['SCF_LOCAL_SECRET_KEY']),
     dataDir: nonEmpty(env['SCF_LOCAL_DATA_DIR']),
     noColor: nonEmpty(env['NO_COLOR']) !== undefined,
+    browser: nonEmpty(env['BROWSER']),
   });
 }

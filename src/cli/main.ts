@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { endWhenOutputCloses } from './closed-output.js';
 import { registerAliases } from './commands/aliases.js';
+import { registerConsole } from './commands/console.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDev } from './commands/dev.js';
 import { registerFunctions } from './commands/functions.js';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTriggers(program, ctx);
   registerVersions(program, ctx);
   registerAliases(program, ctx);
+  registerConsole(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   program.addHelpText(
     'after',

@@ -21,6 +21,9 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY scripts/copy-assets.mjs ./scripts/copy-assets.mjs
+# The web console's sources: `npm run build` bundles them into dist/console (Vite and its bundler are dev
+# dependencies, pruned after).
+COPY web ./web
 # tsconfig.json also compiles test/ and bench/ in a checkout; here there are none, so only dist/src is built.
 RUN npm run build && npm prune --omit=dev
 
@@ -33,6 +36,7 @@ WORKDIR /opt/scf-local
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/console ./dist/console
 COPY --from=build /src/bin ./bin
 COPY README.md LICENSE ./
 COPY docs ./docs

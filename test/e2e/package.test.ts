@@ -66,6 +66,8 @@ test('npm pack, install the tarball elsewhere: npx scf-local --help, its docs, e
     'dist/src/index.js',
     'dist/src/index.d.ts',
     'bin/scf-local.js',
+    // The web console, built: `npm start` serves it with no extra step.
+    'dist/console/index.html',
   ]) {
     assert.ok(files.has(f), `${f} is in the package`);
   }

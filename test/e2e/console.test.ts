@@ -374,6 +374,103 @@ describe('console', {
     await page.waitForSelector('[data-testid=chart-invocations]');
   });
 
+  test('charts draw what GetMonitorData answers (a stand-in answer from the records until metrics lands)', async () => {
+    const page = await signedIn();
+    t_after(page);
+    const records = (
+      await client.call<{
+        Data: Array<{ StartTime: string; RetCode: number; Duration: number; MemUsage: number }>;
+      }>('GetFunctionLogs', { FunctionName: 'hello', Limit: 100 })
+    ).Data;
+    // The stand-in: each metric per minute computed here from the records (SCF's API times are UTC+8).
+    const minuteOf = (apiTime: string): number =>
+      Math.floor(Date.parse(`${apiTime.replace(' ', 'T')}+08:00`) / 1000 / 60) * 60;
+    const metric = (name: string): Map<number, number> => {
+      const out = new Map<number, number>();
+      for (const r of records) {
+        const m = minuteOf(r.StartTime);
+        const add = (v: number): void => void out.set(m, (out.get(m) ?? 0) + v);
+        if (name === 'Invocation') add(1);
+        else if (name === 'Error') add(r.RetCode === 0 ? 0 : 1);
+        else if (name === 'Http433') add(r.RetCode === 433 ? 1 : 0);
+        else if (name === 'Http434') add(r.RetCode === 434 ? 1 : 0);
+        else if (name === 'Mem') out.set(m, Math.max(out.get(m) ?? 0, r.MemUsage / 1048576));
+        else out.set(m, Math.max(out.get(m) ?? 0, r.Duration));
+      }
+      return out;
+    };
+    const asked: string[] = [];
+    await page.route(`${url}/`, async (route) => {
+      const req = route.request();
+      if (req.headers()['x-tc-action'] !== 'GetMonitorData') return route.continue();
+      assert.equal(req.headers()['x-tc-version'], '2018-07-24');
+      assert.match(req.headers()['authorization'] ?? '', /^TC3-HMAC-SHA256 Credential=AKIDtest\//);
+      const body = JSON.parse(req.postData() ?? '{}') as {
+        Namespace: string;
+        MetricName: string;
+        Instances: Array<{ Dimensions: unknown }>;
+        Period: number;
+      };
+      assert.equal(body.Namespace, 'QCE/SCF_V2');
+      assert.equal(body.Period, 60);
+      asked.push(body.MetricName);
+      const points = [...metric(body.MetricName)].sort(([a], [b]) => a - b);
+      return route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          Response: {
+            Period: 60,
+            MetricName: body.MetricName,
+            DataPoints: [
+              {
+                Dimensions: body.Instances[0]?.Dimensions,
+                Timestamps: points.map(([t]) => t),
+                Values: points.map(([, v]) => v),
+              },
+            ],
+            RequestId: 'stand-in',
+          },
+        }),
+      });
+    });
+    await page.goto(`${url}/console/functions/default/hello?range=15m`);
+    const chart = await page.waitForSelector('[data-testid=chart-invocations]');
+    const sums = JSON.parse((await chart.getAttribute('data-sums')) ?? '{}') as Record<string, number>;
+    assert.equal(sums['invocations'], records.length);
+    // Every failed record here is an exception (thrown): the stack's exceptions are all of them, and its
+    // top (exceptions + timeouts + memory) too.
+    const failedRecords = records.filter((r) => r.RetCode !== 0).length;
+    assert.ok(failedRecords > 0);
+    assert.equal(sums['exception'], failedRecords);
+    assert.equal(sums['memory (434)'], failedRecords);
+    for (const m of [
+      'Invocation',
+      'Error',
+      'Http433',
+      'Http434',
+      'DurationP50',
+      'DurationP95',
+      'DurationP99',
+      'Mem',
+    ]) {
+      assert.ok(asked.includes(m), `asked for ${m}`);
+    }
+    await page.waitForSelector('[data-testid=chart-duration]');
+    await page.waitForSelector('[data-testid=chart-memory]');
+    await shot(page, 'function-charts');
+    // Dragging across a chart chooses the range: it goes into the address, and the list follows it.
+    const over = page.locator('[data-testid=chart-invocations] .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL(/[?&]from=\d+/);
+    const q = new URL(page.url()).searchParams;
+    assert.ok(Number(q.get('from')) < Number(q.get('to')));
+    assert.equal(q.get('range'), null);
+  });
+
   test('charts without a metrics API: an empty state, the rest of the view works', async () => {
     const page = await signedIn();
     t_after(page);

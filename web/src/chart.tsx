@@ -52,7 +52,7 @@ export function TimeChart(props: {
       axes: [
         {},
         {
-          size: 56,
+          size: 72,
           values: (_u, ticks) => ticks.map((t) => `${t}${props.unit ? ` ${props.unit}` : ''}`),
         },
       ],
@@ -94,8 +94,13 @@ export function TimeChart(props: {
     };
   }, [props.times, props.series, props.unit, props.height]);
 
+  // Each series' total over the range, on the element: what a test (or a curious reader) compares with
+  // the records, since the canvas itself cannot be read back.
+  const sums = Object.fromEntries(
+    props.series.map((s) => [s.label, s.values.reduce<number>((a, v) => a + (v ?? 0), 0)]),
+  );
   return (
-    <figure class="chart" data-testid={props.testId}>
+    <figure class="chart" data-testid={props.testId} data-sums={JSON.stringify(sums)}>
       <figcaption>{props.title}</figcaption>
       <div ref={ref} class="chart-body" />
     </figure>

@@ -8,13 +8,14 @@
  * rewrites them).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ApiClient } from '../../src/cli/client.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { cli } from '../helpers/cli-shell.js';
 import { CRED } from '../helpers/follower.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -194,6 +195,55 @@ describe('console', {
     const error = await stale.waitForSelector('[data-testid=error]');
     assert.match((await error.textContent()) ?? '', /AuthFailure\.InvalidAuthorization/);
     assert.equal(await stale.locator('[data-testid=functions]').count(), 0);
+  });
+
+  test('the scf-local console command: opens $BROWSER with a one-time code, or prints it with --no-open', async () => {
+    const t = { after: (fn: () => unknown) => cleanup.push(fn) };
+    const dir = tempDir(t);
+    const opened = join(dir, 'opened');
+    const browserCmd = join(dir, 'browser.sh');
+    writeFileSync(browserCmd, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(browserCmd, 0o755);
+    const env = {
+      SCF_LOCAL_SECRET_ID: CRED.secretId,
+      SCF_LOCAL_SECRET_KEY: CRED.secretKey,
+      BROWSER: browserCmd,
+    };
+    const run = await cli(['--endpoint', url, 'console'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Opened the console at .*\/console\/ \(signed in\)/);
+    assert.doesNotMatch(run.stdout + run.stderr, new RegExp(CRED.secretKey));
+    // What the browser was given: the console's address and a code, never the key.
+    let address = '';
+    for (let i = 0; i < 50 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 100));
+    address = readFileSync(opened, 'utf8');
+    assert.match(address, new RegExp(`^${url}/console/\\?login=[A-Za-z0-9_-]{43}$`));
+    assert.doesNotMatch(address, new RegExp(CRED.secretKey));
+
+    const printed = await cli(['--endpoint', url, 'console', '--no-open'], { env });
+    assert.equal(printed.code, 0, printed.stderr);
+    const code = new URL(printed.stdout.trim()).searchParams.get('login');
+    const redeem = async (c: string) =>
+      (
+        (await (
+          await fetch(`${url}/console/session`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ Code: c }),
+          })
+        ).json()) as { Response: { SecretId?: string; SecretKey?: string; Error?: { Code: string } } }
+      ).Response;
+    const first = await redeem(code!);
+    assert.deepEqual([first.SecretId, first.SecretKey], [CRED.secretId, CRED.secretKey]);
+    assert.equal((await redeem(code!)).Error?.Code, 'AuthFailure.InvalidAuthorization');
+
+    // Wrong credentials get no code.
+    const wrong = await cli(['--endpoint', url, 'console', '--no-open'], {
+      env: { SCF_LOCAL_SECRET_ID: CRED.secretId, SCF_LOCAL_SECRET_KEY: 'wrong' },
+    });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /AuthFailure\.SignatureFailure/);
+    assert.doesNotMatch(wrong.stdout, /login=/);
   });
 
   test('functions: every function with its runtime, memory, timeout and last invocation', async () => {

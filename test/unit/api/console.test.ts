@@ -78,7 +78,10 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
         payload: JSON.stringify({ Code: code }),
       })
     ).json() as { Response: { SecretId?: string; SecretKey?: string; Error?: { Code: string } } };
-  return { app, mint, redeem, advance: (ms: number) => void (clock += ms) };
+  const advance = (ms: number): void => {
+    clock += ms;
+  };
+  return { app, mint, redeem, advance };
 }
 
 test('console sign-in code: minted for a signed request, redeemed once for the key pair', async (t) => {

@@ -442,6 +442,8 @@ describe('console', {
         const add = (v: number): void => void out.set(m, (out.get(m) ?? 0) + v);
         if (name === 'Invocation') add(1);
         else if (name === 'Error') add(r.RetCode === 0 ? 0 : 1);
+        else if (name === 'Http4xx') add(r.RetCode === 430 || r.RetCode === 407 ? 1 : 0);
+        else if (name === 'Syserr') add([0, 430, 407, 433, 434].includes(r.RetCode) ? 0 : 1);
         else if (name === 'Http433') add(r.RetCode === 433 ? 1 : 0);
         else if (name === 'Http434') add(r.RetCode === 434 ? 1 : 0);
         else if (name === 'Mem') out.set(m, Math.max(out.get(m) ?? 0, r.MemUsage / 1048576));
@@ -492,11 +494,12 @@ describe('console', {
     const failedRecords = records.filter((r) => r.RetCode !== 0).length;
     assert.ok(failedRecords > 0);
     assert.equal(sums['exception'], failedRecords);
-    assert.equal(sums['memory (434)'], failedRecords);
+    assert.equal(sums['platform (Syserr)'], failedRecords);
     for (const m of [
       'Invocation',
-      'Error',
+      'Http4xx',
       'Http433',
+      'Syserr',
       'Http434',
       'DurationP50',
       'DurationP95',

@@ -31,6 +31,8 @@ export function periodFor(rangeMs: number, maxPoints = 720): number {
 export interface FunctionRef {
   namespace: string;
   functionName: string;
+  /** A version (`$LATEST`, `1`) or an alias; absent: every version of the function together. */
+  qualifier?: string;
 }
 
 export interface Series {
@@ -45,10 +47,19 @@ export function monitorTime(ms: number): string {
 }
 
 function dimensions(f: FunctionRef): Array<{ Name: string; Value: string }> {
-  return [
+  const dims = [
     { Name: 'functionName', Value: f.functionName },
     { Name: 'namespace', Value: f.namespace },
   ];
+  // SCF's dimensions: `version` for a version (it writes `$latest`), `alias` for an alias.
+  if (f.qualifier) {
+    dims.push(
+      /^(\$LATEST|\d+)$/i.test(f.qualifier)
+        ? { Name: 'version', Value: f.qualifier.toLowerCase() }
+        : { Name: 'alias', Value: f.qualifier },
+    );
+  }
+  return dims;
 }
 
 interface DataPoint {
@@ -114,15 +125,31 @@ export function isMetricsUnavailable(err: unknown): boolean {
 export interface FunctionCharts {
   times: number[];
   invocations: Array<number | null>;
-  /** Errors by kind: exceptions (Error minus the two below), timeouts (Http433), memory (Http434). */
+  /**
+   * Errors by kind (together SCF's `Error`): the function's own (`Http4xx`: it threw, or its result was
+   * too large), timeouts (`Http433`), memory (`Http434`), and the platform's (`Syserr`: handler missing,
+   * process exited, interrupted).
+   */
   exception: Array<number | null>;
   timeout: Array<number | null>;
   memory: Array<number | null>;
+  platform: Array<number | null>;
   p50: Array<number | null>;
   p95: Array<number | null>;
   p99: Array<number | null>;
   /** Peak memory per period, MB. */
   mem: Array<number | null>;
+}
+
+/**
+ * A duration or memory series with a gap where nothing ran: the server answers 0 for such periods (so a
+ * count needs no filling), but a p95 of 0 ms would be a lie on a chart.
+ */
+export function onlyWhereRan(
+  values: Array<number | null>,
+  invocations: Array<number | null>,
+): Array<number | null> {
+  return values.map((v, i) => ((invocations[i] ?? 0) > 0 ? v : null));
 }
 
 /** Everything a function's charts show, over one range (nine metric reads, in parallel). */
@@ -133,11 +160,12 @@ export async function functionCharts(
 ): Promise<FunctionCharts> {
   const read = (metric: string, fill: 'zero' | 'gap') =>
     getMetric(api, metric, [f], { ...range, fill }).then((s) => s[0]!);
-  const [inv, err, t433, t434, p50, p95, p99, mem] = await Promise.all([
+  const [inv, t4xx, t433, t434, sys, p50, p95, p99, mem] = await Promise.all([
     read('Invocation', 'zero'),
-    read('Error', 'zero'),
+    read('Http4xx', 'zero'),
     read('Http433', 'zero'),
     read('Http434', 'zero'),
+    read('Syserr', 'zero'),
     read(DURATION_PERCENTILE[50], 'gap'),
     read(DURATION_PERCENTILE[95], 'gap'),
     read(DURATION_PERCENTILE[99], 'gap'),
@@ -146,14 +174,13 @@ export async function functionCharts(
   return {
     times: inv.times,
     invocations: inv.values,
-    exception: err.values.map((e, i) =>
-      Math.max(0, (e ?? 0) - (t433.values[i] ?? 0) - (t434.values[i] ?? 0)),
-    ),
+    exception: t4xx.values,
     timeout: t433.values,
     memory: t434.values,
-    p50: p50.values,
-    p95: p95.values,
-    p99: p99.values,
-    mem: mem.values,
+    platform: sys.values,
+    p50: onlyWhereRan(p50.values, inv.values),
+    p95: onlyWhereRan(p95.values, inv.values),
+    p99: onlyWhereRan(p99.values, inv.values),
+    mem: onlyWhereRan(mem.values, inv.values),
   };
 }

@@ -54,6 +54,8 @@ export function FunctionView(props: {
   const [charts, setCharts] = useState<FunctionCharts | undefined>();
   const [chartsNote, setChartsNote] = useState<string | undefined>();
   const [refreshed, setRefreshed] = useState(() => Date.now());
+  // The list's version filter narrows the charts too (SCF's `version` or `alias` dimension).
+  const qualifier = query.get('qualifier') ?? '';
   const rangeKey = `${query.get('range') ?? ''}|${query.get('from') ?? ''}|${query.get('to') ?? ''}`;
   const range = useMemo(() => rangeOf(query, refreshed), [rangeKey, refreshed]);
   const go = (changes: Record<string, string | undefined>, replace = false): void =>
@@ -72,7 +74,8 @@ export function FunctionView(props: {
     let live = true;
     setCharts(undefined);
     const period = periodFor(range.to - range.from);
-    functionCharts(api, { namespace, functionName }, { from: range.from, to: range.to, period }).then(
+    const ref = { namespace, functionName, ...(qualifier ? { qualifier } : {}) };
+    functionCharts(api, ref, { from: range.from, to: range.to, period }).then(
       (c) => {
         if (!live) return;
         setCharts(c);
@@ -88,18 +91,20 @@ export function FunctionView(props: {
     return () => {
       live = false;
     };
-  }, [api, namespace, functionName, range]);
+  }, [api, namespace, functionName, range, qualifier]);
 
   const onSelect = (from: number, to: number): void =>
     go({ from: String(from), to: String(to), range: undefined, page: undefined });
   const memLimit = Number(def?.['MemorySize'] ?? 0);
   const chartSeries = useMemo(() => {
     if (!charts) return undefined;
-    const [exc, tmo, mem] = stack([charts.exception, charts.timeout, charts.memory]);
+    const [exc, tmo, mem, sys] = stack([charts.exception, charts.timeout, charts.memory, charts.platform]);
     return {
       invocations: [
         { label: 'invocations', color: '#2563eb', values: charts.invocations },
-        // Stacked: each kind's bar reaches the sum of it and the kinds before it.
+        // Stacked: each kind's bar reaches the sum of it and the kinds before it; the tallest is drawn
+        // first so each shorter one shows over it.
+        { label: 'platform (Syserr)', color: '#78716c', values: sys!, bars: true },
         { label: 'memory (434)', color: '#f59e0b', values: mem!, bars: true },
         { label: 'timeout (433)', color: '#ea580c', values: tmo!, bars: true },
         { label: 'exception', color: '#dc2626', values: exc!, bars: true },

@@ -12,6 +12,7 @@ import {
   type FunctionRef,
   getMetric,
   isMetricsUnavailable,
+  onlyWhereRan,
   type Series,
 } from '../metrics.js';
 import { BASE, functionPath, navigate, withQuery } from '../route.js';
@@ -119,7 +120,12 @@ export function FunctionsView(props: { ctx: AppContext; query: URLSearchParams }
             getMetric(api, DURATION_PERCENTILE[95], refs, { ...range, fill: 'gap' }),
           ]);
           chunk.forEach((r, j) => {
-            r.spark = { invocations: inv[j]!, errors: err[j]!, p95: p95[j]! };
+            const p = p95[j]!;
+            r.spark = {
+              invocations: inv[j]!,
+              errors: err[j]!,
+              p95: { times: p.times, values: onlyWhereRan(p.values, inv[j]!.values) },
+            };
           });
         }
         if (live) setRows([...fns]);

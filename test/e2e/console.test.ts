@@ -489,6 +489,15 @@ describe('console', {
     assert.ok(d['p50']! > 0 && d['p99']! >= d['p50']!, JSON.stringify(d));
     realCharts = true;
     await shot(page, 'function-charts');
+    // The functions' sparklines: the last hour's invocations and errors, with their figures.
+    await page.goto(`${url}/console/`);
+    const figures = page.locator('[data-testid=functions] tr', { hasText: 'hello' }).locator('.spark-figure');
+    await figures.first().waitFor();
+    assert.deepEqual((await figures.allTextContents()).slice(0, 2), [
+      String(records.length),
+      String(failedRecords),
+    ]);
+    await shot(page, 'functions');
   });
 
   test('charts draw what GetMonitorData answers (a stand-in answer from the records until metrics lands)', async () => {

@@ -107,7 +107,13 @@ export function TimeChart(props: {
   );
 }
 
-export function Sparkline(props: { values: Array<number | null>; color: string; title: string }) {
+/** A sparkline, with its figure (`summary`) beside it: a one-minute spike is hard to read alone. */
+export function Sparkline(props: {
+  values: Array<number | null>;
+  color: string;
+  title: string;
+  summary: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -121,13 +127,17 @@ export function Sparkline(props: { values: Array<number | null>; color: string; 
         cursor: { show: false },
         scales: { x: { time: false } },
         axes: [{ show: false }, { show: false }],
-        series: [{}, { stroke: props.color, width: 1.25, fill: `${props.color}33` }],
+        series: [{}, { stroke: props.color, width: 1.25, fill: `${props.color}33`, points: { size: 3 } }],
       },
       [xs, props.values] as AlignedData,
       el,
     );
     return () => u.destroy();
   }, [props.values, props.color]);
-  const total = props.values.reduce<number>((a, v) => a + (v ?? 0), 0);
-  return <div ref={ref} class="spark" title={`${props.title}: ${total}`} />;
+  return (
+    <span class="spark-cell" title={`${props.title}: ${props.summary}`}>
+      <span ref={ref} class="spark" />
+      <span class="spark-figure">{props.summary}</span>
+    </span>
+  );
 }

@@ -16,7 +16,7 @@ import {
   type Series,
 } from '../metrics.js';
 import { BASE, functionPath, navigate, withQuery } from '../route.js';
-import { formatTime, parseApiTime } from '../time.js';
+import { formatDuration, formatTime, parseApiTime } from '../time.js';
 import { ErrorBox } from './sign-in.js';
 
 interface Row {
@@ -37,6 +37,14 @@ async function listAll<T>(api: Api, action: string, key: string, params: Json): 
     all.push(...items);
     if (items.length < 100 || all.length >= Number(page['TotalCount'] ?? 0)) return all;
   }
+}
+
+const sum = (values: Array<number | null>): number => values.reduce<number>((a, v) => a + (v ?? 0), 0);
+
+/** The largest minute's value, as a duration ('–' when nothing ran). */
+function worst(values: Array<number | null>): string {
+  const ran = values.filter((v): v is number => v !== null);
+  return ran.length === 0 ? '–' : formatDuration(Math.max(...ran));
 }
 
 /** Runs `fn` over `items`, `width` at a time. */
@@ -213,13 +221,34 @@ export function FunctionsView(props: { ctx: AppContext; query: URLSearchParams }
                 </td>
                 <td>
                   {r.spark && (
-                    <Sparkline values={r.spark.invocations.values} color="#2563eb" title="invocations" />
+                    <Sparkline
+                      values={r.spark.invocations.values}
+                      color="#2563eb"
+                      title="invocations"
+                      summary={String(sum(r.spark.invocations.values))}
+                    />
                   )}
                 </td>
                 <td>
-                  {r.spark && <Sparkline values={r.spark.errors.values} color="#dc2626" title="errors" />}
+                  {r.spark && (
+                    <Sparkline
+                      values={r.spark.errors.values}
+                      color="#dc2626"
+                      title="errors"
+                      summary={String(sum(r.spark.errors.values))}
+                    />
+                  )}
                 </td>
-                <td>{r.spark && <Sparkline values={r.spark.p95.values} color="#7c3aed" title="p95 ms" />}</td>
+                <td>
+                  {r.spark && (
+                    <Sparkline
+                      values={r.spark.p95.values}
+                      color="#7c3aed"
+                      title="p95 duration, the slowest minute"
+                      summary={worst(r.spark.p95.values)}
+                    />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

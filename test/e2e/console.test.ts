@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +106,7 @@ describe('console', {
   const ok: string[] = [];
   const failed: string[] = [];
   const cleanup: Array<() => unknown> = [];
+  const streamSockets = new Set<Socket>();
   /** Set once the charts were drawn from the server's own GetMonitorData. */
   let realCharts = false;
 
@@ -120,6 +122,10 @@ describe('console', {
     platform.functions.create({ functionName: 'hello', code: { directory: fnDir }, memorySize: 128 });
     platform.functions.create({ functionName: 'quiet', code: { directory: fnDir } });
     ({ url } = await platform.listen());
+    // The server side of every live-tail connection, so a test can cut it as a network fault would.
+    platform.http.server.on('request', (req: { url?: string; socket: Socket }) => {
+      if (req.url?.startsWith('/stream/logs')) streamSockets.add(req.socket);
+    });
     client = new ApiClient({ endpoint: url, ...CRED });
     for (let i = 0; i < 5; i++) {
       const r = await client.call<{ Result: { FunctionRequestId: string } }>('Invoke', {
@@ -414,6 +420,33 @@ describe('console', {
       [slowId, ...ids],
     );
     assert.equal(await page.locator('[data-testid=live] tr.inv.running').count(), 0);
+
+    // The connection cut: the console reconnects from its cursor by itself; what ran meanwhile appears,
+    // and nothing twice.
+    for (const s of streamSockets) s.destroy();
+    streamSockets.clear();
+    for (let i = 5; i < 10; i++) {
+      const r = await client.call<{ Result: { FunctionRequestId: string } }>('Invoke', {
+        FunctionName: 'hello',
+        ClientContext: JSON.stringify({ live: i }),
+      });
+      ids.push(r.Result.FunctionRequestId);
+    }
+    await page.waitForFunction(
+      (want) => {
+        const shown = [...document.querySelectorAll('[data-testid=live] tr.inv.ok')].map((r) =>
+          r.getAttribute('data-request-id'),
+        );
+        return want.every((id) => shown.includes(id));
+      },
+      [slowId, ...ids],
+    );
+    const shown = await page
+      .locator('[data-testid=live] tr.inv')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-request-id')));
+    assert.equal(shown.length, new Set(shown).size, 'no invocation shown twice');
+    assert.equal(shown.length, 1 + ids.length);
+    assert.ok(streamSockets.size >= 1, 'the console connected again');
     await page.locator(`[data-testid=live] tr[data-request-id="${ids[4]}"] td`).first().click();
     assert.match(
       (await page.locator('[data-testid=live] [data-testid=log]').textContent()) ?? '',

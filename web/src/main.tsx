@@ -5,26 +5,14 @@
  */
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { Api, ApiError, apiTimeZoneOffsetMinutes, type Credentials } from './api.js';
+import { Api, type ApiError, apiTimeZoneOffsetMinutes, type Credentials } from './api.js';
+import { type AppContext, isAuthError } from './context.js';
 import { BASE, navigate, useRoute } from './route.js';
 import { clearCredentials, loadCredentials, redeemLoginCode, saveCredentials } from './session.js';
 import './style.css';
 import { FunctionView } from './views/function.js';
 import { FunctionsView } from './views/functions.js';
 import { ErrorBox, SignIn } from './views/sign-in.js';
-
-export interface AppContext {
-  api: Api;
-  /** The API's time zone offset (minutes): how its `YYYY-MM-DD HH:mm:ss` times are read and written. */
-  apiOffset: number;
-  /** A call failed on the credentials: sign out, showing why. */
-  onAuthError: (err: ApiError) => void;
-}
-
-/** Whether an error says the credentials are wrong (then nothing else is shown). */
-export function isAuthError(err: unknown): err is ApiError {
-  return err instanceof ApiError && err.code.startsWith('AuthFailure');
-}
 
 function App() {
   const [creds, setCreds] = useState<Credentials | undefined>(() => loadCredentials());

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ApiError, Json } from '../api.js';
 import { stack, TimeChart } from '../chart.js';
-import { type AppContext, isAuthError } from '../main.js';
+import { type AppContext, isAuthError } from '../context.js';
 import { type FunctionCharts, functionCharts, isMetricsUnavailable, periodFor } from '../metrics.js';
 import { BASE, functionPath, navigate, withQuery } from '../route.js';
 import { formatTime } from '../time.js';

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, ApiError, Json } from '../api.js';
 import { Sparkline } from '../chart.js';
-import { type AppContext, isAuthError } from '../main.js';
+import { type AppContext, isAuthError } from '../context.js';
 import {
   DURATION_PERCENTILE,
   type FunctionRef,

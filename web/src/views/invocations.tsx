@@ -10,7 +10,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError, Json } from '../api.js';
-import { type AppContext, isAuthError } from '../main.js';
+import { type AppContext, isAuthError } from '../context.js';
 import { follow, type TailEvent } from '../stream.js';
 import { formatApiTime, formatTime } from '../time.js';
 import type { Range } from './function.js';

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { ApiError, Json } from '../api.js';
-import { type AppContext, isAuthError } from '../main.js';
+import { type AppContext, isAuthError } from '../context.js';
 import { formatBytes, formatDuration } from '../time.js';
 import { CopyId, LogView, statusOf } from './record.js';
 import { ErrorBox } from './sign-in.js';

@@ -76,7 +76,14 @@ export async function getMetric(
   api: Api,
   metric: string,
   functions: readonly FunctionRef[],
-  range: { from: number; to: number; period: number; fill: 'zero' | 'gap' },
+  range: {
+    from: number;
+    to: number;
+    period: number;
+    fill: 'zero' | 'gap';
+    /** The API's zone (minutes east of UTC): periods are aligned in it, as the server aligns them. */
+    offsetMinutes?: number;
+  },
 ): Promise<Series[]> {
   const res = await api.call<{ DataPoints?: DataPoint[] }>(
     'GetMonitorData',
@@ -91,8 +98,12 @@ export async function getMetric(
     { version: MONITOR_VERSION, service: 'monitor' },
   );
   const p = range.period;
-  const first = Math.floor(range.from / 1000 / p) * p;
-  const last = Math.floor(range.to / 1000 / p) * p;
+  // A period starts where (t + offset) is a multiple of it: a day is the API's day, and with an offset
+  // that is not whole hours, so is an hour.
+  const off = (range.offsetMinutes ?? 0) * 60;
+  const align = (sec: number): number => Math.floor((sec + off) / p) * p - off;
+  const first = align(range.from / 1000);
+  const last = align(range.to / 1000);
   const grid: number[] = [];
   for (let t = first; t <= last; t += p) grid.push(t);
   return functions.map((f) => {
@@ -105,7 +116,7 @@ export async function getMetric(
     const byTime = new Map<number, number>();
     (point?.Timestamps ?? []).forEach((t, i) => {
       const v = point?.Values?.[i];
-      if (typeof v === 'number') byTime.set(Math.floor(t / p) * p, v);
+      if (typeof v === 'number') byTime.set(align(t), v);
     });
     return {
       times: grid,
@@ -156,7 +167,7 @@ export function onlyWhereRan(
 export async function functionCharts(
   api: Api,
   f: FunctionRef,
-  range: { from: number; to: number; period: number },
+  range: { from: number; to: number; period: number; offsetMinutes?: number },
 ): Promise<FunctionCharts> {
   const read = (metric: string, fill: 'zero' | 'gap') =>
     getMetric(api, metric, [f], { ...range, fill }).then((s) => s[0]!);

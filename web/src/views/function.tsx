@@ -75,7 +75,7 @@ export function FunctionView(props: {
     setCharts(undefined);
     const period = periodFor(range.to - range.from);
     const ref = { namespace, functionName, ...(qualifier ? { qualifier } : {}) };
-    functionCharts(api, ref, { from: range.from, to: range.to, period }).then(
+    functionCharts(api, ref, { from: range.from, to: range.to, period, offsetMinutes: ctx.apiOffset }).then(
       (c) => {
         if (!live) return;
         setCharts(c);

@@ -114,7 +114,7 @@ export function FunctionsView(props: { ctx: AppContext; query: URLSearchParams }
       if (!live) return;
       setRows([...fns]);
       const to = Date.now();
-      const range = { from: to - 3_600_000, to, period: 60 };
+      const range = { from: to - 3_600_000, to, period: 60, offsetMinutes: apiOffset };
       try {
         for (let i = 0; i < fns.length; i += 50) {
           const chunk = fns.slice(i, i + 50);

@@ -455,6 +455,74 @@ describe('console', {
     await shot(page, 'live');
   });
 
+  test('live mode at 100 invocations a second: every one shown, the page stays responsive', async (t) => {
+    const page = await signedIn();
+    t_after(page);
+    await page.goto(`${url}/console/functions/default/quiet?live=1`);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=live-state]')?.textContent === 'live',
+    );
+    // In the page: the longest gap between animation frames, and the long tasks, while the load runs.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as Record<string, unknown> & {
+        requestAnimationFrame(cb: (t: number) => void): void;
+        PerformanceObserver: new (
+          cb: (list: { getEntries(): Array<{ duration: number }> }) => void,
+        ) => { observe(o: { type: string }): void };
+      };
+      w['maxGap'] = 0;
+      w['longTasks'] = [] as number[];
+      let last = 0;
+      const frame = (t: number): void => {
+        if (last) w['maxGap'] = Math.max(w['maxGap'] as number, t - last);
+        last = t;
+        w.requestAnimationFrame(frame);
+      };
+      w.requestAnimationFrame(frame);
+      new w.PerformanceObserver((list) => {
+        for (const e of list.getEntries()) (w['longTasks'] as number[]).push(e.duration);
+      }).observe({ type: 'longtask' });
+    });
+    const TOTAL = 300;
+    const ids: string[] = [];
+    const started = Date.now();
+    // 100 a second: four callers, each paced to one every 40 ms.
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, c) => {
+        for (let i = c; i < TOTAL; i += 4) {
+          const due = started + i * 10;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          const r = await client.call<{ Result: { FunctionRequestId: string } }>('Invoke', {
+            FunctionName: 'quiet',
+            ClientContext: JSON.stringify({ n: i }),
+          });
+          ids.push(r.Result.FunctionRequestId);
+        }
+      }),
+    );
+    const rate = TOTAL / ((Date.now() - started) / 1000);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=live] tr.inv.ok').length >= n,
+      TOTAL,
+      { timeout: 30_000 },
+    );
+    const figures = (await page.evaluate(() => {
+      const w = globalThis as unknown as Record<string, unknown>;
+      return { maxGap: w['maxGap'], longTasks: w['longTasks'] };
+    })) as { maxGap: number; longTasks: number[] };
+    const longest = Math.max(0, ...figures.longTasks);
+    t.diagnostic(
+      `${TOTAL} invocations at ${rate.toFixed(0)}/s: longest frame gap ${figures.maxGap.toFixed(0)} ms, ` +
+        `${figures.longTasks.length} long tasks (longest ${longest.toFixed(0)} ms)`,
+    );
+    // Responsive: no frame waited half a second (a machine shared with other work gets some slack).
+    assert.ok(figures.maxGap < 500, `longest frame gap ${figures.maxGap} ms`);
+    const shown = await page
+      .locator('[data-testid=live] tr.inv')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-request-id')));
+    assert.deepEqual(new Set(shown), new Set(ids));
+  });
+
   test('the invoke panel runs the function and shows its result and log', async () => {
     const page = await signedIn();
     t_after(page);

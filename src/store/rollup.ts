@@ -124,8 +124,12 @@ export interface StartConcurrency {
 }
 
 export function emptyRow(key: RollupKey): RollupRow {
+  // Every field written out (no spread): one object shape for every row.
   return {
-    ...key,
+    namespace: key.namespace,
+    functionName: key.functionName,
+    qualifier: key.qualifier,
+    minute: key.minute,
     invocations: 0,
     success: 0,
     functionErrors: 0,

@@ -152,11 +152,9 @@ CREATE INDEX invocations_keyword ON invocations
 const V3 = `
 CREATE FUNCTION scf_hist_add(a jsonb, b jsonb) RETURNS jsonb
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN (SELECT coalesce(jsonb_object_agg(k, n), '{}'::jsonb)
-            FROM (SELECT k, sum(v::bigint) AS n
-                    FROM (SELECT * FROM jsonb_each_text(coalesce(a, '{}'::jsonb))
-                          UNION ALL SELECT * FROM jsonb_each_text(coalesce(b, '{}'::jsonb))) AS t(k, v)
-                   GROUP BY k) AS s);
+  RETURN coalesce(a, '{}'::jsonb) || coalesce(
+    (SELECT jsonb_object_agg(key, value::text::bigint + coalesce((a ->> key)::bigint, 0)) FROM jsonb_each(b)),
+    '{}'::jsonb);
 
 CREATE TABLE invocation_rollups (
   namespace          text COLLATE "C" NOT NULL,

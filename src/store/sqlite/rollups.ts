@@ -4,7 +4,7 @@
  * the row in between), reading a function's rows, and retention's delete. Table: `migrations.ts` V2.
  */
 import type Database from 'better-sqlite3';
-import { type Histogram, mergeRow, type RollupQuery, type RollupRow } from '../rollup.js';
+import { type Histogram, mergeHistogram, type RollupQuery, type RollupRow } from '../rollup.js';
 
 interface Row {
   namespace: string;
@@ -99,19 +99,45 @@ function params(r: RollupRow): Params {
   ];
 }
 
-/** Prepares the upsert on `db` (migrated to V2): the returned function adds one delta row, in the caller's transaction. */
+/**
+ * Registers `scf_hist_add(a, b)` on a connection: the sum of two histograms as JSON text (`a` may be
+ * NULL). Called by the upsert for a row that exists already; the other columns merge in SQL.
+ */
+export function registerHistogramAdd(db: Database.Database): void {
+  db.function('scf_hist_add', { deterministic: true }, (a: unknown, b: unknown) => {
+    if (typeof b !== 'string' || b === '{}') return a;
+    if (typeof a !== 'string' || a === '{}') return b;
+    return JSON.stringify(mergeHistogram(JSON.parse(a) as Histogram, JSON.parse(b) as Histogram));
+  });
+}
+
+/**
+ * Prepares the upsert on `db` (migrated to V2, `scf_hist_add` registered): the returned function adds one
+ * delta row, in the caller's transaction. One statement, no read: an existing row is updated in place
+ * (its key, hence the minute index, unchanged), its sums added and maxima taken in SQL.
+ */
 export function prepareRollupUpsert(db: Database.Database): (delta: RollupRow) => void {
-  const get = db.prepare<[string, string, string, number], Row>(
-    `SELECT ${COLUMNS} FROM invocation_rollups
-      WHERE namespace = ? AND function_name = ? AND qualifier = ? AND minute = ?`,
-  );
   const put = db.prepare<Params>(
-    `INSERT OR REPLACE INTO invocation_rollups (${COLUMNS})
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO invocation_rollups AS r (${COLUMNS})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET
+       invocations = r.invocations + excluded.invocations,
+       success = r.success + excluded.success,
+       function_errors = r.function_errors + excluded.function_errors,
+       timeouts = r.timeouts + excluded.timeouts,
+       memory_errors = r.memory_errors + excluded.memory_errors,
+       platform_errors = r.platform_errors + excluded.platform_errors,
+       throttles = r.throttles + excluded.throttles,
+       duration_sum = r.duration_sum + excluded.duration_sum,
+       duration_max = max(r.duration_max, excluded.duration_max),
+       mem_max = max(r.mem_max, excluded.mem_max),
+       mem_duration = r.mem_duration + excluded.mem_duration,
+       concurrency_max = max(r.concurrency_max, excluded.concurrency_max),
+       fn_concurrency_max = max(r.fn_concurrency_max, excluded.fn_concurrency_max),
+       histogram = scf_hist_add(r.histogram, excluded.histogram)`,
   );
   return (delta) => {
-    const old = get.get(delta.namespace, delta.functionName, delta.qualifier, delta.minute);
-    put.run(...params(old ? mergeRow(fromRow(old), delta) : delta));
+    put.run(...params(delta));
   };
 }
 

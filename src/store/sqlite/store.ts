@@ -21,7 +21,7 @@ import type { LogPage, LogQuery, LogStore, RollupQuery, RollupRow, StoredRecord,
 import { FullText, registerKeywordMatcher } from './fulltext.js';
 import { migrate } from './migrations.js';
 import { Reads } from './reads.js';
-import { prepareRollupRead } from './rollups.js';
+import { prepareRollupRead, registerHistogramAdd } from './rollups.js';
 import { Writes } from './writes.js';
 
 export interface SqliteLogStoreOptions {
@@ -102,6 +102,8 @@ export class SqliteLogStore implements LogStore {
         db.pragma('wal_autocheckpoint = 20000');
         // The reference matcher, for records not (yet) in the FTS index.
         registerKeywordMatcher(db);
+        // The rollups' histogram sum, for their upsert (the migration that builds them uses it too).
+        registerHistogramAdd(db);
         migrate(db);
         // Refresh planner statistics cheaply (bounded work); helps the index choice on filtered queries.
         db.pragma('analysis_limit = 1000');

@@ -20,6 +20,7 @@ const CREDENTIAL = { secretId: 'AKIDconc', secretKey: 'secret' };
  * and how long its process had been running when the handler started (s).
  */
 const SLEEPER = `
+console.log('init line: module loading');
 const loadedAt = Date.now();
 exports.main_handler = async (event) => {
   const start = Date.now();
@@ -31,6 +32,7 @@ exports.main_handler = async (event) => {
 const code = Buffer.from(zipSync({ 'index.js': Buffer.from(SLEEPER) })).toString('base64');
 
 interface Ran {
+  requestId?: string;
   start: number;
   end: number;
   loadedAt: number;
@@ -60,7 +62,15 @@ async function invoke(c: V3Client, FunctionName: string, ms: number, Qualifier?:
     ...(Qualifier === undefined ? {} : { Qualifier }),
   });
   assert.equal(r.Result?.InvokeResult, 0, r.Result?.ErrMsg);
-  return JSON.parse(r.Result?.RetMsg ?? '') as Ran;
+  return { ...(JSON.parse(r.Result?.RetMsg ?? '') as Ran), requestId: r.Result?.FunctionRequestId ?? '' };
+}
+
+/** The log of the record of `requestId`. */
+async function logOf(c: V3Client, FunctionName: string, requestId: string): Promise<string> {
+  const r = await c.GetFunctionLogs({ FunctionName, FunctionRequestId: requestId });
+  const log = r.Data?.[0]?.Log;
+  assert.ok(log !== undefined, `the record of ${requestId}`);
+  return log;
 }
 
 /** The most intervals overlapping at any one moment. */
@@ -226,7 +236,12 @@ describe('provisioned concurrency', () => {
       // ready, and so before the idle timeout passed several times over: not a cold start.
       assert.ok(r.start - r.uptime * 1000 <= ready, `started ahead: ${JSON.stringify(r)}`);
       assert.ok(r.loadedAt <= ready, `its code was loaded ahead too: ${JSON.stringify(r)}`);
+      // And its record shows a warm start: no init lines in its log.
+      assert.doesNotMatch(await logOf(c, 'warm', r.requestId ?? ''), /init line/);
     }
+    // A cold start of $LATEST, for contrast: its module's lines are at the top of its log.
+    const cold = await invoke(c, 'warm', 0);
+    assert.match(await logOf(c, 'warm', cold.requestId ?? ''), /init line: module loading/);
     // After the runs they are still there, through another idle timeout.
     await sleep(700);
     assert.equal((await provisionedStatus(c, 'warm'))?.AvailableProvisionedConcurrencyNum, 3);

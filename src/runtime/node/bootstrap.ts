@@ -514,9 +514,10 @@ function bind(msg: InitMessage): void {
 }
 
 /**
- * Loads the function's code outside any invocation (a provisioned instance) and answers `loaded`; what it
- * prints is carried into the next invocation's log. Code that fails to load ends the process, saying why on
- * fd 2 (the parent reports the start as failed); an invocation would fail the same way.
+ * Loads the function's code outside any invocation (a provisioned instance) and answers `loaded`. What it
+ * prints while loading belongs to no invocation: it is not carried into the next one's log (whose record
+ * shows a warm start, with no init lines). Code that fails to load ends the process, saying why on fd 2 (the
+ * parent reports the start as failed, with what it printed); an invocation would fail the same way.
  */
 async function preload(): Promise<void> {
   const spec = init;
@@ -528,6 +529,9 @@ async function preload(): Promise<void> {
     writeSync(2, `the function's code failed to load: ${format(error)}\n`);
     process.exit(EXIT_INIT);
   }
+  pending = [];
+  pendingBytes = 0;
+  pendingDropped = 0;
   send({ t: 'loaded' });
 }
 

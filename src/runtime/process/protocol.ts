@@ -70,7 +70,7 @@ export interface InvokeMessage {
 /**
  * Load the function's code now, outside any invocation (a provisioned instance, started ahead of demand),
  * then answer `loaded`. Sent only to a bound, idle instance of a language that `preloads`. What the code
- * prints meanwhile is carried into the next invocation's log.
+ * prints meanwhile belongs to no invocation and is not carried into the next one's log.
  */
 export interface LoadMessage {
   t: 'load';

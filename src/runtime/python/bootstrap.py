@@ -405,9 +405,10 @@ def invoke(msg):
 
 def preload():
     """
-    Loads the function's code outside any invocation (a provisioned instance) and answers `loaded`; what it
-    prints is kept for the next invocation's log. Code that fails to load ends the process, saying why on
-    fd 2 (the parent reports the start as failed); an invocation would fail the same way.
+    Loads the function's code outside any invocation (a provisioned instance) and answers `loaded`. What it
+    prints while loading belongs to no invocation: it is not carried into the next one's log. Code that fails
+    to load ends the process, saying why on fd 2 (the parent reports the start as failed); an invocation
+    would fail the same way.
     """
     global handler_fn
     spec = state["init"]
@@ -423,6 +424,11 @@ def preload():
         except SystemExit as exc:
             sys.stdout.flush()
             os._exit(_exit_code(exc))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    state["pending"] = []
+    state["pending_bytes"] = 0
+    state["pending_dropped"] = 0
     send({"t": "loaded"})
 
 

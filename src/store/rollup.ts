@@ -267,6 +267,12 @@ export class RollupDeltas {
   }
 }
 
+/** Deltas that are not kept: a store with rollups off (benchmarks measuring their whole cost). */
+export class NoRollups extends RollupDeltas {
+  override addFinal(): void {}
+  override addThrottles(): void {}
+}
+
 /** What `LogStore.rollups` reads: one function's rows in [from, to) (minutes), of some versions or all. */
 export interface RollupQuery {
   namespace: string;

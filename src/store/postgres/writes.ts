@@ -16,7 +16,7 @@
  *    then NOTIFY; the lock is held only until the commit that follows.
  */
 import type pg from 'pg';
-import { RollupDeltas, type StartConcurrency } from '../rollup.js';
+import { NoRollups, RollupDeltas, type StartConcurrency } from '../rollup.js';
 import { runningRecord } from '../sql-shape.js';
 import type { InvocationRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
@@ -142,7 +142,7 @@ export async function applyBatch(
       ),
     ),
   ];
-  const rollups = new RollupDeltas();
+  const rollups = (opts.rollups ?? true) ? new RollupDeltas() : new NoRollups();
   // Every statement of a batch finds its rows by key, so the batch never scans a table: said outright
   // (SET LOCAL, this transaction only), because before a day's partition has statistics the planner
   // takes `request_id = ANY (1000 ids)` for most of the table and scans all of it (measured: the lookup
@@ -291,7 +291,7 @@ export async function applyBatch(
     );
   }
 
-  if (opts.rollups ?? true) await addRollups(client, rollups.sorted());
+  await addRollups(client, rollups.sorted());
 
   if (events.length > 0) await writeEvents(client, events, opts);
   return { events: events.length };

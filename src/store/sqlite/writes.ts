@@ -6,7 +6,7 @@
  * indexer (`FullText.exclusive`).
  */
 import type Database from 'better-sqlite3';
-import { RollupDeltas, type StartConcurrency } from '../rollup.js';
+import { NoRollups, RollupDeltas, type StartConcurrency } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { runningRecord } from '../sql-shape.js';
 import type { InvocationRecord, WriteOp } from '../types.js';
@@ -141,10 +141,10 @@ export class Writes {
     this.#st = st;
     this.#applyBatch = db.transaction((batch: readonly WriteOp[]) => {
       const deltas = new CountDeltas();
-      const rollups = new RollupDeltas();
+      const rollups = keepRollups ? new RollupDeltas() : new NoRollups();
       for (const op of batch) this.#apply(op, deltas, rollups);
       deltas.flush(st.addCount);
-      if (keepRollups) for (const row of rollups.sorted()) st.addRollup(row);
+      for (const row of rollups.sorted()) st.addRollup(row);
     });
     this.#recover = db.transaction(() => {
       const rows = st.running.all();

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { monitor } from 'tencentcloud-sdk-nodejs/tencentcloud/services/monitor/index.js';
 import { scf } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/index.js';
+import { COMMON_V3_CODES } from '../../src/api/protocol/v3/error-codes.js';
+import { MONITOR_ACTION_CODES } from '../../src/api/protocol/v3/monitor.js';
 import type { ConfigInput } from '../../src/config/index.js';
 import { zipDirectory } from '../../src/functions/code.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
@@ -59,11 +61,18 @@ function scfClient(port: number) {
 /** ISO 8601 with the +08:00 offset, as SCF's console writes StartTime/EndTime. */
 const iso = (ms: number): string => `${new Date(ms + ZONE_MS).toISOString().slice(0, 19)}+08:00`;
 
+/** The SDK error's code, which must be one GetMonitorData's row of the error table allows. */
 async function codeOf(call: Promise<unknown>): Promise<string | undefined> {
   try {
     await call;
   } catch (err) {
-    return (err as { code?: string }).code;
+    const code = (err as { code?: string }).code;
+    assert.ok(
+      code !== undefined &&
+        (COMMON_V3_CODES.includes(code) || Object.hasOwn(MONITOR_ACTION_CODES['GetMonitorData'] ?? {}, code)),
+      `GetMonitorData answered ${code}, not in its row (src/api/protocol/v3/monitor.ts)`,
+    );
+    return code;
   }
   assert.fail('expected the call to fail');
 }

@@ -133,7 +133,7 @@ function checkVersion(version: string | undefined): string {
   if (!SERVED_VERSIONS.includes(version)) {
     throw new ScfError(
       'NoSuchVersion',
-      `The requested version \`${version}\` of service \`scf\` does not exist; scf-local serves ${API_VERSION} (and Cloud Monitor's ${MONITOR_VERSION}).`,
+      `The requested version \`${version}\` of service \`scf\` does not exist; scf-local serves ${API_VERSION}.`,
     );
   }
   return version;

@@ -11,7 +11,7 @@ import type { FunctionDefinition } from '../functions/types.js';
 import { stderrReport } from '../logger/index.js';
 import { processlessResult } from '../runtime/results.js';
 import type { FunctionRunSpec, RunRequest, RunResult, Runtime } from '../runtime/types.js';
-import { type InvocationRecord, RET_CODE } from '../store/types.js';
+import { type InvocationRecord, RET_CODE, type StartConcurrency } from '../store/types.js';
 import type { RecordWriter } from '../store/writer.js';
 import { uuidv7 } from './request-id.js';
 
@@ -129,17 +129,46 @@ function settle<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A key of the running counts: a function, or one version of it. NUL never occurs in names. */
+const runKey = (namespace: string, functionName: string, qualifier?: string): string =>
+  qualifier === undefined ? `${namespace}\0${functionName}` : `${namespace}\0${functionName}\0${qualifier}`;
+
 export class Invoker {
   readonly #deps: InvokerDeps;
   readonly #options: InvokerOptions;
   readonly #onBackgroundError: NonNullable<InvokerOptions['onBackgroundError']>;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /**
+   * Invocations running on this node, by function and by function version (keys from `runKey`), counted
+   * from their start (onStart) to their end: what each start saw is written with its final record, for
+   * the rollups' ConcurrentExecutions (`store/rollup.ts`).
+   */
+  readonly #running = new Map<string, number>();
 
   constructor(deps: InvokerDeps, options: InvokerOptions) {
     this.#deps = deps;
     this.#options = options;
     this.#onBackgroundError =
       options.onBackgroundError ?? stderrReport('async invocation failed after its answer');
+  }
+
+  /** Counts a start; returns what it saw running (itself included). */
+  #started(namespace: string, functionName: string, qualifier: string): StartConcurrency {
+    const fn = runKey(namespace, functionName);
+    const v = runKey(namespace, functionName, qualifier);
+    const f = (this.#running.get(fn) ?? 0) + 1;
+    const q = (this.#running.get(v) ?? 0) + 1;
+    this.#running.set(fn, f);
+    this.#running.set(v, q);
+    return { qualifier: q, function: f };
+  }
+
+  #ended(namespace: string, functionName: string, qualifier: string): void {
+    for (const key of [runKey(namespace, functionName), runKey(namespace, functionName, qualifier)]) {
+      const n = (this.#running.get(key) ?? 1) - 1;
+      if (n > 0) this.#running.set(key, n);
+      else this.#running.delete(key);
+    }
   }
 
   /** What actually runs functions of `runtime`, when it is not the version the name says (`Runtime.ranOn`). */
@@ -175,6 +204,8 @@ export class Invoker {
     /** Set by onStart: from then on the invocation has a record, which must end final. */
     let startTime: number | undefined;
     let began: Promise<void> | undefined;
+    /** What this invocation's start saw running (set by onStart, released when the runtime is done). */
+    let concurrency: StartConcurrency | undefined;
     let startedResolve!: () => void;
     const started = new Promise<void>((r) => {
       startedResolve = r;
@@ -205,6 +236,7 @@ export class Invoker {
       ...(req.signal ? { signal: req.signal } : {}),
       onStart: (info) => {
         startTime = info.startTime;
+        concurrency = this.#started(def.namespace, def.functionName, qualifier);
         const running = {
           requestId,
           namespace: def.namespace,
@@ -253,13 +285,29 @@ export class Invoker {
     };
 
     const run = settle(() => this.#deps.runtime.invoke(runRequest))
-      .finally(() => code.release())
+      .finally(() => {
+        code.release();
+        if (concurrency) this.#ended(def.namespace, def.functionName, qualifier);
+      })
       .then(
         (result) => result,
         (err: unknown) => {
           const e = toScfError(err);
           // Refused before the invocation got its instance slot (throttled, or the runtime is closing; see
           // the runtime contract): nothing ran and no record was begun, so the caller gets the coded error.
+          // A throttle is counted for the monitoring rollups (Throttle), which records cannot give.
+          if (startTime === undefined && e.code === 'ConcurrencyLimitReached') {
+            try {
+              writer.throttle({
+                namespace: def.namespace,
+                functionName: def.functionName,
+                qualifier,
+                time: Date.now(),
+              });
+            } catch {
+              // Only a closed writer throws: the platform is stopping, and the caller gets the code anyway.
+            }
+          }
           if (startTime === undefined) throw e;
           // After onStart a running record exists: it must end final, whatever the runtime did.
           return this.#failedStart(def, code.codeDir, { requestId, qualifier, startTime, err: e });
@@ -267,7 +315,7 @@ export class Invoker {
       )
       .then(async (result) => {
         const record = this.#record(def, requestId, qualifier, result, retryNum);
-        await writer.finish(record);
+        await writer.finish(record, concurrency ? { concurrency } : {});
         this.#options.onRecord?.({ type: 'end', record });
         return { record, errMsg: result.errMsg };
       });

@@ -23,6 +23,10 @@
  *   deleted. `before` is always the start of a UTC day (`store/retention.ts` computes it), so a backend may
  *   delete whole days at a time (PostgreSQL drops a day's partition). Totals stay exact; records not
  *   deleted are untouched, and reads and writes go on while it runs.
+ * - Rollups (`rollup.ts` states their rules): the same transaction that makes a record final adds it to its
+ *   minute's rollup row, once; a `throttle` op adds refused invocations to theirs. `prune(before)` deletes
+ *   the rows of the minutes whose records it deletes (every row with minute < `before` once it is done),
+ *   so rollup totals always equal what the remaining records give. `rollups()` reads rows, never records.
  * - `close()` is idempotent; the store owns its connections and closes them.
  */
 
@@ -58,8 +62,11 @@ export interface StoredRecord extends InvocationRecord {
   seq: number;
 }
 
+import type { RollupQuery, RollupRow, StartConcurrency } from './rollup.js';
+
 /** The retCodes (defined once, by the runtime that produces them). */
 export { RET_CODE } from '../runtime/results.js';
+export type { RollupQuery, RollupRow, StartConcurrency } from './rollup.js';
 
 /**
  * retCode classes accepted by GetFunctionLogs' filter:
@@ -118,10 +125,22 @@ export interface LogPage {
 export type BeginRecord = Omit<InvocationRecord, 'duration' | 'billDuration' | 'memUsage' | 'retMsg'> &
   Partial<Pick<InvocationRecord, 'duration' | 'billDuration' | 'memUsage' | 'retMsg'>>;
 
+/** Invocations of one function version refused for concurrency (they have no record), at `time`. */
+export interface ThrottleCount {
+  namespace: string;
+  functionName: string;
+  qualifier: string;
+  /** Epoch ms of the (last) refusal. */
+  time: number;
+  n: number;
+}
+
 export type WriteOp =
   | { op: 'begin'; record: BeginRecord }
   | { op: 'appendLog'; requestId: string; text: string }
-  | { op: 'finish'; record: InvocationRecord };
+  /** `concurrency`: what the invocation's start saw running (for the rollups' ConcurrentExecutions). */
+  | { op: 'finish'; record: InvocationRecord; concurrency?: StartConcurrency }
+  | { op: 'throttle'; throttle: ThrottleCount };
 
 export interface LogStore {
   open(): Promise<void>;
@@ -130,5 +149,7 @@ export interface LogStore {
   query(q: LogQuery): Promise<LogPage>;
   get(requestId: string): Promise<StoredRecord | undefined>;
   prune(before: number): Promise<number>;
+  /** The rollup rows of one function in a time range (`rollup.ts`), in (qualifier, minute) order. */
+  rollups(q: RollupQuery): Promise<RollupRow[]>;
   close(): Promise<void>;
 }

@@ -31,7 +31,14 @@
  */
 import { ScfError } from '../errors/index.js';
 import { stderrReport } from '../logger/index.js';
-import type { BeginRecord, InvocationRecord, LogStore, WriteOp } from './types.js';
+import type {
+  BeginRecord,
+  InvocationRecord,
+  LogStore,
+  StartConcurrency,
+  ThrottleCount,
+  WriteOp,
+} from './types.js';
 
 export interface RecordWriterOptions {
   /** Most ops per transaction (config `store.batchMaxSize`). */
@@ -132,7 +139,7 @@ export class RecordWriter {
   }
 
   /** Queues the final state of a record; resolves once committed. */
-  finish(record: InvocationRecord): Promise<void> {
+  finish(record: InvocationRecord, options: { concurrency?: StartConcurrency } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new ScfError('InternalError', 'record writer is closed'));
     // The finish replaces the whole log, so appends still waiting (queued or paced) are moot.
     const open = this.#openAppends.get(record.requestId);
@@ -141,7 +148,11 @@ export class RecordWriter {
       clearTimeout(open.timer);
     }
     this.#appended.delete(record.requestId);
-    return this.#queueRecord({ op: 'finish', record });
+    return this.#queueRecord(
+      options.concurrency
+        ? { op: 'finish', record, concurrency: options.concurrency }
+        : { op: 'finish', record },
+    );
   }
 
   /** Resolves when everything queued before the call has been committed or has failed. */
@@ -160,7 +171,17 @@ export class RecordWriter {
     return this.#closing;
   }
 
-  #queueRecord(op: WriteOp): Promise<void> {
+  /**
+   * Counts an invocation refused for concurrency (it has no record) into the rollups; goes with the next
+   * batch, nothing awaits it (a failed batch is reported through `onError` like any other).
+   */
+  throttle(t: Omit<ThrottleCount, 'n'>): void {
+    this.#assertOpen();
+    const op: WriteOp = { op: 'throttle', throttle: { ...t, n: 1 } };
+    this.#enqueue({ kind: 'record', op, waiter: { resolve: () => {}, reject: () => {} } });
+  }
+
+  #queueRecord(op: Exclude<WriteOp, { op: 'throttle' }>): Promise<void> {
     try {
       this.#assertOpen();
     } catch (err) {
@@ -249,7 +270,11 @@ export class RecordWriter {
           : new ScfError('InternalError', `committing ${ops.length} record writes failed`, { cause });
       for (const w of waiters) w.reject(err);
       const requestIds = [
-        ...new Set(ops.map((op) => (op.op === 'appendLog' ? op.requestId : op.record.requestId))),
+        ...new Set(
+          ops.flatMap((op) =>
+            op.op === 'throttle' ? [] : [op.op === 'appendLog' ? op.requestId : op.record.requestId],
+          ),
+        ),
       ];
       try {
         this.#onError(err, { requestIds });

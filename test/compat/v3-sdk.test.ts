@@ -451,7 +451,8 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
       const oldVersion = client(s.port, { mode });
       (oldVersion as unknown as { apiVersion: string }).apiVersion = '2017-03-12';
       assert.equal(await codeOf(oldVersion.ListFunctions({})), 'NoSuchVersion');
-      // Cloud Monitor's own client pointed here: told which service it reached, not an SCF version error.
+      // Cloud Monitor's own client pointed here: its GetMonitorData is served (test/compat/monitor.test.ts),
+      // with Cloud Monitor's codes; its other actions are not.
       const cm = new monitor.v20180724.Client({
         credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },
         region: 'ap-guangzhou',
@@ -464,14 +465,20 @@ for (const mode of ['tc3-post', 'tc3-get', 'hmac-sha256'] as const) {
           },
         },
       });
-      try {
-        await cm.GetMonitorData({ Namespace: 'QCE/SCF_V2', MetricName: 'Invocation', Instances: [] });
-        assert.fail('GetMonitorData is not served');
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        assert.equal(e.code, 'UnsupportedOperation');
-        assert.match(e.message ?? '', /Cloud Monitor/);
-      }
+      assert.equal(
+        await codeOf(
+          cm.GetMonitorData({
+            Namespace: 'QCE/SCF_V2',
+            MetricName: 'Invocation',
+            Instances: [{ Dimensions: [{ Name: 'functionName', Value: 'no-such-function' }] }],
+          }),
+        ),
+        'ResourceNotFound',
+      );
+      assert.equal(
+        await codeOf(cm.request('DescribeBaseMetrics', { Namespace: 'QCE/SCF_V2' })),
+        'InvalidAction',
+      );
       // Async events are limited to 128 KB (SCF status 406).
       const big = JSON.stringify({ pad: 'x'.repeat(130 * 1024) });
       if (mode !== 'tc3-get') {

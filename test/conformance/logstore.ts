@@ -762,6 +762,308 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
       });
     });
 
+    describe('rollups (per-minute metrics)', () => {
+      // The reference, written from the contract (store/types.ts, docs/monitoring.md), not from rollup.ts:
+      // a final record counts once in the UTC minute of its start; retCode 0 success, 430/407 function
+      // error, 433 timeout, 434 memory, any other final code a platform error.
+      const MIN = 60_000;
+      const T0 = Date.UTC(2023, 10, 14, 22, 13, 0);
+      const kindOf = (c: number) =>
+        c === 0
+          ? 'success'
+          : c === 430 || c === 407
+            ? 'functionErrors'
+            : c === 433
+              ? 'timeouts'
+              : c === 434
+                ? 'memoryErrors'
+                : 'platformErrors';
+
+      interface Expected {
+        invocations: number;
+        success: number;
+        functionErrors: number;
+        timeouts: number;
+        memoryErrors: number;
+        platformErrors: number;
+        durationSum: number;
+        durationMax: number;
+        memMax: number;
+        memDuration: number;
+        histogramCount: number;
+      }
+
+      /** What the rows of one function should hold, by (qualifier, minute), from its final records. */
+      function expected(records: InvocationRecord[]): Map<string, Expected> {
+        const out = new Map<string, Expected>();
+        for (const r of records) {
+          const minute = r.startTime - (r.startTime % MIN);
+          const key = `${r.qualifier}@${minute}`;
+          const e = out.get(key) ?? {
+            invocations: 0,
+            success: 0,
+            functionErrors: 0,
+            timeouts: 0,
+            memoryErrors: 0,
+            platformErrors: 0,
+            durationSum: 0,
+            durationMax: 0,
+            memMax: 0,
+            memDuration: 0,
+            histogramCount: 0,
+          };
+          e.invocations++;
+          e[kindOf(r.retCode)]++;
+          e.durationSum += r.duration;
+          e.durationMax = Math.max(e.durationMax, r.duration);
+          e.memMax = Math.max(e.memMax, r.memUsage);
+          e.memDuration += (r.memUsage / 1048576) * r.duration;
+          e.histogramCount++;
+          out.set(key, e);
+        }
+        return out;
+      }
+
+      async function assertRollups(
+        store: LogStore,
+        records: InvocationRecord[],
+        over: { functionName?: string; from?: number; to?: number } = {},
+      ): Promise<void> {
+        const functionName = over.functionName ?? 'fn';
+        const rows = await store.rollups({
+          namespace: 'default',
+          functionName,
+          from: over.from ?? 0,
+          to: over.to ?? Number.MAX_SAFE_INTEGER,
+        });
+        const want = expected(
+          records.filter(
+            (r) =>
+              r.functionName === functionName &&
+              r.namespace === 'default' &&
+              r.startTime >= (over.from ?? 0) &&
+              r.startTime < (over.to ?? Number.MAX_SAFE_INTEGER),
+          ),
+        );
+        const got = new Map<string, Expected>();
+        for (const row of rows.filter((x) => x.invocations > 0)) {
+          got.set(`${row.qualifier}@${row.minute}`, {
+            invocations: row.invocations,
+            success: row.success,
+            functionErrors: row.functionErrors,
+            timeouts: row.timeouts,
+            memoryErrors: row.memoryErrors,
+            platformErrors: row.platformErrors,
+            durationSum: Math.round(row.durationSum * 1e6) / 1e6,
+            durationMax: row.durationMax,
+            memMax: row.memMax,
+            memDuration: Math.round(row.memDuration * 1e3) / 1e3,
+            histogramCount: Object.values(row.histogram).reduce((a, b) => a + b, 0),
+          });
+        }
+        for (const e of want.values()) {
+          e.durationSum = Math.round(e.durationSum * 1e6) / 1e6;
+          e.memDuration = Math.round(e.memDuration * 1e3) / 1e3;
+        }
+        assert.deepEqual(
+          [...got.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+          [...want.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+        );
+      }
+
+      it('counts final records once, in the minute they started, by retCode kind', async (t) => {
+        const codes = [0, 0, 430, 433, 434, 437, 439, 3, 407, 0];
+        const rs = codes.map((retCode, i) =>
+          rec({
+            retCode,
+            startTime: T0 + i * 17_000,
+            duration: 1 + i * 13.25,
+            memUsage: (8 + i) * 1048576,
+            qualifier: i % 3 === 0 ? '1' : '$LATEST',
+          }),
+        );
+        const { store } = await seed(t, rs);
+        await assertRollups(store, rs);
+      });
+
+      it('does not count running records; counts begin then finish once, in one batch or two', async (t) => {
+        const { store } = await open(t);
+        const [a, b, c, d] = [0, 1, 2, 3].map((i) => rec({ startTime: T0 + i * 1000, duration: 10 + i }));
+        await store.write([
+          { op: 'begin', record: beginOf(a!) },
+          { op: 'begin', record: beginOf(b!) },
+        ]);
+        await assertRollups(store, []);
+        await store.write([{ op: 'appendLog', requestId: a!.requestId, text: 'more\n' }]);
+        await store.write([{ op: 'finish', record: a! }]);
+        await assertRollups(store, [a!]);
+        // begin and finish in one batch; a finish with no begin.
+        await store.write([
+          { op: 'begin', record: beginOf(c!) },
+          { op: 'finish', record: c! },
+          { op: 'finish', record: d! },
+        ]);
+        await assertRollups(store, [a!, c!, d!]);
+        // A final record written again is not counted again.
+        await store.write([{ op: 'finish', record: a! }]);
+        await store.write([{ op: 'finish', record: { ...d!, retCode: 430 } }]);
+        await assertRollups(store, [a!, c!, d!]);
+      });
+
+      it('counts records left running as interrupted when recovered, and survives a reopen', async (t) => {
+        const { store, reopen } = await open(t);
+        const a = rec({ startTime: T0 });
+        const b = rec({ startTime: T0 + 61_000 });
+        await store.write([
+          { op: 'begin', record: beginOf(a) },
+          { op: 'finish', record: b },
+        ]);
+        const again = await reopen();
+        assert.equal(await again.recoverInterrupted(), 1);
+        const interrupted = { ...a, retCode: 3, duration: 0, memUsage: 0 };
+        await assertRollups(again, [interrupted, b]);
+        const third = await reopen();
+        await assertRollups(third, [interrupted, b]);
+      });
+
+      it('reads one function, the versions asked and the minutes in [from, to)', async (t) => {
+        const rs = [
+          rec({ startTime: T0, qualifier: '1' }),
+          rec({ startTime: T0 + MIN, qualifier: '2' }),
+          rec({ startTime: T0 + 2 * MIN, qualifier: '$LATEST' }),
+          rec({ startTime: T0 + 2 * MIN, functionName: 'other' }),
+          rec({ startTime: T0 + 2 * MIN, namespace: 'ns2' }),
+        ];
+        const { store } = await seed(t, rs);
+        await assertRollups(store, rs);
+        await assertRollups(store, rs, { functionName: 'other' });
+        await assertRollups(store, rs, { from: T0 + MIN, to: T0 + 2 * MIN });
+        const some = await store.rollups({
+          namespace: 'default',
+          functionName: 'fn',
+          qualifiers: ['1', '$LATEST'],
+          from: 0,
+          to: T0 + 10 * MIN,
+        });
+        assert.deepEqual(
+          some.map((r) => [r.qualifier, r.minute, r.invocations]),
+          [
+            ['$LATEST', T0 + 2 * MIN, 1],
+            ['1', T0, 1],
+          ],
+        );
+      });
+
+      it('keeps the largest concurrency a start saw, and counts throttles', async (t) => {
+        const { store } = await open(t);
+        const [a, b, c] = [0, 1, 2].map((i) => rec({ startTime: T0 + i * 1000 }));
+        await store.write([
+          { op: 'finish', record: a!, concurrency: { qualifier: 2, function: 3 } },
+          { op: 'finish', record: b!, concurrency: { qualifier: 5, function: 5 } },
+          {
+            op: 'throttle',
+            throttle: { namespace: 'default', functionName: 'fn', qualifier: '$LATEST', time: T0 + 5, n: 1 },
+          },
+        ]);
+        await store.write([
+          { op: 'finish', record: c!, concurrency: { qualifier: 1, function: 6 } },
+          {
+            op: 'throttle',
+            throttle: { namespace: 'default', functionName: 'fn', qualifier: '$LATEST', time: T0 + 9, n: 2 },
+          },
+          {
+            op: 'throttle',
+            throttle: {
+              namespace: 'default',
+              functionName: 'fn',
+              qualifier: '$LATEST',
+              time: T0 + MIN,
+              n: 1,
+            },
+          },
+        ]);
+        const rows = await store.rollups({
+          namespace: 'default',
+          functionName: 'fn',
+          from: 0,
+          to: T0 + 5 * MIN,
+        });
+        assert.deepEqual(
+          rows.map((r) => [r.minute, r.invocations, r.throttles, r.concurrencyMax, r.functionConcurrencyMax]),
+          [
+            [T0, 3, 3, 5, 6],
+            [T0 + MIN, 0, 1, 0, 0],
+          ],
+        );
+      });
+
+      it('prune removes the rollups of the minutes whose records it removes, throttles included', async (t) => {
+        const DAY = 86_400_000;
+        const day = (d: number) => (19_000 + d) * DAY;
+        const rs: InvocationRecord[] = [];
+        for (let d = 0; d < 4; d++) {
+          for (const at of [day(d), day(d) + 61_000, day(d + 1) - 1]) {
+            rs.push(rec({ startTime: at, retCode: d % 2 === 0 ? 0 : 430, duration: 5 + d }));
+          }
+        }
+        const { store } = await seed(t, rs);
+        await store.write([
+          {
+            op: 'throttle',
+            throttle: {
+              namespace: 'default',
+              functionName: 'fn',
+              qualifier: '$LATEST',
+              time: day(1) + 5,
+              n: 4,
+            },
+          },
+        ]);
+        await assertRollups(store, rs);
+        assert.equal(await store.prune(day(2)), 6);
+        const kept = rs.filter((r) => r.startTime >= day(2));
+        await assertRollups(store, kept);
+        const rows = await store.rollups({ namespace: 'default', functionName: 'fn', from: 0, to: day(9) });
+        assert.equal(
+          rows.reduce((s, r) => s + r.throttles, 0),
+          0,
+          'throttles of pruned days are gone',
+        );
+        assert.ok(rows.every((r) => r.minute >= day(2)));
+        // Throttles alone (no record) before a cutoff go too.
+        await store.write([
+          {
+            op: 'throttle',
+            throttle: {
+              namespace: 'default',
+              functionName: 'fn',
+              qualifier: '$LATEST',
+              time: day(2) + 5,
+              n: 1,
+            },
+          },
+        ]);
+        await store.write([
+          {
+            op: 'throttle',
+            throttle: {
+              namespace: 'default',
+              functionName: 'gone',
+              qualifier: '$LATEST',
+              time: day(1),
+              n: 1,
+            },
+          },
+        ]);
+        await store.prune(day(2));
+        assert.deepEqual(
+          await store.rollups({ namespace: 'default', functionName: 'gone', from: 0, to: day(9) }),
+          [],
+        );
+        await assertRollups(store, kept);
+      });
+    });
+
     describe('sorting and paging', () => {
       it('every orderBy x order sorts by the field, ties by seq in the same direction', async (t) => {
         const rs = [
@@ -1023,6 +1325,7 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
                 for (const batch of batches.slice(split)) {
                   const kept = batch.filter(
                     (op) =>
+                      op.op !== 'throttle' &&
                       startOf.get(op.op === 'appendLog' ? op.requestId : op.record.requestId)! >= cutoff,
                   );
                   if (kept.length === 0) continue;

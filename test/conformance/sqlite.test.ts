@@ -29,6 +29,7 @@ class SettledStore implements LogStore {
   recoverInterrupted = () => this.#s.recoverInterrupted();
   get = (id: string) => this.#s.get(id);
   prune = (before: number) => this.#s.prune(before);
+  rollups: LogStore['rollups'] = (q) => this.#s.rollups(q);
   close = () => this.#s.close();
   async query(q: LogQuery) {
     await this.#s.whenIndexed();

@@ -136,6 +136,7 @@ export class LogModel {
 
   write(batch: readonly WriteOp[]): void {
     for (const op of batch) {
+      if (op.op === 'throttle') continue;
       if (op.op === 'appendLog') {
         const r = this.records.get(op.requestId);
         if (r) r.log += op.text;

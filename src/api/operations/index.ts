@@ -9,6 +9,13 @@ export * from './functions.js';
 export { invoke, tailLog } from './invoke.js';
 export * from './limits.js';
 export { getFunctionLogs, getRequestStatus } from './logs.js';
+export {
+  type GetMonitorDataInput,
+  type GetMonitorDataOutput,
+  getMonitorData,
+  MONITOR_METRIC_NAMES,
+  type MonitorInstance,
+} from './monitor.js';
 export * from './triggers.js';
 export type * from './types.js';
 export * from './versions.js';

@@ -124,3 +124,11 @@ export function checkProvisioned(
     );
   }
 }
+
+/** GetMonitorData's statistical periods (seconds), as Cloud Monitor offers them for SCF. */
+export const MONITOR_PERIODS: readonly number[] = [60, 300, 3600, 86400];
+/** GetMonitorData's default period (seconds), as Cloud Monitor's. */
+export const DEFAULT_MONITOR_PERIOD = 300;
+/** GetMonitorData: most instances per request, and most data points per request (all instances), as Cloud Monitor's. */
+export const MAX_MONITOR_INSTANCES = 50;
+export const MAX_MONITOR_POINTS = 7200;

@@ -143,6 +143,57 @@ CREATE INDEX invocations_keyword ON invocations
   USING gin (scf_index_tokens(namespace, function_name, search_text));
 `;
 
+// Per-minute rollups (`../rollup.ts`), kept by each write transaction: one upsert of the batch's rows in
+// key order (the lock order across nodes). Sums add and maxima take the larger in SQL, so two nodes'
+// batches merge into one row without reading it first; the histogram (jsonb bucket -> count, sparse) is
+// merged by scf_hist_add. Not partitioned: a day's rows are deleted by minute (its index) with the day's
+// counts when retention drops the day. Rows for the records already stored are built here (their
+// concurrency, which records do not carry, is 0; throttles were never recorded).
+const V3 = `
+CREATE FUNCTION scf_hist_add(a jsonb, b jsonb) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN coalesce(a, '{}'::jsonb) || coalesce(
+    (SELECT jsonb_object_agg(key, value::text::bigint + coalesce((a ->> key)::bigint, 0)) FROM jsonb_each(b)),
+    '{}'::jsonb);
+
+CREATE TABLE invocation_rollups (
+  namespace          text COLLATE "C" NOT NULL,
+  function_name      text COLLATE "C" NOT NULL,
+  qualifier          text COLLATE "C" NOT NULL,
+  minute             bigint           NOT NULL,
+  invocations        bigint           NOT NULL,
+  success            bigint           NOT NULL,
+  function_errors    bigint           NOT NULL,
+  timeouts           bigint           NOT NULL,
+  memory_errors      bigint           NOT NULL,
+  platform_errors    bigint           NOT NULL,
+  throttles          bigint           NOT NULL,
+  duration_sum       double precision NOT NULL,
+  duration_max       double precision NOT NULL,
+  mem_max            bigint           NOT NULL,
+  mem_duration       double precision NOT NULL,
+  concurrency_max    integer          NOT NULL,
+  fn_concurrency_max integer          NOT NULL,
+  histogram          jsonb            NOT NULL,
+  PRIMARY KEY (namespace, function_name, qualifier, minute)
+);
+CREATE INDEX invocation_rollups_minute ON invocation_rollups (minute);
+
+INSERT INTO invocation_rollups
+SELECT namespace, function_name, qualifier, minute, count(*), count(*) FILTER (WHERE ret_code = 0),
+       count(*) FILTER (WHERE ret_code IN (430, 407)), count(*) FILTER (WHERE ret_code = 433),
+       count(*) FILTER (WHERE ret_code = 434),
+       count(*) FILTER (WHERE ret_code NOT IN (0, 430, 407, 433, 434)), 0,
+       sum(greatest(duration, 0)), max(greatest(duration, 0)), max(mem_usage),
+       sum(mem_usage / 1048576.0 * greatest(duration, 0)), 0, 0,
+       (SELECT jsonb_object_agg(b, n) FROM (SELECT b, count(*) AS n FROM unnest(array_agg(bucket)) AS u(b) GROUP BY b) AS h)
+  FROM (SELECT namespace, function_name, qualifier, ret_code, duration, mem_usage,
+               (start_time / 60000) * 60000 AS minute,
+               CASE WHEN duration >= 2 ^ (-10) THEN floor(log(2, duration::numeric) * 8)::int ELSE -81 END AS bucket
+          FROM invocations WHERE ret_code <> 2) AS r
+ GROUP BY namespace, function_name, qualifier, minute;
+`;
+
 export const LOGSTORE_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
@@ -153,5 +204,10 @@ export const LOGSTORE_MIGRATIONS: readonly PgMigration[] = [
     version: 2,
     description: 'keyword index: tokens by built-in functions, with a lexeme per function',
     up: V2,
+  },
+  {
+    version: 3,
+    description: 'per-minute rollups of records (GetMonitorData), built from the records present',
+    up: V3,
   },
 ];

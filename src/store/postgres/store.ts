@@ -16,13 +16,15 @@ import type pg from 'pg';
 import { ScfError } from '../../errors/index.js';
 import { createPgPool, inTransaction, migratePg, pgError, transaction, withClient } from '../../pg/index.js';
 import { matchKeyword, parseKeyword } from '../keyword.js';
+import { RollupDeltas } from '../rollup.js';
 import { searchText } from '../search-text.js';
-import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
+import type { LogPage, LogQuery, LogStore, RollupQuery, RollupRow, StoredRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
 import { DAY_MS, dayOf, partitionName } from './days.js';
 import { EVENT_TYPE, FEED_LOCK, feedChannel } from './feed-sql.js';
 import { Partitions } from './partitions.js';
 import { countSql, orderBy, recordWhere, sortKey, type Where } from './query.js';
+import { addRollups, readRollups } from './rollups.js';
 import { LOGSTORE_MIGRATIONS } from './schema.js';
 import { functionLexeme, indexText, type KeywordSql, keywordSql } from './text.js';
 import { applyBatch } from './writes.js';
@@ -37,6 +39,8 @@ export interface PostgresLogStoreOptions {
   /** This node's id, recorded with every record it writes. */
   nodeId: string;
   poolSize?: number;
+  /** Keep the per-minute rollups (default true). `false` is for benchmarks that measure their cost only. */
+  rollups?: boolean;
 }
 
 export const RECORD_SELECT =
@@ -148,11 +152,15 @@ export class PostgresLogStore implements LogStore {
     const { pool, partitions } = this.#ready();
     if (batch.length === 0) return;
     const days = new Set<number>();
-    for (const op of batch) if (op.op !== 'appendLog') days.add(dayOf(op.record.startTime));
+    for (const op of batch) if (op.op === 'begin' || op.op === 'finish') days.add(dayOf(op.record.startTime));
     const attempt = async (): Promise<void> => {
       await partitions.ensure(days);
       await inTransaction(pool, (client) =>
-        applyBatch(client, batch, { nodeId: this.#options.nodeId, channel: this.channel }),
+        applyBatch(client, batch, {
+          nodeId: this.#options.nodeId,
+          channel: this.channel,
+          rollups: this.#options.rollups ?? true,
+        }),
       );
     };
     try {
@@ -195,6 +203,20 @@ export class PostgresLogStore implements LogStore {
           WHERE i.request_id = u.request_id AND i.start_time = u.start_time`,
         [rows.map((r) => r.request_id), rows.map((r) => r.start_time), rows.map((r) => indexText(r.log))],
       );
+      // Rollups: each record is final from now on (interrupted), counted in its minute.
+      const rollups = new RollupDeltas();
+      for (const r of rows) {
+        rollups.addFinal({
+          namespace: r.namespace,
+          functionName: r.function_name,
+          qualifier: r.qualifier,
+          startTime: Number(r.start_time),
+          duration: r.duration,
+          memUsage: Number(r.mem_usage),
+          retCode: RET_CODE.INTERRUPTED,
+        });
+      }
+      if (this.#options.rollups ?? true) await addRollups(c, rollups.sorted());
       // Counts: each record moves from running to interrupted within its day.
       const deltas = new Map<string, [number, string, string, string, number]>();
       for (const r of rows) {
@@ -412,6 +434,15 @@ export class PostgresLogStore implements LogStore {
     }
   }
 
+  async rollups(q: RollupQuery): Promise<RollupRow[]> {
+    const { pool } = this.#ready();
+    try {
+      return await readRollups(pool, q);
+    } catch (err) {
+      throw pgError(err, 'reading rollups');
+    }
+  }
+
   /**
    * Retention: every day before `before` goes, a whole partition at a time. First one transaction moves
    * `kept_from` and deletes those days' counts (from then on every read excludes them, so totals stay
@@ -431,6 +462,8 @@ export class PostgresLogStore implements LogStore {
         ]);
         if (got[0]?.ok !== true) return 0;
         try {
+          // Rollup rows before the cutoff go whatever the partitions: a throttle-only minute has no record.
+          await client.query('DELETE FROM invocation_rollups WHERE minute < $1', [before]);
           const days = (await partitions.list(client)).filter((d) => d <= lastDay);
           if (days.length === 0) return 0;
           const pruned = await transaction(client, conn, async () => {
@@ -440,6 +473,7 @@ export class PostgresLogStore implements LogStore {
               [lastDay],
             );
             await client.query('DELETE FROM invocation_counts WHERE day <= $1', [lastDay]);
+            await client.query('DELETE FROM invocation_rollups WHERE minute < $1', [before]);
             return rows[0]?.n ?? 0;
           });
           // Outside any transaction: DETACH ... CONCURRENTLY cannot run in one.

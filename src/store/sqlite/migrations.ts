@@ -5,6 +5,9 @@
  */
 import type Database from 'better-sqlite3';
 import { ScfError } from '../../errors/index.js';
+import { RollupDeltas } from '../rollup.js';
+import { RET_CODE } from '../types.js';
+import { prepareRollupUpsert } from './rollups.js';
 
 export interface Migration {
   readonly version: number;
@@ -102,11 +105,87 @@ CREATE TABLE invocation_counts (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Per-minute rollups (`../rollup.ts`): one row per (namespace, function, version, minute), kept by the
+ * write transactions (one read and one upsert per row a batch touches). `histogram` is a JSON object
+ * bucket -> count (sparse: a minute's durations fill a few buckets). The minute index serves retention.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE invocation_rollups (
+  namespace          TEXT    NOT NULL,
+  function_name      TEXT    NOT NULL,
+  qualifier          TEXT    NOT NULL,
+  minute             INTEGER NOT NULL,
+  invocations        INTEGER NOT NULL,
+  success            INTEGER NOT NULL,
+  function_errors    INTEGER NOT NULL,
+  timeouts           INTEGER NOT NULL,
+  memory_errors      INTEGER NOT NULL,
+  platform_errors    INTEGER NOT NULL,
+  throttles          INTEGER NOT NULL,
+  duration_sum       REAL    NOT NULL,
+  duration_max       REAL    NOT NULL,
+  mem_max            INTEGER NOT NULL,
+  mem_duration       REAL    NOT NULL,
+  concurrency_max    INTEGER NOT NULL,
+  fn_concurrency_max INTEGER NOT NULL,
+  histogram          TEXT    NOT NULL,
+  PRIMARY KEY (namespace, function_name, qualifier, minute)
+) WITHOUT ROWID;
+CREATE INDEX invocation_rollups_minute ON invocation_rollups (minute);
+`;
+
+/**
+ * Rebuilds the rollups from the records a store already holds (final records, counted by the rules of
+ * `../rollup.ts`; concurrency and throttles, which records do not carry, are 0 for them).
+ */
+function backfillRollups(db: Database.Database): void {
+  const deltas = new RollupDeltas();
+  const rows = db
+    .prepare<
+      [],
+      {
+        namespace: string;
+        function_name: string;
+        qualifier: string;
+        start_time: number;
+        duration: number;
+        mem_usage: number;
+        ret_code: number;
+      }
+    >(
+      `SELECT namespace, function_name, qualifier, start_time, duration, mem_usage, ret_code
+         FROM invocations WHERE ret_code <> ${RET_CODE.RUNNING}`,
+    )
+    .iterate();
+  for (const r of rows) {
+    deltas.addFinal({
+      namespace: r.namespace,
+      functionName: r.function_name,
+      qualifier: r.qualifier,
+      startTime: r.start_time,
+      duration: r.duration,
+      memUsage: r.mem_usage,
+      retCode: r.ret_code,
+    });
+  }
+  const put = prepareRollupUpsert(db);
+  for (const row of deltas.sorted()) put(row);
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'invocations, indexes, FTS5 log index and its queue, counts',
     up: (db) => db.exec(SCHEMA_V1),
+  },
+  {
+    version: 2,
+    description: 'per-minute rollups of records (GetMonitorData), built from the records present',
+    up: (db) => {
+      db.exec(SCHEMA_V2);
+      backfillRollups(db);
+    },
   },
 ];
 

@@ -18,6 +18,7 @@
  * shrink the file offline.
  */
 import type Database from 'better-sqlite3';
+import { minuteOf } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { RET_CODE } from '../types.js';
 import type { DrainLimits } from './fts-indexer.js';
@@ -49,8 +50,12 @@ export interface PruneStep {
  * retention runs (hourly, while the cutoff moves daily) find none, and are answered without the indexer.
  */
 export function makePrunableProbe(db: Database.Database): (before: number) => boolean {
-  const any = db.prepare<[number], number>('SELECT EXISTS (SELECT 1 FROM invocations WHERE start_time < ?)');
-  return (before) => any.pluck().get(before) === 1;
+  const any = db.prepare<[number, number], number>(
+    `SELECT EXISTS (SELECT 1 FROM invocations WHERE start_time < ?)
+         OR EXISTS (SELECT 1 FROM invocation_rollups WHERE minute < ?)`,
+  );
+  // Rollup rows without records (throttles only) count too: a prune removes them.
+  return (before) => any.pluck().get(before, before) === 1;
 }
 
 /**
@@ -84,6 +89,10 @@ export function makePrune(db: Database.Database): (before: number, limits: Drain
     `DELETE FROM invocation_counts
       WHERE namespace = ? AND function_name = ? AND qualifier = ? AND ret_code = ? AND n <= 0`,
   );
+  // Rollups go with their minute's last record: every row before the oldest record left (and before the
+  // cutoff), so rollup totals equal what the records give after every prune transaction.
+  const oldest = db.prepare<[], number | null>('SELECT min(start_time) FROM invocations').pluck();
+  const dropRollups = db.prepare<[number]>('DELETE FROM invocation_rollups WHERE minute < ?');
   const tx = db.transaction((before: number, limits: DrainLimits): PruneStep => {
     const t0 = performance.now();
     const deltas = new Map<string, { key: [string, string, string, number]; n: number }>();
@@ -120,6 +129,8 @@ export function makePrune(db: Database.Database): (before: number, limits: Drain
       decrement.run(n, ...key);
       dropEmpty.run(...key);
     }
+    const left = oldest.get();
+    dropRollups.run(left === null || left === undefined ? before : Math.min(before, minuteOf(left)));
     return { deleted: done, more };
   });
   return (before, limits) => tx.immediate(before, limits);

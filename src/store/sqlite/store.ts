@@ -17,10 +17,11 @@ import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
 import { stderrReport } from '../../logger/index.js';
-import type { LogPage, LogQuery, LogStore, StoredRecord, WriteOp } from '../types.js';
+import type { LogPage, LogQuery, LogStore, RollupQuery, RollupRow, StoredRecord, WriteOp } from '../types.js';
 import { FullText, registerKeywordMatcher } from './fulltext.js';
 import { migrate } from './migrations.js';
 import { Reads } from './reads.js';
+import { prepareRollupRead, registerHistogramAdd } from './rollups.js';
 import { Writes } from './writes.js';
 
 export interface SqliteLogStoreOptions {
@@ -41,6 +42,8 @@ export interface SqliteLogStoreOptions {
    * indexing transaction failed). Nothing is lost: the queue is durable. Default: `error` lines on stderr.
    */
   onIndexerError?: (err: ScfError) => void;
+  /** Keep the per-minute rollups (default true). `false` is for benchmarks that measure their cost only. */
+  rollups?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -50,17 +53,20 @@ interface Open {
   db: Database.Database;
   writes: Writes;
   reads: Reads;
+  readRollups: (q: RollupQuery) => RollupRow[];
   fulltext: FullText;
 }
 
 export class SqliteLogStore implements LogStore {
-  readonly #options: Required<Omit<SqliteLogStoreOptions, 'onIndexerError'>>;
+  readonly #options: Required<Omit<SqliteLogStoreOptions, 'onIndexerError' | 'rollups'>>;
+  readonly #rollups: boolean;
   readonly #onIndexerError: (err: ScfError) => void;
   #open: Open | undefined;
   #closed = false;
 
   constructor(options: SqliteLogStoreOptions) {
-    const { onIndexerError, ...rest } = options;
+    const { onIndexerError, rollups, ...rest } = options;
+    this.#rollups = rollups ?? true;
     this.#options = {
       synchronous: 'normal',
       busyTimeoutMs: 5000,
@@ -96,11 +102,14 @@ export class SqliteLogStore implements LogStore {
         db.pragma('wal_autocheckpoint = 20000');
         // The reference matcher, for records not (yet) in the FTS index.
         registerKeywordMatcher(db);
+        // The rollups' histogram sum, for their upsert (the migration that builds them uses it too).
+        registerHistogramAdd(db);
         migrate(db);
         // Refresh planner statistics cheaply (bounded work); helps the index choice on filtered queries.
         db.pragma('analysis_limit = 1000');
         db.pragma('optimize = 0x10002');
-        const writes = new Writes(db);
+        const writes = new Writes(db, { rollups: this.#rollups });
+        const readRollups = prepareRollupRead(db);
         const reads = new Reads(db);
         const fulltext = new FullText(db, {
           indexing: this.#options.ftsIndexing,
@@ -108,7 +117,7 @@ export class SqliteLogStore implements LogStore {
           busyTimeoutMs,
           onError: this.#onIndexerError,
         });
-        this.#open = { db, writes, reads, fulltext };
+        this.#open = { db, writes, reads, readRollups, fulltext };
         // Drain what a previous run left queued (the worker does so on start by itself).
         fulltext.wake();
       } catch (err) {
@@ -156,6 +165,15 @@ export class SqliteLogStore implements LogStore {
     const { reads } = this.#ready();
     try {
       return reads.get(requestId);
+    } catch (err) {
+      throw toScfError(err);
+    }
+  }
+
+  async rollups(q: RollupQuery): Promise<RollupRow[]> {
+    const { readRollups } = this.#ready();
+    try {
+      return readRollups(q);
     } catch (err) {
       throw toScfError(err);
     }

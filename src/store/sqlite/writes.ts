@@ -6,11 +6,13 @@
  * indexer (`FullText.exclusive`).
  */
 import type Database from 'better-sqlite3';
+import { NoRollups, RollupDeltas, type StartConcurrency } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { runningRecord } from '../sql-shape.js';
 import type { InvocationRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
 import { required } from './required.js';
+import { prepareRollupUpsert } from './rollups.js';
 
 /** The columns the insert/update statements set, in their parameter order. */
 const WRITE_COLUMNS =
@@ -108,9 +110,11 @@ function prepareWrites(db: Database.Database) {
     enqueue: db.prepare<[number, string | null]>(
       'INSERT INTO fts_queue (seq, indexed_text) VALUES (?, ?) ON CONFLICT (seq) DO NOTHING',
     ),
-    running: db.prepare<[], KeyRow>(
-      `SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE ret_code = ${RET_CODE.RUNNING}`,
+    running: db.prepare<[], KeyRow & { start_time: number; duration: number; mem_usage: number }>(
+      `SELECT seq, namespace, function_name, qualifier, ret_code, start_time, duration, mem_usage
+         FROM invocations WHERE ret_code = ${RET_CODE.RUNNING}`,
     ),
+    addRollup: prepareRollupUpsert(db),
     markInterrupted: db.prepare(
       `UPDATE invocations SET ret_code = ${RET_CODE.INTERRUPTED}, invoke_finished = 0 WHERE ret_code = ${RET_CODE.RUNNING}`,
     ),
@@ -127,25 +131,42 @@ export class Writes {
   /** Set when the current transaction queued a record for indexing. */
   #queued = false;
 
-  /** Prepares the statements: the schema must be migrated already. */
-  constructor(db: Database.Database) {
+  /**
+   * Prepares the statements: the schema must be migrated already. `rollups: false` skips the rollups
+   * (benchmarks only, to measure what they cost: `bench/rollups.ts`).
+   */
+  constructor(db: Database.Database, options: { rollups?: boolean } = {}) {
+    const keepRollups = options.rollups ?? true;
     const st = prepareWrites(db);
     this.#st = st;
     this.#applyBatch = db.transaction((batch: readonly WriteOp[]) => {
       const deltas = new CountDeltas();
-      for (const op of batch) this.#apply(op, deltas);
+      const rollups = keepRollups ? new RollupDeltas() : new NoRollups();
+      for (const op of batch) this.#apply(op, deltas, rollups);
       deltas.flush(st.addCount);
+      for (const row of rollups.sorted()) st.addRollup(row);
     });
     this.#recover = db.transaction(() => {
       const rows = st.running.all();
       st.markInterrupted.run();
       const deltas = new CountDeltas();
+      const rollups = new RollupDeltas();
       for (const r of rows) {
         this.#enqueue(r.seq, undefined);
         deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
         deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
+        rollups.addFinal({
+          namespace: r.namespace,
+          functionName: r.function_name,
+          qualifier: r.qualifier,
+          startTime: r.start_time,
+          duration: r.duration,
+          memUsage: r.mem_usage,
+          retCode: RET_CODE.INTERRUPTED,
+        });
       }
       deltas.flush(st.addCount);
+      for (const row of rollups.sorted()) st.addRollup(row);
       return rows.length;
     });
   }
@@ -167,14 +188,17 @@ export class Writes {
     return { count, queued: this.#queued };
   }
 
-  #apply(op: WriteOp, deltas: CountDeltas): void {
+  #apply(op: WriteOp, deltas: CountDeltas, rollups: RollupDeltas): void {
     const st = this.#st;
     switch (op.op) {
       case 'begin':
-        this.#put(runningRecord(op.record), deltas);
+        this.#put(runningRecord(op.record), deltas, rollups, undefined);
         return;
       case 'finish':
-        this.#put(op.record, deltas);
+        this.#put(op.record, deltas, rollups, op.concurrency);
+        return;
+      case 'throttle':
+        rollups.addThrottles(op.throttle);
         return;
       case 'appendLog': {
         if (st.appendRunning.run(op.text, op.requestId).changes > 0) return;
@@ -206,12 +230,19 @@ export class Writes {
   }
 
   /** Inserts or replaces a record by requestId, keeping its seq, and queues it for the FTS index. */
-  #put(rec: InvocationRecord, deltas: CountDeltas): void {
+  #put(
+    rec: InvocationRecord,
+    deltas: CountDeltas,
+    rollups: RollupDeltas,
+    concurrency: StartConcurrency | undefined,
+  ): void {
     const st = this.#st;
     const params = recordParams(rec);
     const ins = st.insert.run(...params);
     deltas.add(rec.namespace, rec.functionName, rec.qualifier, rec.retCode, 1);
+    const final = rec.retCode !== RET_CODE.RUNNING;
     if (ins.changes > 0) {
+      if (final) rollups.addFinal(rec, concurrency);
       if (isIndexed(rec.retCode)) this.#enqueue(Number(ins.lastInsertRowid), undefined);
       return;
     }
@@ -219,6 +250,8 @@ export class Writes {
     const row = required(st.findKey.get(rec.requestId), `the record of request ${rec.requestId}`);
     const seq = row.seq;
     deltas.add(row.namespace, row.function_name, row.qualifier, row.ret_code, -1);
+    // Counted once: when a record becomes final, not when a final record is written again.
+    if (final && row.ret_code === RET_CODE.RUNNING) rollups.addFinal(rec, concurrency);
     const wasIndexed = isIndexed(row.ret_code);
     const oldText = wasIndexed ? searchText(this.#logOf(seq)) : undefined;
     st.replace.run(...params, seq);

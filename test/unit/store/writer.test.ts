@@ -9,6 +9,7 @@ import {
   type LogQuery,
   type LogStore,
   RecordWriter,
+  type RollupRow,
   SqliteLogStore,
   type StoredRecord,
   type WriteOp,
@@ -66,6 +67,9 @@ class RecordingStore implements LogStore {
   async prune(_before: number): Promise<number> {
     return 0;
   }
+  async rollups(): Promise<RollupRow[]> {
+    return [];
+  }
   async close(): Promise<void> {}
 }
 
@@ -88,7 +92,10 @@ describe('RecordWriter', () => {
     await Promise.all([w.begin({ ...a, retCode: 2, invokeFinished: 0 }), w.finish(b), w.finish(a)]);
     assert.equal(store.batches.length, 1);
     assert.deepEqual(
-      store.batches[0]!.map((op) => `${op.op}:${op.op === 'appendLog' ? op.requestId : op.record.requestId}`),
+      store.batches[0]!.map(
+        (op) =>
+          `${op.op}:${op.op === 'appendLog' ? op.requestId : op.op === 'throttle' ? '' : op.record.requestId}`,
+      ),
       [`begin:${a.requestId}`, `finish:${b.requestId}`, `finish:${a.requestId}`],
     );
     await w.close();
@@ -240,7 +247,13 @@ describe('RecordWriter', () => {
     const ops = store.batches
       .slice(before)
       .flat()
-      .map((op) => (op.op === 'appendLog' ? `append:${op.text}` : `${op.op}:${op.record.requestId}`));
+      .map((op) =>
+        op.op === 'appendLog'
+          ? `append:${op.text}`
+          : op.op === 'throttle'
+            ? 'throttle'
+            : `${op.op}:${op.record.requestId}`,
+      );
     assert.deepEqual(ops, ['append:a2\n', `begin:${a.requestId}`, `finish:${b.requestId}`]);
     await w.close();
   });

@@ -19,6 +19,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ScfError } from '../../../errors/index.js';
 import type { AdmissionCheck, ProtocolContext, WireHead, WireRequest } from '../../wire.js';
 import { isWriteAction } from './actions.js';
+import { MONITOR_VERSION } from './monitor.js';
 import { type Json, missing, unflatten } from './params.js';
 import {
   TC3_ALGORITHM,
@@ -37,6 +38,8 @@ export type Signing = 'TC3-HMAC-SHA256' | 'HmacSHA1' | 'HmacSHA256';
 
 export interface AuthenticatedCall {
   action: string;
+  /** The API version named: SCF's (`API_VERSION`) or Cloud Monitor's (`MONITOR_VERSION`). */
+  version: string;
   region: string | undefined;
   secretId: string;
   signing: Signing;
@@ -119,26 +122,21 @@ function secretKeyOf(secretId: string, ctx: ProtocolContext): string {
   return key;
 }
 
-/** Versions of other Tencent Cloud services clients may point at this endpoint, and what they are. */
-const OTHER_SERVICES: Readonly<Record<string, string>> = {
-  '2018-07-24': 'Cloud Monitor (monitor, GetMonitorData)',
-};
+/**
+ * The API versions served on this endpoint: SCF's, and Cloud Monitor's (its GetMonitorData for SCF's
+ * metrics; `monitor.ts`). The version picks the action table (`index.ts`).
+ */
+export const SERVED_VERSIONS: readonly string[] = [API_VERSION, MONITOR_VERSION];
 
-function checkVersion(version: string | undefined): void {
+function checkVersion(version: string | undefined): string {
   if (version === undefined || version === '') throw missing('Version');
-  const other = OTHER_SERVICES[version];
-  if (other !== undefined) {
-    throw new ScfError(
-      'UnsupportedOperation',
-      `Version ${version} is ${other}'s, which scf-local does not serve; it serves SCF (scf, ${API_VERSION}).`,
-    );
-  }
-  if (version !== API_VERSION) {
+  if (!SERVED_VERSIONS.includes(version)) {
     throw new ScfError(
       'NoSuchVersion',
       `The requested version \`${version}\` of service \`scf\` does not exist; scf-local serves ${API_VERSION}.`,
     );
   }
+  return version;
 }
 
 interface Tc3Authorization {
@@ -240,10 +238,11 @@ function authenticateTc3(req: WireRequest, ctx: ProtocolContext, authorization: 
   const action = req.headers['x-tc-action'];
   ctx.replay.useSignature(auth.secretId, timestamp, auth.signature, { write: isWriteAction(action) });
 
-  checkVersion(req.headers['x-tc-version']);
+  const version = checkVersion(req.headers['x-tc-version']);
   if (action === undefined || action === '') throw new ScfError('InvalidAction', 'X-TC-Action is missing.');
   return {
     action,
+    version,
     region: req.headers['x-tc-region'],
     secretId: auth.secretId,
     signing: TC3_ALGORITHM,
@@ -331,11 +330,18 @@ function authenticateV1(req: WireRequest, ctx: ProtocolContext): AuthenticatedCa
   // signatures differ; an exact replay's does not).
   ctx.replay.useNonce(secretId, `${timestamp}/${nonce}/${signature}`);
 
-  checkVersion(all.get('Version'));
+  const version = checkVersion(all.get('Version'));
   const action = all.get('Action');
   if (action === undefined || action === '') throw new ScfError('InvalidAction', 'Action is missing.');
   const actionPairs = [...all].filter(([k]) => !V1_COMMON.has(k));
-  return { action, region: all.get('Region'), secretId, signing: signMethod, params: unflatten(actionPairs) };
+  return {
+    action,
+    version,
+    region: all.get('Region'),
+    secretId,
+    signing: signMethod,
+    params: unflatten(actionPairs),
+  };
 }
 
 const JSON_NEEDS_TC3 = 'A JSON request must be signed with TC3-HMAC-SHA256 in the Authorization header.';

@@ -1,6 +1,7 @@
 /**
  * API 3.0 (`scf.tencentcloudapi.com`, version 2018-04-16) at `/`: authenticate (TC3-HMAC-SHA256 or v1
- * form signing), dispatch to the shared actions, answer in the `{"Response": {..., "RequestId"}}`
+ * form signing), dispatch by version (SCF's actions, or Cloud Monitor's GetMonitorData for 2018-07-24:
+ * `monitor.ts`) to the shared actions, answer in the `{"Response": {..., "RequestId"}}`
  * envelope. Every answer is HTTP 200 `application/json`, errors included: the SDKs read `Response.Error`
  * only from a 200. An unexpected fault is `InternalError` with a generic message; its detail and stack go
  * to the server's log (`onInternalError`) with the RequestId of the answer, never onto the wire.
@@ -18,10 +19,18 @@ import {
 import { runV3Action, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } from './actions.js';
 import { authenticate, precheck, precheckParams } from './auth.js';
 import { v3Error } from './errors.js';
+import { MONITOR_ACTIONS, MONITOR_VERSION, monitorError } from './monitor.js';
+
+/** What every action runs with: the API's zone and the clock. */
+const envOf = (ctx: Parameters<ProtocolHandler>[1]) => ({
+  timeZoneOffsetMinutes: ctx.actions.config.apiTimeZoneOffsetMinutes,
+  now: Date.now(),
+});
 
 export { IDEMPOTENT_ACTIONS, UNSUPPORTED_ACTIONS, UPLOAD_ACTIONS, V3_ACTIONS } from './actions.js';
 export { API_VERSION, type AuthenticatedCall, authenticate, precheck, precheckParams } from './auth.js';
 export { V3_CODES, v3Code, v3Error } from './errors.js';
+export { MONITOR_ACTION_CODES, MONITOR_ACTIONS, MONITOR_VERSION, monitorError } from './monitor.js';
 
 /** Where an InternalError's detail goes (its answer says only that there was one, and its RequestId). */
 export type InternalErrorReport = (err: unknown, fields: { requestId: string }) => void;
@@ -47,9 +56,10 @@ export function errorResponse(
   requestId: string,
   report: InternalErrorReport,
   fields?: Readonly<Record<string, string>>,
+  monitor = false,
 ): WireResponse {
   const e = toScfError(err);
-  const error = v3Error(e, fields);
+  const error = monitor ? monitorError(e) : v3Error(e, fields);
   const log: WireLogFields = { code: error.Code, requestId };
   if (e.code === 'InternalError') {
     report(err, { requestId });
@@ -80,6 +90,8 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
   return async (req, ctx) => {
     const requestId = nextId();
     let fields: Readonly<Record<string, string>> | undefined;
+    /** Cloud Monitor's request (its errors are spelled its way). */
+    let monitor = false;
     // For the request line: the action as the client named it, even when it is then refused.
     const log: WireLogFields = { requestId };
     const named = nonEmpty(req.headers['x-tc-action']);
@@ -88,6 +100,18 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
       const call = authenticate(req, ctx);
       log.action = call.action;
       functionOf(call.params, log);
+      if (call.version === MONITOR_VERSION) {
+        monitor = true;
+        const mop = MONITOR_ACTIONS.get(call.action);
+        if (mop === undefined) {
+          throw new ScfError(
+            'InvalidAction',
+            `The action \`${call.action}\` is not found for service \`monitor\`, version ${MONITOR_VERSION}; scf-local serves GetMonitorData only.`,
+          );
+        }
+        const out = await runV3Action(mop, { ctx: ctx.actions, env: envOf(ctx), params: call.params });
+        return { ...jsonResponse({ Response: { ...out, RequestId: requestId } }), log };
+      }
       const op = V3_ACTIONS.get(call.action);
       if (op === undefined) {
         if (UNSUPPORTED_ACTIONS.has(call.action)) {
@@ -98,10 +122,7 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
           `The action \`${call.action}\` is not found for service \`scf\`, version 2018-04-16.`,
         );
       }
-      const env = {
-        timeZoneOffsetMinutes: ctx.actions.config.apiTimeZoneOffsetMinutes,
-        now: Date.now(),
-      };
+      const env = envOf(ctx);
       fields = op.fields;
       const out = await runV3Action(op, { ctx: ctx.actions, env, params: call.params });
       // Invoke's answer names the invocation (its record), which the request line names too.
@@ -111,7 +132,7 @@ export function createV3Handler(options: V3HandlerOptions = {}): ProtocolHandler
       if (invocation !== undefined) log.functionRequestId = invocation;
       return { ...jsonResponse({ Response: { ...out, RequestId: requestId } }), log };
     } catch (err) {
-      const res = errorResponse(err, requestId, report, fields);
+      const res = errorResponse(err, requestId, report, fields, monitor);
       return { ...res, log: { ...log, ...res.log } };
     }
   };

@@ -38,10 +38,6 @@ declare const sessionStorage: { length: number } & Record<string, string>;
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = process.env['SCF_LOCAL_SCREENSHOTS'] === '1';
 const SHOT_DIR = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
-/** Said when this server has no GetMonitorData (the `metrics` work): the test of real charts needs it. */
-const NO_METRICS_REASON =
-  'GetMonitorData is not on this branch yet (branch `metrics`); the charts show their empty state';
-
 /** One signed API 3.0 call with any version (the CLI's client speaks SCF's only): its `Response`. */
 async function callVersion(
   url: string,
@@ -107,8 +103,6 @@ describe('console', {
   const failed: string[] = [];
   const cleanup: Array<() => unknown> = [];
   const streamSockets = new Set<Socket>();
-  /** Set once the charts were drawn from the server's own GetMonitorData. */
-  let realCharts = false;
 
   before(async () => {
     const t = { after: (fn: () => unknown) => cleanup.push(fn) };
@@ -555,19 +549,15 @@ describe('console', {
     await shot(page, 'invoke');
   });
 
-  test('charts: invocations and errors per minute match the records (the real GetMonitorData)', async (t) => {
+  test('charts: invocations and errors per minute match the records (the real GetMonitorData)', async () => {
+    // The server answers Cloud Monitor's GetMonitorData itself (docs/monitoring.md).
     const probe = await callVersion(url, 'GetMonitorData', '2018-07-24', {
       Namespace: 'QCE/SCF_V2',
       MetricName: 'Invocation',
       Period: 60,
       Instances: [{ Dimensions: [{ Name: 'functionName', Value: 'hello' }] }],
     });
-    const probeError = probe['Error'] as { Code: string } | undefined;
-    if (probeError?.Code === 'UnsupportedOperation' || probeError?.Code === 'InvalidAction') {
-      t.skip(NO_METRICS_REASON);
-      return;
-    }
-    assert.equal(probeError, undefined, JSON.stringify(probeError));
+    assert.equal(probe['Error'], undefined, JSON.stringify(probe['Error']));
     const records = (
       await client.call<{ Data: Array<{ StartTime: string; RetCode: number }> }>('GetFunctionLogs', {
         FunctionName: 'hello',
@@ -588,7 +578,6 @@ describe('console', {
     const duration = await page.waitForSelector('[data-testid=chart-duration]');
     const d = JSON.parse((await duration.getAttribute('data-sums')) ?? '{}') as Record<string, number>;
     assert.ok(d['p50']! > 0 && d['p99']! >= d['p50']!, JSON.stringify(d));
-    realCharts = true;
     await shot(page, 'function-charts');
     // The functions' sparklines: the last hour's invocations and errors, with their figures.
     await page.goto(`${url}/console/`);
@@ -601,7 +590,7 @@ describe('console', {
     await shot(page, 'functions');
   });
 
-  test('charts draw what GetMonitorData answers (a stand-in answer from the records until metrics lands)', async () => {
+  test('charts draw exactly what GetMonitorData answers (an answer computed here from the records), and a drag sets the range', async () => {
     const page = await signedIn();
     t_after(page);
     const records = (
@@ -687,8 +676,6 @@ describe('console', {
     }
     await page.waitForSelector('[data-testid=chart-duration]');
     await page.waitForSelector('[data-testid=chart-memory]');
-    // The real charts' picture, when the server has GetMonitorData, is the one kept.
-    if (!realCharts) await shot(page, 'function-charts');
     // Dragging across a chart chooses the range: it goes into the address, and the list follows it.
     const over = page.locator('[data-testid=chart-invocations] .u-over');
     const box = (await over.boundingBox())!;

@@ -122,8 +122,9 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
   /** Outstanding sign-in codes: code -> the SecretId that asked for it, and until when it is valid. */
   const codes = new Map<string, { secretId: string; expires: number }>();
 
-  const sendFile = (reply: FastifyReply, rel: string): FastifyReply => {
-    const file = files.get(rel);
+  /** The file at `rel`, or 404 (undefined: a name that is not one of the console's files). */
+  const sendFile = (reply: FastifyReply, rel: string | undefined): FastifyReply => {
+    const file = rel === undefined ? undefined : files.get(rel);
     if (!file) {
       return reply
         .code(404)
@@ -145,7 +146,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     const rel = (req.params as { '*': string })['*'];
     if (files.has(rel)) return sendFile(reply, rel);
     // A view's address (no file extension) is the single page; anything else is a missing file.
-    return /\.[a-z0-9]+$/i.test(rel) ? sendFile(reply, '\0') : sendFile(reply, 'index.html');
+    return sendFile(reply, /\.[a-z0-9]+$/i.test(rel) ? undefined : 'index.html');
   });
 
   app.post(LOGIN_PATH, (req, reply) => {

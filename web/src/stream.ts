@@ -5,6 +5,7 @@
  * afresh, so no event is lost or repeated. A `gap` frame (the server restarted, or the console fell too far
  * behind) is reported: what happened in between is in the invocation list.
  */
+import { drainSse, type SseMessage } from '../../src/api/stream/sse-text.js';
 import type { Api } from './api.js';
 
 /** The stream's record: scf-local's canonical shape (camelCase, epoch ms). */
@@ -30,12 +31,6 @@ export type TailEvent =
   | { type: 'log'; requestId: string; text: string }
   | { type: 'reconnecting'; error: string };
 
-interface SseMessage {
-  event: string;
-  id: string | undefined;
-  data: string;
-}
-
 async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -43,28 +38,9 @@ async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMes
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end < 0) break;
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      let id: string | undefined;
-      const data: string[] = [];
-      for (const raw of block.split('\n')) {
-        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-        if (line === '' || line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let v = colon < 0 ? '' : line.slice(colon + 1);
-        if (v.startsWith(' ')) v = v.slice(1);
-        if (field === 'event') event = v;
-        else if (field === 'id') id = v;
-        else if (field === 'data') data.push(v);
-      }
-      if (data.length > 0) yield { event, id, data: data.join('\n') };
-    }
+    const { messages, rest } = drainSse(buffer + decoder.decode(value, { stream: true }));
+    buffer = rest;
+    yield* messages;
   }
 }
 

@@ -9,6 +9,7 @@ import { describe, type TestContext, test } from 'node:test';
 import { zipSync } from 'fflate';
 import type { ConfigInput } from '../../src/config/index.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { onCleanup } from '../helpers/cleanup.js';
 import { dropSchema, PG_URL, schemaName } from '../helpers/pg.js';
 import { serve } from '../helpers/serve.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,21 +29,6 @@ const HANDLER = `exports.main_handler = async (e) => {
 };`;
 
 type Backend = 'sqlite' | 'postgres';
-
-/** Cleanups run last-registered first, in one hook (node:test runs `after` hooks first-registered first). */
-const cleanups = new WeakMap<TestContext, Array<() => Promise<void> | void>>();
-function onCleanup(t: TestContext, f: () => Promise<void> | void): void {
-  let list = cleanups.get(t);
-  if (!list) {
-    const fresh: Array<() => Promise<void> | void> = [];
-    cleanups.set(t, fresh);
-    t.after(async () => {
-      for (const g of fresh.reverse()) await g();
-    });
-    list = fresh;
-  }
-  list.push(f);
-}
 
 /** The store config of `backend` for this test: PostgreSQL gets a schema of its own, dropped last. */
 function storeOf(t: TestContext, backend: Backend): ConfigInput['store'] {

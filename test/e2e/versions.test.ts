@@ -11,6 +11,7 @@ import { describe, type TestContext, test } from 'node:test';
 import { zipSync } from 'fflate';
 import type { ConfigInput } from '../../src/config/index.js';
 import { createPlatform, type Platform } from '../../src/platform.js';
+import { onCleanup } from '../helpers/cleanup.js';
 import { dropSchema, PG_URL, schemaName } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 import { freshNonce, sdkCall, sdkClient } from '../helpers/v2client.js';
@@ -26,21 +27,6 @@ const codeSaying = (name: string): string => `exports.main_handler = async (e, c
   console.log('running ${name} as ' + ctx.function_version);
   return '${name}';
 };`;
-
-/** Cleanups run last-registered first, in one hook (node:test runs `after` hooks first-registered first). */
-const cleanups = new WeakMap<TestContext, Array<() => Promise<void> | void>>();
-function onCleanup(t: TestContext, f: () => Promise<void> | void): void {
-  let list = cleanups.get(t);
-  if (!list) {
-    const fresh: Array<() => Promise<void> | void> = [];
-    cleanups.set(t, fresh);
-    t.after(async () => {
-      for (const g of fresh.reverse()) await g();
-    });
-    list = fresh;
-  }
-  list.push(f);
-}
 
 async function start(
   t: TestContext,

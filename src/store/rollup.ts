@@ -179,6 +179,57 @@ export interface FinalFigures {
   retCode: number;
 }
 
+/** Rollup columns a merge adds up, and those it takes the larger of (the histogram merges apart). */
+const SUM_COLUMNS = [
+  'invocations',
+  'success',
+  'function_errors',
+  'timeouts',
+  'memory_errors',
+  'platform_errors',
+  'throttles',
+  'duration_sum',
+  'mem_duration',
+] as const;
+const MAX_COLUMNS = ['duration_max', 'mem_max', 'concurrency_max', 'fn_concurrency_max'] as const;
+
+/**
+ * The SET list of a rollup upsert's `ON CONFLICT DO UPDATE` (the table aliased `r`), in the backend's
+ * spelling of the larger of two values (`max` in SQLite, `greatest` in PostgreSQL), followed by the
+ * histogram's own merge: one rule for both stores.
+ */
+export function rollupMergeSet(larger: 'max' | 'greatest', histogram: string): string {
+  return [
+    ...SUM_COLUMNS.map((c) => `${c} = r.${c} + excluded.${c}`),
+    ...MAX_COLUMNS.map((c) => `${c} = ${larger}(r.${c}, excluded.${c})`),
+    `histogram = ${histogram}`,
+  ].join(',\n       ');
+}
+
+/** A stored record's row (SQLite or PostgreSQL: bigints may come as text) as the figures a rollup takes. */
+export function finalOfRow(
+  r: {
+    namespace: string;
+    function_name: string;
+    qualifier: string;
+    start_time: number | string;
+    duration: number;
+    mem_usage: number | string;
+    ret_code: number;
+  },
+  retCode = r.ret_code,
+): FinalFigures {
+  return {
+    namespace: r.namespace,
+    functionName: r.function_name,
+    qualifier: r.qualifier,
+    startTime: Number(r.start_time),
+    duration: r.duration,
+    memUsage: Number(r.mem_usage),
+    retCode,
+  };
+}
+
 /** Adds `b` into `a` (same key): sums add, maxima take the larger. */
 export function mergeRow(a: RollupRow, b: Readonly<RollupRow>): RollupRow {
   a.invocations += b.invocations;

@@ -4,57 +4,47 @@
  * function's rows.
  */
 import type pg from 'pg';
-import type { Histogram, RollupQuery, RollupRow } from '../rollup.js';
+import { type Histogram, type RollupQuery, type RollupRow, rollupMergeSet } from '../rollup.js';
 import { pgText } from './text.js';
+
+/** The upsert of a batch of delta rows: one statement, its sums and maxima merged in SQL. */
+const ADD_ROLLUPS = `INSERT INTO invocation_rollups AS r (namespace, function_name, qualifier, minute, invocations, success,
+    function_errors, timeouts, memory_errors, platform_errors, throttles, duration_sum, duration_max,
+    mem_max, mem_duration, concurrency_max, fn_concurrency_max, histogram)
+ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+    $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::float8[], $13::float8[],
+    $14::bigint[], $15::float8[], $16::int[], $17::int[], $18::jsonb[])
+ ON CONFLICT (namespace, function_name, qualifier, minute) DO UPDATE SET
+   ${rollupMergeSet(
+     'greatest',
+     `CASE WHEN excluded.histogram = '{}'::jsonb THEN r.histogram
+                     ELSE scf_hist_add(r.histogram, excluded.histogram) END`,
+   )}`;
 
 /** Adds `rows` (key-sorted, as `RollupDeltas.sorted()` gives them) inside the caller's transaction. */
 export async function addRollups(client: pg.PoolClient, rows: readonly RollupRow[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(f: (r: RollupRow) => T): T[] => rows.map(f);
-  await client.query(
-    `INSERT INTO invocation_rollups AS r (namespace, function_name, qualifier, minute, invocations, success,
-        function_errors, timeouts, memory_errors, platform_errors, throttles, duration_sum, duration_max,
-        mem_max, mem_duration, concurrency_max, fn_concurrency_max, histogram)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-        $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::float8[], $13::float8[],
-        $14::bigint[], $15::float8[], $16::int[], $17::int[], $18::jsonb[])
-     ON CONFLICT (namespace, function_name, qualifier, minute) DO UPDATE SET
-        invocations = r.invocations + excluded.invocations,
-        success = r.success + excluded.success,
-        function_errors = r.function_errors + excluded.function_errors,
-        timeouts = r.timeouts + excluded.timeouts,
-        memory_errors = r.memory_errors + excluded.memory_errors,
-        platform_errors = r.platform_errors + excluded.platform_errors,
-        throttles = r.throttles + excluded.throttles,
-        duration_sum = r.duration_sum + excluded.duration_sum,
-        duration_max = greatest(r.duration_max, excluded.duration_max),
-        mem_max = greatest(r.mem_max, excluded.mem_max),
-        mem_duration = r.mem_duration + excluded.mem_duration,
-        concurrency_max = greatest(r.concurrency_max, excluded.concurrency_max),
-        fn_concurrency_max = greatest(r.fn_concurrency_max, excluded.fn_concurrency_max),
-        histogram = CASE WHEN excluded.histogram = '{}'::jsonb THEN r.histogram
-                         ELSE scf_hist_add(r.histogram, excluded.histogram) END`,
-    [
-      col((r) => pgText(r.namespace)),
-      col((r) => pgText(r.functionName)),
-      col((r) => pgText(r.qualifier)),
-      col((r) => r.minute),
-      col((r) => r.invocations),
-      col((r) => r.success),
-      col((r) => r.functionErrors),
-      col((r) => r.timeouts),
-      col((r) => r.memoryErrors),
-      col((r) => r.platformErrors),
-      col((r) => r.throttles),
-      col((r) => r.durationSum),
-      col((r) => r.durationMax),
-      col((r) => r.memMax),
-      col((r) => r.memDuration),
-      col((r) => r.concurrencyMax),
-      col((r) => r.functionConcurrencyMax),
-      col((r) => JSON.stringify(r.histogram)),
-    ],
-  );
+  await client.query(ADD_ROLLUPS, [
+    col((r) => pgText(r.namespace)),
+    col((r) => pgText(r.functionName)),
+    col((r) => pgText(r.qualifier)),
+    col((r) => r.minute),
+    col((r) => r.invocations),
+    col((r) => r.success),
+    col((r) => r.functionErrors),
+    col((r) => r.timeouts),
+    col((r) => r.memoryErrors),
+    col((r) => r.platformErrors),
+    col((r) => r.throttles),
+    col((r) => r.durationSum),
+    col((r) => r.durationMax),
+    col((r) => r.memMax),
+    col((r) => r.memDuration),
+    col((r) => r.concurrencyMax),
+    col((r) => r.functionConcurrencyMax),
+    col((r) => JSON.stringify(r.histogram)),
+  ]);
 }
 
 interface Row {

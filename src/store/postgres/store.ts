@@ -16,7 +16,7 @@ import type pg from 'pg';
 import { ScfError } from '../../errors/index.js';
 import { createPgPool, inTransaction, migratePg, pgError, transaction, withClient } from '../../pg/index.js';
 import { matchKeyword, parseKeyword } from '../keyword.js';
-import { RollupDeltas } from '../rollup.js';
+import { finalOfRow, RollupDeltas } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import type { LogPage, LogQuery, LogStore, RollupQuery, RollupRow, StoredRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
@@ -206,15 +206,7 @@ export class PostgresLogStore implements LogStore {
       // Rollups: each record is final from now on (interrupted), counted in its minute.
       const rollups = new RollupDeltas();
       for (const r of rows) {
-        rollups.addFinal({
-          namespace: r.namespace,
-          functionName: r.function_name,
-          qualifier: r.qualifier,
-          startTime: Number(r.start_time),
-          duration: r.duration,
-          memUsage: Number(r.mem_usage),
-          retCode: RET_CODE.INTERRUPTED,
-        });
+        rollups.addFinal(finalOfRow(r, RET_CODE.INTERRUPTED));
       }
       if (this.#options.rollups ?? true) await addRollups(c, rollups.sorted());
       // Counts: each record moves from running to interrupted within its day.

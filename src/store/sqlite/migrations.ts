@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ScfError } from '../../errors/index.js';
-import { RollupDeltas } from '../rollup.js';
+import { finalOfRow, RollupDeltas } from '../rollup.js';
 import { RET_CODE } from '../types.js';
 import { prepareRollupUpsert } from './rollups.js';
 
@@ -159,15 +159,7 @@ function backfillRollups(db: Database.Database): void {
     )
     .iterate();
   for (const r of rows) {
-    deltas.addFinal({
-      namespace: r.namespace,
-      functionName: r.function_name,
-      qualifier: r.qualifier,
-      startTime: r.start_time,
-      duration: r.duration,
-      memUsage: r.mem_usage,
-      retCode: r.ret_code,
-    });
+    deltas.addFinal(finalOfRow(r));
   }
   const put = prepareRollupUpsert(db);
   for (const row of deltas.sorted()) put(row);

@@ -4,7 +4,13 @@
  * the row in between), reading a function's rows, and retention's delete. Table: `migrations.ts` V2.
  */
 import type Database from 'better-sqlite3';
-import { type Histogram, mergeHistogram, type RollupQuery, type RollupRow } from '../rollup.js';
+import {
+  type Histogram,
+  mergeHistogram,
+  type RollupQuery,
+  type RollupRow,
+  rollupMergeSet,
+} from '../rollup.js';
 
 interface Row {
   namespace: string;
@@ -121,20 +127,7 @@ export function prepareRollupUpsert(db: Database.Database): (delta: RollupRow) =
     `INSERT INTO invocation_rollups AS r (${COLUMNS})
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET
-       invocations = r.invocations + excluded.invocations,
-       success = r.success + excluded.success,
-       function_errors = r.function_errors + excluded.function_errors,
-       timeouts = r.timeouts + excluded.timeouts,
-       memory_errors = r.memory_errors + excluded.memory_errors,
-       platform_errors = r.platform_errors + excluded.platform_errors,
-       throttles = r.throttles + excluded.throttles,
-       duration_sum = r.duration_sum + excluded.duration_sum,
-       duration_max = max(r.duration_max, excluded.duration_max),
-       mem_max = max(r.mem_max, excluded.mem_max),
-       mem_duration = r.mem_duration + excluded.mem_duration,
-       concurrency_max = max(r.concurrency_max, excluded.concurrency_max),
-       fn_concurrency_max = max(r.fn_concurrency_max, excluded.fn_concurrency_max),
-       histogram = scf_hist_add(r.histogram, excluded.histogram)`,
+       ${rollupMergeSet('max', 'scf_hist_add(r.histogram, excluded.histogram)')}`,
   );
   return (delta) => {
     put.run(...params(delta));

@@ -6,7 +6,7 @@
  * indexer (`FullText.exclusive`).
  */
 import type Database from 'better-sqlite3';
-import { NoRollups, RollupDeltas, type StartConcurrency } from '../rollup.js';
+import { finalOfRow, NoRollups, RollupDeltas, type StartConcurrency } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { runningRecord } from '../sql-shape.js';
 import type { InvocationRecord, WriteOp } from '../types.js';
@@ -155,15 +155,7 @@ export class Writes {
         this.#enqueue(r.seq, undefined);
         deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
         deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
-        rollups.addFinal({
-          namespace: r.namespace,
-          functionName: r.function_name,
-          qualifier: r.qualifier,
-          startTime: r.start_time,
-          duration: r.duration,
-          memUsage: r.mem_usage,
-          retCode: RET_CODE.INTERRUPTED,
-        });
+        rollups.addFinal(finalOfRow(r, RET_CODE.INTERRUPTED));
       }
       deltas.flush(st.addCount);
       for (const row of rollups.sorted()) st.addRollup(row);

@@ -44,10 +44,22 @@ async function pgAdmin(sql: string): Promise<void> {
   }
 }
 
+interface Made {
+  store: LogStore;
+  dispose: () => Promise<void>;
+  /**
+   * SQLite: waits until the full-text indexer has taken every record (it counts the rollups since schema
+   * V3), then the ms its thread has been busy (its event loop's active time: the drains are synchronous).
+   */
+  indexerBusyMs?: () => Promise<number>;
+  /** Awaited after each write, inside the timed span (the inline indexer's drain on this thread). */
+  settle?: () => Promise<void>;
+}
+
 interface Backend {
   name: string;
   /** A fresh store (rollups on or off) and how to dispose of it. */
-  make(rollups: boolean): Promise<{ store: LogStore; dispose: () => Promise<void> }>;
+  make(rollups: boolean): Promise<Made>;
 }
 
 const sqlite: Backend = {
@@ -57,6 +69,30 @@ const sqlite: Backend = {
     const store = new SqliteLogStore({ path: join(dir, 'scf-local.db'), rollups });
     return {
       store,
+      indexerBusyMs: async () => {
+        await store.whenIndexed();
+        return store.indexerThread?.performance.eventLoopUtilization().active ?? Number.NaN;
+      },
+      dispose: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/**
+ * SQLite with the indexer inline: its drains (the full-text entries, and the rollups since schema V3) run
+ * on this thread after each write and are timed with it, so the figure is the whole cost of a record.
+ */
+const sqliteInline: Backend = {
+  name: 'SQLite, write + index inline',
+  async make(rollups) {
+    const dir = mkdtempSync(join(os.tmpdir(), 'scf-bench-rollups-'));
+    const store = new SqliteLogStore({ path: join(dir, 'scf-local.db'), rollups, ftsIndexing: 'inline' });
+    return {
+      store,
+      settle: () => store.whenIndexed(),
       dispose: async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
@@ -97,7 +133,9 @@ const median = (xs: number[]): number => {
  * batch by batch, puts the machine's changing load (two cores shared with other work) on both alike,
  * which separate fills one after the other did not (their rates differed by up to 20 % either way).
  */
-async function round(b: Backend): Promise<{ off: number; on: number }> {
+async function round(
+  b: Backend,
+): Promise<{ off: number; on: number; indexer?: { off: number; on: number } }> {
   const off = await b.make(false);
   const on = await b.make(true);
   const spent = { off: 0, on: 0 };
@@ -110,11 +148,16 @@ async function round(b: Backend): Promise<{ off: number; on: number }> {
         batch.push({ op: 'finish', record: makeRecord(done) });
       const order = k % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
       for (const which of order) {
-        const store = which === 'off' ? off.store : on.store;
+        const made = which === 'off' ? off : on;
         const t = performance.now();
-        await store.write(batch);
+        await made.store.write(batch);
+        await made.settle?.();
         spent[which] += performance.now() - t;
       }
+    }
+    if (off.indexerBusyMs && on.indexerBusyMs) {
+      const [a, z] = await Promise.all([off.indexerBusyMs(), on.indexerBusyMs()]);
+      return { off: N / (spent.off / 1000), on: N / (spent.on / 1000), indexer: { off: a, on: z } };
     }
   } finally {
     await off.dispose();
@@ -126,15 +169,25 @@ async function round(b: Backend): Promise<{ off: number; on: number }> {
 async function measure(b: Backend): Promise<void> {
   const rates: Record<'on' | 'off', number[]> = { on: [], off: [] };
   const costs: number[] = [];
+  const indexerCosts: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const got = await round(b);
     rates.on.push(got.on);
     rates.off.push(got.off);
     costs.push((got.off - got.on) / got.off);
+    const ix = got.indexer;
+    if (ix) indexerCosts.push((ix.on - ix.off) / ix.off);
     console.log(
-      `${b.name} round ${r + 1}: without rollups ${Math.round(got.off)} records/s, with ${Math.round(got.on)} records/s (cost ${(((got.off - got.on) / got.off) * 100).toFixed(1)} %)`,
+      `${b.name} round ${r + 1}: without rollups ${Math.round(got.off)} records/s, with ${Math.round(got.on)} records/s (cost ${(((got.off - got.on) / got.off) * 100).toFixed(1)} %)` +
+        (ix
+          ? `; indexer thread busy ${Math.round(ix.off)} vs ${Math.round(ix.on)} ms (+${(((ix.on - ix.off) / ix.off) * 100).toFixed(1)} %, ${(((ix.on - ix.off) * 1000) / N).toFixed(2)} us per record)`
+          : ''),
     );
   }
+  if (indexerCosts.length > 0)
+    console.log(
+      `${b.name}: the indexer thread (which counts the rollups) busier by ${(median(indexerCosts) * 100).toFixed(1)} % with them (median of rounds)`,
+    );
   console.log(
     `${b.name}, ${N} records per store, ${ROUNDS} rounds: without rollups ${Math.round(median(rates.off))} records/s, ` +
       `with ${Math.round(median(rates.on))} records/s (medians); cost ${(median(costs) * 100).toFixed(1)} % ` +
@@ -145,6 +198,7 @@ async function measure(b: Backend): Promise<void> {
 console.log(machineLine());
 console.log(`records ${SPACING} ms apart (${Math.round(1000 / SPACING)} invocations/s over 100 functions)`);
 await measure(sqlite);
+if (!args.includes('--no-inline')) await measure(sqliteInline);
 if (PG) await measure(postgres);
 console.log(
   `load average at the end: ${os

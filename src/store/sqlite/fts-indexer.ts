@@ -5,9 +5,11 @@
  * SQLite's write lock without SQLite's sleeping busy handler.
  */
 import type Database from 'better-sqlite3';
+import { finalOfRow, RollupDeltas } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { RET_CODE } from '../types.js';
 import { required } from './required.js';
+import { prepareRollupUpsert } from './rollups.js';
 
 export interface DrainLimits {
   /** Most records per transaction. */
@@ -23,6 +25,21 @@ export const DEFAULT_DRAIN_LIMITS: DrainLimits = { maxRecords: 2000, maxMs: 20 }
 interface QueueRow {
   seq: number;
   indexed_text: string | null;
+  /** 1: the record became final when queued, and is added to its minute's rollup row when taken. */
+  uncounted: number;
+  concurrency: number;
+  fn_concurrency: number;
+}
+
+interface RecordRow {
+  namespace: string;
+  function_name: string;
+  qualifier: string;
+  start_time: number;
+  duration: number;
+  mem_usage: number;
+  ret_code: number;
+  log: string;
 }
 
 /**
@@ -31,12 +48,19 @@ interface QueueRow {
  * Each record's FTS entry is replaced by its current state: the old entry (if `indexed_text`) is deleted,
  * a new one is inserted when the record is final; then its queue row goes, all in one IMMEDIATE
  * transaction (it takes the write lock up front, so its reads cannot be invalidated by another writer).
+ * The same transaction adds the records that became final (`uncounted`) to their per-minute rollup rows
+ * (`migrations.ts` V3): one upsert per row it touches, at its end. `db` must have `scf_hist_add`
+ * (`registerHistogramAdd`).
  */
 export function makeDrain(db: Database.Database): (limits: DrainLimits) => number {
-  const head = db.prepare<[number], QueueRow>('SELECT seq, indexed_text FROM fts_queue ORDER BY seq LIMIT ?');
-  const record = db.prepare<[number], { ret_code: number; log: string }>(
-    'SELECT ret_code, log FROM invocations WHERE seq = ?',
+  const head = db.prepare<[number], QueueRow>(
+    'SELECT seq, indexed_text, uncounted, concurrency, fn_concurrency FROM fts_queue ORDER BY seq LIMIT ?',
   );
+  const record = db.prepare<[number], RecordRow>(
+    `SELECT namespace, function_name, qualifier, start_time, duration, mem_usage, ret_code, log
+       FROM invocations WHERE seq = ?`,
+  );
+  const addRollup = prepareRollupUpsert(db);
   const ftsInsert = db.prepare<[number, string]>('INSERT INTO invocations_fts (rowid, text) VALUES (?, ?)');
   const ftsDelete = db.prepare<[number, string]>(
     `INSERT INTO invocations_fts (invocations_fts, rowid, text) VALUES ('delete', ?, ?)`,
@@ -46,15 +70,21 @@ export function makeDrain(db: Database.Database): (limits: DrainLimits) => numbe
     const t0 = performance.now();
     // Read the head in chunks: a transaction cut short by time or by the writer leaves the rest queued.
     const rows = head.all(limits.maxRecords);
+    const rollups = new RollupDeltas();
     let done = 0;
     for (const row of rows) {
       if (done > 0 && (performance.now() - t0 >= limits.maxMs || limits.shouldYield?.())) break;
       if (row.indexed_text !== null) ftsDelete.run(row.seq, row.indexed_text);
       const r = record.get(row.seq);
-      if (r && r.ret_code !== RET_CODE.RUNNING) ftsInsert.run(row.seq, searchText(r.log));
+      if (r && r.ret_code !== RET_CODE.RUNNING) {
+        ftsInsert.run(row.seq, searchText(r.log));
+        if (row.uncounted === 1)
+          rollups.addFinal(finalOfRow(r), { qualifier: row.concurrency, function: row.fn_concurrency });
+      }
       dequeue.run(row.seq);
       done++;
     }
+    for (const delta of rollups.sorted()) addRollup(delta);
     return done;
   });
   return (limits) => tx.immediate(limits);

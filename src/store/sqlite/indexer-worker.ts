@@ -21,6 +21,7 @@ import { ScfError } from '../../errors/index.js';
 import { makeDrain, makeQueueProbe, WriteTurn } from './fts-indexer.js';
 import { type FromIndexer, type IndexerWorkerData, isToIndexer } from './indexer-protocol.js';
 import { makePrune } from './prune.js';
+import { registerHistogramAdd } from './rollups.js';
 
 /** Loaded outside a worker thread: there is no one to index for. */
 function notInWorker(): never {
@@ -39,6 +40,8 @@ db.pragma('mmap_size = 1073741824');
 // The store's connection checkpoints (wal_autocheckpoint there); two checkpointers would only contend.
 // Except after prune transactions (see `checkpointAfterPrune`).
 db.pragma('wal_autocheckpoint = 0');
+// The rollups' histogram sum: the drain counts records into their rollup rows (`fts-indexer.ts`).
+registerHistogramAdd(db);
 const drain = makeDrain(db);
 const queued = makeQueueProbe(db);
 const prune = makePrune(db);

@@ -1,16 +1,29 @@
 /**
- * The SQLite store's rollup rows (`../rollup.ts`): adding a transaction's deltas (read the row, merge in
- * JS, write it back: the store's one connection serialises its write transactions, so nothing changes
- * the row in between), reading a function's rows, and retention's delete. Table: `migrations.ts` V2.
+ * The SQLite store's rollup rows (`../rollup.ts`): adding a transaction's deltas (one upsert per row,
+ * merged in SQL), and reading a function's rows. Tables: `migrations.ts` V2 and V3.
+ *
+ * Who adds what: the indexer counts each record that became final in the transaction that takes it off
+ * `fts_queue` (`fts-indexer.ts`); the write transaction only queues it (with the concurrency its start
+ * saw) and adds throttles. A read therefore takes the rows and the records still queued to be counted,
+ * in one read transaction (one snapshot: a record is in one or the other, never both), so it is exact
+ * at once, as keyword search is over the records not yet in the full-text index. The queue is short
+ * (the indexer drains it within milliseconds when it keeps up; ~10 s after a saturating 1M burst), and a
+ * read takes only the queued records of its function and minutes.
  */
 import type Database from 'better-sqlite3';
 import {
+  finalOfRow,
   type Histogram,
+  MINUTE_MS,
   mergeHistogram,
+  mergeRow,
+  minuteOf,
+  RollupDeltas,
   type RollupQuery,
   type RollupRow,
   rollupMergeSet,
 } from '../rollup.js';
+import { RET_CODE } from '../types.js';
 
 interface Row {
   namespace: string;
@@ -134,16 +147,60 @@ export function prepareRollupUpsert(db: Database.Database): (delta: RollupRow) =
   };
 }
 
-/** Prepares the read of a function's rows. */
+interface PendingRow {
+  namespace: string;
+  function_name: string;
+  qualifier: string;
+  start_time: number;
+  duration: number;
+  mem_usage: number;
+  ret_code: number;
+  concurrency: number;
+  fn_concurrency: number;
+}
+
+const keyOf = (r: RollupRow): string => `${r.qualifier}\0${r.minute}`;
+const byKey = (a: RollupRow, b: RollupRow): number =>
+  a.qualifier < b.qualifier ? -1 : a.qualifier > b.qualifier ? 1 : a.minute - b.minute;
+
+/** Prepares the read of a function's rows: those stored, plus the records queued to be counted. */
 export function prepareRollupRead(db: Database.Database): (q: RollupQuery) => RollupRow[] {
   const all = db.prepare<[string, string, number, number], Row>(
     `SELECT ${COLUMNS} FROM invocation_rollups
       WHERE namespace = ? AND function_name = ? AND minute >= ? AND minute < ?
       ORDER BY qualifier, minute`,
   );
-  return (q) => {
+  // The queue is walked (it is short); each queued record is one look-up by seq.
+  const pending = db.prepare<[string, string, number, number], PendingRow>(
+    `SELECT i.namespace, i.function_name, i.qualifier, i.start_time, i.duration, i.mem_usage, i.ret_code,
+            f.concurrency, f.fn_concurrency
+       FROM fts_queue f CROSS JOIN invocations i ON i.seq = f.seq
+      WHERE f.uncounted = 1 AND i.ret_code <> ${RET_CODE.RUNNING}
+        AND i.namespace = ? AND i.function_name = ? AND i.start_time >= ? AND i.start_time < ?`,
+  );
+  const read = db.transaction((q: RollupQuery): RollupRow[] => {
     const wanted = q.qualifiers ? new Set(q.qualifiers) : undefined;
-    const rows = all.all(q.namespace, q.functionName, q.from, q.to);
-    return (wanted ? rows.filter((r) => wanted.has(r.qualifier)) : rows).map(fromRow);
-  };
+    const keep = (qualifier: string) => !wanted || wanted.has(qualifier);
+    const rows = all
+      .all(q.namespace, q.functionName, q.from, q.to)
+      .filter((r) => keep(r.qualifier))
+      .map(fromRow);
+    // Records whose minute is in [from, to): their start is within a minute of it.
+    const queued = pending.all(q.namespace, q.functionName, q.from - MINUTE_MS, q.to + MINUTE_MS);
+    if (queued.length === 0) return rows;
+    const deltas = new RollupDeltas();
+    for (const r of queued) {
+      const minute = minuteOf(r.start_time);
+      if (minute < q.from || minute >= q.to || !keep(r.qualifier)) continue;
+      deltas.addFinal(finalOfRow(r), { qualifier: r.concurrency, function: r.fn_concurrency });
+    }
+    const index = new Map(rows.map((r) => [keyOf(r), r]));
+    for (const d of deltas.sorted()) {
+      const row = index.get(keyOf(d));
+      if (row) mergeRow(row, d);
+      else rows.push(d);
+    }
+    return rows.sort(byKey);
+  });
+  return (q) => read(q);
 }

@@ -62,6 +62,20 @@ interface KeyRow {
   ret_code: number;
 }
 
+/** A record's row as `findKey` reads it: its key and the figures a rollup takes. */
+interface FoundRow extends KeyRow {
+  start_time: number;
+  duration: number;
+  mem_usage: number;
+}
+
+/**
+ * What a queue row says of the rollups: `false`, nothing to count (the record did not just become final);
+ * otherwise the record is to be counted when the indexer takes it, with the concurrency its start saw.
+ */
+type Count = false | StartConcurrency;
+const NO_CONCURRENCY: StartConcurrency = { qualifier: 0, function: 0 };
+
 /**
  * Net changes to `invocation_counts` within one transaction, applied once at its end: a batch of 1000
  * records touches a few rows of the counts table instead of 1000.
@@ -94,8 +108,9 @@ function prepareWrites(db: Database.Database) {
     replace: db.prepare<[...RecordParams, number]>(
       `UPDATE invocations SET (${WRITE_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE seq = ?`,
     ),
-    findKey: db.prepare<[string], KeyRow>(
-      'SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE request_id = ?',
+    findKey: db.prepare<[string], FoundRow>(
+      `SELECT seq, namespace, function_name, qualifier, ret_code, start_time, duration, mem_usage
+         FROM invocations WHERE request_id = ?`,
     ),
     addCount: db.prepare<[string, string, string, number, number]>(
       `INSERT INTO invocation_counts (namespace, function_name, qualifier, ret_code, n) VALUES (?, ?, ?, ?, ?)
@@ -106,10 +121,19 @@ function prepareWrites(db: Database.Database) {
     ),
     logOf: db.prepare<[number], { log: string }>('SELECT log FROM invocations WHERE seq = ?'),
     appendAny: db.prepare<[string, number]>('UPDATE invocations SET log = log || ? WHERE seq = ?'),
-    // DO NOTHING when queued already: the row's indexed_text is still what the FTS table holds.
-    enqueue: db.prepare<[number, string | null]>(
-      'INSERT INTO fts_queue (seq, indexed_text) VALUES (?, ?) ON CONFLICT (seq) DO NOTHING',
+    // Queued already: the row's indexed_text is still what the FTS table holds, so it stays; `uncounted`
+    // and the concurrency only ever rise (a record that becomes final again is counted again, as ever).
+    enqueue: db.prepare<[number, string | null, number, number, number]>(
+      `INSERT INTO fts_queue (seq, indexed_text, uncounted, concurrency, fn_concurrency) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (seq) DO UPDATE SET uncounted = max(uncounted, excluded.uncounted),
+         concurrency = max(concurrency, excluded.concurrency),
+         fn_concurrency = max(fn_concurrency, excluded.fn_concurrency)`,
     ),
+    // A queued record still to be counted, taken out of the indexer's hands (`#countNow`).
+    uncounted: db.prepare<[number], { concurrency: number; fn_concurrency: number }>(
+      'SELECT concurrency, fn_concurrency FROM fts_queue WHERE seq = ? AND uncounted = 1',
+    ),
+    markCounted: db.prepare<[number]>('UPDATE fts_queue SET uncounted = 0 WHERE seq = ?'),
     running: db.prepare<[], KeyRow & { start_time: number; duration: number; mem_usage: number }>(
       `SELECT seq, namespace, function_name, qualifier, ret_code, start_time, duration, mem_usage
          FROM invocations WHERE ret_code = ${RET_CODE.RUNNING}`,
@@ -130,6 +154,8 @@ export class Writes {
   readonly #recover: () => number;
   /** Set when the current transaction queued a record for indexing. */
   #queued = false;
+  /** False: records are never marked for counting (`rollups: false`). */
+  readonly #keepRollups: boolean;
 
   /**
    * Prepares the statements: the schema must be migrated already. `rollups: false` skips the rollups
@@ -137,10 +163,13 @@ export class Writes {
    */
   constructor(db: Database.Database, options: { rollups?: boolean } = {}) {
     const keepRollups = options.rollups ?? true;
+    this.#keepRollups = keepRollups;
     const st = prepareWrites(db);
     this.#st = st;
     this.#applyBatch = db.transaction((batch: readonly WriteOp[]) => {
       const deltas = new CountDeltas();
+      // What this transaction adds to the rollups itself: throttles, and the rare record counted here
+      // rather than by the indexer (`#countNow`). Final records are otherwise counted as they are indexed.
       const rollups = keepRollups ? new RollupDeltas() : new NoRollups();
       for (const op of batch) this.#apply(op, deltas, rollups);
       deltas.flush(st.addCount);
@@ -150,15 +179,13 @@ export class Writes {
       const rows = st.running.all();
       st.markInterrupted.run();
       const deltas = new CountDeltas();
-      const rollups = new RollupDeltas();
       for (const r of rows) {
-        this.#enqueue(r.seq, undefined);
+        // Interrupted: final now, and counted as such when the indexer takes it.
+        this.#enqueue(r.seq, undefined, this.#counted(NO_CONCURRENCY));
         deltas.add(r.namespace, r.function_name, r.qualifier, r.ret_code, -1);
         deltas.add(r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
-        rollups.addFinal(finalOfRow(r, RET_CODE.INTERRUPTED));
       }
       deltas.flush(st.addCount);
-      for (const row of rollups.sorted()) st.addRollup(row);
       return rows.length;
     });
   }
@@ -200,7 +227,7 @@ export class Writes {
         // A final record: queue it for re-indexing with the longer log.
         const old = this.#logOf(row.seq);
         st.appendAny.run(op.text, row.seq);
-        this.#enqueue(row.seq, searchText(old));
+        this.#enqueue(row.seq, searchText(old), false);
         return;
       }
     }
@@ -216,9 +243,27 @@ export class Writes {
    * queued yet, i.e. searchText of its log before this change if it was final (undefined if it was not).
    * If it is already queued, its row keeps the text recorded then, which is what the FTS table still holds.
    */
-  #enqueue(seq: number, indexedText: string | undefined): void {
-    this.#st.enqueue.run(seq, indexedText ?? null);
+  #enqueue(seq: number, indexedText: string | undefined, count: Count): void {
+    if (count) this.#st.enqueue.run(seq, indexedText ?? null, 1, count.qualifier, count.function);
+    else this.#st.enqueue.run(seq, indexedText ?? null, 0, 0, 0);
     this.#queued = true;
+  }
+
+  /** What to queue for a record that has just become final: counted, unless rollups are off. */
+  #counted(concurrency: StartConcurrency | undefined): Count {
+    return this.#keepRollups && (concurrency ?? NO_CONCURRENCY);
+  }
+
+  /**
+   * A final record about to be overwritten while still queued to be counted (normal operation never
+   * writes a final record again): it is counted now, as it was when it became final, and its queue row
+   * no longer asks for it, so the overwrite changes no rollup (the contract in `../types.ts`).
+   */
+  #countNow(row: FoundRow, rollups: RollupDeltas): void {
+    const q = this.#st.uncounted.get(row.seq);
+    if (!q) return;
+    rollups.addFinal(finalOfRow(row), { qualifier: q.concurrency, function: q.fn_concurrency });
+    this.#st.markCounted.run(row.seq);
   }
 
   /** Inserts or replaces a record by requestId, keeping its seq, and queues it for the FTS index. */
@@ -234,8 +279,8 @@ export class Writes {
     deltas.add(rec.namespace, rec.functionName, rec.qualifier, rec.retCode, 1);
     const final = rec.retCode !== RET_CODE.RUNNING;
     if (ins.changes > 0) {
-      if (final) rollups.addFinal(rec, concurrency);
-      if (isIndexed(rec.retCode)) this.#enqueue(Number(ins.lastInsertRowid), undefined);
+      if (isIndexed(rec.retCode))
+        this.#enqueue(Number(ins.lastInsertRowid), undefined, this.#counted(concurrency));
       return;
     }
     // The insert met a record with this requestId: it is there.
@@ -243,11 +288,13 @@ export class Writes {
     const seq = row.seq;
     deltas.add(row.namespace, row.function_name, row.qualifier, row.ret_code, -1);
     // Counted once: when a record becomes final, not when a final record is written again.
-    if (final && row.ret_code === RET_CODE.RUNNING) rollups.addFinal(rec, concurrency);
+    const becomesFinal = final && row.ret_code === RET_CODE.RUNNING;
+    if (row.ret_code !== RET_CODE.RUNNING && this.#keepRollups) this.#countNow(row, rollups);
     const wasIndexed = isIndexed(row.ret_code);
     const oldText = wasIndexed ? searchText(this.#logOf(seq)) : undefined;
     st.replace.run(...params, seq);
     // A running record that stays running has no entry to change (unless queued already: left as is).
-    if (wasIndexed || isIndexed(rec.retCode)) this.#enqueue(seq, oldText);
+    if (wasIndexed || isIndexed(rec.retCode))
+      this.#enqueue(seq, oldText, becomesFinal && this.#counted(concurrency));
   }
 }

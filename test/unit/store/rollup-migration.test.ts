@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresLogStore } from '../../../src/store/postgres/index.js';
+import { searchText } from '../../../src/store/search-text.js';
 import { SqliteLogStore } from '../../../src/store/sqlite/index.js';
 import type { InvocationRecord, LogStore, RollupRow } from '../../../src/store/types.js';
 import { freshSchema, PG_URL } from '../../helpers/pg.js';
@@ -67,12 +68,19 @@ async function writeAndRead(store: LogStore): Promise<ReturnType<typeof summary>
   return rows;
 }
 
+/** Takes `fts_queue` back to before schema version 3. */
+function dropQueueCounts(db: Database.Database): void {
+  for (const c of ['uncounted', 'concurrency', 'fn_concurrency'])
+    db.exec(`ALTER TABLE fts_queue DROP COLUMN ${c}`);
+}
+
 describe('rollups built by the migration from the records present', () => {
   it('SQLite (schema version 1 -> 2)', async (t) => {
     const path = join(tempDir(t), 'm.db');
     const want = await writeAndRead(new SqliteLogStore({ path, ftsIndexing: 'inline' }));
     const db = new Database(path);
     db.exec('DROP TABLE invocation_rollups');
+    dropQueueCounts(db);
     db.pragma('user_version = 1');
     db.close();
     const store = new SqliteLogStore({ path, ftsIndexing: 'inline' });
@@ -82,6 +90,44 @@ describe('rollups built by the migration from the records present', () => {
       summary(await store.rollups({ namespace: 'default', functionName: 'f', from: 0, to: T0 * 2 })),
       want,
     );
+  });
+
+  it('SQLite (schema version 2 -> 3): records queued by version 2, counted already, are not counted again', async (t) => {
+    const path = join(tempDir(t), 'm.db');
+    const want = await writeAndRead(new SqliteLogStore({ path, ftsIndexing: 'inline' }));
+    const indexed = new SqliteLogStore({ path, ftsIndexing: 'inline' });
+    await indexed.open();
+    await indexed.whenIndexed();
+    await indexed.close();
+    const db = new Database(path);
+    // Version 2 counted a record in its write transaction and queued it for the full-text index: put
+    // every final record back in the queue as such (its FTS entry taken out, as the queue's invariant
+    // wants for a NULL indexed_text), then take the schema back to version 2.
+    const finals = db
+      .prepare<[], { seq: number; log: string }>('SELECT seq, log FROM invocations WHERE ret_code <> 2')
+      .all();
+    assert.ok(finals.length >= 6);
+    db.exec('DELETE FROM fts_queue');
+    for (const r of finals) {
+      db.prepare(`INSERT INTO invocations_fts (invocations_fts, rowid, text) VALUES ('delete', ?, ?)`).run(
+        r.seq,
+        searchText(r.log),
+      );
+      db.prepare('INSERT INTO fts_queue (seq, indexed_text) VALUES (?, NULL)').run(r.seq);
+    }
+    dropQueueCounts(db);
+    db.pragma('user_version = 2');
+    db.close();
+    const store = new SqliteLogStore({ path, ftsIndexing: 'inline' });
+    await store.open();
+    t.after(() => store.close());
+    const read = async () =>
+      summary(await store.rollups({ namespace: 'default', functionName: 'f', from: 0, to: T0 * 2 }));
+    assert.deepEqual(await read(), want);
+    // And once the indexer has taken them (counting none of them again).
+    await store.whenIndexed();
+    assert.equal(store.indexLag(), 0);
+    assert.deepEqual(await read(), want);
   });
 
   it('PostgreSQL (log store version 2 -> 3)', async (t) => {

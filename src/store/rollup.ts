@@ -334,4 +334,42 @@ export interface RollupQuery {
   from: number;
   /** Exclusive, epoch ms. */
   to: number;
+  /**
+   * Rows summed per period instead of per minute (GetMonitorData's `Period`): one row per period that has
+   * data, the versions asked together (`qualifier` ''), `minute` the period's start: the minute m is in the
+   * period starting at `floor((m + offsetMs) / ms) * ms - offsetMs` (`offsetMs`: the API's zone, so a day
+   * is the API's day). `ms` is a multiple of a minute.
+   */
+  period?: { ms: number; offsetMs: number };
+  /** False: the rows' `histogram` is left empty (cheaper; the percentiles need it). Default true. */
+  histogram?: boolean;
+}
+
+/** The start of the period a minute falls in (`RollupQuery.period`). */
+export const periodStart = (minute: number, period: { ms: number; offsetMs: number }): number =>
+  Math.floor((minute + period.offsetMs) / period.ms) * period.ms - period.offsetMs;
+
+/**
+ * Minute rows (any order) summed per period, in period order: what `rollups()` answers for a query with
+ * `period`, for a backend that reads minute rows (and for the records a SQLite read adds to its rows).
+ */
+export function sumByPeriod(
+  rows: readonly RollupRow[],
+  q: Pick<RollupQuery, 'namespace' | 'functionName' | 'histogram'> & {
+    period: { ms: number; offsetMs: number };
+  },
+  into: RollupRow[] = [],
+): RollupRow[] {
+  const byStart = new Map(into.map((r) => [r.minute, r]));
+  for (const row of rows) {
+    const start = periodStart(row.minute, q.period);
+    let sum = byStart.get(start);
+    if (!sum) {
+      sum = emptyRow({ namespace: q.namespace, functionName: q.functionName, qualifier: '', minute: start });
+      byStart.set(start, sum);
+    }
+    mergeRow(sum, row);
+    if (q.histogram === false) sum.histogram = {};
+  }
+  return [...byStart.values()].sort((a, b) => a.minute - b.minute);
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
+import { sumByPeriod } from '../../src/store/rollup.js';
 import type {
   BeginRecord,
   InvocationRecord,
@@ -15,6 +16,7 @@ import type {
   Order,
   OrderBy,
   RetCodeFilter,
+  RollupRow,
   StoredRecord,
   WriteOp,
 } from '../../src/store/types.js';
@@ -952,6 +954,58 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
             ['1', T0, 1],
           ],
         );
+      });
+
+      it('sums per period in the API zone, the versions asked together, with or without the histogram', async (t) => {
+        // Three versions over ~3 hours, some minutes with several records, durations across many buckets.
+        const rs = Array.from({ length: 240 }, (_, i) =>
+          rec({
+            startTime: T0 + Math.floor(i * 0.8) * MIN + (i % 7) * 1000,
+            qualifier: ['$LATEST', '1', '2'][i % 3]!,
+            duration: (i * 37) % 2000,
+            memUsage: ((i * 13) % 97) * 1048576,
+            retCode: [0, 0, 0, 430, 433, 434, 439][i % 7]!,
+          }),
+        );
+        const { store } = await seed(t, rs);
+        // Half the records written after the seed and still being indexed when read (SQLite), half not.
+        const more = Array.from({ length: 40 }, (_, i) =>
+          rec({ startTime: T0 + i * 4 * MIN, qualifier: '1', duration: i * 11 }),
+        );
+        await store.write(more.map((record) => ({ op: 'finish' as const, record })));
+        const HOUR = 60 * MIN;
+        const hourOfT0 = Math.floor(T0 / HOUR) * HOUR;
+        for (const base of [
+          { namespace: 'default', functionName: 'fn', from: T0 + 7 * MIN, to: T0 + 170 * MIN },
+          // Whole hours at both ends (SQLite reads its hourly rows for an hourly period).
+          { namespace: 'default', functionName: 'fn', from: hourOfT0, to: hourOfT0 + 4 * HOUR },
+        ])
+          for (const period of [
+            { ms: 5 * MIN, offsetMs: 0 },
+            { ms: 60 * MIN, offsetMs: 8 * 60 * MIN },
+            { ms: 60 * MIN, offsetMs: -(5 * 60 + 30) * MIN },
+            { ms: 1440 * MIN, offsetMs: 8 * 60 * MIN },
+          ]) {
+            for (const qualifiers of [undefined, ['1', '2']]) {
+              const q = { ...base, ...(qualifiers ? { qualifiers } : {}) };
+              const minutes = await store.rollups(q);
+              const want = sumByPeriod(minutes, { ...q, period });
+              assert.ok(want.length > 0 && want.reduce((n, r) => n + r.invocations, 0) > 100);
+              const got = await store.rollups({ ...q, period });
+              const round = (rows: RollupRow[]) =>
+                rows.map((r) => ({
+                  ...r,
+                  durationSum: Math.round(r.durationSum * 1e6),
+                  memDuration: Math.round(r.memDuration),
+                }));
+              assert.deepEqual(round(got), round(want), JSON.stringify({ period, qualifiers }));
+              const bare = await store.rollups({ ...q, period, histogram: false });
+              assert.deepEqual(
+                round(bare),
+                round(want).map((r) => ({ ...r, histogram: {} })),
+              );
+            }
+          }
       });
 
       it('keeps the largest concurrency a start saw, and counts throttles', async (t) => {

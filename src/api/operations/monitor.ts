@@ -23,11 +23,16 @@ type Scope = 'version' | 'alias' | 'function';
 
 interface MetricDef {
   value(row: RollupRow, scope: Scope): number;
+  /** Reads the duration histogram (the percentiles): the store leaves it out for the others. */
+  histogram?: true;
 }
 
 const ratio = (n: number, d: number): number => (d === 0 ? 0 : (n / d) * 100);
 const errors = (r: RollupRow): number => r.functionErrors + r.timeouts + r.memoryErrors + r.platformErrors;
-const pct = (p: number): MetricDef => ({ value: (r) => percentile(r.histogram, p, r.durationMax) ?? 0 });
+const pct = (p: number): MetricDef => ({
+  value: (r) => percentile(r.histogram, p, r.durationMax) ?? 0,
+  histogram: true,
+});
 
 /** SCF's metrics (and scf-local's percentile extension, `DurationP50`/`P95`/`P99`). ConfigMem is separate. */
 export const MONITOR_METRICS: Readonly<Record<string, MetricDef>> = {
@@ -158,12 +163,16 @@ export async function getMonitorData(
       series.push({ timestamps, values: timestamps.map(() => mem) });
       continue;
     }
+    const def2 = MONITOR_METRICS[metric] as MetricDef;
+    // Summed per period by the store (in SQL on SQLite: a week of minutes is ~10,000 rows).
     const rows = await ctx.store.rollups({
       namespace,
       functionName: inst.functionName,
       ...(qualifiers ? { qualifiers } : {}),
       from: first,
       to: last + periodMs,
+      period: { ms: periodMs, offsetMs },
+      histogram: def2.histogram === true,
     });
     const buckets = timestamps.map((t) =>
       emptyRow({ namespace, functionName: inst.functionName, qualifier: '', minute: t }),
@@ -172,7 +181,6 @@ export async function getMonitorData(
       const b = buckets[Math.floor((row.minute - first) / periodMs)];
       if (b) mergeRow(b, row);
     }
-    const def2 = MONITOR_METRICS[metric] as MetricDef;
     series.push({ timestamps, values: buckets.map((b) => def2.value(b, scope)) });
   }
   return { first, last, series };

@@ -9,7 +9,7 @@ import { finalOfRow, RollupDeltas } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { RET_CODE } from '../types.js';
 import { required } from './required.js';
-import { prepareRollupUpsert } from './rollups.js';
+import { prepareRollupAdd } from './rollups.js';
 
 export interface DrainLimits {
   /** Most records per transaction. */
@@ -60,7 +60,7 @@ export function makeDrain(db: Database.Database): (limits: DrainLimits) => numbe
     `SELECT namespace, function_name, qualifier, start_time, duration, mem_usage, ret_code, log
        FROM invocations WHERE seq = ?`,
   );
-  const addRollup = prepareRollupUpsert(db);
+  const addRollups = prepareRollupAdd(db);
   const ftsInsert = db.prepare<[number, string]>('INSERT INTO invocations_fts (rowid, text) VALUES (?, ?)');
   const ftsDelete = db.prepare<[number, string]>(
     `INSERT INTO invocations_fts (invocations_fts, rowid, text) VALUES ('delete', ?, ?)`,
@@ -84,7 +84,7 @@ export function makeDrain(db: Database.Database): (limits: DrainLimits) => numbe
       dequeue.run(row.seq);
       done++;
     }
-    for (const delta of rollups.sorted()) addRollup(delta);
+    addRollups(rollups.sorted());
     return done;
   });
   return (limits) => tx.immediate(limits);

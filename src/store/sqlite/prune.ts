@@ -93,6 +93,8 @@ export function makePrune(db: Database.Database): (before: number, limits: Drain
   // cutoff), so rollup totals equal what the records give after every prune transaction.
   const oldest = db.prepare<[], number | null>('SELECT min(start_time) FROM invocations').pluck();
   const dropRollups = db.prepare<[number]>('DELETE FROM invocation_rollups WHERE minute < ?');
+  // An hour goes once all its minutes have (the hourly rows are few: no index).
+  const dropHours = db.prepare<[number]>('DELETE FROM invocation_rollups_hourly WHERE minute + 3600000 <= ?');
   const tx = db.transaction((before: number, limits: DrainLimits): PruneStep => {
     const t0 = performance.now();
     const deltas = new Map<string, { key: [string, string, string, number]; n: number }>();
@@ -130,7 +132,9 @@ export function makePrune(db: Database.Database): (before: number, limits: Drain
       dropEmpty.run(...key);
     }
     const left = oldest.get();
-    dropRollups.run(left === null || left === undefined ? before : Math.min(before, minuteOf(left)));
+    const bound = left === null || left === undefined ? before : Math.min(before, minuteOf(left));
+    dropRollups.run(bound);
+    dropHours.run(bound);
     return { deleted: done, more };
   });
   return (before, limits) => tx.immediate(before, limits);

@@ -12,7 +12,7 @@ import { runningRecord } from '../sql-shape.js';
 import type { InvocationRecord, WriteOp } from '../types.js';
 import { RET_CODE } from '../types.js';
 import { required } from './required.js';
-import { prepareRollupUpsert } from './rollups.js';
+import { prepareRollupAdd } from './rollups.js';
 
 /** The columns the insert/update statements set, in their parameter order. */
 const WRITE_COLUMNS =
@@ -138,7 +138,7 @@ function prepareWrites(db: Database.Database) {
       `SELECT seq, namespace, function_name, qualifier, ret_code, start_time, duration, mem_usage
          FROM invocations WHERE ret_code = ${RET_CODE.RUNNING}`,
     ),
-    addRollup: prepareRollupUpsert(db),
+    addRollups: prepareRollupAdd(db),
     markInterrupted: db.prepare(
       `UPDATE invocations SET ret_code = ${RET_CODE.INTERRUPTED}, invoke_finished = 0 WHERE ret_code = ${RET_CODE.RUNNING}`,
     ),
@@ -173,7 +173,7 @@ export class Writes {
       const rollups = keepRollups ? new RollupDeltas() : new NoRollups();
       for (const op of batch) this.#apply(op, deltas, rollups);
       deltas.flush(st.addCount);
-      for (const row of rollups.sorted()) st.addRollup(row);
+      st.addRollups(rollups.sorted());
     });
     this.#recover = db.transaction(() => {
       const rows = st.running.all();

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresLogStore } from '../../../src/store/postgres/index.js';
+import { sumByPeriod } from '../../../src/store/rollup.js';
 import { searchText } from '../../../src/store/search-text.js';
 import { SqliteLogStore } from '../../../src/store/sqlite/index.js';
 import type { InvocationRecord, LogStore, RollupRow } from '../../../src/store/types.js';
@@ -68,10 +69,11 @@ async function writeAndRead(store: LogStore): Promise<ReturnType<typeof summary>
   return rows;
 }
 
-/** Takes `fts_queue` back to before schema version 3. */
+/** Takes `fts_queue` back to before schema version 3, and drops the hourly rollups (version 5). */
 function dropQueueCounts(db: Database.Database): void {
   for (const c of ['uncounted', 'concurrency', 'fn_concurrency'])
     db.exec(`ALTER TABLE fts_queue DROP COLUMN ${c}`);
+  db.exec('DROP TABLE invocation_rollups_hourly');
 }
 
 describe('rollups built by the migration from the records present', () => {
@@ -86,10 +88,22 @@ describe('rollups built by the migration from the records present', () => {
     const store = new SqliteLogStore({ path, ftsIndexing: 'inline' });
     await store.open();
     t.after(() => store.close());
-    assert.deepEqual(
-      summary(await store.rollups({ namespace: 'default', functionName: 'f', from: 0, to: T0 * 2 })),
-      want,
+    const minutes = await store.rollups({ namespace: 'default', functionName: 'f', from: 0, to: T0 * 2 });
+    assert.deepEqual(summary(minutes), want);
+    // The hourly rows (schema version 5) built from them: an hourly read gives the minutes' sum.
+    const hour = { ms: 3_600_000, offsetMs: 0 };
+    const q = {
+      namespace: 'default',
+      functionName: 'f',
+      from: T0 - (T0 % hour.ms),
+      to: T0 - (T0 % hour.ms) + 3 * hour.ms,
+    };
+    const hourly = await store.rollups({ ...q, period: hour });
+    assert.equal(
+      hourly.reduce((n, r) => n + r.invocations, 0),
+      6,
     );
+    assert.deepEqual(summary(hourly), summary(sumByPeriod(minutes, { ...q, period: hour })));
   });
 
   it('SQLite (schema version 2 -> 3): records queued by version 2, counted already, are not counted again', async (t) => {

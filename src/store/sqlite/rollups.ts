@@ -385,16 +385,14 @@ export function prepareRollupRead(db: Database.Database): (q: RollupQuery) => Ro
         where.to % HOUR_MS === 0;
       const read = hours ? byHour : byMinute;
       const params = { ...where, offset: q.period.offsetMs, period: q.period.ms };
-      rows = read.sums
-        .all(params)
-        .map((r) =>
-          figuresOf(r, {
-            namespace: q.namespace,
-            functionName: q.functionName,
-            qualifier: '',
-            minute: r.start,
-          }),
-        );
+      rows = read.sums.all(params).map((r) =>
+        figuresOf(r, {
+          namespace: q.namespace,
+          functionName: q.functionName,
+          qualifier: '',
+          minute: r.start,
+        }),
+      );
       if (q.histogram !== false) {
         const index = new Map(rows.map((r) => [r.minute, r.histogram]));
         for (const [start, stored] of read.histograms.all(params)) {

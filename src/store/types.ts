@@ -23,10 +23,13 @@
  *   deleted. `before` is always the start of a UTC day (`store/retention.ts` computes it), so a backend may
  *   delete whole days at a time (PostgreSQL drops a day's partition). Totals stay exact; records not
  *   deleted are untouched, and reads and writes go on while it runs.
- * - Rollups (`rollup.ts` states their rules): the same transaction that makes a record final adds it to its
- *   minute's rollup row, once; a `throttle` op adds refused invocations to theirs. `prune(before)` deletes
- *   the rows of the minutes whose records it deletes (every row with minute < `before` once it is done),
- *   so rollup totals always equal what the remaining records give. `rollups()` reads rows, never records.
+ * - Rollups (`rollup.ts` states their rules): a record that becomes final is added to its minute's rollup
+ *   row, once, and `rollups()` answers with it from the moment the write resolves (PostgreSQL: in the
+ *   write's transaction; SQLite: in its indexer's, the read adding the records still queued); a `throttle`
+ *   op adds refused invocations to theirs. `prune(before)` deletes the rows of the minutes whose records it
+ *   deletes (every row with minute < `before` once it is done), so rollup totals always equal what the
+ *   remaining records give. `rollups()` reads rows (and SQLite the short queue), never the records at
+ *   large; with `period` it answers the rows summed per period.
  * - `close()` is idempotent; the store owns its connections and closes them.
  */
 

@@ -17,12 +17,12 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { signTc3 } from '../src/cli/tc3.js';
 import { createPlatform } from '../src/index.js';
 import type { InvocationRecord, WriteOp } from '../src/store/types.js';
+import { signedCall } from './http-invoke.js';
 import { median, pct } from './measure.js';
 import { machineLine } from './store-shared.js';
 
@@ -111,59 +111,20 @@ async function serve(records: number): Promise<void> {
 const agent = new Agent({ keepAlive: true, maxSockets: 6 });
 
 /** One TC3-signed API 3.0 call; resolves with its latency (ms) once the answer is read and is a success. */
-function call(
+async function call(
   port: number,
   action: string,
   params: Record<string, unknown>,
   o: { version: string; service: string },
 ): Promise<number> {
-  const body = JSON.stringify(params);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = { 'content-type': 'application/json', host: `127.0.0.1:${port}` };
-  const { authorization } = signTc3({
-    method: 'POST',
-    path: '/',
-    query: '',
-    headers,
-    body,
-    timestamp,
-    service: o.service,
-    secretId: SECRET_ID,
-    secretKey: SECRET_KEY,
-  });
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/',
-        agent,
-        headers: {
-          ...headers,
-          authorization,
-          'content-length': Buffer.byteLength(body),
-          'x-tc-action': action,
-          'x-tc-version': o.version,
-          'x-tc-timestamp': String(timestamp),
-          'x-tc-region': 'ap-guangzhou',
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = performance.now() - t0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (text.includes('"Error"')) reject(new Error(`${action} failed: ${text.slice(0, 300)}`));
-          else resolve(ms);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const { text, ms } = await signedCall(
+    { port, agent, secretId: SECRET_ID, secretKey: SECRET_KEY },
+    action,
+    params,
+    o,
+  );
+  if (text.includes('"Error"')) throw new Error(`${action} failed: ${text.slice(0, 300)}`);
+  return ms;
 }
 
 const PRESETS: Array<[string, number]> = [

@@ -206,19 +206,19 @@ export function rollupMergeSet(larger: 'max' | 'greatest', histogram: string): s
   ].join(',\n       ');
 }
 
-/** A stored record's row (SQLite or PostgreSQL: bigints may come as text) as the figures a rollup takes. */
-export function finalOfRow(
-  r: {
-    namespace: string;
-    function_name: string;
-    qualifier: string;
-    start_time: number | string;
-    duration: number;
-    mem_usage: number | string;
-    ret_code: number;
-  },
-  retCode = r.ret_code,
-): FinalFigures {
+/** The columns of a stored record a rollup takes (SQLite or PostgreSQL: bigints may come as text). */
+export interface FinalRow {
+  namespace: string;
+  function_name: string;
+  qualifier: string;
+  start_time: number | string;
+  duration: number;
+  mem_usage: number | string;
+  ret_code: number;
+}
+
+/** A stored record's row as the figures a rollup takes. */
+export function finalOfRow(r: FinalRow, retCode = r.ret_code): FinalFigures {
   return {
     namespace: r.namespace,
     functionName: r.function_name,

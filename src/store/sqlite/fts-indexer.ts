@@ -5,7 +5,7 @@
  * SQLite's write lock without SQLite's sleeping busy handler.
  */
 import type Database from 'better-sqlite3';
-import { finalOfRow, RollupDeltas } from '../rollup.js';
+import { type FinalRow, finalOfRow, RollupDeltas } from '../rollup.js';
 import { searchText } from '../search-text.js';
 import { RET_CODE } from '../types.js';
 import { required } from './required.js';
@@ -31,14 +31,7 @@ interface QueueRow {
   fn_concurrency: number;
 }
 
-interface RecordRow {
-  namespace: string;
-  function_name: string;
-  qualifier: string;
-  start_time: number;
-  duration: number;
-  mem_usage: number;
-  ret_code: number;
+interface RecordRow extends FinalRow {
   log: string;
 }
 

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ScfError } from '../../errors/index.js';
-import { finalOfRow, RollupDeltas } from '../rollup.js';
+import { type FinalRow, finalOfRow, RollupDeltas } from '../rollup.js';
 import { RET_CODE } from '../types.js';
 import { prepareRollupUpsert } from './rollups.js';
 
@@ -105,13 +105,8 @@ CREATE TABLE invocation_counts (
 ) WITHOUT ROWID;
 `;
 
-/**
- * Per-minute rollups (`../rollup.ts`): one row per (namespace, function, version, minute), kept by the
- * write transactions (one upsert per row a batch touches; since V3 by the indexer's, see there). `histogram` is a JSON object
- * bucket -> count (sparse: a minute's durations fill a few buckets). The minute index serves retention.
- */
-const SCHEMA_V2 = `
-CREATE TABLE invocation_rollups (
+/** A rollup table (minute rows, V2; hourly rows, V5): the key, the figures, the duration histogram. */
+const rollupTable = (name: string, histogram: 'TEXT' | 'BLOB'): string => `CREATE TABLE ${name} (
   namespace          TEXT    NOT NULL,
   function_name      TEXT    NOT NULL,
   qualifier          TEXT    NOT NULL,
@@ -129,9 +124,17 @@ CREATE TABLE invocation_rollups (
   mem_duration       REAL    NOT NULL,
   concurrency_max    INTEGER NOT NULL,
   fn_concurrency_max INTEGER NOT NULL,
-  histogram          TEXT    NOT NULL,
+  histogram          ${histogram}    NOT NULL,
   PRIMARY KEY (namespace, function_name, qualifier, minute)
-) WITHOUT ROWID;
+) WITHOUT ROWID;`;
+
+/**
+ * Per-minute rollups (`../rollup.ts`): one row per (namespace, function, version, minute), kept by the
+ * write transactions (one upsert per row a batch touches; since V3 by the indexer's, see there). `histogram` is a JSON object
+ * bucket -> count (sparse: a minute's durations fill a few buckets). The minute index serves retention.
+ */
+const SCHEMA_V2 = `
+${rollupTable('invocation_rollups', 'TEXT')}
 CREATE INDEX invocation_rollups_minute ON invocation_rollups (minute);
 `;
 
@@ -142,18 +145,7 @@ CREATE INDEX invocation_rollups_minute ON invocation_rollups (minute);
 function backfillRollups(db: Database.Database): void {
   const deltas = new RollupDeltas();
   const rows = db
-    .prepare<
-      [],
-      {
-        namespace: string;
-        function_name: string;
-        qualifier: string;
-        start_time: number;
-        duration: number;
-        mem_usage: number;
-        ret_code: number;
-      }
-    >(
+    .prepare<[], FinalRow>(
       `SELECT namespace, function_name, qualifier, start_time, duration, mem_usage, ret_code
          FROM invocations WHERE ret_code <> ${RET_CODE.RUNNING}`,
     )
@@ -187,27 +179,7 @@ ALTER TABLE fts_queue ADD COLUMN fn_concurrency INTEGER NOT NULL DEFAULT 0;
  * retention drops an hour once its last minute is gone.
  */
 const SCHEMA_V5 = `
-CREATE TABLE invocation_rollups_hourly (
-  namespace          TEXT    NOT NULL,
-  function_name      TEXT    NOT NULL,
-  qualifier          TEXT    NOT NULL,
-  minute             INTEGER NOT NULL,
-  invocations        INTEGER NOT NULL,
-  success            INTEGER NOT NULL,
-  function_errors    INTEGER NOT NULL,
-  timeouts           INTEGER NOT NULL,
-  memory_errors      INTEGER NOT NULL,
-  platform_errors    INTEGER NOT NULL,
-  throttles          INTEGER NOT NULL,
-  duration_sum       REAL    NOT NULL,
-  duration_max       REAL    NOT NULL,
-  mem_max            INTEGER NOT NULL,
-  mem_duration       REAL    NOT NULL,
-  concurrency_max    INTEGER NOT NULL,
-  fn_concurrency_max INTEGER NOT NULL,
-  histogram          BLOB    NOT NULL,
-  PRIMARY KEY (namespace, function_name, qualifier, minute)
-) WITHOUT ROWID;
+${rollupTable('invocation_rollups_hourly', 'BLOB')}
 INSERT INTO invocation_rollups_hourly
 SELECT namespace, function_name, qualifier, (minute / 3600000) * 3600000, sum(invocations), sum(success),
        sum(function_errors), sum(timeouts), sum(memory_errors), sum(platform_errors), sum(throttles),

@@ -19,6 +19,7 @@
 import type Database from 'better-sqlite3';
 import {
   emptyRow,
+  type FinalRow,
   finalOfRow,
   type Histogram,
   MINUTE_MS,
@@ -285,14 +286,7 @@ export function prepareRollupAdd(db: Database.Database): (deltas: readonly Rollu
   };
 }
 
-interface PendingRow {
-  namespace: string;
-  function_name: string;
-  qualifier: string;
-  start_time: number;
-  duration: number;
-  mem_usage: number;
-  ret_code: number;
+interface PendingRow extends FinalRow {
   concurrency: number;
   fn_concurrency: number;
 }
@@ -408,7 +402,7 @@ export function prepareRollupRead(db: Database.Database): (q: RollupQuery) => Ro
     if (queued.length === 0) return rows;
     const deltas = new RollupDeltas();
     for (const r of queued) {
-      const minute = minuteOf(r.start_time);
+      const minute = minuteOf(Number(r.start_time));
       if (minute < q.from || minute >= q.to || (wanted && !wanted.has(r.qualifier))) continue;
       deltas.addFinal(finalOfRow(r), { qualifier: r.concurrency, function: r.fn_concurrency });
     }

@@ -274,7 +274,8 @@ export class ReadPool {
         if (r.inflight.size < this.#depth && (!best || r.inflight.size < best.inflight.size)) best = r;
       }
       if (!any) {
-        for (const p of this.#queue.splice(0)) this.#runInline(p.op, p.arg as never).then(p.resolve, p.reject);
+        for (const p of this.#queue.splice(0))
+          this.#runInline(p.op, p.arg as never).then(p.resolve, p.reject);
         return;
       }
       if (!best) return;

@@ -89,8 +89,7 @@ export class SqliteLogStore implements LogStore {
   constructor(options: SqliteLogStoreOptions) {
     const { onIndexerError, rollups, readers, onReaderError, ...rest } = options;
     this.#rollups = rollups ?? true;
-    this.#readers =
-      options.path === ':memory:' ? 0 : Math.max(0, Math.floor(readers ?? defaultReaders()));
+    this.#readers = options.path === ':memory:' ? 0 : Math.max(0, Math.floor(readers ?? defaultReaders()));
     this.#options = {
       synchronous: 'normal',
       busyTimeoutMs: 5000,

@@ -3,6 +3,8 @@
  * full-text indexing mode: the worker thread (queries race the indexer, so they see any mix of indexed and
  * queued records), the worker with every query made after the indexer caught up (FTS path only), and
  * inline indexing on the store's connection (the `:memory:` mode, here on a file so that reopen works).
+ * The first two read through the store's reader threads from the first read on (their `open()` waits
+ * for the threads); the third reads inline on the store's connection (`readers: 0`), as `:memory:` does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,11 +20,19 @@ const root = mkdtempSync(join(tmpdir(), 'scf-local-conf-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const freshPath = () => join(mkdtempSync(join(root, 't-')), 'scf-local.db');
 
+/** A store that reads through its reader threads from the first read (not inline while they start). */
+class ThreadedStore extends SqliteLogStore {
+  override async open(): Promise<void> {
+    await super.open();
+    await this.whenReadersReady();
+  }
+}
+
 /** A store whose queries first wait for the full-text indexer to catch up. */
 class SettledStore implements LogStore {
   readonly #s: SqliteLogStore;
   constructor(options: SqliteLogStoreOptions) {
-    this.#s = new SqliteLogStore(options);
+    this.#s = new ThreadedStore(options);
   }
   open = () => this.#s.open();
   write: LogStore['write'] = (b) => this.#s.write(b);
@@ -40,7 +50,7 @@ class SettledStore implements LogStore {
 logStoreConformance('sqlite, worker indexing', {
   async fresh() {
     const path = freshPath();
-    return () => new SqliteLogStore({ path });
+    return () => new ThreadedStore({ path });
   },
 });
 
@@ -54,6 +64,6 @@ logStoreConformance('sqlite, worker indexing, queried once indexed', {
 logStoreConformance('sqlite, inline indexing', {
   async fresh() {
     const path = freshPath();
-    return () => new SqliteLogStore({ path, ftsIndexing: 'inline' });
+    return () => new SqliteLogStore({ path, ftsIndexing: 'inline', readers: 0 });
   },
 });

@@ -46,12 +46,14 @@ import {
 export type InlineReads = { [K in ReadOp]: (arg: ReadOps[K]['arg']) => ReadOps[K]['value'] };
 
 /**
- * Reader threads by default: one per core but one (the event loop's), at least 1, at most 4. On a 2-core
- * machine that is 1 (measured, bench/README.md "Read pool": a second reader there adds no throughput, as
- * the event loop itself needs most of a core, and it raises the loop's delay through preemption).
+ * Reader threads by default: one per core but one (the event loop's), at least 2, at most 4. At least 2
+ * even on a 2-core machine: with one thread, one slow read (an all-function sort, 100+ ms at 1M records)
+ * holds up every read queued behind it, as the event loop did before; with two, the other thread goes on
+ * answering (measured: bench/README.md, "Read pool (issue 15)"). More than 4 buys little: the reads share
+ * one writer's file and page cache, and the event loop, which parses and answers, is one thread.
  */
 export function defaultReaders(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  return Math.max(2, Math.min(4, os.availableParallelism() - 1));
 }
 
 /**

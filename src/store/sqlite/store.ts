@@ -55,7 +55,7 @@ export interface SqliteLogStoreOptions {
   rollups?: boolean;
   /**
    * Reader threads for `query`, `get` and `rollups` (`read-pool.ts`). Default `defaultReaders()`: one per
-   * core but one, 1 to 4. `0`: every read on this connection, on the event loop (always so for `:memory:`).
+   * core but one, 2 to 4. `0`: every read on this connection, on the event loop (always so for `:memory:`).
    */
   readers?: number;
   /** Called when a reader thread dies (it is restarted with backoff). Default: `onIndexerError`'s. */

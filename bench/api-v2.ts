@@ -262,7 +262,12 @@ async function phase(child: ChildProcess, port: number, seconds: number, sorts: 
   return out;
 }
 
-const median = (xs: readonly number[]): number => pct(xs, 50);
+/** The middle value; with an even count, the mean of the two middle ones. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 async function client(
   records: number,

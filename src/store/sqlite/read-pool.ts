@@ -10,7 +10,7 @@
  * and a stop, and what matters here is ours to decide: reads kept in one FIFO queue on this side and given
  * to a free thread (so a fast read does not wait behind a slow one already running in a busy thread),
  * crash handling that fails the reads of a dead thread with a coded error, a fallback to the store's own
- * connection, and threads that never keep the process alive on their own. ~300 lines with comments.
+ * connection, and threads that never keep the process alive on their own. ~250 lines.
  *
  * - Dispatch: a read goes to the ready thread with the fewest reads in flight, at most `depth` each
  *   (default 1: see `DEFAULT_DEPTH`); otherwise it waits in the queue, oldest first.
@@ -28,10 +28,8 @@
  *   terminated. Threads are unref'ed whenever they have no read in flight, so an open store never keeps a
  *   process alive, and a pending read always does.
  *
- * Cost: a read crosses threads twice (postMessage, structured clone of the query and of the page). Measured
- * in process: a `get` 0.007 ms inline, 0.035 ms through a thread; a page of 20 records (~13 KB of JSON)
- * costs ~40-60 us to clone, ~35-45 us of it on receipt, on the event loop (a flat array instead of
- * objects saved ~10 us of that: not done). See bench/README.md, "Read pool (issue 15)".
+ * Cost: a read crosses threads twice (postMessage, structured clone of the query and of the page: measured
+ * ~20-60 us per GetFunctionLogs page of 20 records with ~300-byte logs, see bench/README.md "Read pool").
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -93,9 +91,6 @@ interface Reader {
   inflight: Map<number, Pending>;
   lastError: unknown;
 }
-
-/** The readers' nice value (see `read-worker.ts`). */
-export const READER_NICE = 5;
 
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 10_000;
@@ -209,7 +204,6 @@ export class ReadPool {
       path: o.path,
       busyTimeoutMs: o.busyTimeoutMs,
       cacheKiB: o.cacheKiB ?? 32 * 1024,
-      nice: Number(process.env.SCF_LOCAL_READER_NICE ?? READER_NICE),
     };
     const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: data });
     const r: Reader = { worker, ready: false, inflight: new Map(), lastError: undefined };

@@ -13,8 +13,6 @@ export interface ReaderWorkerData {
   busyTimeoutMs: number;
   /** The connection's page cache, KiB (each reader has its own; the file is memory-mapped besides). */
   cacheKiB: number;
-  /** The thread's nice value (Linux: per thread), so the event loop's thread wins a busy core. */
-  nice: number;
 }
 
 /** The reads a reader runs, and what each answers. */

@@ -14,8 +14,6 @@
  * (`toScfError`) and sent back field by field; the store rebuilds it. An error opening the connection
  * ends the thread (uncaught); the pool reports it and starts another with backoff.
  */
-import { readlinkSync } from 'node:fs';
-import os from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
@@ -32,21 +30,6 @@ function notInWorker(): never {
 
 const port: MessagePort = parentPort ?? notInWorker();
 const data = workerData as ReaderWorkerData;
-
-/**
- * Lowers this thread's priority (Linux, where a nice value is per thread: `/proc/thread-self` names the
- * thread's id). Where that is not possible, nothing happens.
- */
-function lowerPriority(nice: number): void {
-  if (nice <= 0) return;
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isSafeInteger(tid) && tid > 0 && tid !== process.pid) os.setPriority(tid, nice);
-  } catch {
-    // Not Linux, or not allowed: the thread keeps the process's priority.
-  }
-}
-lowerPriority(data.nice);
 
 // fileMustExist: the store created the file; a thread outliving its folder must not create a stray one.
 const db = new Database(data.path, { readonly: true, fileMustExist: true });

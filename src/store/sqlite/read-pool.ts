@@ -10,7 +10,7 @@
  * and a stop, and what matters here is ours to decide: reads kept in one FIFO queue on this side and given
  * to a free thread (so a fast read does not wait behind a slow one already running in a busy thread),
  * crash handling that fails the reads of a dead thread with a coded error, a fallback to the store's own
- * connection, and threads that never keep the process alive on their own. ~250 lines.
+ * connection, and threads that never keep the process alive on their own. ~300 lines with comments.
  *
  * - Dispatch: a read goes to the ready thread with the fewest reads in flight, at most `depth` each
  *   (default 1: see `DEFAULT_DEPTH`); otherwise it waits in the queue, oldest first.
@@ -28,13 +28,17 @@
  *   terminated. Threads are unref'ed whenever they have no read in flight, so an open store never keeps a
  *   process alive, and a pending read always does.
  *
- * Cost: a read crosses threads twice (postMessage, structured clone of the query and of the page: measured
- * ~20-60 us per GetFunctionLogs page of 20 records with ~300-byte logs, see bench/README.md "Read pool").
+ * Cost: a read crosses threads twice (postMessage: a structured clone of the query, then of the answer).
+ * Records travel as flat arrays of values, not objects (`read-protocol.ts`), which made posting a page
+ * ~4x cheaper for the reader. Measured in process (`bench/read-pool.ts`): a `get` ~0.01 ms inline, ~0.05 ms
+ * through a thread; GetFunctionLogs' first page + total ~0.12 ms inline, ~0.19 ms through a thread. See
+ * bench/README.md, "Read pool (issue 15)".
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ScfError, toScfError } from '../../errors/index.js';
 import {
+  decodePage,
   isFromReader,
   type ReaderWorkerData,
   type ReadOp,
@@ -94,6 +98,13 @@ interface Reader {
 
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 10_000;
+
+/** A thread's answer as the store returns it (`read-protocol.ts`: records travel as flat arrays). */
+function decode(op: ReadOp, value: unknown): unknown {
+  if (op === 'rollups' || value === undefined) return value;
+  const page = decodePage(value as unknown[]);
+  return op === 'query' ? page : page.items[0];
+}
 
 const closedError = () => new ScfError('InternalError', 'log store is closed');
 
@@ -220,7 +231,7 @@ export class ReadPool {
       if (!p) return;
       r.inflight.delete(m.id);
       this.#backoff[slot] = RESTART_MIN_MS;
-      if (m.type === 'done') p.resolve(m.value);
+      if (m.type === 'done') p.resolve(decode(p.op, m.value));
       else {
         const e = m.error;
         p.reject(new ScfError(e.code, e.message, { field: e.field, rule: e.rule, detail: e.detail }));

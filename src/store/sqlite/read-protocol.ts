@@ -7,6 +7,47 @@
 import type { ErrorCode, Rule } from '../../errors/index.js';
 import type { LogPage, LogQuery, RollupQuery, RollupRow, StoredRecord } from '../types.js';
 
+/**
+ * Records cross the thread boundary as one flat array of their values, in this order, rather than as
+ * objects: structured clone then writes no property names and no object per record, which measured ~4x
+ * cheaper to post (the reader's side) and ~20 % cheaper to receive (the event loop's side, the objects
+ * rebuilt included) for a page of 20 records (bench/README.md, "Read pool (issue 15)").
+ */
+const RECORD_KEYS = [
+  'seq',
+  'requestId',
+  'namespace',
+  'functionName',
+  'qualifier',
+  'startTime',
+  'duration',
+  'billDuration',
+  'memUsage',
+  'retCode',
+  'retMsg',
+  'invokeFinished',
+  'retryNum',
+  'log',
+] as const satisfies readonly (keyof StoredRecord)[];
+
+/** A page as `[total, ...values of each record]`. */
+export function encodePage(page: LogPage): unknown[] {
+  const out: unknown[] = [page.total];
+  for (const r of page.items) for (const k of RECORD_KEYS) out.push(r[k]);
+  return out;
+}
+
+export function decodePage(flat: readonly unknown[]): LogPage {
+  const items: StoredRecord[] = [];
+  const width = RECORD_KEYS.length;
+  for (let i = 1; i + width <= flat.length; i += width) {
+    const r: Record<string, unknown> = {};
+    for (let j = 0; j < width; j++) r[RECORD_KEYS[j] as string] = flat[i + j];
+    items.push(r as unknown as StoredRecord);
+  }
+  return { total: flat[0] as number, items };
+}
+
 /** Given to a reader at start (`workerData`). */
 export interface ReaderWorkerData {
   path: string;
@@ -15,7 +56,7 @@ export interface ReaderWorkerData {
   cacheKiB: number;
 }
 
-/** The reads a reader runs, and what each answers. */
+/** The reads a reader runs, and what each answers (on the wire: `query` and `get` as `encodePage`'s). */
 export interface ReadOps {
   query: { arg: LogQuery; value: LogPage };
   get: { arg: string; value: StoredRecord | undefined };

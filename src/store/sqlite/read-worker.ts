@@ -19,7 +19,13 @@ import Database from 'better-sqlite3';
 import { ScfError, toScfError } from '../../errors/index.js';
 import type { LogQuery, RollupQuery } from '../types.js';
 import { registerKeywordMatcher } from './fulltext.js';
-import { type FromReader, isToReader, type ReaderWorkerData, type WireError } from './read-protocol.js';
+import {
+  encodePage,
+  type FromReader,
+  isToReader,
+  type ReaderWorkerData,
+  type WireError,
+} from './read-protocol.js';
 import { Reads } from './reads.js';
 import { prepareRollupRead } from './rollups.js';
 
@@ -67,11 +73,13 @@ port.on('message', (m: unknown) => {
   try {
     switch (m.op) {
       case 'query':
-        value = query(m.arg as LogQuery);
+        value = encodePage(query(m.arg as LogQuery));
         break;
-      case 'get':
-        value = reads.get(m.arg as string);
+      case 'get': {
+        const r = reads.get(m.arg as string);
+        value = r ? encodePage({ total: 1, items: [r] }) : undefined;
         break;
+      }
       case 'rollups':
         value = readRollups(m.arg as RollupQuery);
         break;

@@ -3,8 +3,10 @@
  * full-text indexing mode: the worker thread (queries race the indexer, so they see any mix of indexed and
  * queued records), the worker with every query made after the indexer caught up (FTS path only), and
  * inline indexing on the store's connection (the `:memory:` mode, here on a file so that reopen works).
- * The first two read through the store's reader threads from the first read on (their `open()` waits
- * for the threads); the third reads inline on the store's connection (`readers: 0`), as `:memory:` does.
+ * The first reads through a reader thread from the first read on (its `open()` waits for the thread);
+ * the second as a server does, inline until its thread is ready, then through it; the third inline on the
+ * store's connection (`readers: 0`), as `:memory:` does. One thread each: every property run opens a
+ * fresh store, and each thread is a V8 isolate to start.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +34,7 @@ class ThreadedStore extends SqliteLogStore {
 class SettledStore implements LogStore {
   readonly #s: SqliteLogStore;
   constructor(options: SqliteLogStoreOptions) {
-    this.#s = new ThreadedStore(options);
+    this.#s = new SqliteLogStore(options);
   }
   open = () => this.#s.open();
   write: LogStore['write'] = (b) => this.#s.write(b);
@@ -50,14 +52,14 @@ class SettledStore implements LogStore {
 logStoreConformance('sqlite, worker indexing', {
   async fresh() {
     const path = freshPath();
-    return () => new ThreadedStore({ path });
+    return () => new ThreadedStore({ path, readers: 1 });
   },
 });
 
 logStoreConformance('sqlite, worker indexing, queried once indexed', {
   async fresh() {
     const path = freshPath();
-    return () => new SettledStore({ path });
+    return () => new SettledStore({ path, readers: 1 });
   },
 });
 

@@ -14,9 +14,11 @@
  *
  * - Dispatch: a read goes to the ready thread with the fewest reads in flight, at most `depth` each
  *   (default 1: see `DEFAULT_DEPTH`); otherwise it waits in the queue, oldest first.
- * - Start: lazily, at the first read; until a thread says it is ready (tens of ms), reads run inline on
- *   the store's connection, as they did before the pool. So do they whenever no thread is ready (all of
- *   them crashed and wait for their restart): a read never waits for a thread that may not come.
+ * - Start: lazily. The first read starts one thread; until it says it is ready (tens of ms), reads run
+ *   inline on the store's connection, as they did before the pool. Another thread is started (up to
+ *   `size`) when a read has to wait because every ready thread is busy, so a store read one request at a
+ *   time (tests, a quiet server) runs one thread. Reads also run inline whenever no thread is ready (all
+ *   of them crashed and wait for their restart): a read never waits for a thread that may not come.
  * - Crash: a thread that exits while the store is open fails the reads it had in flight with ScfError
  *   InternalError (a read changes nothing, so the caller may retry), is reported through `onError`, and is
  *   started again with backoff (100 ms doubling to 10 s, reset once it answers). Its queued reads go to the
@@ -118,7 +120,8 @@ export class ReadPool {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #queue: Pending[] = [];
   #nextId = 0;
-  #started = false;
+  /** Slots whose thread was started at least once: threads are started as reads need them. */
+  #spawned = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: ReadPoolOptions, inline: InlineReads) {
@@ -132,7 +135,7 @@ export class ReadPool {
   /** Runs a read in a thread (or inline, when none is ready). Rejects with a ScfError. */
   read<K extends ReadOp>(op: K, arg: ReadOps[K]['arg']): Promise<ReadOps[K]['value']> {
     if (this.#closing) return Promise.reject(closedError());
-    if (!this.#started) this.#start();
+    if (this.#spawned === 0) this.#grow();
     if (!this.#slots.some((r) => r?.ready)) return this.#runInline(op, arg);
     return new Promise<ReadOps[K]['value']>((resolve, reject) => {
       this.#queue.push({
@@ -156,7 +159,7 @@ export class ReadPool {
    * (tests and benchmarks, which want reads off the event loop from their first one). How many are ready.
    */
   async whenReady(): Promise<number> {
-    if (!this.#started && !this.#closing) this.#start();
+    while (!this.#closing && this.#spawned < this.#slots.length) this.#grow();
     await Promise.all(
       this.#slots.map(
         (r) =>
@@ -204,9 +207,9 @@ export class ReadPool {
     }
   }
 
-  #start(): void {
-    this.#started = true;
-    for (let i = 0; i < this.#slots.length; i++) this.#spawn(i);
+  /** Starts the next slot's thread for the first time. */
+  #grow(): void {
+    this.#spawn(this.#spawned++);
   }
 
   #spawn(slot: number): void {
@@ -291,7 +294,11 @@ export class ReadPool {
           this.#runInline(p.op, p.arg as never).then(p.resolve, p.reject);
         return;
       }
-      if (!best) return;
+      if (!best) {
+        // Every ready thread is busy: a read waits, so start one more thread, unless one is starting.
+        if (this.#spawned < this.#slots.length && !this.#slots.some((r) => r && !r.ready)) this.#grow();
+        return;
+      }
       const p = this.#queue.shift() as Pending;
       best.inflight.set(p.id, p);
       best.worker.ref();

@@ -124,6 +124,12 @@ export const configSchema = z.strictObject({
            * lost on power failure. `full`: fsync on every batch commit, survives power failure too.
            */
           synchronous: z.enum(['normal', 'full']).default('normal'),
+          /**
+           * Reader threads running GetFunctionLogs, GetRequestStatus and metrics reads off the event loop,
+           * each with its own read-only connection. Default: one per core but one, 2 to 4. `0`: reads run
+           * on the store's connection, on the event loop.
+           */
+          readers: z.number().int().min(0).max(64).optional(),
         })
         .prefault({}),
       postgres: z

@@ -41,6 +41,7 @@ export function createLogStore(config: Config, options: CreateLogStoreOptions = 
       return new SqliteLogStore({
         path: config.store.sqlite.path ?? join(options.dataDir ?? config.dataDir, 'scf-local.db'),
         synchronous: config.store.sqlite.synchronous,
+        readers: config.store.sqlite.readers,
         onIndexerError: options.onBackgroundError,
       });
     case 'postgres':

@@ -3,6 +3,10 @@
  * full-text indexing mode: the worker thread (queries race the indexer, so they see any mix of indexed and
  * queued records), the worker with every query made after the indexer caught up (FTS path only), and
  * inline indexing on the store's connection (the `:memory:` mode, here on a file so that reopen works).
+ * The first reads through a reader thread from the first read on (its `open()` waits for the thread);
+ * the second as a server does, inline until its thread is ready, then through it; the third inline on the
+ * store's connection (`readers: 0`), as `:memory:` does. One thread each: every property run opens a
+ * fresh store, and each thread is a V8 isolate to start.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +21,14 @@ import { logStoreConformance } from './logstore.js';
 const root = mkdtempSync(join(tmpdir(), 'scf-local-conf-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const freshPath = () => join(mkdtempSync(join(root, 't-')), 'scf-local.db');
+
+/** A store that reads through its reader threads from the first read (not inline while they start). */
+class ThreadedStore extends SqliteLogStore {
+  override async open(): Promise<void> {
+    await super.open();
+    await this.whenReadersReady();
+  }
+}
 
 /** A store whose queries first wait for the full-text indexer to catch up. */
 class SettledStore implements LogStore {
@@ -40,20 +52,20 @@ class SettledStore implements LogStore {
 logStoreConformance('sqlite, worker indexing', {
   async fresh() {
     const path = freshPath();
-    return () => new SqliteLogStore({ path });
+    return () => new ThreadedStore({ path, readers: 1 });
   },
 });
 
 logStoreConformance('sqlite, worker indexing, queried once indexed', {
   async fresh() {
     const path = freshPath();
-    return () => new SettledStore({ path });
+    return () => new SettledStore({ path, readers: 1 });
   },
 });
 
 logStoreConformance('sqlite, inline indexing', {
   async fresh() {
     const path = freshPath();
-    return () => new SqliteLogStore({ path, ftsIndexing: 'inline' });
+    return () => new SqliteLogStore({ path, ftsIndexing: 'inline', readers: 0 });
   },
 });

@@ -7,9 +7,17 @@
  * own connection, or inline on this one for `:memory:`). Queries are exact meanwhile: queued records are
  * matched by the reference matcher (`query.ts`). `whenIndexed()` / `indexLag()` expose the indexer's lag.
  *
+ * Reads (`query`, `get`, `rollups`) run off the event loop, in a small pool of reader threads with
+ * read-only connections of their own (`read-pool.ts`, `read-worker.ts`; WAL lets them read while this
+ * connection writes): the event loop only dispatches and answers, and a slow sort stalls neither other
+ * requests nor record commits. A read posted after `write()` resolved sees that batch (each read is a read
+ * transaction of its own, begun when the thread takes it). `:memory:` stores, which another connection
+ * cannot open, and `readers: 0` read on this connection, inline, as does a file store until its first
+ * thread is ready (or while every thread waits for its restart after a crash).
+ *
  * This file is the connection and its lifecycle; the parts live next to it: `writes.ts` (the write
- * transactions), `reads.ts` (queries), `fulltext.ts` (the keyword matcher, the indexer and its waits),
- * `prune.ts` (retention's deletes, run by the indexer).
+ * transactions), `reads.ts` (queries), `read-pool.ts` (the reader threads), `fulltext.ts` (the keyword
+ * matcher, the indexer and its waits), `prune.ts` (retention's deletes, run by the indexer).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,6 +28,7 @@ import { stderrReport } from '../../logger/index.js';
 import type { LogPage, LogQuery, LogStore, RollupQuery, RollupRow, StoredRecord, WriteOp } from '../types.js';
 import { FullText, registerKeywordMatcher } from './fulltext.js';
 import { migrate } from './migrations.js';
+import { defaultReaders, ReadPool } from './read-pool.js';
 import { Reads } from './reads.js';
 import { prepareRollupRead, registerHistogramAdd } from './rollups.js';
 import { Writes } from './writes.js';
@@ -44,6 +53,13 @@ export interface SqliteLogStoreOptions {
   onIndexerError?: (err: ScfError) => void;
   /** Keep the per-minute rollups (default true). `false` is for benchmarks that measure their cost only. */
   rollups?: boolean;
+  /**
+   * Reader threads for `query`, `get` and `rollups` (`read-pool.ts`). Default `defaultReaders()`: one per
+   * core but one, 2 to 4. `0`: every read on this connection, on the event loop (always so for `:memory:`).
+   */
+  readers?: number;
+  /** Called when a reader thread dies (it is restarted with backoff). Default: `onIndexerError`'s. */
+  onReaderError?: (err: ScfError) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -54,19 +70,26 @@ interface Open {
   writes: Writes;
   reads: Reads;
   readRollups: (q: RollupQuery) => RollupRow[];
+  /** The reader threads; undefined: reads run inline (`readers: 0`, `:memory:`). */
+  pool: ReadPool | undefined;
   fulltext: FullText;
 }
 
 export class SqliteLogStore implements LogStore {
-  readonly #options: Required<Omit<SqliteLogStoreOptions, 'onIndexerError' | 'rollups'>>;
+  readonly #options: Required<
+    Omit<SqliteLogStoreOptions, 'onIndexerError' | 'rollups' | 'readers' | 'onReaderError'>
+  >;
   readonly #rollups: boolean;
+  readonly #readers: number;
   readonly #onIndexerError: (err: ScfError) => void;
+  readonly #onReaderError: (err: ScfError) => void;
   #open: Open | undefined;
   #closed = false;
 
   constructor(options: SqliteLogStoreOptions) {
-    const { onIndexerError, rollups, ...rest } = options;
+    const { onIndexerError, rollups, readers, onReaderError, ...rest } = options;
     this.#rollups = rollups ?? true;
+    this.#readers = options.path === ':memory:' ? 0 : Math.max(0, Math.floor(readers ?? defaultReaders()));
     this.#options = {
       synchronous: 'normal',
       busyTimeoutMs: 5000,
@@ -77,6 +100,7 @@ export class SqliteLogStore implements LogStore {
     // Default report: indexing failures are not the caller's to handle (the indexer retries by itself),
     // but they must not pass silently either.
     this.#onIndexerError = onIndexerError ?? stderrReport('full-text indexing failed');
+    this.#onReaderError = onReaderError ?? onIndexerError ?? stderrReport('log store reader failed');
   }
 
   async open(): Promise<void> {
@@ -117,7 +141,14 @@ export class SqliteLogStore implements LogStore {
           busyTimeoutMs,
           onError: this.#onIndexerError,
         });
-        this.#open = { db, writes, reads, readRollups, fulltext };
+        const pool =
+          this.#readers > 0
+            ? new ReadPool(
+                { path, size: this.#readers, busyTimeoutMs, onError: this.#onReaderError },
+                { query: (q) => reads.query(q), get: (id) => reads.get(id), rollups: readRollups },
+              )
+            : undefined;
+        this.#open = { db, writes, reads, readRollups, pool, fulltext };
         // Drain what a previous run left queued (the worker does so on start by itself).
         fulltext.wake();
       } catch (err) {
@@ -153,7 +184,8 @@ export class SqliteLogStore implements LogStore {
   }
 
   async query(q: LogQuery): Promise<LogPage> {
-    const { reads } = this.#ready();
+    const { reads, pool } = this.#ready();
+    if (pool) return pool.read('query', q);
     try {
       return reads.query(q);
     } catch (err) {
@@ -162,7 +194,8 @@ export class SqliteLogStore implements LogStore {
   }
 
   async get(requestId: string): Promise<StoredRecord | undefined> {
-    const { reads } = this.#ready();
+    const { reads, pool } = this.#ready();
+    if (pool) return pool.read('get', requestId);
     try {
       return reads.get(requestId);
     } catch (err) {
@@ -171,7 +204,8 @@ export class SqliteLogStore implements LogStore {
   }
 
   async rollups(q: RollupQuery): Promise<RollupRow[]> {
-    const { readRollups } = this.#ready();
+    const { readRollups, pool } = this.#ready();
+    if (pool) return pool.read('rollups', q);
     try {
       return readRollups(q);
     } catch (err) {
@@ -208,6 +242,19 @@ export class SqliteLogStore implements LogStore {
     await this.#ready().fulltext.whenIndexed();
   }
 
+  /**
+   * Starts the reader threads if they are not yet and resolves once they are ready (reads before that run
+   * inline): for tests and benchmarks. How many are ready (0 with `readers: 0` or `:memory:`).
+   */
+  async whenReadersReady(): Promise<number> {
+    return (await this.#ready().pool?.whenReady()) ?? 0;
+  }
+
+  /** The reader threads running now: for tests (terminating one simulates a crash). */
+  get readerThreads(): Worker[] {
+    return this.#open?.pool?.threads ?? [];
+  }
+
   /** The indexer thread, when indexing runs in one: for tests (terminating it simulates a crash). */
   get indexerThread(): Worker | undefined {
     return this.#open?.fulltext.thread;
@@ -219,7 +266,9 @@ export class SqliteLogStore implements LogStore {
     const open = this.#open;
     this.#open = undefined;
     if (!open) return;
-    // First the indexer (whenIndexed() callers stop waiting): it finishes its current transaction; what is
+    // First the readers: the reads they were given are answered, then their connections close.
+    await open.pool?.close();
+    // Then the indexer (whenIndexed() callers stop waiting): it finishes its current transaction; what is
     // still queued stays queued and is indexed after the next open.
     await open.fulltext.stop();
     try {

@@ -117,6 +117,13 @@ export interface LogQuery {
   order: Order;
   offset: number;
   limit: number;
+  /**
+   * A byte budget for the page's two long texts (`log` and `retMsg`, UTF-8 bytes): a store that offers
+   * `pageBudget` returns the page's first records whose texts together take at most this much (at least
+   * one record), so a page of large logs is not read whole only to be cut (the response budget, counted
+   * in JSON, cannot hold more); `total` is unchanged. Others return the whole page.
+   */
+  maxBytes?: number;
 }
 
 export interface LogPage {
@@ -146,6 +153,8 @@ export type WriteOp =
   | { op: 'throttle'; throttle: ThrottleCount };
 
 export interface LogStore {
+  /** True when `query` honours `LogQuery.maxBytes` (SQLite); callers otherwise read a page in slices. */
+  readonly pageBudget?: boolean;
   open(): Promise<void>;
   write(batch: readonly WriteOp[]): Promise<void>;
   recoverInterrupted(): Promise<number>;

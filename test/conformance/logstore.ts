@@ -1119,6 +1119,40 @@ export function logStoreConformance(name: string, subject: LogStoreSubject): voi
     });
 
     describe('sorting and paging', () => {
+      it('a page budget (pageBudget stores) keeps the records whose texts fit it, at least one; the total stays', async (t) => {
+        // Logs of 1000 bytes (one of them multi-byte: 'é' is 2 bytes in UTF-8) and retMsg of 10.
+        const rs = Array.from({ length: 6 }, (_, i) =>
+          rec({
+            requestId: `b${i}`,
+            startTime: 100 + i,
+            log: (i === 1 ? 'é' : 'x').repeat(i === 1 ? 500 : 1000),
+            retMsg: 'r'.repeat(10),
+          }),
+        );
+        const { store } = await seed(t, rs);
+        if (!store.pageBudget) {
+          t.skip('this store reads whole pages (callers slice them)');
+          return;
+        }
+        const page = (maxBytes?: number) =>
+          store.query({
+            orderBy: 'startTime',
+            order: 'asc',
+            offset: 1,
+            limit: 4,
+            ...(maxBytes === undefined ? {} : { maxBytes }),
+          });
+        const ids = async (maxBytes?: number) => (await page(maxBytes)).items.map((r) => r.requestId);
+        assert.deepEqual(await ids(), ['b1', 'b2', 'b3', 'b4']);
+        // 1010 bytes each: 2020 holds two, 3029 still two, 3030 three.
+        assert.deepEqual(await ids(2020), ['b1', 'b2']);
+        assert.deepEqual(await ids(3029), ['b1', 'b2']);
+        assert.deepEqual(await ids(3030), ['b1', 'b2', 'b3']);
+        assert.deepEqual(await ids(1), ['b1']);
+        assert.deepEqual(await ids(10_000), ['b1', 'b2', 'b3', 'b4']);
+        assert.equal((await page(1)).total, 6);
+      });
+
       it('every orderBy x order sorts by the field, ties by seq in the same direction', async (t) => {
         const rs = [
           rec({ functionName: 'b', requestId: 'r3', startTime: 5, duration: 2, memUsage: 7 }),

@@ -84,9 +84,15 @@ export async function getFunctionLogs(
   if (input.endTime !== undefined) q.startTimeTo = input.endTime;
   if (input.keyword !== undefined && input.keyword.trim() !== '') q.keyword = input.keyword;
   // Never more than api.maxResponseBytes: records past the budget are left for the next page (see
-  // budget.ts). The page is read in slices, so a page of large logs is not loaded whole only to be cut:
-  // the first slice is small, the next ones sized by what the records so far took.
+  // budget.ts). A page of large logs is not loaded whole only to be cut: a store with `pageBudget` stops at
+  // the budget; from another the page is read in slices, the first small, the next ones sized by what the
+  // records so far took.
   const budget = ctx.config.api.maxResponseBytes;
+  if (ctx.store.pageBudget) {
+    // The store stops at the budget itself: one query, one sort and one total for the page.
+    const page = await ctx.store.query({ ...q, maxBytes: budget });
+    return { total: page.total, items: fitPage(page.items, budget) };
+  }
   const items: StoredRecord[] = [];
   let total = 0;
   let bytes = 0;

@@ -77,6 +77,7 @@ export class Reads {
         .all(...page.params) as number[];
     }
     if (seqs.length === 0) return { total, items: [] };
+    if (q.maxBytes !== undefined) seqs = this.#withinBudget(seqs, q.maxBytes);
     // Rows are fetched by seq after paging, so a sort never carries the (possibly large) logs.
     const rows = this.#stmt(
       `SELECT ${COLUMNS} FROM invocations WHERE seq IN (SELECT value FROM json_each(?))`,
@@ -93,6 +94,24 @@ export class Reads {
   get(requestId: string): StoredRecord | undefined {
     const row = this.#get.get(requestId);
     return row ? toRecord(row) : undefined;
+  }
+
+  /**
+   * The page's first records whose texts together take at most `maxBytes` (at least the first), sizes read
+   * with octet_length (from the row's header: the texts are not loaded).
+   */
+  #withinBudget(seqs: number[], maxBytes: number): number[] {
+    const sizes = this.#stmt(
+      `SELECT seq, octet_length(log) + octet_length(ret_msg) AS n
+         FROM invocations WHERE seq IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(seqs)) as { seq: number; n: number }[];
+    const size = new Map(sizes.map((r) => [r.seq, r.n]));
+    let used = 0;
+    for (let i = 0; i < seqs.length; i++) {
+      used += size.get(seqs[i] as number) ?? 0;
+      if (used > maxBytes) return seqs.slice(0, Math.max(1, i));
+    }
+    return seqs;
   }
 
   #count(q: LogQuery): number {

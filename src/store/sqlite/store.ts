@@ -76,6 +76,8 @@ interface Open {
 }
 
 export class SqliteLogStore implements LogStore {
+  /** `query` reads a page's text sizes first and stops at `maxBytes` (`reads.ts`). */
+  readonly pageBudget = true;
   readonly #options: Required<
     Omit<SqliteLogStoreOptions, 'onIndexerError' | 'rollups' | 'readers' | 'onReaderError'>
   >;

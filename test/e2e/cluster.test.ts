@@ -114,7 +114,10 @@ test('cluster: 3 nodes on one database, 8 callers, one node killed mid-load', {
           break;
         } catch (err) {
           // Only calls to the killed node may fail (its connection drops): try another node.
-          assert.ok(node === 2 && killedAt > 0, `call to n${node + 1} failed: ${String(err)}`);
+          assert.ok(
+            node === 2 && killedAt > 0,
+            `call to n${node + 1} failed: ${String(err)}; its stderr ends:\n${nodes[node]?.stderr().slice(-4000)}`,
+          );
           assert.ok(attempt < 3, 'retried too often');
         }
       }

@@ -27,7 +27,7 @@ import { countSql, orderBy, recordWhere, sortKey, type Where } from './query.js'
 import { addRollups, readRollups } from './rollups.js';
 import { LOGSTORE_MIGRATIONS } from './schema.js';
 import { functionLexeme, indexText, type KeywordSql, keywordSql } from './text.js';
-import { applyBatch } from './writes.js';
+import { addCounts, applyBatch, CountDeltas } from './writes.js';
 
 export interface PostgresLogStoreOptions {
   /** A pool to use (shared with the server's other PostgreSQL parts); the store does not close it. */
@@ -170,6 +170,13 @@ export class PostgresLogStore implements LogStore {
         // A day's partition this node knew of was dropped meanwhile (another node's retention): forget
         // what it knew and try once more (the batch rolled back whole).
         const code = (err as { code?: unknown }).code;
+        // A deadlock or serialization failure (PostgreSQL's advice: run the transaction again). Every
+        // write takes its row locks in one order, so this is a safety net, not a path (issue 11's cluster
+        // test met one when a lease recovery took them in another).
+        if (code === '40P01' || code === '40001') {
+          await attempt();
+          return;
+        }
         if (code !== '42P01' && code !== '23514') throw err;
         partitions.forgetAll();
         await attempt();
@@ -203,48 +210,19 @@ export class PostgresLogStore implements LogStore {
           WHERE i.request_id = u.request_id AND i.start_time = u.start_time`,
         [rows.map((r) => r.request_id), rows.map((r) => r.start_time), rows.map((r) => indexText(r.log))],
       );
-      // Rollups: each record is final from now on (interrupted), counted in its minute.
+      // Counts (each record moves from running to interrupted within its day), then rollups (each record
+      // is final from now on, counted in its minute): in the lock order of every write (`writes.ts`), so a
+      // recovery beside other nodes' batches cannot deadlock with them.
+      const deltas = new CountDeltas();
       const rollups = new RollupDeltas();
       for (const r of rows) {
+        const start = Number(r.start_time);
+        deltas.add(start, r.namespace, r.function_name, r.qualifier, RET_CODE.RUNNING, -1);
+        deltas.add(start, r.namespace, r.function_name, r.qualifier, RET_CODE.INTERRUPTED, 1);
         rollups.addFinal(finalOfRow(r, RET_CODE.INTERRUPTED));
       }
+      await addCounts(c, deltas);
       if (this.#options.rollups ?? true) await addRollups(c, rollups.sorted());
-      // Counts: each record moves from running to interrupted within its day.
-      const deltas = new Map<string, [number, string, string, string, number]>();
-      for (const r of rows) {
-        const key: [number, string, string, string, number] = [
-          dayOf(Number(r.start_time)),
-          r.namespace,
-          r.function_name,
-          r.qualifier,
-          0,
-        ];
-        const id = JSON.stringify(key);
-        const d = deltas.get(id) ?? key;
-        d[4]++;
-        deltas.set(id, d);
-      }
-      const keys = [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => d);
-      for (const [code, sign] of [
-        [RET_CODE.RUNNING, -1],
-        [RET_CODE.INTERRUPTED, 1],
-      ] as const) {
-        await c.query(
-          `INSERT INTO invocation_counts AS c (day, namespace, function_name, qualifier, ret_code, n)
-           SELECT d, ns, fn, q, $5, $6 * k FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $7::bigint[])
-             AS u(d, ns, fn, q, k)
-           ON CONFLICT (day, namespace, function_name, qualifier, ret_code) DO UPDATE SET n = c.n + excluded.n`,
-          [
-            keys.map((k) => k[0]),
-            keys.map((k) => k[1]),
-            keys.map((k) => k[2]),
-            keys.map((k) => k[3]),
-            code,
-            sign,
-            keys.map((k) => k[4]),
-          ],
-        );
-      }
       await c.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       await c.query(
         `INSERT INTO invocation_events (id, type, request_id, start_time, namespace, function_name, node_id, text)

@@ -56,7 +56,7 @@ interface Event {
 }
 
 /** Net changes to the counts within one batch. */
-class CountDeltas {
+export class CountDeltas {
   readonly #deltas = new Map<string, { key: [number, string, string, string, number]; n: number }>();
 
   add(
@@ -87,6 +87,18 @@ class CountDeltas {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, d]) => d);
   }
+}
+
+/** Adds a transaction's count deltas, in key order (the lock order of count rows). */
+export async function addCounts(client: pg.PoolClient, deltas: CountDeltas): Promise<void> {
+  const counts = deltas.sorted();
+  if (counts.length === 0) return;
+  await client.query(
+    `INSERT INTO invocation_counts AS c (day, namespace, function_name, qualifier, ret_code, n)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
+     ON CONFLICT (day, namespace, function_name, qualifier, ret_code) DO UPDATE SET n = c.n + excluded.n`,
+    [0, 1, 2, 3, 4].map((k) => counts.map((d) => d.key[k])).concat([counts.map((d) => d.n)]),
+  );
 }
 
 const RECORD_COLUMNS =
@@ -281,16 +293,9 @@ export async function applyBatch(
     );
   }
 
-  const counts = deltas.sorted();
-  if (counts.length > 0) {
-    await client.query(
-      `INSERT INTO invocation_counts AS c (day, namespace, function_name, qualifier, ret_code, n)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
-       ON CONFLICT (day, namespace, function_name, qualifier, ret_code) DO UPDATE SET n = c.n + excluded.n`,
-      [0, 1, 2, 3, 4].map((k) => counts.map((d) => d.key[k])).concat([counts.map((d) => d.n)]),
-    );
-  }
-
+  // Lock order, the same in every transaction that writes them (`recoverNode` too): count rows in key
+  // order, then rollup rows in key order, then the feed's lock.
+  await addCounts(client, deltas);
   await addRollups(client, rollups.sorted());
 
   if (events.length > 0) await writeEvents(client, events, opts);

@@ -134,9 +134,9 @@ function prepareWrites(db: Database.Database) {
       'SELECT concurrency, fn_concurrency FROM fts_queue WHERE seq = ? AND uncounted = 1',
     ),
     markCounted: db.prepare<[number]>('UPDATE fts_queue SET uncounted = 0 WHERE seq = ?'),
-    running: db.prepare<[], KeyRow & { start_time: number; duration: number; mem_usage: number }>(
-      `SELECT seq, namespace, function_name, qualifier, ret_code, start_time, duration, mem_usage
-         FROM invocations WHERE ret_code = ${RET_CODE.RUNNING}`,
+    // The rollups take interrupted records from the indexer's queue, so only the key is read here.
+    running: db.prepare<[], KeyRow>(
+      `SELECT seq, namespace, function_name, qualifier, ret_code FROM invocations WHERE ret_code = ${RET_CODE.RUNNING}`,
     ),
     addRollups: prepareRollupAdd(db),
     markInterrupted: db.prepare(

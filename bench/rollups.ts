@@ -4,9 +4,11 @@
  * `LogStore.write`, 100 functions, ~20 invocations/s of start times, so a batch spans ~50 s and touches
  * ~100-200 rollup rows) written to two fresh stores side by side, rollups off and on (see `round`),
  * several rounds, in one run, on SQLite and on PostgreSQL. The figure is the `write` rate (time spent in
- * the store); the cost is the median of the rounds' (off - on) / off.
+ * the store); the cost is the median of the rounds' (off - on) / off. SQLite is measured twice: with its
+ * indexer in its own thread (the write path alone: since schema V3 the indexer counts the rollups), and
+ * with the indexer inline, each batch's drain timed with its write (a record's whole cost on one thread).
  *
- *   npx tsc -p tsconfig.json && node dist/bench/rollups.js [records per round] [--rounds=N] [--spacing=ms] [--no-pg]
+ *   npx tsc -p tsconfig.json && node dist/bench/rollups.js [records per round] [--rounds=N] [--spacing=ms] [--no-pg] [--no-inline]
  *
  * `--spacing` sets the ms between records' start times: at the default 50 (20 invocations/s spread over
  * 100 functions) a function-minute holds ~12 records and a batch of 1000 touches ~150 rows, the worst
@@ -47,11 +49,6 @@ async function pgAdmin(sql: string): Promise<void> {
 interface Made {
   store: LogStore;
   dispose: () => Promise<void>;
-  /**
-   * SQLite: waits until the full-text indexer has taken every record (it counts the rollups since schema
-   * V3), then the ms its thread has been busy (its event loop's active time: the drains are synchronous).
-   */
-  indexerBusyMs?: () => Promise<number>;
   /** Awaited after each write, inside the timed span (the inline indexer's drain on this thread). */
   settle?: () => Promise<void>;
 }
@@ -69,10 +66,6 @@ const sqlite: Backend = {
     const store = new SqliteLogStore({ path: join(dir, 'scf-local.db'), rollups });
     return {
       store,
-      indexerBusyMs: async () => {
-        await store.whenIndexed();
-        return store.indexerThread?.performance.eventLoopUtilization().active ?? Number.NaN;
-      },
       dispose: async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
@@ -133,9 +126,7 @@ const median = (xs: number[]): number => {
  * batch by batch, puts the machine's changing load (two cores shared with other work) on both alike,
  * which separate fills one after the other did not (their rates differed by up to 20 % either way).
  */
-async function round(
-  b: Backend,
-): Promise<{ off: number; on: number; indexer?: { off: number; on: number } }> {
+async function round(b: Backend): Promise<{ off: number; on: number }> {
   const off = await b.make(false);
   const on = await b.make(true);
   const spent = { off: 0, on: 0 };
@@ -155,10 +146,6 @@ async function round(
         spent[which] += performance.now() - t;
       }
     }
-    if (off.indexerBusyMs && on.indexerBusyMs) {
-      const [a, z] = await Promise.all([off.indexerBusyMs(), on.indexerBusyMs()]);
-      return { off: N / (spent.off / 1000), on: N / (spent.on / 1000), indexer: { off: a, on: z } };
-    }
   } finally {
     await off.dispose();
     await on.dispose();
@@ -169,25 +156,15 @@ async function round(
 async function measure(b: Backend): Promise<void> {
   const rates: Record<'on' | 'off', number[]> = { on: [], off: [] };
   const costs: number[] = [];
-  const indexerCosts: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const got = await round(b);
     rates.on.push(got.on);
     rates.off.push(got.off);
     costs.push((got.off - got.on) / got.off);
-    const ix = got.indexer;
-    if (ix) indexerCosts.push((ix.on - ix.off) / ix.off);
     console.log(
-      `${b.name} round ${r + 1}: without rollups ${Math.round(got.off)} records/s, with ${Math.round(got.on)} records/s (cost ${(((got.off - got.on) / got.off) * 100).toFixed(1)} %)` +
-        (ix
-          ? `; indexer thread busy ${Math.round(ix.off)} vs ${Math.round(ix.on)} ms (+${(((ix.on - ix.off) / ix.off) * 100).toFixed(1)} %, ${(((ix.on - ix.off) * 1000) / N).toFixed(2)} us per record)`
-          : ''),
+      `${b.name} round ${r + 1}: without rollups ${Math.round(got.off)} records/s, with ${Math.round(got.on)} records/s (cost ${(((got.off - got.on) / got.off) * 100).toFixed(1)} %)`,
     );
   }
-  if (indexerCosts.length > 0)
-    console.log(
-      `${b.name}: the indexer thread (which counts the rollups) busier by ${(median(indexerCosts) * 100).toFixed(1)} % with them (median of rounds)`,
-    );
   console.log(
     `${b.name}, ${N} records per store, ${ROUNDS} rounds: without rollups ${Math.round(median(rates.off))} records/s, ` +
       `with ${Math.round(median(rates.on))} records/s (medians); cost ${(median(costs) * 100).toFixed(1)} % ` +

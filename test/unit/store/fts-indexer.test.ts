@@ -5,36 +5,20 @@
  * keyword + functionName queries agree with the model whatever is indexed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ScfError } from '../../../src/errors/index.js';
 import {
   type InvocationRecord,
   type LogQuery,
   SqliteLogStore,
-  type SqliteLogStoreOptions,
   type StoredRecord,
   type WriteOp,
 } from '../../../src/store/index.js';
 import { LogModel } from '../../helpers/model.js';
+import { sqliteStores } from '../../helpers/sqlite-store.js';
 
-// Removed after every test of the file: an indexer thread must not find its folder gone while open.
-const root = mkdtempSync(join(tmpdir(), 'scf-local-fts-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-
-function dbPath(): string {
-  return join(mkdtempSync(join(root, 't-')), 'scf-local.db');
-}
-
-async function openStore(t: TestContext, options: SqliteLogStoreOptions): Promise<SqliteLogStore> {
-  const store = new SqliteLogStore(options);
-  t.after(() => store.close());
-  await store.open();
-  return store;
-}
+const { dbPath, openStore } = sqliteStores('scf-local-fts-');
 
 let n = 0;
 const FUNCTIONS = ['fa', 'fb', 'fc'];

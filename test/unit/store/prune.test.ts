@@ -6,11 +6,10 @@
  * inline), survives a killed indexer thread, and leaves the rest to the next run when the store closes.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ScfError } from '../../../src/errors/index.js';
@@ -18,22 +17,12 @@ import {
   type InvocationRecord,
   type LogQuery,
   SqliteLogStore,
-  type SqliteLogStoreOptions,
   type WriteOp,
 } from '../../../src/store/index.js';
 import { LogModel } from '../../helpers/model.js';
+import { sqliteStores } from '../../helpers/sqlite-store.js';
 
-// Removed after every test of the file: an indexer thread must not find its folder gone while open.
-const root = mkdtempSync(join(tmpdir(), 'scf-local-prune-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const dbPath = () => join(mkdtempSync(join(root, 't-')), 'scf-local.db');
-
-async function openStore(t: TestContext, options: SqliteLogStoreOptions): Promise<SqliteLogStore> {
-  const store = new SqliteLogStore(options);
-  t.after(() => store.close());
-  await store.open();
-  return store;
-}
+const { dbPath, openStore } = sqliteStores('scf-local-prune-');
 
 const DAY = 86_400_000;
 const day = (d: number) => (19_000 + d) * DAY;
@@ -236,7 +225,7 @@ for (const ftsIndexing of ['inline', 'worker'] as const) {
         await fill(seeding, N, KEEP);
         await seeding.whenIndexed();
         await seeding.close();
-        shared.seed = join(mkdtempSync(join(root, 'seed-')), 'seed.db');
+        shared.seed = join(dirname(dbPath()), 'seed.db');
         copyFileSync(path, shared.seed);
       } else {
         copyFileSync(shared.seed, path);

@@ -11,29 +11,12 @@
  * The assertions are about order (what completed first), not durations.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { ScfError } from '../../../src/errors/index.js';
-import {
-  type InvocationRecord,
-  type LogQuery,
-  SqliteLogStore,
-  type SqliteLogStoreOptions,
-  type WriteOp,
-} from '../../../src/store/index.js';
+import type { InvocationRecord, LogQuery, SqliteLogStore, WriteOp } from '../../../src/store/index.js';
+import { sqliteStores } from '../../helpers/sqlite-store.js';
 
-const root = mkdtempSync(join(tmpdir(), 'scf-local-readpool-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const dbPath = () => join(mkdtempSync(join(root, 't-')), 'scf-local.db');
-
-async function openStore(t: TestContext, options: SqliteLogStoreOptions): Promise<SqliteLogStore> {
-  const store = new SqliteLogStore(options);
-  t.after(() => store.close());
-  await store.open();
-  return store;
-}
+const { dbPath, openStore } = sqliteStores('scf-local-readpool-');
 
 const T0 = Date.UTC(2026, 0, 1);
 let n = 0;

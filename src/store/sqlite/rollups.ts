@@ -23,7 +23,6 @@ import {
   finalOfRow,
   type Histogram,
   MINUTE_MS,
-  mergeHistogram,
   mergeRow,
   minuteOf,
   periodStart,
@@ -104,19 +103,15 @@ export function histogramBlob(h: Readonly<Histogram>): Buffer {
 /** A stored histogram (a BLOB; JSON text before V4) as a `Histogram`. */
 export function histogramOf(stored: Buffer | string | null): Histogram {
   const h: Histogram = {};
-  if (stored === null) return h;
-  if (typeof stored === 'string') {
-    for (const [k, n] of Object.entries(JSON.parse(stored) as Histogram)) h[k] = Number(n);
-    return h;
-  }
-  for (let i = 0; i + 8 <= stored.length; i += 8) h[stored.readInt32LE(i)] = stored.readInt32LE(i + 4);
+  if (stored !== null) addStored(h, stored);
   return h;
 }
 
-/** Adds a stored histogram into `into`. */
+/** Adds a stored histogram (a BLOB; JSON text before V4) into `into`. */
 function addStored(into: Histogram, stored: Buffer | string): void {
   if (typeof stored === 'string') {
-    mergeHistogram(into, histogramOf(stored));
+    for (const [k, n] of Object.entries(JSON.parse(stored) as Histogram))
+      into[k] = (into[k] ?? 0) + Number(n);
     return;
   }
   for (let i = 0; i + 8 <= stored.length; i += 8) {
